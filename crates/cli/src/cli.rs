@@ -1,0 +1,227 @@
+//! The command line, as the CLI contract in the design notes gives it.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pipegen",
+    about = "Scaffold, load-test and measure streaming pipelines built from Kafka topics and Flink SQL.",
+    long_about = "pipegen scaffolds a pipeline project (AVRO schemas, Flink SQL, tuned config), runs it under \
+                  realistic synthetic load at exact rates, measures it honestly and reports what happened. \
+                  It runs on a laptop with nothing else installed (the embedded stack) and on real Kafka \
+                  and Flink clusters.",
+    disable_version_flag = true,
+    propagate_version = false
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file layered over the user's and the project's .pipegen.yaml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The project directory (holds .pipegen.yaml, schemas/, sql/).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub project_dir: PathBuf,
+
+    /// Kafka bootstrap servers (host:port,...); unset means the embedded log.
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    pub bootstrap_servers: Option<String>,
+
+    /// A Confluent-compatible schema registry; unset means the embedded one.
+    #[arg(long, global = true, value_name = "URL")]
+    pub schema_registry_url: Option<String>,
+
+    /// Flink's REST API (JobManager), e.g. http://localhost:8081.
+    #[arg(long, global = true, value_name = "URL")]
+    pub flink_url: Option<String>,
+
+    /// Flink's SQL Gateway; derived from --flink-url when unset.
+    #[arg(long, global = true, value_name = "URL")]
+    pub sql_gateway_url: Option<String>,
+
+    /// More detail (repeat for debug logs).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a pipeline project that works as generated.
+    Init(InitArgs),
+    /// Check the project: SQL, schemas, config, and optionally connectivity.
+    Validate(ValidateArgs),
+    /// Run the pipeline under synthetic load and write a report.
+    Run(Box<RunArgs>),
+    /// Run the benchmark scenarios of the config's `benchmark` section.
+    Bench(BenchArgs),
+    /// Run Flink SQL on the embedded engine (like Flink's SQL client).
+    Sql(SqlArgs),
+    /// Report the health of every configured part.
+    Check(CheckArgs),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Serve the live dashboard.
+    Dashboard(DashboardArgs),
+    /// Create the project's topics and subjects and deploy its SQL.
+    Deploy,
+    /// Remove what pipegen created (topics, subjects, jobs).
+    Clean,
+    /// Print the version and the git commit it was built from.
+    Version,
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project's name; also the directory created (a letter, then letters, digits, - or _).
+    pub name: PathBuf,
+    /// Derive the project from this AVRO schema (.avsc).
+    #[arg(long, value_name = "FILE.avsc")]
+    pub input_schema: Option<PathBuf>,
+    /// Derive the schema and a filesystem source from this CSV file.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "input_schema")]
+    pub input_csv: Option<PathBuf>,
+    /// Describe the pipeline in words (needs an AI provider; falls back to the template).
+    #[arg(long, value_name = "TEXT")]
+    pub describe: Option<String>,
+    /// The business domain, for --describe.
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Write into an existing directory, replacing the files pipegen generates.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Also connect to every configured service (Kafka, registry, Flink, SQL Gateway).
+    #[arg(long)]
+    pub check_connectivity: bool,
+    /// Timeout for each connectivity check.
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub connect_timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Base rate in messages per second (fractions allowed), or `max`.
+    #[arg(long, visible_alias = "rate", value_name = "RATE")]
+    pub message_rate: Option<String>,
+    /// Stop after this many messages (or at --duration, whichever comes first).
+    #[arg(long, value_name = "N")]
+    pub messages: Option<u64>,
+    /// How long to produce, e.g. 30s, 5m, 1h30m.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Rate changes: `30s-60s:300%,90s-120s:200%` or `0:1000,300:10000`.
+    #[arg(long, value_name = "PATTERN")]
+    pub traffic_pattern: Option<String>,
+    /// Stop once this many output records were consumed.
+    #[arg(long, value_name = "N")]
+    pub expected_messages: Option<u64>,
+    /// Give up after this long.
+    #[arg(long, value_name = "DURATION")]
+    pub pipeline_timeout: Option<String>,
+    /// Delete what the run created when it ends.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub cleanup: Option<bool>,
+    /// Print the plan and the backends, and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Serve the live dashboard while the run goes.
+    #[arg(long)]
+    pub dashboard: bool,
+    /// Port of the live dashboard.
+    #[arg(long, value_name = "PORT")]
+    pub dashboard_port: Option<u16>,
+    /// Where reports are written (relative to the project directory).
+    #[arg(long, value_name = "DIR")]
+    pub reports_dir: Option<PathBuf>,
+    /// Seed for the data generator (same seed, same data).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Which SQL engine runs the pipeline.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EngineArg {
+    Embedded,
+    Flink,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Run only this scenario.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// Read statements from this file (default: standard input or a prompt).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// How results are printed.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: SqlFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SqlFormat {
+    Table,
+    Json,
+    Changelog,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Refresh in place.
+    #[arg(long)]
+    pub watch: bool,
+    /// Refresh interval with --watch.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub interval: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration and where each value came from (secrets redacted).
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Serve without a run: attach to a running one or replay a JSON result.
+    #[arg(long)]
+    pub standalone: bool,
+    /// Which views to show, e.g. throughput,latency.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub metrics: Vec<String>,
+    /// Port to listen on (127.0.0.1 unless dashboard.bind_address says otherwise).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}

@@ -1,0 +1,32 @@
+use pipegen_diag::Diagnostic;
+use pipegen_project::scaffold::{InitOptions, init};
+
+use crate::cli::{GlobalArgs, InitArgs};
+use crate::failure::{CommandResult, Failure};
+
+pub fn run(global: &GlobalArgs, args: InitArgs) -> CommandResult {
+    let options = InitOptions {
+        target: args.name.clone(),
+        input_schema: args.input_schema,
+        input_csv: args.input_csv,
+        describe: args.describe,
+        domain: args.domain,
+        force: args.force,
+    };
+    let outcome = init(&options).map_err(|e| Failure::input(Diagnostic::from(&e)))?;
+    if global.quiet {
+        return Ok(());
+    }
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    println!("Created project {}:", outcome.root.display());
+    for file in &outcome.files {
+        println!("  {}", file.display());
+    }
+    println!(
+        "\nNext:\n  cd {}\n  pipegen validate\n  pipegen run --dry-run",
+        outcome.root.display()
+    );
+    Ok(())
+}

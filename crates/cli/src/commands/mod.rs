@@ -1,0 +1,7 @@
+pub mod completions;
+pub mod config;
+pub mod init;
+pub mod pending;
+pub mod run;
+pub mod validate;
+pub mod version;

@@ -1,0 +1,45 @@
+//! Commands whose capability is not built yet. Each says so plainly and exits 2; none pretends.
+
+use crate::failure::Failure;
+
+pub fn bench() -> Failure {
+    Failure::NotYet {
+        command: "bench",
+        reason: "benchmark scenarios need the load generator and the run orchestrator, which are not built yet",
+    }
+}
+
+pub fn sql() -> Failure {
+    Failure::NotYet {
+        command: "sql",
+        reason: "the embedded streaming SQL engine is not built yet; run the statements on a Flink SQL client meanwhile",
+    }
+}
+
+pub fn check() -> Failure {
+    Failure::NotYet {
+        command: "check",
+        reason: "cluster health reporting is not built yet; `pipegen validate --check-connectivity` tests that each configured service answers",
+    }
+}
+
+pub fn dashboard() -> Failure {
+    Failure::NotYet {
+        command: "dashboard",
+        reason: "the live dashboard is not built yet",
+    }
+}
+
+pub fn deploy() -> Failure {
+    Failure::NotYet {
+        command: "deploy",
+        reason: "deploying to Kafka and Flink is not built yet",
+    }
+}
+
+pub fn clean() -> Failure {
+    Failure::NotYet {
+        command: "clean",
+        reason: "there is nothing pipegen could have created yet: runs are not built",
+    }
+}

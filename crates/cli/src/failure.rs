@@ -1,0 +1,54 @@
+//! How a command fails, and the exit code each way maps to.
+
+use std::process::ExitCode;
+
+use pipegen_diag::Diagnostic;
+
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage or bad input (config, schema, SQL, CSV, pattern): exit 2.
+    Input(Vec<Diagnostic>),
+    /// The pipeline or a check failed: exit 1.
+    Failed(Vec<Diagnostic>),
+    /// The capability is not built yet: exit 2, saying so plainly.
+    NotYet {
+        command: &'static str,
+        reason: &'static str,
+    },
+}
+
+impl Failure {
+    pub fn input(diagnostic: impl Into<Diagnostic>) -> Self {
+        Failure::Input(vec![diagnostic.into()])
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Failed(_) => ExitCode::from(1),
+            Failure::Input(_) | Failure::NotYet { .. } => ExitCode::from(2),
+        }
+    }
+
+    pub fn report(&self) {
+        match self {
+            Failure::Input(diagnostics) | Failure::Failed(diagnostics) => {
+                for d in diagnostics {
+                    eprintln!("{d}");
+                }
+            }
+            Failure::NotYet { command, reason } => {
+                eprintln!(
+                    "error: `pipegen {command}` is not available in this version of pipegen: {reason}"
+                );
+            }
+        }
+    }
+}
+
+impl From<Diagnostic> for Failure {
+    fn from(d: Diagnostic) -> Self {
+        Failure::Input(vec![d])
+    }
+}
+
+pub type CommandResult = Result<(), Failure>;

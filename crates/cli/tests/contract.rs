@@ -1,0 +1,110 @@
+//! The CLI contract: every command exists, says what it does, and fails plainly when its
+//! capability is not built yet.
+
+mod common;
+
+use common::Scratch;
+
+#[test]
+fn every_command_has_help() {
+    let s = Scratch::new();
+    let top = s.run(&["--help"]).expect(0);
+    for command in [
+        "init",
+        "validate",
+        "run",
+        "bench",
+        "sql",
+        "check",
+        "config",
+        "dashboard",
+        "deploy",
+        "clean",
+        "version",
+        "completions",
+    ] {
+        assert!(
+            top.stdout.contains(command),
+            "{command} missing from --help"
+        );
+        s.run(&[command, "--help"]).expect(0);
+    }
+    let run = s.run(&["run", "--help"]).expect(0).stdout;
+    for flag in [
+        "--message-rate",
+        "--rate",
+        "--messages",
+        "--duration",
+        "--traffic-pattern",
+        "--expected-messages",
+        "--pipeline-timeout",
+        "--cleanup",
+        "--dry-run",
+        "--dashboard",
+        "--dashboard-port",
+        "--reports-dir",
+        "--seed",
+        "--engine",
+        "--bootstrap-servers",
+        "--schema-registry-url",
+        "--flink-url",
+        "--sql-gateway-url",
+        "--project-dir",
+        "--config",
+    ] {
+        assert!(run.contains(flag), "run --help lacks {flag}");
+    }
+}
+
+#[test]
+fn commands_not_built_yet_say_so_and_exit_2() {
+    let s = Scratch::new();
+    for args in [
+        &["bench"][..],
+        &["sql"],
+        &["check"],
+        &["dashboard"],
+        &["deploy"],
+        &["clean"],
+    ] {
+        let out = s.run(args).expect(2);
+        assert!(
+            out.stderr.contains("not available in this version"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let s = Scratch::new();
+    s.run(&["frobnicate"]).expect(2);
+    s.run(&["run", "--messages", "lots"]).expect(2);
+    s.run(&["init"]).expect(2);
+}
+
+#[test]
+fn version_names_the_commit_and_completions_are_scripts() {
+    let s = Scratch::new();
+    let out = s.run(&["version"]).expect(0);
+    assert!(
+        out.stdout
+            .starts_with(&format!("pipegen {}", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        out.stdout
+    );
+    let commit = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("commit: "))
+        .unwrap();
+    assert!(commit.len() > "commit: ".len(), "{commit}");
+    for shell in ["bash", "zsh", "fish"] {
+        let script = s.run(&["completions", shell]).expect(0).stdout;
+        assert!(
+            script.contains("pipegen") && script.contains("validate"),
+            "{shell}"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! A pipegen project on disk: loading and parsing it ([`Project`]), creating one
+//! ([`scaffold::init`]) and checking it the way Flink would before anything runs
+//! ([`validate::check`]).
+
+mod name;
+mod project;
+pub mod scaffold;
+pub mod validate;
+
+pub use name::{NameError, ProjectName, snake_case};
+pub use project::{
+    DATA_DIR, INPUT_SCHEMA, LoadedSchema, Project, ProjectSql, SCHEMAS_DIR, SQL_DIR, shown_path,
+};

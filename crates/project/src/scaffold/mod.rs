@@ -1,0 +1,216 @@
+//! `pipegen init`: a project that validates and runs as generated, written atomically.
+//!
+//! Three starting points share one shape (schema, source table, sink table, pipeline, config,
+//! README): the built-in order-events template, a user's AVRO schema, or a CSV file.
+
+mod config_template;
+mod csv_variant;
+mod ddl;
+mod default_template;
+mod error;
+mod readme;
+mod schema_variant;
+mod staging;
+
+use std::path::{Path, PathBuf};
+
+pub use ddl::{ColumnSpec, TableSpec, quote_ident};
+pub use error::InitError;
+
+use crate::name::ProjectName;
+use readme::{FileNote, ReadmeFacts};
+use staging::Staged;
+
+/// What the user asked `init` for.
+#[derive(Debug, Clone, Default)]
+pub struct InitOptions {
+    /// The directory to create; its last component is the project name.
+    pub target: PathBuf,
+    pub input_schema: Option<PathBuf>,
+    pub input_csv: Option<PathBuf>,
+    pub describe: Option<String>,
+    pub domain: Option<String>,
+    pub force: bool,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone)]
+pub struct InitOutcome {
+    pub root: PathBuf,
+    pub files: Vec<PathBuf>,
+    /// Things the user should know (fallbacks taken, choices made).
+    pub notes: Vec<String>,
+}
+
+/// The variant-specific part of a project.
+pub(crate) struct Blueprint {
+    pub origin: String,
+    pub schema_json: String,
+    pub source: TableSpec,
+    pub source_topic: Option<String>,
+    pub sink: SinkSql,
+    pub pipeline_sql: String,
+    pub pipeline_summary: String,
+    /// A data file to copy into `data/`, with the transform that writes it.
+    pub data: Option<DataCopy>,
+    pub notes: Vec<String>,
+}
+
+pub(crate) struct SinkSql {
+    pub table: String,
+    pub topic: String,
+    pub sql: String,
+}
+
+pub(crate) struct DataCopy {
+    pub file_name: String,
+    pub from: PathBuf,
+    pub transform: fn(&Path, &mut dyn std::io::Write) -> std::io::Result<()>,
+    pub about: String,
+}
+
+pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
+    let name_text = options
+        .target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = ProjectName::parse(&name_text)?;
+    if options.target.exists() && !options.force {
+        return Err(InitError::Exists(options.target.clone()));
+    }
+    if options.target.exists() && !options.target.is_dir() {
+        return Err(InitError::NotADirectory(options.target.clone()));
+    }
+
+    let mut notes = Vec::new();
+    if options.describe.is_some() {
+        notes.push(
+            "AI generation is not configured, so --describe was not used: the project comes from the template instead."
+                .to_owned(),
+        );
+    }
+    let blueprint = match (&options.input_schema, &options.input_csv) {
+        (Some(schema), _) => schema_variant::blueprint(&name, schema)?,
+        (None, Some(csv)) => csv_variant::blueprint(&name, csv)?,
+        (None, None) => default_blueprint(&name)?,
+    };
+    notes.extend(blueprint.notes.iter().cloned());
+
+    let staged = stage(&name, &blueprint);
+    staged
+        .commit(&options.target, options.force)
+        .map_err(|source| InitError::Write {
+            path: options.target.clone(),
+            source,
+        })?;
+    Ok(InitOutcome {
+        root: options.target.clone(),
+        files: staged.paths().map(Path::to_path_buf).collect(),
+        notes,
+    })
+}
+
+fn default_blueprint(name: &ProjectName) -> Result<Blueprint, InitError> {
+    let schema_json = default_template::input_schema(name);
+    let topic = format!("{}-orders", name.kebab());
+    let source = schema_variant::kafka_source_table(
+        name,
+        default_template::SOURCE_TABLE,
+        &topic,
+        &schema_json,
+        vec![
+            "Source: order events, produced by `pipegen run` into the topic below.".to_owned(),
+            "Columns mirror schemas/input.avsc; the watermark lets events arrive up to 5 s late."
+                .to_owned(),
+        ],
+    )?;
+    Ok(Blueprint {
+        origin: "built-in order events template".to_owned(),
+        schema_json,
+        source,
+        source_topic: Some(topic),
+        sink: SinkSql {
+            table: default_template::SINK_TABLE.to_owned(),
+            topic: format!("{}-order-stats", name.kebab()),
+            sql: default_template::sink_sql(name),
+        },
+        pipeline_sql: default_template::PIPELINE_SQL.to_owned(),
+        pipeline_summary: "Counts orders, items and revenue per product category in 10-second tumbling event-time windows.".to_owned(),
+        data: None,
+        notes: Vec::new(),
+    })
+}
+
+fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
+    let mut staged = Staged::default();
+    let mut files = Vec::new();
+    let mut add = |staged: &mut Staged, path: &str, about: String, content: String| {
+        staged.text(path, content);
+        files.push(FileNote {
+            path: path.to_owned(),
+            about,
+        });
+    };
+    add(
+        &mut staged,
+        ".pipegen.yaml",
+        "Configuration: run defaults and Kafka/Flink tuning, each value commented.".into(),
+        config_template::pipegen_yaml(name),
+    );
+    add(
+        &mut staged,
+        "schemas/input.avsc",
+        "AVRO schema of the input records.".into(),
+        blueprint.schema_json.clone(),
+    );
+    add(
+        &mut staged,
+        "sql/01_source.sql",
+        format!("Source table `{}`.", blueprint.source.name),
+        blueprint.source.render(),
+    );
+    add(
+        &mut staged,
+        "sql/02_sink.sql",
+        format!("Sink table `{}`.", blueprint.sink.table),
+        blueprint.sink.sql.clone(),
+    );
+    add(
+        &mut staged,
+        "sql/03_pipeline.sql",
+        "The pipeline: an `INSERT INTO ... SELECT` from the source into the sink.".into(),
+        blueprint.pipeline_sql.clone(),
+    );
+    add(
+        &mut staged,
+        ".gitignore",
+        "Keeps run reports out of version control.".into(),
+        config_template::GITIGNORE.to_owned(),
+    );
+    if let Some(data) = &blueprint.data {
+        let path = format!("data/{}", data.file_name);
+        staged.copy_with(&path, &data.from, data.transform);
+        files.push(FileNote {
+            path,
+            about: data.about.clone(),
+        });
+    }
+    files.push(FileNote {
+        path: "README.md".to_owned(),
+        about: "This file.".to_owned(),
+    });
+    let readme = readme::render(&ReadmeFacts {
+        name,
+        origin: blueprint.origin.clone(),
+        files,
+        source_table: &blueprint.source.name,
+        source_topic: blueprint.source_topic.as_deref(),
+        sink_table: &blueprint.sink.table,
+        sink_topic: &blueprint.sink.topic,
+        pipeline_summary: &blueprint.pipeline_summary,
+        extra_notes: blueprint.notes.clone(),
+    });
+    staged.text("README.md", readme);
+    staged
+}

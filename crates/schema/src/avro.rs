@@ -1,0 +1,247 @@
+//! Reading `.avsc` files.
+
+use std::path::Path;
+
+use apache_avro::Schema;
+use pipegen_diag::{Position, did_you_mean};
+use serde_json::Value;
+
+use crate::error::SchemaError;
+
+const AVRO_TYPES: &[&str] = &[
+    "null", "boolean", "int", "long", "float", "double", "bytes", "string", "record", "enum",
+    "array", "map", "fixed",
+];
+
+/// A parsed schema and the text it came from.
+#[derive(Debug, Clone)]
+pub struct AvroSchema {
+    schema: Schema,
+    text: String,
+}
+
+impl AvroSchema {
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// `com.example.UserEvent` for a named type, the type name otherwise.
+    pub fn full_name(&self) -> String {
+        match &self.schema {
+            Schema::Record(r) => r.name.fullname(None),
+            Schema::Enum(e) => e.name.fullname(None),
+            Schema::Fixed(f) => f.name.fullname(None),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// `UserEvent`.
+    pub fn short_name(&self) -> &str {
+        match &self.schema {
+            Schema::Record(r) => &r.name.name,
+            _ => "input",
+        }
+    }
+}
+
+/// Parses an AVRO schema: first as JSON (so syntax errors get their line and column), then
+/// with `apache-avro`, whose complaints are traced back to the place in the file they concern.
+pub fn parse_schema(path: &Path, text: &str) -> Result<AvroSchema, SchemaError> {
+    let json: Value = serde_json::from_str(text).map_err(|e| {
+        SchemaError::new(path, format!("this is not valid JSON: {e}"))
+            .at(Some(Position::new(e.line(), e.column().max(1))), text)
+            .with_hint("an .avsc file is one JSON document: check commas, quotes and brackets near this place")
+    })?;
+    if let Some(problem) = find_unknown_type(&json) {
+        let suggestion = did_you_mean(&problem, AVRO_TYPES.iter().copied());
+        let hint = match suggestion {
+            Some(s) => format!("did you mean \"{s}\"?"),
+            None => format!(
+                "AVRO types: {}, or the name of a type defined earlier",
+                AVRO_TYPES.join(", ")
+            ),
+        };
+        let position = find_quoted(text, &problem);
+        // Only an error when apache-avro agrees (a named type defined elsewhere is fine).
+        if Schema::parse(&json).is_err() {
+            return Err(
+                SchemaError::new(path, format!("unknown type \"{problem}\""))
+                    .at(position, text)
+                    .with_hint(hint),
+            );
+        }
+    }
+    let schema = Schema::parse(&json).map_err(|e| {
+        let message = e.to_string();
+        let position = locate_in_text(text, &message);
+        SchemaError::new(path, format!("this is not a valid AVRO schema: {message}"))
+            .at(position, text)
+            .with_hint("see the AVRO specification for the shape of records, enums, arrays, maps, unions and fixed")
+    })?;
+    if let Schema::Record(record) = &schema {
+        for field in &record.fields {
+            if !is_identifier(&field.name) {
+                return Err(SchemaError::new(
+                    path,
+                    format!("field name \"{}\" is not a valid identifier", field.name),
+                )
+                .at(find_quoted(text, &field.name), text)
+                .with_hint("use letters, digits and _ and start with a letter or _"));
+            }
+        }
+    } else {
+        return Err(SchemaError::new(path, "the top-level schema must be a record")
+            .at(Some(Position::new(1, 1)), text)
+            .with_hint("wrap the fields in {\"type\": \"record\", \"name\": \"...\", \"fields\": [...]}"));
+    }
+    Ok(AvroSchema {
+        schema,
+        text: text.to_owned(),
+    })
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A `"type": "<name>"` whose name is neither an AVRO type nor defined anywhere in the document.
+fn find_unknown_type(json: &Value) -> Option<String> {
+    let mut defined = Vec::new();
+    collect_names(json, &mut defined);
+    let mut used = Vec::new();
+    collect_type_refs(json, &mut used);
+    used.into_iter().find(|name| {
+        !AVRO_TYPES.contains(&name.as_str())
+            && !defined
+                .iter()
+                .any(|d| d == name || d.ends_with(&format!(".{name}")))
+    })
+}
+
+fn collect_names(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::String(_)), Some(Value::String(name))) =
+                (map.get("type"), map.get("name"))
+            {
+                match map.get("namespace").and_then(Value::as_str) {
+                    Some(ns) if !name.contains('.') => out.push(format!("{ns}.{name}")),
+                    _ => out.push(name.clone()),
+                }
+            }
+            map.values().for_each(|v| collect_names(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_names(v, out)),
+        _ => {}
+    }
+}
+
+fn collect_type_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(name) => out.push(name.clone()),
+        Value::Array(branches) => branches.iter().for_each(|v| collect_type_refs(v, out)),
+        Value::Object(map) => {
+            if let Some(t) = map.get("type") {
+                collect_type_refs(t, out);
+            }
+            for key in ["items", "values"] {
+                if let Some(v) = map.get(key) {
+                    collect_type_refs(v, out);
+                }
+            }
+            if let Some(Value::Array(fields)) = map.get("fields") {
+                for field in fields {
+                    if let Some(t) = field.get("type") {
+                        collect_type_refs(t, out);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The position of the first `"word"` in the text.
+fn find_quoted(text: &str, word: &str) -> Option<Position> {
+    text.find(&format!("\"{word}\""))
+        .map(|offset| Position::of_offset(text, offset + 1))
+}
+
+/// apache-avro names the offending name or value in its message; find it in the file.
+fn locate_in_text(text: &str, message: &str) -> Option<Position> {
+    let mut candidates: Vec<&str> = Vec::new();
+    for quote in ['`', '"', '\''] {
+        let mut parts = message.split(quote);
+        parts.next();
+        while let (Some(inside), Some(_)) = (parts.next(), parts.next()) {
+            candidates.push(inside);
+        }
+    }
+    candidates
+        .into_iter()
+        .filter(|c| !c.is_empty() && c.len() < 80)
+        .find_map(|c| find_quoted(text, c.trim_matches('"')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<AvroSchema, SchemaError> {
+        parse_schema(Path::new("schemas/input.avsc"), text)
+    }
+
+    #[test]
+    fn reads_a_record() {
+        let s = parse(r#"{"type":"record","name":"E","namespace":"a.b","fields":[{"name":"x","type":"long"}]}"#).unwrap();
+        assert_eq!(s.full_name(), "a.b.E");
+        assert_eq!(s.short_name(), "E");
+    }
+
+    #[test]
+    fn json_errors_have_line_and_column() {
+        let err = parse("{\n  \"type\": \"record\",\n  \"name\": \"E\"\n  \"fields\": []\n}")
+            .unwrap_err();
+        assert_eq!(err.position.unwrap().line, 4, "{err:?}");
+        assert!(err.message.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn unknown_types_point_at_their_line_and_suggest() {
+        let err = parse("{\"type\": \"record\", \"name\": \"E\",\n \"fields\": [\n  {\"name\": \"a\", \"type\": \"strin\"}\n]}").unwrap_err();
+        assert_eq!(err.position.unwrap().line, 3, "{err:?}");
+        assert_eq!(err.hint.as_deref(), Some("did you mean \"string\"?"));
+        assert_eq!(
+            err.source_line.as_deref(),
+            Some("  {\"name\": \"a\", \"type\": \"strin\"}")
+        );
+    }
+
+    #[test]
+    fn named_types_defined_earlier_are_fine() {
+        let text = r#"{"type":"record","name":"E","fields":[
+            {"name":"home","type":{"type":"record","name":"Addr","fields":[{"name":"zip","type":"string"}]}},
+            {"name":"work","type":"Addr"}]}"#;
+        parse(text).unwrap();
+    }
+
+    #[test]
+    fn rejects_what_avro_rejects_and_non_records() {
+        assert!(parse(r#"{"type":"record","name":"E"}"#).is_err());
+        assert!(parse(r#"{"type":"enum","name":"E","symbols":["A","A"]}"#).is_err());
+        let err = parse(r#""string""#).unwrap_err();
+        assert!(err.message.contains("must be a record"));
+        let err =
+            parse(r#"{"type":"record","name":"E","fields":[{"name":"a","type":["null","null"]}]}"#)
+                .unwrap_err();
+        assert!(err.message.contains("not a valid AVRO schema"), "{err:?}");
+    }
+}

@@ -1,0 +1,260 @@
+//! What a query reads, which windows it opens, and which columns it produces.
+
+use std::ops::ControlFlow;
+
+use pipegen_diag::Position;
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr,
+    visit_expressions, visit_relations,
+};
+
+use crate::dialect::{PARTITION_BY, TABLE_ARGUMENT};
+use crate::parse::object_name;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowKind {
+    Tumble,
+    Hop,
+    Cumulate,
+    Session,
+}
+
+impl WindowKind {
+    fn from_function(name: &str) -> Option<Self> {
+        match name.to_ascii_uppercase().as_str() {
+            "TUMBLE" => Some(WindowKind::Tumble),
+            "HOP" => Some(WindowKind::Hop),
+            "CUMULATE" => Some(WindowKind::Cumulate),
+            "SESSION" => Some(WindowKind::Session),
+            _ => None,
+        }
+    }
+}
+
+/// A window table function: `TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowTvf {
+    pub kind: WindowKind,
+    pub table: String,
+    pub time_column: String,
+    /// SESSION's `PARTITION BY` keys.
+    pub partition_by: Vec<Expr>,
+    /// The size arguments after the descriptor (size; slide and size; step and max; gap).
+    pub sizes: Vec<Expr>,
+}
+
+/// A legacy group window: `GROUP BY TUMBLE(ts, INTERVAL '1' MINUTE)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupWindow {
+    pub kind: WindowKind,
+    pub time_column: String,
+    pub sizes: Vec<Expr>,
+}
+
+/// Tables and views the query reads (through FROM, joins, subqueries, UNION and window table
+/// functions), in first-seen order, without the names of its own CTEs.
+pub fn referenced_tables(query: &Query) -> Vec<String> {
+    let mut ctes = Vec::new();
+    collect_ctes(query, &mut ctes);
+    let mut tables: Vec<String> = Vec::new();
+    let mut add = |name: String| {
+        if !ctes.contains(&name) && !tables.contains(&name) {
+            tables.push(name);
+        }
+    };
+    let _ = visit_relations(query, |relation| {
+        add(object_name(relation));
+        ControlFlow::<()>::Continue(())
+    });
+    let _ = visit_expressions(query, |expr| {
+        if let Some(table) = table_argument(expr) {
+            add(table);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    tables
+}
+
+fn collect_ctes(query: &Query, out: &mut Vec<String>) {
+    if let Some(with) = &query.with {
+        for cte in &with.cte_tables {
+            out.push(cte.alias.name.value.clone());
+            collect_ctes(&cte.query, out);
+        }
+    }
+}
+
+/// The table named by `TABLE t` (or `TABLE t PARTITION BY k`).
+fn table_argument(expr: &Expr) -> Option<String> {
+    let Expr::Prefixed { prefix, value } = expr else {
+        return None;
+    };
+    if prefix.value != TABLE_ARGUMENT || prefix.quote_style.is_some() {
+        return None;
+    }
+    match value.as_ref() {
+        Expr::Identifier(ident) => Some(ident.value.clone()),
+        Expr::CompoundIdentifier(parts) => Some(
+            parts
+                .iter()
+                .map(|p| p.value.clone())
+                .collect::<Vec<_>>()
+                .join("."),
+        ),
+        Expr::Prefixed { prefix, .. } => Some(prefix.value.replace('`', "")),
+        _ => None,
+    }
+}
+
+fn partition_keys(expr: &Expr) -> Vec<Expr> {
+    if let Expr::Prefixed { value, .. } = expr
+        && let Expr::Prefixed { value: inner, .. } = value.as_ref()
+        && let Expr::Prefixed {
+            prefix: by,
+            value: keys,
+        } = inner.as_ref()
+        && by.value == PARTITION_BY
+    {
+        return match keys.as_ref() {
+            Expr::Tuple(keys) => keys.clone(),
+            key => vec![key.clone()],
+        };
+    }
+    Vec::new()
+}
+
+fn function_args(args: &FunctionArguments) -> Vec<&Expr> {
+    match args {
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => Some(e),
+                FunctionArg::ExprNamed {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `DESCRIPTOR(ts)` → `ts`.
+fn descriptor_column(expr: &Expr) -> Option<String> {
+    let Expr::Function(f) = expr else { return None };
+    if !f.name.to_string().eq_ignore_ascii_case("DESCRIPTOR") {
+        return None;
+    }
+    match function_args(&f.args).first() {
+        Some(Expr::Identifier(i)) => Some(i.value.clone()),
+        Some(Expr::CompoundIdentifier(parts)) => parts.last().map(|p| p.value.clone()),
+        _ => None,
+    }
+}
+
+fn column_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|p| p.value.clone()),
+        _ => None,
+    }
+}
+
+/// Window table functions anywhere in the query.
+pub fn window_tvfs(query: &Query) -> Vec<WindowTvf> {
+    let mut windows = Vec::new();
+    let _ = visit_expressions(query, |expr| {
+        if let Expr::Function(f) = expr
+            && let Some(kind) = WindowKind::from_function(&f.name.to_string())
+        {
+            let args = function_args(&f.args);
+            if let (Some(first), Some(second)) = (args.first(), args.get(1))
+                && let (Some(table), Some(time_column)) =
+                    (table_argument(first), descriptor_column(second))
+            {
+                windows.push(WindowTvf {
+                    kind,
+                    table,
+                    time_column,
+                    partition_by: partition_keys(first),
+                    sizes: args[2..].iter().map(|e| (*e).clone()).collect(),
+                });
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    windows
+}
+
+/// Legacy group windows (`TUMBLE(ts, size)` called on a column, not on a table).
+pub fn legacy_group_windows(query: &Query) -> Vec<GroupWindow> {
+    let mut windows = Vec::new();
+    let _ = visit_expressions(query, |expr| {
+        if let Expr::Function(f) = expr
+            && let Some(kind) = WindowKind::from_function(&f.name.to_string())
+        {
+            let args = function_args(&f.args);
+            if let Some(time_column) = args.first().and_then(|e| column_name(e)) {
+                windows.push(GroupWindow {
+                    kind,
+                    time_column,
+                    sizes: args[1..].iter().map(|e| (*e).clone()).collect(),
+                });
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    windows
+}
+
+/// The names of the columns a query produces, by position: the alias, or the column's name for
+/// a plain column reference, `None` for an unnamed expression. `None` overall when it cannot be
+/// told without the catalog (`SELECT *`).
+pub fn output_columns(query: &Query) -> Option<Vec<Option<String>>> {
+    set_expr_columns(&query.body)
+}
+
+fn set_expr_columns(body: &SetExpr) -> Option<Vec<Option<String>>> {
+    match body {
+        SetExpr::Select(select) => select
+            .projection
+            .iter()
+            .map(|item| match item {
+                SelectItem::UnnamedExpr(expr) => Some(column_name(expr)),
+                SelectItem::ExprWithAlias { alias, .. } => Some(Some(alias.value.clone())),
+                _ => None,
+            })
+            .collect(),
+        SetExpr::Query(query) => output_columns(query),
+        SetExpr::SetOperation { left, .. } => set_expr_columns(left),
+        SetExpr::Values(values) => values.rows.first().map(|row| vec![None; row.len()]),
+        _ => None,
+    }
+}
+
+/// `${NAME}` placeholders in a file, with where each stands.
+pub fn placeholders(source: &str) -> Vec<(String, Position)> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(start) = source[rest..].find("${") {
+        let start = rest + start;
+        let name_start = start + 2;
+        let name_len = source[name_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(source.len() - name_start);
+        if source[name_start + name_len..].starts_with('}') && name_len > 0 {
+            found.push((
+                source[name_start..name_start + name_len].to_owned(),
+                Position::of_offset(source, start),
+            ));
+        }
+        rest = name_start;
+    }
+    found
+}

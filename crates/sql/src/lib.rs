@@ -1,0 +1,35 @@
+//! pipegen's Flink SQL front end, shared by `validate`, the embedded engine and the Flink
+//! backend.
+//!
+//! - [`split_statements`] cuts a file into statements (strings, quoted identifiers, comments
+//!   and statement sets understood), never panicking on any input.
+//! - [`FlinkDialect`] teaches `sqlparser` what Flink adds to queries (window table functions'
+//!   `TABLE t` arguments, temporal joins, MATCH_RECOGNIZE); [`parse_file`] reads the statements
+//!   Flink shapes its own way (CREATE TABLE with computed, metadata and watermark columns and
+//!   WITH options; CREATE VIEW; SET; statement sets; INSERT) into a typed model ([`Statement`]).
+//! - [`analysis`] answers what a query reads, which windows it opens and what it produces.
+//!
+//! It checks syntax and shape, not semantics: whether a column exists or a function is known is
+//! for `validate` (with the catalog) and the engines to decide.
+
+pub mod analysis;
+mod dialect;
+mod error;
+mod model;
+mod parse;
+mod split;
+mod types;
+
+pub use analysis::{
+    GroupWindow, WindowKind, WindowTvf, legacy_group_windows, output_columns, placeholders,
+    referenced_tables, window_tvfs,
+};
+pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
+pub use error::SqlError;
+pub use model::{
+    Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement,
+    TableOption, Watermark,
+};
+pub use parse::{parse_file, parse_file_all};
+pub use split::{RawStatement, SplitError, split_statements};
+pub use types::{FlinkType, RowField, TypeKind};
