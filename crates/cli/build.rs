@@ -24,11 +24,7 @@ fn main() {
     };
     println!("cargo:rustc-env=PIPEGEN_GIT_COMMIT={commit}");
     // Rebuild when HEAD moves; the refs cover commits on the current branch.
-    for path in [
-        "../../.git/HEAD",
-        "../../.git/refs/heads",
-        "../../.git/index",
-    ] {
+    for path in ["../../.git/HEAD", "../../.git/refs/heads", "../../.git/index"] {
         println!("cargo:rerun-if-changed={path}");
     }
 }

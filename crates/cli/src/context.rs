@@ -16,28 +16,16 @@ pub fn load_config(global: &GlobalArgs, extra: Vec<FlagValue>) -> Result<Resolve
 
 fn global_flags(global: &GlobalArgs) -> Vec<FlagValue> {
     [
-        (
-            "bootstrap_servers",
-            &global.bootstrap_servers,
-            "--bootstrap-servers",
-        ),
+        ("bootstrap_servers", &global.bootstrap_servers, "--bootstrap-servers"),
         (
             "schema_registry_url",
             &global.schema_registry_url,
             "--schema-registry-url",
         ),
         ("flink_url", &global.flink_url, "--flink-url"),
-        (
-            "sql_gateway_url",
-            &global.sql_gateway_url,
-            "--sql-gateway-url",
-        ),
+        ("sql_gateway_url", &global.sql_gateway_url, "--sql-gateway-url"),
     ]
     .into_iter()
-    .filter_map(|(key, value, flag)| {
-        value
-            .as_ref()
-            .map(|v| FlagValue::new(key, v.as_str(), flag))
-    })
+    .filter_map(|(key, value, flag)| value.as_ref().map(|v| FlagValue::new(key, v.as_str(), flag)))
     .collect()
 }

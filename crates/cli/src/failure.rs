@@ -37,9 +37,7 @@ impl Failure {
                 }
             }
             Failure::NotYet { command, reason } => {
-                eprintln!(
-                    "error: `pipegen {command}` is not available in this version of pipegen: {reason}"
-                );
+                eprintln!("error: `pipegen {command}` is not available in this version of pipegen: {reason}");
             }
         }
     }

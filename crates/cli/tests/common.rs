@@ -68,10 +68,7 @@ impl Scratch {
 
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pipegen"));
-        command
-            .args(args)
-            .current_dir(self.path())
-            .env("HOME", self.home());
+        command.args(args).current_dir(self.path()).env("HOME", self.home());
         for (key, _) in std::env::vars() {
             if key.starts_with("PIPEGEN_") {
                 command.env_remove(key);
@@ -94,10 +91,7 @@ impl Scratch {
     /// Replaces `from` by `to` in a file, asserting that `from` was there.
     pub fn edit(&self, relative: &str, from: &str, to: &str) {
         let text = self.read(relative);
-        assert!(
-            text.contains(from),
-            "{relative} does not contain {from:?}:\n{text}"
-        );
+        assert!(text.contains(from), "{relative} does not contain {from:?}:\n{text}");
         self.write(relative, &text.replacen(from, to, 1));
     }
 }

@@ -39,24 +39,15 @@ fn flag_wins_over_env_over_project_over_user_file() {
         value_line(&shown, "bootstrap_servers").contains("proj/.pipegen.yaml:1"),
         "{shown}"
     );
-    assert!(
-        value_line(&shown, "seed").contains("home/.pipegen.yaml:4"),
-        "{shown}"
-    );
-    assert!(
-        value_line(&shown, "linger_ms").ends_with("# default"),
-        "{shown}"
-    );
+    assert!(value_line(&shown, "seed").contains("home/.pipegen.yaml:4"), "{shown}");
+    assert!(value_line(&shown, "linger_ms").ends_with("# default"), "{shown}");
 
     let env = [
         ("PIPEGEN_BOOTSTRAP_SERVERS", "env:9092"),
         ("PIPEGEN_RUN__DURATION", "3m"),
     ];
     let shown = show(&[], &env);
-    assert!(
-        value_line(&shown, "bootstrap_servers").contains("env:9092"),
-        "{shown}"
-    );
+    assert!(value_line(&shown, "bootstrap_servers").contains("env:9092"), "{shown}");
     assert!(
         value_line(&shown, "bootstrap_servers").ends_with("# env PIPEGEN_BOOTSTRAP_SERVERS"),
         "{shown}"
@@ -81,90 +72,40 @@ fn run_flags_are_the_strongest_layer() {
     s.write("proj/.pipegen.yaml", "run:\n  message_rate: 10\n");
     let out = s
         .run_with_env(
-            &[
-                "run",
-                "--dry-run",
-                "--project-dir",
-                "proj",
-                "--rate",
-                "2500.5",
-            ],
+            &["run", "--dry-run", "--project-dir", "proj", "--rate", "2500.5"],
             &[("PIPEGEN_RUN__MESSAGE_RATE", "20")],
         )
         .expect(0);
     assert!(out.stdout.contains("2500.5 msg/s"), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("log:             embedded"),
-        "{}",
-        out.stdout
-    );
+    assert!(out.stdout.contains("log:             embedded"), "{}", out.stdout);
 }
 
 #[test]
 fn explicit_config_file_layers_over_the_project_file() {
     let s = Scratch::new();
-    s.write(
-        "proj/.pipegen.yaml",
-        "run:\n  message_rate: 10\n  duration: 2m\n",
-    );
+    s.write("proj/.pipegen.yaml", "run:\n  message_rate: 10\n  duration: 2m\n");
     s.write("perf.yaml", "run:\n  message_rate: 50000\n");
     let shown = s
-        .run(&[
-            "config",
-            "show",
-            "--project-dir",
-            "proj",
-            "--config",
-            "perf.yaml",
-        ])
+        .run(&["config", "show", "--project-dir", "proj", "--config", "perf.yaml"])
         .expect(0)
         .stdout;
-    assert!(
-        value_line(&shown, "message_rate").contains("50000"),
-        "{shown}"
-    );
-    assert!(
-        value_line(&shown, "message_rate").contains("perf.yaml:2"),
-        "{shown}"
-    );
+    assert!(value_line(&shown, "message_rate").contains("50000"), "{shown}");
+    assert!(value_line(&shown, "message_rate").contains("perf.yaml:2"), "{shown}");
     assert!(value_line(&shown, "duration").contains("2m"), "{shown}");
 }
 
 #[test]
 fn broken_config_is_exit_2_with_file_line_and_hint() {
     let s = Scratch::new();
-    s.write(
-        "proj/.pipegen.yaml",
-        "kafka:\n  producer:\n    linger_m: 5\n",
-    );
-    let out = s
-        .run(&["config", "show", "--project-dir", "proj"])
-        .expect(2);
-    assert!(
-        out.stderr.contains("proj/.pipegen.yaml:3:5"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("did you mean `linger_ms`?"),
-        "{}",
-        out.stderr
-    );
+    s.write("proj/.pipegen.yaml", "kafka:\n  producer:\n    linger_m: 5\n");
+    let out = s.run(&["config", "show", "--project-dir", "proj"]).expect(2);
+    assert!(out.stderr.contains("proj/.pipegen.yaml:3:5"), "{}", out.stderr);
+    assert!(out.stderr.contains("did you mean `linger_ms`?"), "{}", out.stderr);
 
     s.write("proj/.pipegen.yaml", "run:\n  duration: forever\n");
-    let out = s
-        .run(&["run", "--dry-run", "--project-dir", "proj"])
-        .expect(2);
-    assert!(
-        out.stderr.contains("proj/.pipegen.yaml:2"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("invalid duration `forever`"),
-        "{}",
-        out.stderr
-    );
+    let out = s.run(&["run", "--dry-run", "--project-dir", "proj"]).expect(2);
+    assert!(out.stderr.contains("proj/.pipegen.yaml:2"), "{}", out.stderr);
+    assert!(out.stderr.contains("invalid duration `forever`"), "{}", out.stderr);
 
     s.write("proj/.pipegen.yaml", "run:\n  duration: [5m\n");
     let out = s.run(&["validate", "--project-dir", "proj"]).expect(2);

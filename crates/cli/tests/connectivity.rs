@@ -44,8 +44,7 @@ fn reports_a_real_broker_reachable_and_a_dead_one_unreachable() {
         ])
         .expect(1);
     assert!(
-        out.stderr
-            .contains(&format!("Kafka at {dead} is not reachable")),
+        out.stderr.contains(&format!("Kafka at {dead} is not reachable")),
         "{}",
         out.stderr
     );

@@ -23,10 +23,7 @@ fn every_command_has_help() {
         "version",
         "completions",
     ] {
-        assert!(
-            top.stdout.contains(command),
-            "{command} missing from --help"
-        );
+        assert!(top.stdout.contains(command), "{command} missing from --help");
         s.run(&[command, "--help"]).expect(0);
     }
     let run = s.run(&["run", "--help"]).expect(0).stdout;
@@ -94,17 +91,10 @@ fn version_names_the_commit_and_completions_are_scripts() {
         "{}",
         out.stdout
     );
-    let commit = out
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("commit: "))
-        .unwrap();
+    let commit = out.stdout.lines().find(|l| l.starts_with("commit: ")).unwrap();
     assert!(commit.len() > "commit: ".len(), "{commit}");
     for shell in ["bash", "zsh", "fish"] {
         let script = s.run(&["completions", shell]).expect(0).stdout;
-        assert!(
-            script.contains("pipegen") && script.contains("validate"),
-            "{shell}"
-        );
+        assert!(script.contains("pipegen") && script.contains("validate"), "{shell}");
     }
 }

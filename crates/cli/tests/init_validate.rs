@@ -49,24 +49,17 @@ fn default_project_validates_as_generated() {
     ] {
         assert!(readme.contains(file), "{file} not in README");
     }
-    assert!(
-        !readme.contains("docker"),
-        "the README must describe only what exists"
-    );
+    assert!(!readme.contains("docker"), "the README must describe only what exists");
     assert!(s.read("demo/.gitignore").contains("reports/"));
     // Its config is a valid config: every key known, every value typed.
-    s.run(&["config", "show", "--project-dir", "demo"])
-        .expect(0);
+    s.run(&["config", "show", "--project-dir", "demo"]).expect(0);
 }
 
 #[test]
 fn init_from_an_avro_schema_validates() {
     let s = Scratch::new();
     let schema = examples().join("user-event.avsc");
-    init_ok(
-        &s,
-        &["init", "clicks", "--input-schema", schema.to_str().unwrap()],
-    );
+    init_ok(&s, &["init", "clicks", "--input-schema", schema.to_str().unwrap()]);
     let source = s.read("clicks/sql/01_source.sql");
     for expected in [
         "CREATE TABLE `user_event`",
@@ -80,10 +73,7 @@ fn init_from_an_avro_schema_validates() {
     ] {
         assert!(source.contains(expected), "{expected} not in:\n{source}");
     }
-    assert!(
-        s.read("clicks/sql/03_pipeline.sql")
-            .contains("TABLE `user_event`")
-    );
+    assert!(s.read("clicks/sql/03_pipeline.sql").contains("TABLE `user_event`"));
     assert_eq!(
         s.read("clicks/schemas/input.avsc"),
         std::fs::read_to_string(schema).unwrap()
@@ -145,11 +135,7 @@ fn describe_without_ai_falls_back_to_the_template() {
             "fintech",
         ])
         .expect(0);
-    assert!(
-        out.stderr.contains("AI generation is not configured"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("AI generation is not configured"), "{}", out.stderr);
     s.run(&["validate", "--project-dir", "described"]).expect(0);
 }
 
@@ -157,9 +143,7 @@ fn describe_without_ai_falls_back_to_the_template() {
 fn bad_inputs_to_init_leave_nothing_behind() {
     let s = Scratch::new();
     s.write("bad.avsc", "{\n  \"type\": \"record\",\n  \"name\": \"X\",\n  \"fields\": [\n    {\"name\": \"a\", \"type\": \"strin\"}\n  ]\n}\n");
-    let out = s
-        .run(&["init", "p1", "--input-schema", "bad.avsc"])
-        .expect(2);
+    let out = s.run(&["init", "p1", "--input-schema", "bad.avsc"]).expect(2);
     assert!(out.stderr.contains("bad.avsc:5"), "{}", out.stderr);
     assert!(out.stderr.contains("string"), "{}", out.stderr);
     assert!(!s.path().join("p1").exists());
@@ -168,23 +152,18 @@ fn bad_inputs_to_init_leave_nothing_behind() {
         "broken.avsc",
         "{\"type\": \"record\",\n \"name\": \"X\" \"fields\": []}",
     );
-    let out = s
-        .run(&["init", "p2", "--input-schema", "broken.avsc"])
-        .expect(2);
+    let out = s.run(&["init", "p2", "--input-schema", "broken.avsc"]).expect(2);
     assert!(out.stderr.contains("broken.avsc:2"), "{}", out.stderr);
 
     s.write("ragged.csv", "a,b\n1,2\n3,4,5\n");
-    let out = s
-        .run(&["init", "p3", "--input-csv", "ragged.csv"])
-        .expect(2);
+    let out = s.run(&["init", "p3", "--input-csv", "ragged.csv"]).expect(2);
     assert!(
         out.stderr.contains("ragged.csv") && out.stderr.contains('3'),
         "{}",
         out.stderr
     );
 
-    s.run(&["init", "p4", "--input-csv", "missing.csv"])
-        .expect(2);
+    s.run(&["init", "p4", "--input-csv", "missing.csv"]).expect(2);
     for p in ["p1", "p2", "p3", "p4"] {
         assert!(!s.path().join(p).exists(), "{p} left behind");
     }
@@ -194,9 +173,7 @@ fn bad_inputs_to_init_leave_nothing_behind() {
         .map(|e| e.file_name())
         .collect();
     assert!(
-        leftovers
-            .iter()
-            .all(|n| !n.to_string_lossy().contains("pipegen-")),
+        leftovers.iter().all(|n| !n.to_string_lossy().contains("pipegen-")),
         "{leftovers:?}"
     );
 }
@@ -211,11 +188,7 @@ fn a_sql_syntax_error_is_exit_2_with_file_line_and_the_line() {
         "GROUP BY BY window_start",
     );
     let out = s.run(&["validate", "--project-dir", "demo"]).expect(2);
-    assert!(
-        out.stderr.contains("demo/sql/03_pipeline.sql:"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("demo/sql/03_pipeline.sql:"), "{}", out.stderr);
     assert!(
         out.stderr.contains("GROUP BY BY window_start"),
         "the offending line is quoted: {}",
@@ -229,16 +202,8 @@ fn a_broken_schema_file_is_exit_2() {
     s.run(&["init", "demo"]).expect(0);
     s.edit("demo/schemas/input.avsc", "\"long\"", "\"lng\"");
     let out = s.run(&["validate", "--project-dir", "demo"]).expect(2);
-    assert!(
-        out.stderr.contains("demo/schemas/input.avsc:"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("long"),
-        "suggests the nearest type: {}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("demo/schemas/input.avsc:"), "{}", out.stderr);
+    assert!(out.stderr.contains("long"), "suggests the nearest type: {}", out.stderr);
 }
 
 #[test]

@@ -25,11 +25,7 @@ pub fn key_of(variable: &str) -> Option<KeyPath> {
 
 /// The variable that sets `key` (for hints).
 pub fn variable_for(key: &KeyPath) -> String {
-    let upper: Vec<String> = key
-        .segments()
-        .iter()
-        .map(|s| s.to_ascii_uppercase())
-        .collect();
+    let upper: Vec<String> = key.segments().iter().map(|s| s.to_ascii_uppercase()).collect();
     format!("{PREFIX}{}", upper.join("__"))
 }
 

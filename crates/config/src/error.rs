@@ -37,9 +37,7 @@ impl ConfigError {
     pub fn located(&self) -> Option<&Located> {
         match self {
             ConfigError::Read { .. } => None,
-            ConfigError::Syntax(l) | ConfigError::UnknownKey(l) | ConfigError::InvalidValue(l) => {
-                Some(l)
-            }
+            ConfigError::Syntax(l) | ConfigError::UnknownKey(l) | ConfigError::InvalidValue(l) => Some(l),
         }
     }
 }
@@ -49,9 +47,9 @@ impl From<&ConfigError> for Diagnostic {
         let mut diagnostic = Diagnostic::error(error.to_string());
         let Some(located) = error.located() else {
             if let ConfigError::Read { path, .. } = error {
-                diagnostic = diagnostic.in_file(path).with_hint(
-                    "check the path, or drop --config to use the project's .pipegen.yaml",
-                );
+                diagnostic = diagnostic
+                    .in_file(path)
+                    .with_hint("check the path, or drop --config to use the project's .pipegen.yaml");
             }
             return diagnostic;
         };

@@ -7,10 +7,7 @@ use crate::schema::Config;
 
 /// Keys the original PipeGen read, and where their meaning lives now.
 const LEGACY_KEYS: &[(&str, &str)] = &[
-    (
-        "kafka_config",
-        "kafka.topics (partitions, replication_factor, config)",
-    ),
+    ("kafka_config", "kafka.topics (partitions, replication_factor, config)"),
     ("producer_config", "kafka.producer"),
     ("consumer_config", "kafka.consumer"),
     ("default_message_rate", "run.message_rate"),
@@ -115,8 +112,7 @@ fn check_topic_override(topic: &KeyPath, rest: &[String]) -> Result<(), UnknownK
 fn unknown<'a>(path: KeyPath, candidates: impl IntoIterator<Item = &'a str>) -> UnknownKey {
     let word = path.last().unwrap_or_default().to_owned();
     let candidates: Vec<&str> = candidates.into_iter().collect();
-    let suggestion =
-        pipegen_diag::did_you_mean(&word, candidates.iter().copied()).map(str::to_owned);
+    let suggestion = pipegen_diag::did_you_mean(&word, candidates.iter().copied()).map(str::to_owned);
     let legacy = LEGACY_KEYS
         .iter()
         .find(|(old, _)| path.segments().len() == 1 && *old == word)
@@ -128,11 +124,7 @@ fn unknown<'a>(path: KeyPath, candidates: impl IntoIterator<Item = &'a str>) -> 
             format!("valid keys {place}: {}", candidates.join(", "))
         })
     });
-    UnknownKey {
-        path,
-        suggestion,
-        hint,
-    }
+    UnknownKey { path, suggestion, hint }
 }
 
 #[cfg(test)]

@@ -170,10 +170,7 @@ pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
         )
     })?;
 
-    let origins = merged
-        .into_iter()
-        .map(|(path, (_, origin))| (path, origin))
-        .collect();
+    let origins = merged.into_iter().map(|(path, (_, origin))| (path, origin)).collect();
     Ok(ResolvedConfig::new(config, origins))
 }
 
@@ -184,11 +181,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn read_file_layer(
-    source: &Source,
-    text: String,
-    settings: &mut Vec<Setting>,
-) -> Result<FileLayer, ConfigError> {
+fn read_file_layer(source: &Source, text: String, settings: &mut Vec<Setting>) -> Result<FileLayer, ConfigError> {
     let document = yaml::parse_document(&text).map_err(|e| {
         ConfigError::Syntax(Box::new(Located {
             key: String::new(),
@@ -221,9 +214,7 @@ fn read_file_layer(
 fn merge(settings: Vec<Setting>) -> BTreeMap<KeyPath, (Value, Origin)> {
     let mut merged: BTreeMap<KeyPath, (Value, Origin)> = BTreeMap::new();
     for setting in settings {
-        merged.retain(|existing, _| {
-            !(existing.starts_with(&setting.path) || setting.path.starts_with(existing))
-        });
+        merged.retain(|existing, _| !(existing.starts_with(&setting.path) || setting.path.starts_with(existing)));
         merged.insert(setting.path, (setting.value, setting.origin));
     }
     merged
@@ -293,20 +284,14 @@ fn interpolate_env(
     Ok(())
 }
 
-fn interpolation_error(
-    setting: &Setting,
-    files: &HashMap<PathBuf, FileLayer>,
-    message: String,
-) -> ConfigError {
+fn interpolation_error(setting: &Setting, files: &HashMap<PathBuf, FileLayer>, message: String) -> ConfigError {
     ConfigError::InvalidValue(Box::new(Located {
         key: setting.path.to_string(),
         source_line: source_line(files, &setting.origin),
         origin: setting.origin.clone(),
         message,
         suggestion: None,
-        hint: Some(
-            "export the variable before running pipegen, or write the value in the file".into(),
-        ),
+        hint: Some("export the variable before running pipegen, or write the value in the file".into()),
     }))
 }
 

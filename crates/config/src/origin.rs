@@ -61,10 +61,7 @@ impl Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.source, self.position) {
-            (
-                source @ (Source::UserFile(_) | Source::ProjectFile(_) | Source::ExplicitFile(_)),
-                Some(p),
-            ) => {
+            (source @ (Source::UserFile(_) | Source::ProjectFile(_) | Source::ExplicitFile(_)), Some(p)) => {
                 write!(f, "{source}:{}", p.line)
             }
             (source, _) => write!(f, "{source}"),

@@ -11,13 +11,7 @@ impl KeyPath {
     }
 
     pub fn parse(dotted: &str) -> Self {
-        Self(
-            dotted
-                .split('.')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        )
+        Self(dotted.split('.').filter(|s| !s.is_empty()).map(str::to_owned).collect())
     }
 
     pub fn segments(&self) -> &[String] {

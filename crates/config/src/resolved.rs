@@ -47,22 +47,15 @@ impl ResolvedConfig {
 
     /// `config show`: the effective configuration as YAML, each value followed by its origin.
     pub fn render_with_origins(&self) -> String {
-        let mut out = String::from(
-            "# Effective configuration (secrets redacted). Right: where each value came from.\n",
-        );
+        let mut out =
+            String::from("# Effective configuration (secrets redacted). Right: where each value came from.\n");
         if let Value::Object(map) = self.redacted_json() {
             self.render_object(&map, &mut KeyPath::root(), 0, &mut out);
         }
         out
     }
 
-    fn render_object(
-        &self,
-        map: &serde_json::Map<String, Value>,
-        path: &mut KeyPath,
-        depth: usize,
-        out: &mut String,
-    ) {
+    fn render_object(&self, map: &serde_json::Map<String, Value>, path: &mut KeyPath, depth: usize, out: &mut String) {
         for (key, value) in map {
             path.push(key.clone());
             let indent = "  ".repeat(depth);
@@ -113,10 +106,7 @@ fn yaml_scalar(value: &Value) -> String {
         Value::Null => "~".to_owned(),
         Value::String(s) if needs_quotes(s) => Value::String(s.clone()).to_string(),
         Value::String(s) => s.clone(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(yaml_scalar).collect::<Vec<_>>().join(", ")
-        ),
+        Value::Array(items) => format!("[{}]", items.iter().map(yaml_scalar).collect::<Vec<_>>().join(", ")),
         Value::Object(map) if map.is_empty() => "{}".to_owned(),
         other => other.to_string(),
     }

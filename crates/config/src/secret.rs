@@ -85,16 +85,11 @@ impl Properties {
 impl fmt::Debug for Properties {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.0.iter().map(|(k, v)| {
-                (
-                    k,
-                    if is_secret_key(k) {
-                        REDACTED
-                    } else {
-                        v.as_str()
-                    },
-                )
-            }))
+            .entries(
+                self.0
+                    .iter()
+                    .map(|(k, v)| (k, if is_secret_key(k) { REDACTED } else { v.as_str() })),
+            )
             .finish()
     }
 }

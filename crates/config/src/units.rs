@@ -79,9 +79,7 @@ impl FromStr for Duration {
                 return Err(fail("a unit is missing: use ms, s, m, h or d (e.g. 30s)"));
             }
             let Some((_, scale)) = DURATION_UNITS.iter().find(|(name, _)| *name == unit) else {
-                return Err(fail(&format!(
-                    "unknown unit `{unit}`: use ns, us, ms, s, m, h or d"
-                )));
+                return Err(fail(&format!("unknown unit `{unit}`: use ns, us, ms, s, m, h or d")));
             };
             total_nanos += number * *scale as f64;
             rest = &rest[unit_len..];
@@ -206,9 +204,7 @@ impl FromStr for ByteSize {
             "g" | "gb" | "gib" => 1 << 30,
             "t" | "tb" | "tib" => 1 << 40,
             other => {
-                return Err(fail(&format!(
-                    "unknown unit `{other}`: use b, kb, mb, gb or tb"
-                )));
+                return Err(fail(&format!("unknown unit `{other}`: use b, kb, mb, gb or tb")));
             }
         };
         let bytes = number * scale as f64;
@@ -222,12 +218,7 @@ impl FromStr for ByteSize {
 impl fmt::Display for ByteSize {
     /// The largest unit that divides the size exactly: `256mb`, `1536kb`, `100b`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (name, scale) in [
-            ("tb", 1u64 << 40),
-            ("gb", 1 << 30),
-            ("mb", 1 << 20),
-            ("kb", 1 << 10),
-        ] {
+        for (name, scale) in [("tb", 1u64 << 40), ("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10)] {
             if self.0 >= scale && self.0.is_multiple_of(scale) {
                 return write!(f, "{}{name}", self.0 / scale);
             }

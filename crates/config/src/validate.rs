@@ -58,11 +58,7 @@ pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
         security.security_protocol,
         SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
     );
-    if sasl
-        && (security.sasl_mechanism.is_none()
-            || security.username.is_none()
-            || security.password.is_none())
-    {
+    if sasl && (security.sasl_mechanism.is_none() || security.username.is_none() || security.password.is_none()) {
         return Err(problem(
             "kafka.security.security_protocol",
             "SASL needs sasl_mechanism, username and password",
@@ -110,11 +106,7 @@ pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
             "write it like 30s, 5m or 1h",
         ));
     }
-    if config
-        .dashboard
-        .bind_address
-        .parse::<std::net::IpAddr>()
-        .is_err()
+    if config.dashboard.bind_address.parse::<std::net::IpAddr>().is_err()
         && config.dashboard.bind_address != "localhost"
     {
         return Err(problem(

@@ -39,9 +39,7 @@ pub fn parse_document(text: &str) -> Result<YamlDocument, YamlError> {
     let docs = MarkedYaml::load_from_str(text).map_err(|e| YamlError {
         message: format!("this is not valid YAML: {}", e.info()),
         position: Some(Position::new(e.marker().line(), e.marker().col() + 1)),
-        hint: Some(
-            "check the indentation and that every `key: value` has a space after the colon".into(),
-        ),
+        hint: Some("check the indentation and that every `key: value` has a space after the colon".into()),
     })?;
     let mut document = YamlDocument::default();
     let Some(root) = docs.into_iter().next() else {
@@ -152,11 +150,7 @@ fn scalar_of<'a>(node: &'a MarkedYaml<'_>) -> Option<Scalar<'a>> {
 /// Converts a node to JSON with YAML 1.2 core-schema scalars (`10` is a number, `"10"` a string).
 fn to_json(node: &MarkedYaml<'_>) -> Result<Value, YamlError> {
     match &node.data {
-        YamlData::Sequence(items) => items
-            .iter()
-            .map(to_json)
-            .collect::<Result<_, _>>()
-            .map(Value::Array),
+        YamlData::Sequence(items) => items.iter().map(to_json).collect::<Result<_, _>>().map(Value::Array),
         YamlData::Mapping(map) => {
             let mut object = serde_json::Map::new();
             for (key, value) in map {
@@ -194,8 +188,9 @@ pub fn parse_scalar(text: &str) -> Value {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(b),
         Scalar::Integer(i) => Value::from(i),
-        Scalar::FloatingPoint(f) => serde_json::Number::from_f64(f.into_inner())
-            .map_or_else(|| Value::String(text.to_owned()), Value::Number),
+        Scalar::FloatingPoint(f) => {
+            serde_json::Number::from_f64(f.into_inner()).map_or_else(|| Value::String(text.to_owned()), Value::Number)
+        }
         Scalar::String(s) => Value::String(s.into_owned()),
     }
 }
@@ -206,20 +201,12 @@ mod tests {
 
     #[test]
     fn flattens_with_key_positions() {
-        let doc = parse_document(
-            "kafka:\n  producer:\n    linger_ms: 10\n    acks: \"1\"\nrun:\n  duration: 5m\n",
-        )
-        .unwrap();
+        let doc =
+            parse_document("kafka:\n  producer:\n    linger_ms: 10\n    acks: \"1\"\nrun:\n  duration: 5m\n").unwrap();
         let leaves: Vec<_> = doc
             .leaves
             .iter()
-            .map(|l| {
-                (
-                    l.path.to_string(),
-                    l.value.clone(),
-                    l.position.unwrap().line,
-                )
-            })
+            .map(|l| (l.path.to_string(), l.value.clone(), l.position.unwrap().line))
             .collect();
         assert_eq!(
             leaves,
@@ -233,13 +220,9 @@ mod tests {
 
     #[test]
     fn lists_are_single_leaves_with_item_positions() {
-        let doc =
-            parse_document("flink:\n  jvm_args:\n    - -XX:+UseG1GC\n    - -Xss1m\n").unwrap();
+        let doc = parse_document("flink:\n  jvm_args:\n    - -XX:+UseG1GC\n    - -Xss1m\n").unwrap();
         assert_eq!(doc.leaves.len(), 1);
-        assert_eq!(
-            doc.leaves[0].value,
-            serde_json::json!(["-XX:+UseG1GC", "-Xss1m"])
-        );
+        assert_eq!(doc.leaves[0].value, serde_json::json!(["-XX:+UseG1GC", "-Xss1m"]));
         let item = doc
             .positions
             .iter()
@@ -251,12 +234,7 @@ mod tests {
     #[test]
     fn empty_file_sets_nothing_and_bad_yaml_has_a_line() {
         assert!(parse_document("").unwrap().leaves.is_empty());
-        assert!(
-            parse_document("# only a comment\n")
-                .unwrap()
-                .leaves
-                .is_empty()
-        );
+        assert!(parse_document("# only a comment\n").unwrap().leaves.is_empty());
         let err = parse_document("run:\n  duration: 5m\n bad: [\n").unwrap_err();
         assert!(err.position.unwrap().line >= 3, "{err:?}");
         let err = parse_document("- a\n- b\n").unwrap_err();
@@ -272,10 +250,7 @@ mod tests {
     fn scalars_resolve_like_yaml() {
         assert_eq!(parse_scalar("10"), Value::from(10));
         assert_eq!(parse_scalar("true"), Value::Bool(true));
-        assert_eq!(
-            parse_scalar("localhost:9092"),
-            Value::from("localhost:9092")
-        );
+        assert_eq!(parse_scalar("localhost:9092"), Value::from("localhost:9092"));
         assert_eq!(parse_scalar("1.5"), Value::from(1.5));
     }
 }

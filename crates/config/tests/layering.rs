@@ -75,18 +75,9 @@ fn flag_beats_env_beats_project_beats_user_beats_default() {
         origin("kafka.producer.batch_size").source,
         Source::ProjectFile(_)
     ));
-    assert_eq!(
-        origin("kafka.producer.batch_size").position.unwrap().line,
-        4
-    );
-    assert!(matches!(
-        origin("kafka.producer.acks").source,
-        Source::UserFile(_)
-    ));
-    assert_eq!(
-        origin("kafka.producer.retry_backoff_ms").source,
-        Source::Default
-    );
+    assert_eq!(origin("kafka.producer.batch_size").position.unwrap().line, 4);
+    assert!(matches!(origin("kafka.producer.acks").source, Source::UserFile(_)));
+    assert_eq!(origin("kafka.producer.retry_backoff_ms").source, Source::Default);
 
     let shown = resolved.render_with_origins();
     let line = |key: &str| {
@@ -96,10 +87,7 @@ fn flag_beats_env_beats_project_beats_user_beats_default() {
             .unwrap()
             .to_owned()
     };
-    assert!(
-        line("linger_ms:").ends_with("# flag --linger-ms"),
-        "{shown}"
-    );
+    assert!(line("linger_ms:").ends_with("# flag --linger-ms"), "{shown}");
     assert!(line("batch_size:").contains(".pipegen.yaml:4"), "{shown}");
     assert!(line("retry_backoff_ms:").ends_with("# default"), "{shown}");
 }
@@ -207,29 +195,17 @@ fn secrets_come_from_env_and_never_show() {
         "kafka:\n  security:\n    security_protocol: SASL_SSL\n    sasl_mechanism: SCRAM-SHA-512\n    username: svc\n    password: ${KAFKA_PW}\n  producer:\n    properties:\n      sasl.password: inline-secret\n",
     );
     let mut opts = options(&f);
-    assert!(
-        matches!(load(&opts).unwrap_err(), ConfigError::InvalidValue(l) if l.message.contains("KAFKA_PW"))
-    );
+    assert!(matches!(load(&opts).unwrap_err(), ConfigError::InvalidValue(l) if l.message.contains("KAFKA_PW")));
     opts.env = vec![("KAFKA_PW".into(), "s3cr3t".into())];
     let resolved = load(&opts).unwrap();
     assert_eq!(
-        resolved
-            .config
-            .kafka
-            .security
-            .password
-            .as_ref()
-            .unwrap()
-            .expose(),
+        resolved.config.kafka.security.password.as_ref().unwrap().expose(),
         "s3cr3t"
     );
     let shown = resolved.render_with_origins();
     let json = resolved.redacted_json().to_string();
     for text in [&shown, &json, &format!("{:?}", resolved.config)] {
-        assert!(
-            !text.contains("s3cr3t") && !text.contains("inline-secret"),
-            "{text}"
-        );
+        assert!(!text.contains("s3cr3t") && !text.contains("inline-secret"), "{text}");
     }
     assert!(shown.contains("<redacted>"));
 }
@@ -237,18 +213,10 @@ fn secrets_come_from_env_and_never_show() {
 #[test]
 fn broken_yaml_and_missing_explicit_file_are_clear() {
     let f = fixture();
-    write(
-        &f.project,
-        ".pipegen.yaml",
-        "run:\n  duration: 5m\n  rate: [1,\n",
-    );
+    write(&f.project, ".pipegen.yaml", "run:\n  duration: 5m\n  rate: [1,\n");
     let err = load(&options(&f)).unwrap_err();
     assert!(matches!(err, ConfigError::Syntax(_)), "{err:?}");
-    assert!(
-        Diagnostic::from(&err)
-            .to_string()
-            .contains(".pipegen.yaml:")
-    );
+    assert!(Diagnostic::from(&err).to_string().contains(".pipegen.yaml:"));
 
     let f = fixture();
     let mut opts = options(&f);
@@ -290,10 +258,7 @@ benchmark:
     let c = load(&options(&f)).unwrap().config;
     assert_eq!(c.kafka.topics.overrides["input"].partitions, Some(16));
     assert_eq!(c.flink.memory.taskmanager.unwrap().bytes(), 8 << 30);
-    assert_eq!(
-        c.flink.network.buffer_timeout.unwrap().as_std().as_millis(),
-        100
-    );
+    assert_eq!(c.flink.network.buffer_timeout.unwrap().as_std().as_millis(), 100);
     assert_eq!(c.benchmark.scenarios.len(), 3);
     assert_eq!(c.kafka.producer.buffer_memory.bytes(), 64 << 20);
 }

@@ -100,10 +100,7 @@ impl Diagnostic {
 
     /// Points at `position` and quotes its line from `source`.
     pub fn at_in(mut self, position: Position, source: &str) -> Self {
-        self.source_line = source
-            .lines()
-            .nth(position.line.saturating_sub(1))
-            .map(str::to_owned);
+        self.source_line = source.lines().nth(position.line.saturating_sub(1)).map(str::to_owned);
         self.position = Some(position);
         self
     }
@@ -151,10 +148,7 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// The closest candidate to `word`, when it is close enough to be what the user meant.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let word_lower = word.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -200,10 +194,7 @@ mod tests {
             .at_in(Position::new(2, 7), src)
             .with_hint("check the spelling");
         let shown = d.to_string();
-        assert!(
-            shown.starts_with("sql/03.sql:2:7: error: unexpected word"),
-            "{shown}"
-        );
+        assert!(shown.starts_with("sql/03.sql:2:7: error: unexpected word"), "{shown}");
         assert!(shown.contains(" 2 | SELEC x FROM t;"), "{shown}");
         assert!(shown.contains("   |       ^"), "{shown}");
         assert!(shown.ends_with("hint: check the spelling"), "{shown}");

@@ -8,30 +8,17 @@ use crate::Probe;
 
 /// `GET /subjects` (Confluent REST API).
 pub fn probe_registry(url: &str, timeout: Duration) -> Probe {
-    probe_json(
-        "Schema registry",
-        url,
-        "/subjects",
-        timeout,
-        |body| match body {
-            Value::Array(subjects) => Ok(format!("{} subjects", subjects.len())),
-            _ => Err(
-                "GET /subjects did not return a list; is this a Confluent-compatible registry?"
-                    .into(),
-            ),
-        },
-    )
+    probe_json("Schema registry", url, "/subjects", timeout, |body| match body {
+        Value::Array(subjects) => Ok(format!("{} subjects", subjects.len())),
+        _ => Err("GET /subjects did not return a list; is this a Confluent-compatible registry?".into()),
+    })
 }
 
 /// `GET /overview` (Flink REST API).
 pub fn probe_flink(url: &str, timeout: Duration) -> Probe {
     probe_json("Flink", url, "/overview", timeout, |body| {
         let field = |name: &str| body.get(name).and_then(Value::as_u64);
-        match (
-            field("taskmanagers"),
-            field("slots-total"),
-            field("jobs-running"),
-        ) {
+        match (field("taskmanagers"), field("slots-total"), field("jobs-running")) {
             (Some(tms), Some(slots), Some(running)) => {
                 let version = body
                     .get("flink-version")
@@ -41,10 +28,7 @@ pub fn probe_flink(url: &str, timeout: Duration) -> Probe {
                     "Flink {version}: {tms} task managers, {slots} slots, {running} running jobs"
                 ))
             }
-            _ => Err(
-                "GET /overview did not look like Flink's; is this the JobManager's REST address?"
-                    .into(),
-            ),
+            _ => Err("GET /overview did not look like Flink's; is this the JobManager's REST address?".into()),
         }
     })
 }
@@ -86,10 +70,7 @@ fn get_json(url: &str, timeout: Duration) -> Result<Value, String> {
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let mut response = agent
-        .get(url)
-        .call()
-        .map_err(|e| format!("GET {url}: {e}"))?;
+    let mut response = agent.get(url).call().map_err(|e| format!("GET {url}: {e}"))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("GET {url}: HTTP {}", status.as_u16()));

@@ -15,19 +15,13 @@ const CLIENT_ID: &[u8] = b"pipegen-probe";
 pub fn probe_kafka(bootstrap_servers: &str, timeout: Duration) -> Probe {
     let started = Instant::now();
     let mut failures = Vec::new();
-    for server in bootstrap_servers
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    for server in bootstrap_servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match api_versions(server, timeout) {
             Ok(count) => {
                 return Probe {
                     part: "Kafka",
                     target: bootstrap_servers.to_owned(),
-                    outcome: Ok(format!(
-                        "broker {server} answered ApiVersions ({count} APIs)"
-                    )),
+                    outcome: Ok(format!("broker {server} answered ApiVersions ({count} APIs)")),
                     elapsed: started.elapsed(),
                 };
             }
@@ -52,14 +46,9 @@ fn api_versions(server: &str, timeout: Duration) -> Result<usize, String> {
         .map_err(|e| format!("cannot resolve: {e}"))?
         .next()
         .ok_or("cannot resolve: no address")?;
-    let mut stream = TcpStream::connect_timeout(&address, timeout)
-        .map_err(|e| format!("cannot connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    stream
-        .set_write_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
+    let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(|e| format!("cannot connect: {e}"))?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
 
     let mut request = Vec::new();
     request.extend_from_slice(&API_VERSIONS.to_be_bytes());
@@ -69,17 +58,13 @@ fn api_versions(server: &str, timeout: Duration) -> Result<usize, String> {
     request.extend_from_slice(CLIENT_ID);
     let mut framed = (request.len() as i32).to_be_bytes().to_vec();
     framed.extend_from_slice(&request);
-    stream
-        .write_all(&framed)
-        .map_err(|e| format!("cannot send: {e}"))?;
+    stream.write_all(&framed).map_err(|e| format!("cannot send: {e}"))?;
 
     let mut size = [0u8; 4];
     stream.read_exact(&mut size).map_err(|e| not_kafka(&e))?;
     let size = i32::from_be_bytes(size);
     if !(10..=1 << 20).contains(&size) {
-        return Err(format!(
-            "answered with a {size}-byte frame; is this a Kafka broker?"
-        ));
+        return Err(format!("answered with a {size}-byte frame; is this a Kafka broker?"));
     }
     let mut body = vec![0u8; size as usize];
     stream.read_exact(&mut body).map_err(|e| not_kafka(&e))?;
@@ -91,10 +76,7 @@ fn not_kafka(e: &std::io::Error) -> String {
 }
 
 fn parse_api_versions(body: &[u8]) -> Result<usize, String> {
-    let read_i16 = |at: usize| {
-        body.get(at..at + 2)
-            .map(|b| i16::from_be_bytes([b[0], b[1]]))
-    };
+    let read_i16 = |at: usize| body.get(at..at + 2).map(|b| i16::from_be_bytes([b[0], b[1]]));
     let read_i32 = |at: usize| {
         body.get(at..at + 4)
             .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -124,11 +106,7 @@ mod tests {
         body.extend_from_slice(&[0, 0, 0, 0, 0, 9, 0, 1, 0, 0, 0, 12]);
         assert_eq!(parse_api_versions(&body), Ok(2));
         body[5] = 7;
-        assert!(
-            parse_api_versions(&body)
-                .unwrap_err()
-                .contains("error code 7")
-        );
+        assert!(parse_api_versions(&body).unwrap_err().contains("error code 7"));
         assert!(parse_api_versions(&[1, 2, 3]).is_err());
     }
 

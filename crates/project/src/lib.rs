@@ -8,6 +8,4 @@ pub mod scaffold;
 pub mod validate;
 
 pub use name::{NameError, ProjectName, snake_case};
-pub use project::{
-    DATA_DIR, INPUT_SCHEMA, LoadedSchema, Project, ProjectSql, SCHEMAS_DIR, SQL_DIR, shown_path,
-};
+pub use project::{DATA_DIR, INPUT_SCHEMA, LoadedSchema, Project, ProjectSql, SCHEMAS_DIR, SQL_DIR, shown_path};

@@ -26,10 +26,7 @@ impl ProjectName {
         if name.len() > 64 {
             return Err(fail("it is longer than 64 characters"));
         }
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(fail("use only letters, digits, `-` and `_`"));
         }
         Ok(Self(name.to_owned()))
@@ -62,8 +59,7 @@ pub fn snake_case(name: &str) -> String {
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
             if prev_lower || (prev_upper && next_lower) {
@@ -92,15 +88,7 @@ mod tests {
     fn accepts_and_rejects_names() {
         assert!(ProjectName::parse("demo").is_ok());
         assert!(ProjectName::parse("my-pipeline_2").is_ok());
-        for bad in [
-            "",
-            "2fast",
-            "has space",
-            "a/b",
-            "../up",
-            "ünï",
-            &"x".repeat(65),
-        ] {
+        for bad in ["", "2fast", "has space", "a/b", "../up", "ünï", &"x".repeat(65)] {
             assert!(ProjectName::parse(bad).is_err(), "{bad}");
         }
     }

@@ -41,15 +41,19 @@ impl Project {
     /// (unreadable files, syntax errors) come back together, each with its file and line.
     pub fn load(root: &Path) -> Result<Project, Vec<Diagnostic>> {
         if !root.is_dir() {
-            return Err(vec![Diagnostic::error(format!("{} is not a directory", root.display()))
-                .with_hint("pass the project's directory with --project-dir, or create one with `pipegen init NAME`")]);
+            return Err(vec![
+                Diagnostic::error(format!("{} is not a directory", root.display())).with_hint(
+                    "pass the project's directory with --project-dir, or create one with `pipegen init NAME`",
+                ),
+            ]);
         }
         let mut problems = Vec::new();
         let sql_paths = list_files(root, SQL_DIR, "sql", &mut problems);
         if sql_paths.is_empty() && problems.is_empty() {
             problems.push(
-                Diagnostic::error(format!("no SQL files in {}", root.join(SQL_DIR).display()))
-                    .with_hint("a project keeps its Flink SQL in sql/*.sql, run in name order (`pipegen init` makes one)"),
+                Diagnostic::error(format!("no SQL files in {}", root.join(SQL_DIR).display())).with_hint(
+                    "a project keeps its Flink SQL in sql/*.sql, run in name order (`pipegen init` makes one)",
+                ),
             );
         }
         let mut sql_files = Vec::new();
@@ -69,10 +73,7 @@ impl Project {
                 continue;
             };
             match pipegen_schema::avro::parse_schema(&shown_path(root, &relative), &text) {
-                Ok(schema) => schemas.push(LoadedSchema {
-                    path: relative,
-                    schema,
-                }),
+                Ok(schema) => schemas.push(LoadedSchema { path: relative, schema }),
                 Err(e) => problems.push(Diagnostic::from(&e)),
             }
         }
@@ -92,10 +93,7 @@ impl Project {
     }
 
     pub fn statement_count(&self) -> usize {
-        self.sql_files
-            .iter()
-            .map(|f| f.parsed.statements.len())
-            .sum()
+        self.sql_files.iter().map(|f| f.parsed.statements.len()).sum()
     }
 }
 
@@ -109,12 +107,7 @@ pub fn shown_path(root: &Path, relative: &Path) -> PathBuf {
 }
 
 /// Files with `extension` directly in `root/dir`, sorted by name, as paths relative to `root`.
-fn list_files(
-    root: &Path,
-    dir: &str,
-    extension: &str,
-    problems: &mut Vec<Diagnostic>,
-) -> Vec<PathBuf> {
+fn list_files(root: &Path, dir: &str, extension: &str, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let entries = match fs::read_dir(root.join(dir)) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
@@ -141,9 +134,7 @@ fn read(root: &Path, relative: &Path, problems: &mut Vec<Diagnostic>) -> Option<
         Ok(text) => Some(text),
         Err(e) => {
             let shown = shown_path(root, relative);
-            problems.push(
-                Diagnostic::error(format!("cannot read {}: {e}", shown.display())).in_file(shown),
-            );
+            problems.push(Diagnostic::error(format!("cannot read {}: {e}", shown.display())).in_file(shown));
             None
         }
     }

@@ -9,8 +9,7 @@ use serde_json::Value;
 use crate::error::SchemaError;
 
 const AVRO_TYPES: &[&str] = &[
-    "null", "boolean", "int", "long", "float", "double", "bytes", "string", "record", "enum",
-    "array", "map", "fixed",
+    "null", "boolean", "int", "long", "float", "double", "bytes", "string", "record", "enum", "array", "map", "fixed",
 ];
 
 /// A parsed schema and the text it came from.
@@ -68,11 +67,9 @@ pub fn parse_schema(path: &Path, text: &str) -> Result<AvroSchema, SchemaError> 
         let position = find_quoted(text, &problem);
         // Only an error when apache-avro agrees (a named type defined elsewhere is fine).
         if Schema::parse(&json).is_err() {
-            return Err(
-                SchemaError::new(path, format!("unknown type \"{problem}\""))
-                    .at(position, text)
-                    .with_hint(hint),
-            );
+            return Err(SchemaError::new(path, format!("unknown type \"{problem}\""))
+                .at(position, text)
+                .with_hint(hint));
         }
     }
     let schema = Schema::parse(&json).map_err(|e| {
@@ -85,12 +82,11 @@ pub fn parse_schema(path: &Path, text: &str) -> Result<AvroSchema, SchemaError> 
     if let Schema::Record(record) = &schema {
         for field in &record.fields {
             if !is_identifier(&field.name) {
-                return Err(SchemaError::new(
-                    path,
-                    format!("field name \"{}\" is not a valid identifier", field.name),
-                )
-                .at(find_quoted(text, &field.name), text)
-                .with_hint("use letters, digits and _ and start with a letter or _"));
+                return Err(
+                    SchemaError::new(path, format!("field name \"{}\" is not a valid identifier", field.name))
+                        .at(find_quoted(text, &field.name), text)
+                        .with_hint("use letters, digits and _ and start with a letter or _"),
+                );
             }
         }
     } else {
@@ -106,9 +102,7 @@ pub fn parse_schema(path: &Path, text: &str) -> Result<AvroSchema, SchemaError> 
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -119,19 +113,14 @@ fn find_unknown_type(json: &Value) -> Option<String> {
     let mut used = Vec::new();
     collect_type_refs(json, &mut used);
     used.into_iter().find(|name| {
-        !AVRO_TYPES.contains(&name.as_str())
-            && !defined
-                .iter()
-                .any(|d| d == name || d.ends_with(&format!(".{name}")))
+        !AVRO_TYPES.contains(&name.as_str()) && !defined.iter().any(|d| d == name || d.ends_with(&format!(".{name}")))
     })
 }
 
 fn collect_names(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            if let (Some(Value::String(_)), Some(Value::String(name))) =
-                (map.get("type"), map.get("name"))
-            {
+            if let (Some(Value::String(_)), Some(Value::String(name))) = (map.get("type"), map.get("name")) {
                 match map.get("namespace").and_then(Value::as_str) {
                     Some(ns) if !name.contains('.') => out.push(format!("{ns}.{name}")),
                     _ => out.push(name.clone()),
@@ -201,22 +190,25 @@ mod tests {
 
     #[test]
     fn reads_a_record() {
-        let s = parse(r#"{"type":"record","name":"E","namespace":"a.b","fields":[{"name":"x","type":"long"}]}"#).unwrap();
+        let s =
+            parse(r#"{"type":"record","name":"E","namespace":"a.b","fields":[{"name":"x","type":"long"}]}"#).unwrap();
         assert_eq!(s.full_name(), "a.b.E");
         assert_eq!(s.short_name(), "E");
     }
 
     #[test]
     fn json_errors_have_line_and_column() {
-        let err = parse("{\n  \"type\": \"record\",\n  \"name\": \"E\"\n  \"fields\": []\n}")
-            .unwrap_err();
+        let err = parse("{\n  \"type\": \"record\",\n  \"name\": \"E\"\n  \"fields\": []\n}").unwrap_err();
         assert_eq!(err.position.unwrap().line, 4, "{err:?}");
         assert!(err.message.contains("not valid JSON"));
     }
 
     #[test]
     fn unknown_types_point_at_their_line_and_suggest() {
-        let err = parse("{\"type\": \"record\", \"name\": \"E\",\n \"fields\": [\n  {\"name\": \"a\", \"type\": \"strin\"}\n]}").unwrap_err();
+        let err = parse(
+            "{\"type\": \"record\", \"name\": \"E\",\n \"fields\": [\n  {\"name\": \"a\", \"type\": \"strin\"}\n]}",
+        )
+        .unwrap_err();
         assert_eq!(err.position.unwrap().line, 3, "{err:?}");
         assert_eq!(err.hint.as_deref(), Some("did you mean \"string\"?"));
         assert_eq!(
@@ -239,9 +231,7 @@ mod tests {
         assert!(parse(r#"{"type":"enum","name":"E","symbols":["A","A"]}"#).is_err());
         let err = parse(r#""string""#).unwrap_err();
         assert!(err.message.contains("must be a record"));
-        let err =
-            parse(r#"{"type":"record","name":"E","fields":[{"name":"a","type":["null","null"]}]}"#)
-                .unwrap_err();
+        let err = parse(r#"{"type":"record","name":"E","fields":[{"name":"a","type":["null","null"]}]}"#).unwrap_err();
         assert!(err.message.contains("not a valid AVRO schema"), "{err:?}");
     }
 }

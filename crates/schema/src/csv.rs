@@ -73,13 +73,8 @@ pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
         line,
         hint: Some(hint.to_owned()),
     };
-    let file = File::open(path).map_err(|e| {
-        fail(
-            format!("cannot read {}: {e}", path.display()),
-            None,
-            "check the path",
-        )
-    })?;
+    let file =
+        File::open(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display()), None, "check the path"))?;
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(BufReader::new(file));
@@ -111,9 +106,7 @@ pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
             Err(e) => {
                 let line = e.position().map(|p| p.line());
                 let message = match e.kind() {
-                    ::csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => {
+                    ::csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                         format!("this row has {len} fields but the header has {expected_len}")
                     }
                     ::csv::ErrorKind::Utf8 { .. } => "this row is not valid UTF-8".to_owned(),
@@ -183,9 +176,7 @@ impl ColumnState {
     fn finish(self, name: String, header: &str) -> CsvColumn {
         let kind = match self.kind {
             None => ColumnKind::String, // empty everywhere: nothing says otherwise
-            Some(ColumnKind::Long) if self.all_13_digits && names_a_time(&name) => {
-                ColumnKind::EpochMillis
-            }
+            Some(ColumnKind::Long) if self.all_13_digits && names_a_time(&name) => ColumnKind::EpochMillis,
             Some(kind) => kind,
         };
         CsvColumn {
@@ -263,26 +254,22 @@ fn classify_time(value: &str) -> Option<ColumnKind> {
                 [] => IsoZone::None,
                 [b'Z'] => IsoZone::Utc,
                 [sign, h1, h2, b':', m1, m2]
-                    if matches!(sign, b'+' | b'-')
-                        && [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit()) =>
+                    if matches!(sign, b'+' | b'-') && [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit()) =>
                 {
                     IsoZone::Offset
                 }
                 _ => return None,
             };
-            Some(ColumnKind::IsoTimestamp(IsoShape {
-                fraction_digits,
-                zone,
-            }))
+            Some(ColumnKind::IsoTimestamp(IsoShape { fraction_digits, zone }))
         }
         _ => None,
     }
 }
 
 fn digits(bytes: &[u8]) -> Option<u32> {
-    bytes.iter().try_fold(0u32, |n, b| {
-        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-    })
+    bytes
+        .iter()
+        .try_fold(0u32, |n, b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
 }
 
 fn is_date(b: &[u8]) -> bool {
@@ -365,9 +352,7 @@ pub fn avro_schema(inference: &CsvInference, record_name: &str, namespace: &str)
                 ColumnKind::Long => json!("long"),
                 ColumnKind::Double => json!("double"),
                 ColumnKind::Date => json!({"type": "int", "logicalType": "date"}),
-                ColumnKind::SqlTimestamp
-                | ColumnKind::IsoTimestamp(_)
-                | ColumnKind::EpochMillis => {
+                ColumnKind::SqlTimestamp | ColumnKind::IsoTimestamp(_) | ColumnKind::EpochMillis => {
                     json!({"type": "long", "logicalType": "timestamp-millis"})
                 }
                 ColumnKind::String => json!("string"),
@@ -430,9 +415,7 @@ pub fn flink_csv_table(inference: &CsvInference) -> CsvTableShape {
             !c.nullable
                 && matches!(
                     c.kind,
-                    ColumnKind::SqlTimestamp
-                        | ColumnKind::IsoTimestamp(_)
-                        | ColumnKind::EpochMillis
+                    ColumnKind::SqlTimestamp | ColumnKind::IsoTimestamp(_) | ColumnKind::EpochMillis
                 )
         })
         .min_by_key(|c| event_time_rank(&c.name))
@@ -447,18 +430,11 @@ pub fn flink_csv_table(inference: &CsvInference) -> CsvTableShape {
             },
             ColumnKind::IsoTimestamp(shape) => EventTimeColumn {
                 name: format!("{}_ts", c.name),
-                expr: Some(format!(
-                    "TO_TIMESTAMP(`{}`, '{}')",
-                    c.name,
-                    iso_pattern(shape)
-                )),
+                expr: Some(format!("TO_TIMESTAMP(`{}`, '{}')", c.name, iso_pattern(shape))),
             },
             _ => unreachable!("filtered to time kinds above"),
         });
-    CsvTableShape {
-        physical,
-        event_time,
-    }
+    CsvTableShape { physical, event_time }
 }
 
 /// A Flink `TO_TIMESTAMP` pattern (quotes doubled for a SQL literal).
@@ -530,9 +506,7 @@ mod tests {
 
     #[test]
     fn widens_and_falls_back_to_text() {
-        let inference =
-            infer("a,b,c,d,e\n1,1,2024-01-01,x,true\n3000000000,2.5,2024-01-01 00:00:00,1,1\n")
-                .unwrap();
+        let inference = infer("a,b,c,d,e\n1,1,2024-01-01,x,true\n3000000000,2.5,2024-01-01 00:00:00,1,1\n").unwrap();
         use ColumnKind::*;
         assert_eq!(
             kinds(&inference),
@@ -570,16 +544,12 @@ mod tests {
 
     #[test]
     fn avro_schema_parses_and_nullable_fields_default_to_null() {
-        let inference =
-            infer("id,when,amount\n1,2024-03-01 09:15:02,\n2,2024-03-01 09:15:03,2.5\n").unwrap();
+        let inference = infer("id,when,amount\n1,2024-03-01 09:15:02,\n2,2024-03-01 09:15:03,2.5\n").unwrap();
         let schema = avro_schema(&inference, "Sales", "demo.csv");
         let parsed = apache_avro::Schema::parse(&schema).unwrap();
         let mut record = apache_avro::types::Record::new(&parsed).unwrap();
         record.put("id", 1i32);
-        record.put(
-            "when",
-            apache_avro::types::Value::TimestampMillis(1_709_284_502_000),
-        );
+        record.put("when", apache_avro::types::Value::TimestampMillis(1_709_284_502_000));
         record.put(
             "amount",
             apache_avro::types::Value::Union(1, Box::new(apache_avro::types::Value::Double(2.5))),

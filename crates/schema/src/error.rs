@@ -27,11 +27,7 @@ impl SchemaError {
 
     pub(crate) fn at(mut self, position: Option<Position>, text: &str) -> Self {
         self.position = position;
-        self.source_line = position.and_then(|p| {
-            text.lines()
-                .nth(p.line.saturating_sub(1))
-                .map(str::to_owned)
-        });
+        self.source_line = position.and_then(|p| text.lines().nth(p.line.saturating_sub(1)).map(str::to_owned));
         self
     }
 
@@ -66,10 +62,7 @@ impl From<&CsvError> for Diagnostic {
     fn from(error: &CsvError) -> Self {
         let mut d = Diagnostic::error(&error.message).in_file(&error.path);
         if let Some(line) = error.line {
-            d.position = Some(Position::new(
-                usize::try_from(line).unwrap_or(usize::MAX),
-                1,
-            ));
+            d.position = Some(Position::new(usize::try_from(line).unwrap_or(usize::MAX), 1));
         }
         d.hint = error.hint.clone();
         d

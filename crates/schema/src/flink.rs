@@ -20,10 +20,7 @@ pub struct FlinkColumn {
 /// The columns of a top-level record.
 pub fn flink_columns(schema: &Schema) -> Result<Vec<FlinkColumn>, SchemaError> {
     let Schema::Record(record) = schema else {
-        return Err(SchemaError::new(
-            "",
-            "the top-level schema must be a record",
-        ));
+        return Err(SchemaError::new("", "the top-level schema must be a record"));
     };
     let mut named = HashMap::new();
     remember_names(schema, &mut named);
@@ -46,9 +43,7 @@ pub fn flink_columns(schema: &Schema) -> Result<Vec<FlinkColumn>, SchemaError> {
 pub fn event_time_candidates(columns: &[FlinkColumn]) -> Vec<&FlinkColumn> {
     let mut candidates: Vec<&FlinkColumn> = columns
         .iter()
-        .filter(|c| {
-            !c.nullable && (c.data_type == "TIMESTAMP(3)" || c.data_type == "TIMESTAMP_LTZ(3)")
-        })
+        .filter(|c| !c.nullable && (c.data_type == "TIMESTAMP(3)" || c.data_type == "TIMESTAMP_LTZ(3)"))
         .collect();
     candidates.sort_by_key(|c| event_time_rank(&c.name));
     candidates
@@ -70,9 +65,7 @@ fn remember_names<'a>(schema: &'a Schema, named: &mut HashMap<Name, &'a Schema>)
     match schema {
         Schema::Record(r) => {
             named.insert(r.name.clone(), schema);
-            r.fields
-                .iter()
-                .for_each(|f| remember_names(&f.schema, named));
+            r.fields.iter().for_each(|f| remember_names(&f.schema, named));
         }
         Schema::Enum(e) => {
             named.insert(e.name.clone(), schema);
@@ -92,9 +85,7 @@ fn remember_names<'a>(schema: &'a Schema, named: &mut HashMap<Name, &'a Schema>)
 fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String, bool), String> {
     let plain = |t: &str| Ok((t.to_owned(), false));
     match schema {
-        Schema::Null => Err(
-            "a field of type null alone carries no data; Flink has no column type for it".into(),
-        ),
+        Schema::Null => Err("a field of type null alone carries no data; Flink has no column type for it".into()),
         Schema::Boolean => plain("BOOLEAN"),
         Schema::Int => plain("INT"),
         Schema::Long => plain("BIGINT"),
@@ -104,9 +95,7 @@ fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String
         Schema::String | Schema::Uuid | Schema::Enum(_) => plain("STRING"),
         Schema::Fixed(f) => Ok((format!("BINARY({})", f.size), false)),
         Schema::Decimal(d) => Ok((format!("DECIMAL({}, {})", d.precision, d.scale), false)),
-        Schema::BigDecimal => {
-            Err("big-decimal has no fixed precision; Flink needs DECIMAL(p, s)".into())
-        }
+        Schema::BigDecimal => Err("big-decimal has no fixed precision; Flink needs DECIMAL(p, s)".into()),
         Schema::Date => plain("DATE"),
         Schema::TimeMillis => plain("TIME(3)"),
         Schema::TimeMicros => plain("TIME(6)"),
@@ -118,10 +107,7 @@ fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String
         Schema::LocalTimestampNanos => plain("TIMESTAMP_LTZ(9)"),
         Schema::Duration => plain("BINARY(12)"),
         Schema::Array(a) => Ok((format!("ARRAY<{}>", nested(&a.items, named)?), false)),
-        Schema::Map(m) => Ok((
-            format!("MAP<STRING NOT NULL, {}>", nested(&m.types, named)?),
-            false,
-        )),
+        Schema::Map(m) => Ok((format!("MAP<STRING NOT NULL, {}>", nested(&m.types, named)?), false)),
         Schema::Record(r) => {
             let fields = r
                 .fields
@@ -131,11 +117,7 @@ fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String
             Ok((format!("ROW<{}>", fields.join(", ")), false))
         }
         Schema::Union(u) => {
-            let non_null: Vec<&Schema> = u
-                .variants()
-                .iter()
-                .filter(|v| !matches!(v, Schema::Null))
-                .collect();
+            let non_null: Vec<&Schema> = u.variants().iter().filter(|v| !matches!(v, Schema::Null)).collect();
             match non_null.as_slice() {
                 [only] => flink_type(only, named).map(|(t, _)| (t, u.is_nullable())),
                 [] => Err("a union of only null carries no data".into()),
@@ -147,10 +129,7 @@ fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String
         }
         Schema::Ref { name } => match named.get(name) {
             Some(defined) => flink_type(defined, named),
-            None => Err(format!(
-                "reference to undefined type {}",
-                name.fullname(None)
-            )),
+            None => Err(format!("reference to undefined type {}", name.fullname(None))),
         },
     }
 }
@@ -191,10 +170,7 @@ mod tests {
             (r#""bytes""#, "BYTES"),
             (r#""string""#, "STRING"),
             (r#"{"type":"fixed","name":"F","size":16}"#, "BINARY(16)"),
-            (
-                r#"{"type":"enum","name":"C","symbols":["A","B"]}"#,
-                "STRING",
-            ),
+            (r#"{"type":"enum","name":"C","symbols":["A","B"]}"#, "STRING"),
             (
                 r#"{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}"#,
                 "DECIMAL(10, 2)",
@@ -207,14 +183,8 @@ mod tests {
             (r#"{"type":"int","logicalType":"date"}"#, "DATE"),
             (r#"{"type":"int","logicalType":"time-millis"}"#, "TIME(3)"),
             (r#"{"type":"long","logicalType":"time-micros"}"#, "TIME(6)"),
-            (
-                r#"{"type":"long","logicalType":"timestamp-millis"}"#,
-                "TIMESTAMP(3)",
-            ),
-            (
-                r#"{"type":"long","logicalType":"timestamp-micros"}"#,
-                "TIMESTAMP(6)",
-            ),
+            (r#"{"type":"long","logicalType":"timestamp-millis"}"#, "TIMESTAMP(3)"),
+            (r#"{"type":"long","logicalType":"timestamp-micros"}"#, "TIMESTAMP(6)"),
             (
                 r#"{"type":"long","logicalType":"local-timestamp-millis"}"#,
                 "TIMESTAMP_LTZ(3)",
@@ -273,10 +243,9 @@ mod tests {
 
     #[test]
     fn multi_branch_unions_are_explained() {
-        let schema = Schema::parse_str(
-            r#"{"type":"record","name":"E","fields":[{"name":"u","type":["int","string"]}]}"#,
-        )
-        .unwrap();
+        let schema =
+            Schema::parse_str(r#"{"type":"record","name":"E","fields":[{"name":"u","type":["int","string"]}]}"#)
+                .unwrap();
         let err = flink_columns(&schema).unwrap_err();
         assert!(
             err.message.contains("field \"u\"") && err.message.contains("[\"null\", T]"),
@@ -300,10 +269,7 @@ mod tests {
                 nullable,
             })
             .collect();
-        let names: Vec<&str> = event_time_candidates(&cols)
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
+        let names: Vec<&str> = event_time_candidates(&cols).iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["event_time", "created_at"]);
     }
 }

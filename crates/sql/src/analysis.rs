@@ -4,12 +4,12 @@ use std::ops::ControlFlow;
 
 use pipegen_diag::Position;
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr, Spanned, TableFactor,
     visit_expressions, visit_relations,
 };
 
 use crate::dialect::{PARTITION_BY, TABLE_ARGUMENT};
-use crate::parse::object_name;
+use crate::parse::{object_name, position_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WindowKind {
@@ -51,28 +51,126 @@ pub struct GroupWindow {
     pub sizes: Vec<Expr>,
 }
 
+/// A name in a query, with where it stands relative to its statement (see
+/// [`crate::ParsedStatement::locate`]); `None` when sqlparser kept no span for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameReference {
+    pub name: String,
+    pub at: Option<Position>,
+}
+
+fn start_of(node: &impl Spanned) -> Option<Position> {
+    start_of_span(node.span())
+}
+
+fn start_of_span(span: sqlparser::tokenizer::Span) -> Option<Position> {
+    (span.start.line > 0).then(|| position_of(span.start))
+}
+
 /// Tables and views the query reads (through FROM, joins, subqueries, UNION and window table
 /// functions), in first-seen order, without the names of its own CTEs.
 pub fn referenced_tables(query: &Query) -> Vec<String> {
+    table_references(query).into_iter().map(|r| r.name).collect()
+}
+
+/// [`referenced_tables`], with where each is first named.
+pub fn table_references(query: &Query) -> Vec<NameReference> {
     let mut ctes = Vec::new();
     collect_ctes(query, &mut ctes);
-    let mut tables: Vec<String> = Vec::new();
-    let mut add = |name: String| {
-        if !ctes.contains(&name) && !tables.contains(&name) {
-            tables.push(name);
+    let mut tables: Vec<NameReference> = Vec::new();
+    let mut add = |name: String, at: Option<Position>| {
+        if !ctes.contains(&name) && !tables.iter().any(|t| t.name == name) {
+            tables.push(NameReference { name, at });
         }
     };
     let _ = visit_relations(query, |relation| {
-        add(object_name(relation));
+        add(object_name(relation), start_of(relation));
         ControlFlow::<()>::Continue(())
     });
     let _ = visit_expressions(query, |expr| {
-        if let Some(table) = table_argument(expr) {
-            add(table);
+        if let Some(table) = table_argument(expr)
+            && let Expr::Prefixed { value, .. } = expr
+        {
+            add(table, start_of(value.as_ref()));
         }
         ControlFlow::<()>::Continue(())
     });
     tables
+}
+
+/// For a query that reads exactly one table, directly or through one window table function,
+/// with no join, subquery or CTE: that table, and whether a window adds `window_start`,
+/// `window_end` and `window_time`. Such a query's column names can be checked against the
+/// table without a planner.
+pub fn single_source(query: &Query) -> Option<(String, bool)> {
+    if query.with.is_some() {
+        return None;
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let [from] = select.from.as_slice() else { return None };
+    if !from.joins.is_empty() {
+        return None;
+    }
+    let mut subqueries = false;
+    let _ = visit_expressions(query, |expr| {
+        subqueries |= matches!(expr, Expr::Subquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. });
+        ControlFlow::<()>::Continue(())
+    });
+    if subqueries {
+        return None;
+    }
+    match &from.relation {
+        TableFactor::Table { name, args: None, .. } => Some((object_name(name), false)),
+        TableFactor::TableFunction { .. } => {
+            let windows = window_tvfs(query);
+            match windows.as_slice() {
+                [window] => Some((window.table.clone(), true)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Plain (unqualified or qualified) column names a query uses, each with where it stands.
+pub fn column_references(query: &Query) -> Vec<NameReference> {
+    let mut columns = Vec::new();
+    let _ = visit_expressions(query, |expr| {
+        match expr {
+            Expr::Identifier(ident) => columns.push(NameReference {
+                name: ident.value.clone(),
+                at: start_of_span(ident.span),
+            }),
+            Expr::CompoundIdentifier(parts) => {
+                if let Some(last) = parts.last() {
+                    columns.push(NameReference {
+                        name: last.value.clone(),
+                        at: start_of_span(last.span),
+                    });
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    columns
+}
+
+/// The aliases a query's SELECT list defines (usable in GROUP BY, HAVING and ORDER BY).
+pub fn select_aliases(query: &Query) -> Vec<String> {
+    match query.body.as_ref() {
+        SetExpr::Select(select) => select
+            .projection
+            .iter()
+            .filter_map(|item| match item {
+                SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn collect_ctes(query: &Query, out: &mut Vec<String>) {
@@ -94,13 +192,7 @@ fn table_argument(expr: &Expr) -> Option<String> {
     }
     match value.as_ref() {
         Expr::Identifier(ident) => Some(ident.value.clone()),
-        Expr::CompoundIdentifier(parts) => Some(
-            parts
-                .iter()
-                .map(|p| p.value.clone())
-                .collect::<Vec<_>>()
-                .join("."),
-        ),
+        Expr::CompoundIdentifier(parts) => Some(parts.iter().map(|p| p.value.clone()).collect::<Vec<_>>().join(".")),
         Expr::Prefixed { prefix, .. } => Some(prefix.value.replace('`', "")),
         _ => None,
     }
@@ -175,8 +267,7 @@ pub fn window_tvfs(query: &Query) -> Vec<WindowTvf> {
         {
             let args = function_args(&f.args);
             if let (Some(first), Some(second)) = (args.first(), args.get(1))
-                && let (Some(table), Some(time_column)) =
-                    (table_argument(first), descriptor_column(second))
+                && let (Some(table), Some(time_column)) = (table_argument(first), descriptor_column(second))
             {
                 windows.push(WindowTvf {
                     kind,

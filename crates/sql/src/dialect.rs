@@ -78,11 +78,7 @@ impl Dialect for FlinkDialect {
 /// `Prefixed { prefix: <table>, value: Prefixed { prefix: PARTITION BY, value: keys } }`.
 fn parse_table_argument(parser: &mut Parser) -> Result<Expr, ParserError> {
     let name = parser.parse_object_name(false)?;
-    let mut parts: Vec<Ident> = name
-        .0
-        .iter()
-        .filter_map(|p| p.as_ident().cloned())
-        .collect();
+    let mut parts: Vec<Ident> = name.0.iter().filter_map(|p| p.as_ident().cloned()).collect();
     let mut value = match parts.len() {
         1 => Expr::Identifier(parts.remove(0)),
         _ => Expr::CompoundIdentifier(parts),

@@ -30,10 +30,7 @@ pub(crate) fn error_at(
     message: impl std::fmt::Display,
     at: sqlparser::tokenizer::Location,
 ) -> sqlparser::parser::ParserError {
-    sqlparser::parser::ParserError::ParserError(format!(
-        "{message} at Line: {}, Column: {}",
-        at.line, at.column
-    ))
+    sqlparser::parser::ParserError::ParserError(format!("{message} at Line: {}, Column: {}", at.line, at.column))
 }
 
 /// sqlparser's messages, in the form "Expected: X, found: Y at Line: 1, Column: 5", made to read

@@ -21,14 +21,13 @@ mod split;
 mod types;
 
 pub use analysis::{
-    GroupWindow, WindowKind, WindowTvf, legacy_group_windows, output_columns, placeholders,
-    referenced_tables, window_tvfs,
+    GroupWindow, NameReference, WindowKind, WindowTvf, column_references, legacy_group_windows, output_columns,
+    placeholders, referenced_tables, select_aliases, single_source, table_references, window_tvfs,
 };
 pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
 pub use error::SqlError;
 pub use model::{
-    Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement,
-    TableOption, Watermark,
+    Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption, Watermark,
 };
 pub use parse::{parse_file, parse_file_all};
 pub use split::{RawStatement, SplitError, split_statements};

@@ -23,6 +23,25 @@ pub struct ParsedStatement {
     pub kind: Statement,
 }
 
+impl ParsedStatement {
+    /// A position inside this statement's text (as the analysis functions give them) → the
+    /// position in the file.
+    pub fn locate(&self, relative: Position) -> Position {
+        file_position(self.position, relative)
+    }
+}
+
+/// A position relative to a statement that starts at `base` → the position in the file.
+pub(crate) fn file_position(base: Position, relative: Position) -> Position {
+    let line = relative.line.max(1);
+    let column = relative.column.max(1);
+    if line == 1 {
+        Position::new(base.line, base.column + column - 1)
+    } else {
+        Position::new(base.line + line - 1, column)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Statement {
     CreateTable(Box<CreateTable>),
@@ -62,10 +81,7 @@ pub struct CreateTable {
 
 impl CreateTable {
     pub fn option(&self, key: &str) -> Option<&str> {
-        self.options
-            .iter()
-            .find(|o| o.key == key)
-            .map(|o| o.value.as_str())
+        self.options.iter().find(|o| o.key == key).map(|o| o.value.as_str())
     }
 
     pub fn connector(&self) -> Option<&str> {
@@ -74,8 +90,7 @@ impl CreateTable {
 
     /// The value format: `format`, or `value.format` (key/value formats).
     pub fn format(&self) -> Option<&str> {
-        self.option("format")
-            .or_else(|| self.option("value.format"))
+        self.option("format").or_else(|| self.option("value.format"))
     }
 
     pub fn topic(&self) -> Option<&str> {

@@ -13,8 +13,8 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer};
 use crate::dialect::FlinkDialect;
 use crate::error::{SqlError, error_at, humanize};
 use crate::model::{
-    Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement,
-    TableOption, Watermark,
+    self, Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption,
+    Watermark,
 };
 use crate::split::split_statements;
 use crate::types::TypeParser;
@@ -52,13 +52,7 @@ pub fn parse_file_all(path: &Path, source: &str) -> Result<SqlFile, Vec<SqlError
                 let position = failure
                     .location
                     .map_or(statement.position, |l| file_position(statement.position, l));
-                errors.push(located(
-                    path,
-                    source,
-                    failure.message,
-                    position,
-                    failure.hint,
-                ));
+                errors.push(located(path, source, failure.message, position, failure.hint));
             }
         }
     }
@@ -72,34 +66,26 @@ pub fn parse_file_all(path: &Path, source: &str) -> Result<SqlFile, Vec<SqlError
     }
 }
 
-fn located(
-    path: &Path,
-    source: &str,
-    message: String,
-    position: Position,
-    hint: Option<String>,
-) -> SqlError {
+fn located(path: &Path, source: &str, message: String, position: Position, hint: Option<String>) -> SqlError {
     SqlError {
         path: path.to_path_buf(),
         message,
-        source_line: source
-            .lines()
-            .nth(position.line.saturating_sub(1))
-            .map(str::to_owned),
+        source_line: source.lines().nth(position.line.saturating_sub(1)).map(str::to_owned),
         position,
         hint,
     }
 }
 
-/// A location inside a statement (1-based, from its first token) → a position in the file.
+/// A sqlparser location inside a statement (1-based) → a position in the file.
 fn file_position(base: Position, location: Location) -> Position {
-    let line = usize::try_from(location.line).unwrap_or(1).max(1);
-    let column = usize::try_from(location.column).unwrap_or(1).max(1);
-    if line == 1 {
-        Position::new(base.line, base.column + column - 1)
-    } else {
-        Position::new(base.line + line - 1, column)
-    }
+    model::file_position(base, position_of(location))
+}
+
+pub(crate) fn position_of(location: Location) -> Position {
+    Position::new(
+        usize::try_from(location.line).unwrap_or(1),
+        usize::try_from(location.column).unwrap_or(1),
+    )
 }
 
 /// Why a statement did not parse; the location is relative to the statement.
@@ -183,10 +169,7 @@ fn error(message: impl Into<String>) -> ParserError {
 pub(crate) fn object_name(name: &ObjectName) -> String {
     name.0
         .iter()
-        .map(|part| {
-            part.as_ident()
-                .map_or_else(|| part.to_string(), |i| i.value.clone())
-        })
+        .map(|part| part.as_ident().map_or_else(|| part.to_string(), |i| i.value.clone()))
         .collect::<Vec<_>>()
         .join(".")
 }
@@ -199,9 +182,7 @@ impl StatementParser<'_, '_> {
             "CREATE" => {
                 let kind_at = if words[1] == "TEMPORARY" { 2 } else { 1 };
                 match words[kind_at].as_str() {
-                    "TABLE" => self
-                        .create_table()
-                        .map(|t| Statement::CreateTable(Box::new(t))),
+                    "TABLE" => self.create_table().map(|t| Statement::CreateTable(Box::new(t))),
                     "VIEW" => self.create_view().map(Statement::CreateView),
                     _ => self.other(),
                 }
@@ -216,9 +197,7 @@ impl StatementParser<'_, '_> {
                 Ok(Statement::Reset { key })
             }
             "SELECT" | "WITH" | "VALUES" => Ok(Statement::Query(self.p.parse_query()?)),
-            _ if self.p.peek_token().token == Token::LParen => {
-                Ok(Statement::Query(self.p.parse_query()?))
-            }
+            _ if self.p.peek_token().token == Token::LParen => Ok(Statement::Query(self.p.parse_query()?)),
             _ => self.other(),
         }
     }
@@ -304,9 +283,7 @@ impl StatementParser<'_, '_> {
         self.expect_word("CREATE", "")?;
         let temporary = self.eat_word("TEMPORARY");
         self.expect_word("TABLE", "")?;
-        let if_not_exists = self
-            .p
-            .parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+        let if_not_exists = self.p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
         let name = object_name(&self.p.parse_object_name(false)?);
         let mut table = CreateTable {
             name,
@@ -386,11 +363,7 @@ impl StatementParser<'_, '_> {
             table.primary_key = Some(key);
             return Ok(());
         }
-        let at = self.here();
-        let position = Position::new(
-            usize::try_from(at.line).unwrap_or(1),
-            usize::try_from(at.column).unwrap_or(1),
-        );
+        let position = position_of(self.here());
         let name = self.identifier()?;
         let kind = if self.word(0) == "AS" {
             self.p.next_token();
@@ -406,11 +379,7 @@ impl StatementParser<'_, '_> {
                     None
                 };
                 let is_virtual = self.eat_word("VIRTUAL");
-                ColumnKind::Metadata {
-                    ty,
-                    key,
-                    is_virtual,
-                }
+                ColumnKind::Metadata { ty, key, is_virtual }
             } else {
                 ColumnKind::Physical(ty)
             }
@@ -458,10 +427,7 @@ impl StatementParser<'_, '_> {
             options.push(TableOption {
                 key,
                 value,
-                position: Position::new(
-                    usize::try_from(at.line).unwrap_or(1),
-                    usize::try_from(at.column).unwrap_or(1),
-                ),
+                position: position_of(at),
             });
             if self.p.consume_token(&Token::Comma) {
                 continue;
@@ -489,9 +455,7 @@ impl StatementParser<'_, '_> {
         self.expect_word("CREATE", "")?;
         let temporary = self.eat_word("TEMPORARY");
         self.expect_word("VIEW", "")?;
-        let _if_not_exists = self
-            .p
-            .parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+        let _if_not_exists = self.p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
         let name = object_name(&self.p.parse_object_name(false)?);
         let columns = if self.p.peek_token().token == Token::LParen {
             self.identifier_list()?
@@ -580,10 +544,7 @@ impl StatementParser<'_, '_> {
     fn set(&mut self) -> Result<Statement, ParserError> {
         self.expect_word("SET", "")?;
         if self.p.peek_token().token == Token::EOF {
-            return Ok(Statement::Set {
-                key: None,
-                value: None,
-            });
+            return Ok(Statement::Set { key: None, value: None });
         }
         let key = self.setting_text(&[Token::Eq])?;
         self.expect(Token::Eq, "between the setting's key and value")?;
@@ -617,20 +578,11 @@ impl StatementParser<'_, '_> {
 /// Moves statement-relative positions of columns and options to the file.
 pub(crate) fn relocate(statement: &mut Statement, base: Position) {
     if let Statement::CreateTable(table) = statement {
-        let to_file = |p: Position| {
-            file_position(
-                base,
-                Location {
-                    line: p.line as u64,
-                    column: p.column as u64,
-                },
-            )
-        };
         for column in &mut table.columns {
-            column.position = to_file(column.position);
+            column.position = model::file_position(base, column.position);
         }
         for option in &mut table.options {
-            option.position = to_file(option.position);
+            option.position = model::file_position(base, option.position);
         }
     }
 }

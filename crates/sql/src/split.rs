@@ -183,22 +183,16 @@ mod tests {
     use super::*;
 
     fn texts(source: &str) -> Vec<String> {
-        split_statements(source)
-            .unwrap()
-            .into_iter()
-            .map(|s| s.text)
-            .collect()
+        split_statements(source).unwrap().into_iter().map(|s| s.text).collect()
     }
 
     #[test]
     fn splits_on_semicolons_outside_strings_and_comments() {
-        let source = "-- intro; not a split\nSELECT 'a;b' AS `x;y`, \"q;\" FROM t; /* c; */ INSERT INTO u SELECT 1;\n\n";
+        let source =
+            "-- intro; not a split\nSELECT 'a;b' AS `x;y`, \"q;\" FROM t; /* c; */ INSERT INTO u SELECT 1;\n\n";
         assert_eq!(
             texts(source),
-            [
-                "SELECT 'a;b' AS `x;y`, \"q;\" FROM t",
-                "INSERT INTO u SELECT 1"
-            ]
+            ["SELECT 'a;b' AS `x;y`, \"q;\" FROM t", "INSERT INTO u SELECT 1"]
         );
     }
 
@@ -236,10 +230,7 @@ mod tests {
     #[test]
     fn unclosed_things_are_reported_where_they_open() {
         let err = split_statements("SELECT 1;\nSELECT 'oops").unwrap_err();
-        assert_eq!(
-            (err.what, err.position),
-            ("a string literal", Position::new(2, 8))
-        );
+        assert_eq!((err.what, err.position), ("a string literal", Position::new(2, 8)));
         let err = split_statements("SELECT /* open").unwrap_err();
         assert_eq!(err.position, Position::new(1, 8));
     }

@@ -58,17 +58,11 @@ pub struct RowField {
 
 impl FlinkType {
     pub fn nullable(kind: TypeKind) -> Self {
-        Self {
-            kind,
-            nullable: true,
-        }
+        Self { kind, nullable: true }
     }
 
     pub fn is_time_attribute_type(&self) -> bool {
-        matches!(
-            self.kind,
-            TypeKind::Timestamp(3) | TypeKind::TimestampLtz(3)
-        )
+        matches!(self.kind, TypeKind::Timestamp(3) | TypeKind::TimestampLtz(3))
     }
 }
 
@@ -201,10 +195,7 @@ impl<'a, 'p> TypeParser<'a, 'p> {
 
     pub(crate) fn parse(&mut self) -> Result<FlinkType, ParserError> {
         let kind = self.parse_kind()?;
-        let mut parsed = FlinkType {
-            kind,
-            nullable: true,
-        };
+        let mut parsed = FlinkType { kind, nullable: true };
         // Suffix forms: `INT ARRAY`, `INT MULTISET`, and nullability.
         loop {
             if self.owed_closing > 0 {
@@ -302,9 +293,7 @@ impl<'a, 'p> TypeParser<'a, 'p> {
                         Token::EOF => {
                             return Err(ParserError::ParserError("RAW(...) is not closed".into()));
                         }
-                        Token::SingleQuotedString(s) => {
-                            text.push_str(&format!("'{}'", s.replace('\'', "''")))
-                        }
+                        Token::SingleQuotedString(s) => text.push_str(&format!("'{}'", s.replace('\'', "''"))),
                         other => text.push_str(&other.to_string()),
                     }
                 }
@@ -406,9 +395,7 @@ impl<'a, 'p> TypeParser<'a, 'p> {
                 self.owed_closing += 1;
                 Ok(())
             }
-            other => Err(ParserError::ParserError(format!(
-                "expected `>`, found `{other}`"
-            ))),
+            other => Err(ParserError::ParserError(format!("expected `>`, found `{other}`"))),
         }
     }
 
@@ -435,13 +422,12 @@ impl<'a, 'p> TypeParser<'a, 'p> {
         let mut numbers = Vec::new();
         loop {
             match self.parser.next_token().token {
-                Token::Number(n, _) => numbers.push(n.parse().map_err(|_| {
-                    ParserError::ParserError(format!("`{n}` is not a valid length or precision"))
-                })?),
+                Token::Number(n, _) => numbers.push(
+                    n.parse()
+                        .map_err(|_| ParserError::ParserError(format!("`{n}` is not a valid length or precision")))?,
+                ),
                 other => {
-                    return Err(ParserError::ParserError(format!(
-                        "expected a number, found `{other}`"
-                    )));
+                    return Err(ParserError::ParserError(format!("expected a number, found `{other}`")));
                 }
             }
             match self.parser.next_token().token {
@@ -472,8 +458,7 @@ impl<'a, 'p> TypeParser<'a, 'p> {
                     if self.parser.peek_token().token == Token::LParen
                         && let Ok(numbers) = self.optional_numbers()
                     {
-                        let list: Vec<std::string::String> =
-                            numbers.iter().map(u32::to_string).collect();
+                        let list: Vec<std::string::String> = numbers.iter().map(u32::to_string).collect();
                         text.push_str(&format!("({})", list.join(", ")));
                     }
                 }
@@ -492,11 +477,7 @@ impl<'a, 'p> TypeParser<'a, 'p> {
 
     /// Consumes `words` if they come next, all of them.
     fn skip_words(&mut self, words: &[&str]) -> bool {
-        if words
-            .iter()
-            .enumerate()
-            .all(|(i, w)| self.nth_word_is(i, w))
-        {
+        if words.iter().enumerate().all(|(i, w)| self.nth_word_is(i, w)) {
             for _ in words {
                 self.parser.next_token();
             }
@@ -533,38 +514,22 @@ mod tests {
             ("TIME(3) WITHOUT TIME ZONE", "TIME(3)"),
             ("ARRAY<INT NOT NULL>", "ARRAY<INT NOT NULL>"),
             ("INT ARRAY", "ARRAY<INT>"),
-            (
-                "MAP<STRING NOT NULL, DOUBLE>",
-                "MAP<STRING NOT NULL, DOUBLE>",
-            ),
+            ("MAP<STRING NOT NULL, DOUBLE>", "MAP<STRING NOT NULL, DOUBLE>"),
             ("MULTISET<STRING>", "MULTISET<STRING>"),
             (
                 "ROW<a INT, `b c` STRING NOT NULL 'doc'>",
                 "ROW<`a` INT, `b c` STRING NOT NULL 'doc'>",
             ),
-            (
-                "ROW(a INT, b ROW<c BIGINT>)",
-                "ROW<`a` INT, `b` ROW<`c` BIGINT>>",
-            ),
+            ("ROW(a INT, b ROW<c BIGINT>)", "ROW<`a` INT, `b` ROW<`c` BIGINT>>"),
             ("ARRAY<ARRAY<INT>>", "ARRAY<ARRAY<INT>>"),
-            (
-                "MAP<STRING, ARRAY<ROW<x INT>>>",
-                "MAP<STRING, ARRAY<ROW<`x` INT>>>",
-            ),
+            ("MAP<STRING, ARRAY<ROW<x INT>>>", "MAP<STRING, ARRAY<ROW<`x` INT>>>"),
             ("BYTES", "BYTES"),
             ("BINARY(16)", "BINARY(16)"),
-            (
-                "INTERVAL DAY(2) TO SECOND(3)",
-                "INTERVAL DAY(2) TO SECOND(3)",
-            ),
+            ("INTERVAL DAY(2) TO SECOND(3)", "INTERVAL DAY(2) TO SECOND(3)"),
         ];
         for (text, canonical) in cases {
             assert_eq!(round_trip(text), canonical, "{text}");
-            assert_eq!(
-                round_trip(canonical),
-                canonical,
-                "{canonical} is a fixed point"
-            );
+            assert_eq!(round_trip(canonical), canonical, "{canonical} is a fixed point");
         }
     }
 
@@ -581,24 +546,14 @@ mod tests {
 
     #[test]
     fn knows_time_attribute_types() {
-        assert!(
-            "TIMESTAMP(3)"
-                .parse::<FlinkType>()
-                .unwrap()
-                .is_time_attribute_type()
-        );
+        assert!("TIMESTAMP(3)".parse::<FlinkType>().unwrap().is_time_attribute_type());
         assert!(
             "TIMESTAMP_LTZ(3)"
                 .parse::<FlinkType>()
                 .unwrap()
                 .is_time_attribute_type()
         );
-        assert!(
-            !"TIMESTAMP(6)"
-                .parse::<FlinkType>()
-                .unwrap()
-                .is_time_attribute_type()
-        );
+        assert!(!"TIMESTAMP(6)".parse::<FlinkType>().unwrap().is_time_attribute_type());
     }
 
     proptest::proptest! {

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use pipegen_diag::{Diagnostic, Position};
 use pipegen_sql::{
-    ColumnKind, Statement, WindowKind, legacy_group_windows, output_columns, parse_file,
-    parse_file_all, referenced_tables, window_tvfs,
+    ColumnKind, Statement, WindowKind, legacy_group_windows, output_columns, parse_file, parse_file_all,
+    referenced_tables, window_tvfs,
 };
 
 fn parse(source: &str) -> Vec<Statement> {
@@ -88,6 +88,36 @@ fn the_benchmark_anchor_parses_and_analyses() {
 }
 
 #[test]
+fn names_in_queries_know_where_they_stand() {
+    let file = parse_file(
+        Path::new("t.sql"),
+        "-- x\nINSERT INTO snk\nSELECT window_start, k AS key, COUNT(*)\nFROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND))\nGROUP BY window_start, k;",
+    )
+    .unwrap();
+    let statement = &file.statements[0];
+    let query = query_of(&statement.kind);
+    let tables = pipegen_sql::table_references(query);
+    assert_eq!(tables[0].name, "src");
+    assert_eq!(statement.locate(tables[0].at.unwrap()), Position::new(4, 25));
+    assert_eq!(pipegen_sql::single_source(query), Some(("src".to_owned(), true)));
+    assert_eq!(pipegen_sql::select_aliases(query), ["key"]);
+    let columns: Vec<(String, Position)> = pipegen_sql::column_references(query)
+        .into_iter()
+        .map(|c| (c.name, statement.locate(c.at.unwrap())))
+        .collect();
+    assert!(columns.contains(&("k".to_owned(), Position::new(3, 22))), "{columns:?}");
+    assert!(
+        columns.contains(&("ts".to_owned(), Position::new(4, 41))),
+        "{columns:?}"
+    );
+
+    let joined = parse("SELECT * FROM a JOIN b ON a.x = b.x;");
+    assert_eq!(pipegen_sql::single_source(query_of(&joined[0])), None);
+    let nested = parse("SELECT x FROM a WHERE x IN (SELECT y FROM b);");
+    assert_eq!(pipegen_sql::single_source(query_of(&nested[0])), None);
+}
+
+#[test]
 fn every_window_tvf() {
     let statements = parse(
         "SELECT * FROM TABLE(HOP(TABLE bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES, INTERVAL '10' MINUTES));
@@ -113,10 +143,7 @@ fn every_window_tvf() {
     assert_eq!(session.table, "bid");
     assert_eq!(session.partition_by.len(), 1);
     let session = &window_tvfs(query_of(&statements[3]))[0];
-    assert_eq!(
-        (session.table.as_str(), session.partition_by.len()),
-        ("db.bid", 2)
-    );
+    assert_eq!((session.table.as_str(), session.partition_by.len()), ("db.bid", 2));
     assert!(
         query_of(&statements[2])
             .to_string()
@@ -179,19 +206,13 @@ fn kafka_ddl_with_metadata_primary_key_and_comments() {
         panic!()
     };
     assert_eq!(ty.to_string(), "ROW<`street` STRING, `zip` INT NOT NULL>");
-    let ColumnKind::Metadata {
-        key, is_virtual, ..
-    } = &t.columns[4].kind
-    else {
+    let ColumnKind::Metadata { key, is_virtual, .. } = &t.columns[4].kind else {
         panic!()
     };
     assert_eq!((key.as_deref(), *is_virtual), (Some("timestamp"), false));
     assert!(matches!(
         t.columns[5].kind,
-        ColumnKind::Metadata {
-            is_virtual: true,
-            ..
-        }
+        ColumnKind::Metadata { is_virtual: true, .. }
     ));
     assert!(matches!(t.columns[8].kind, ColumnKind::Computed(_)));
     assert_eq!(t.physical_columns().count(), 4);
@@ -225,10 +246,7 @@ fn inline_primary_key_views_set_reset_and_other_statements() {
     let Statement::CreateView(v) = &statements[1] else {
         panic!()
     };
-    assert_eq!(
-        (v.name.as_str(), v.temporary, v.columns.len()),
-        ("recent", true, 2)
-    );
+    assert_eq!((v.name.as_str(), v.temporary, v.columns.len()), ("recent", true, 2));
     assert_eq!(referenced_tables(&v.query), ["d"]);
     assert!(
         matches!(&statements[2], Statement::Set { key: Some(k), value: Some(v) } if k == "pipeline.auto-watermark-interval" && v == "0 ms")
@@ -236,13 +254,7 @@ fn inline_primary_key_views_set_reset_and_other_statements() {
     assert!(
         matches!(&statements[3], Statement::Set { key: Some(k), value: Some(v) } if k == "table.exec.state.ttl" && v == "1h")
     );
-    assert!(matches!(
-        &statements[4],
-        Statement::Set {
-            key: None,
-            value: None
-        }
-    ));
+    assert!(matches!(&statements[4], Statement::Set { key: None, value: None }));
     assert!(matches!(&statements[5], Statement::Reset { key: Some(_) }));
     assert!(matches!(&statements[6], Statement::Reset { key: None }));
     assert!(matches!(&statements[7], Statement::Other(_)));
@@ -274,24 +286,15 @@ fn statement_sets_joins_top_n_and_dedup() {
         panic!("{:?}", statements[0])
     };
     assert_eq!(set.len(), 2);
-    assert_eq!(
-        set[1].columns.as_deref(),
-        Some(&["k".to_owned(), "n".to_owned()][..])
-    );
+    assert_eq!(set[1].columns.as_deref(), Some(&["k".to_owned(), "n".to_owned()][..]));
     assert!(matches!(&statements[1], Statement::StatementSet(s) if s.len() == 1));
     assert_eq!(referenced_tables(query_of(&statements[2])), ["shop_sales"]);
     assert_eq!(
         output_columns(query_of(&statements[3])).unwrap(),
         [Some("order_id".into()), Some("ts".into())]
     );
-    assert_eq!(
-        referenced_tables(query_of(&statements[4])),
-        ["orders", "shipments"]
-    );
-    assert_eq!(
-        referenced_tables(query_of(&statements[5])),
-        ["orders", "rates"]
-    );
+    assert_eq!(referenced_tables(query_of(&statements[4])), ["orders", "shipments"]);
+    assert_eq!(referenced_tables(query_of(&statements[5])), ["orders", "rates"]);
     assert_eq!(
         referenced_tables(query_of(&statements[6])),
         ["orders", "customers", "archive"]
@@ -341,11 +344,7 @@ fn errors_point_at_the_file_line_and_column() {
     assert!(err.message.contains("NOT ENFORCED"), "{err:?}");
     assert!(err.hint.is_some());
 
-    let err = parse_file(
-        Path::new("t.sql"),
-        "CREATE TABLE t (a INT) WITH (connector = 'print');",
-    )
-    .unwrap_err();
+    let err = parse_file(Path::new("t.sql"), "CREATE TABLE t (a INT) WITH (connector = 'print');").unwrap_err();
     assert!(err.message.contains("quoted string"), "{err:?}");
 
     let err = parse_file(Path::new("t.sql"), "SELECT 1;\nSELECT 'open").unwrap_err();
@@ -354,8 +353,7 @@ fn errors_point_at_the_file_line_and_column() {
 
 #[test]
 fn parse_file_all_reports_every_bad_statement() {
-    let errors =
-        parse_file_all(Path::new("t.sql"), "SELEC 1;\nSELECT 2;\nINSERT INTO;\n").unwrap_err();
+    let errors = parse_file_all(Path::new("t.sql"), "SELEC 1;\nSELECT 2;\nINSERT INTO;\n").unwrap_err();
     assert_eq!(errors.len(), 2);
     assert_eq!(errors[1].position.line, 3);
 }

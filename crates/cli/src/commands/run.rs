@@ -23,14 +23,11 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
     println!(
         "  messages:         {}",
         run.messages
-            .map_or("unbounded (until the duration ends)".into(), |n| n
-                .to_string())
+            .map_or("unbounded (until the duration ends)".into(), |n| n.to_string())
     );
     println!(
         "  traffic pattern:  {}",
-        run.traffic_pattern
-            .as_deref()
-            .unwrap_or("none (constant rate)")
+        run.traffic_pattern.as_deref().unwrap_or("none (constant rate)")
     );
     println!("  pipeline timeout: {}", run.pipeline_timeout);
     println!(
@@ -67,9 +64,7 @@ fn print_backends(config: &Config) {
 /// The run flags as the strongest config layer.
 fn flags(args: &RunArgs) -> Vec<FlagValue> {
     let mut flags = Vec::new();
-    let mut push = |key: &str, value: serde_json::Value, flag: &str| {
-        flags.push(FlagValue::new(key, value, flag))
-    };
+    let mut push = |key: &str, value: serde_json::Value, flag: &str| flags.push(FlagValue::new(key, value, flag));
     if let Some(rate) = &args.message_rate {
         push("run.message_rate", rate.as_str().into(), "--message-rate");
     }
@@ -80,21 +75,13 @@ fn flags(args: &RunArgs) -> Vec<FlagValue> {
         push("run.duration", d.as_str().into(), "--duration");
     }
     if let Some(p) = &args.traffic_pattern {
-        push(
-            "run.traffic_pattern",
-            p.as_str().into(),
-            "--traffic-pattern",
-        );
+        push("run.traffic_pattern", p.as_str().into(), "--traffic-pattern");
     }
     if let Some(n) = args.expected_messages {
         push("run.expected_messages", n.into(), "--expected-messages");
     }
     if let Some(d) = &args.pipeline_timeout {
-        push(
-            "run.pipeline_timeout",
-            d.as_str().into(),
-            "--pipeline-timeout",
-        );
+        push("run.pipeline_timeout", d.as_str().into(), "--pipeline-timeout");
     }
     if let Some(c) = args.cleanup {
         push("run.cleanup", c.into(), "--cleanup");
@@ -103,11 +90,7 @@ fn flags(args: &RunArgs) -> Vec<FlagValue> {
         push("dashboard.port", port.into(), "--dashboard-port");
     }
     if let Some(dir) = &args.reports_dir {
-        push(
-            "run.reports_dir",
-            dir.display().to_string().into(),
-            "--reports-dir",
-        );
+        push("run.reports_dir", dir.display().to_string().into(), "--reports-dir");
     }
     if let Some(seed) = args.seed {
         push("run.seed", seed.into(), "--seed");

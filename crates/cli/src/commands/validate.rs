@@ -11,19 +11,13 @@ use crate::failure::{CommandResult, Failure};
 
 pub fn run(global: &GlobalArgs, args: ValidateArgs) -> CommandResult {
     let timeout: pipegen_config::Duration = args.connect_timeout.parse().map_err(|e| {
-        Failure::input(
-            Diagnostic::error(format!("--connect-timeout: {e}"))
-                .with_hint("e.g. --connect-timeout 5s"),
-        )
+        Failure::input(Diagnostic::error(format!("--connect-timeout: {e}")).with_hint("e.g. --connect-timeout 5s"))
     })?;
     let resolved = load_config(global, Vec::new())?;
     let project = Project::load(&global.project_dir).map_err(Failure::Input)?;
 
     let findings = pipegen_project::validate::check(&project);
-    let errors = findings
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = findings.iter().filter(|d| d.severity == Severity::Error).count();
     for finding in &findings {
         eprintln!("{finding}\n");
     }
@@ -47,9 +41,7 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> CommandResult {
             }
         }
         if nothing_external(&resolved.config) {
-            println!(
-                "connectivity: nothing external is configured; the run uses the embedded stack"
-            );
+            println!("connectivity: nothing external is configured; the run uses the embedded stack");
         }
     }
 
@@ -57,17 +49,18 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> CommandResult {
         let mut report: Vec<Diagnostic> = failed_probes
             .iter()
             .map(|p| {
-                Diagnostic::error(format!("{} at {} is not reachable: {}", p.part, p.target, p.outcome.as_ref().unwrap_err()))
-                    .with_hint("check the address in .pipegen.yaml (or the flag) and that the service is running")
+                Diagnostic::error(format!(
+                    "{} at {} is not reachable: {}",
+                    p.part,
+                    p.target,
+                    p.outcome.as_ref().unwrap_err()
+                ))
+                .with_hint("check the address in .pipegen.yaml (or the flag) and that the service is running")
             })
             .collect();
         let mut summary = Vec::new();
         if errors > 0 {
-            summary.push(count(
-                errors,
-                "problem in the project",
-                "problems in the project",
-            ));
+            summary.push(count(errors, "problem in the project", "problems in the project"));
         }
         if !failed_probes.is_empty() {
             summary.push(count(
@@ -76,10 +69,7 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> CommandResult {
                 "services unreachable",
             ));
         }
-        report.push(Diagnostic::error(format!(
-            "validation failed: {}",
-            summary.join(", ")
-        )));
+        report.push(Diagnostic::error(format!("validation failed: {}", summary.join(", "))));
         return Err(Failure::Failed(report));
     }
     if !global.quiet {

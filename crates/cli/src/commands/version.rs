@@ -3,10 +3,6 @@ use crate::failure::CommandResult;
 pub fn run() -> CommandResult {
     println!("pipegen {}", env!("CARGO_PKG_VERSION"));
     println!("commit: {}", env!("PIPEGEN_GIT_COMMIT"));
-    println!(
-        "target: {}-{}",
-        std::env::consts::ARCH,
-        std::env::consts::OS
-    );
+    println!("target: {}-{}", std::env::consts::ARCH, std::env::consts::OS);
     Ok(())
 }

@@ -19,19 +19,15 @@ pub(crate) fn blueprint(name: &ProjectName, csv_path: &Path) -> Result<Blueprint
             source: io::Error::new(io::ErrorKind::NotFound, "no such file"),
         });
     }
-    let inference = pipegen_schema::csv::infer_csv(csv_path)
-        .map_err(|e| InitError::Input(Box::new(Diagnostic::from(&e))))?;
+    let inference =
+        pipegen_schema::csv::infer_csv(csv_path).map_err(|e| InitError::Input(Box::new(Diagnostic::from(&e))))?;
     let file_stem = csv_path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let table = snake_case(&file_stem);
     let record_name = format!("{}Record", upper_camel(&table));
-    let schema = pipegen_schema::csv::avro_schema(
-        &inference,
-        &record_name,
-        &format!("{}.csv", name.identifier()),
-    );
+    let schema = pipegen_schema::csv::avro_schema(&inference, &record_name, &format!("{}.csv", name.identifier()));
     let schema_json = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
 
     let shape = pipegen_schema::csv::flink_csv_table(&inference);
@@ -55,8 +51,7 @@ pub(crate) fn blueprint(name: &ProjectName, csv_path: &Path) -> Result<Blueprint
                 "Source: data/{data_file}, read once (a bounded source), {} rows.",
                 inference.rows
             ),
-            "Flink's csv format has no header option: the copy in data/ has its header line"
-                .to_owned(),
+            "Flink's csv format has no header option: the copy in data/ has its header line".to_owned(),
             "commented out with `#`, which 'csv.allow-comments' skips.".to_owned(),
         ],
         columns,
@@ -81,8 +76,7 @@ pub(crate) fn blueprint(name: &ProjectName, csv_path: &Path) -> Result<Blueprint
             file_name: data_file.clone(),
             from: csv_path.to_path_buf(),
             transform: copy_with_commented_header,
-            about: "Your CSV file, its header line commented out so Flink's csv format skips it."
-                .to_owned(),
+            about: "Your CSV file, its header line commented out so Flink's csv format skips it.".to_owned(),
         }),
         notes: vec![format!(
             "Inferred {} columns from {} rows of {}; the schema is in schemas/input.avsc.",

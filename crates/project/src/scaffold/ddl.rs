@@ -106,10 +106,7 @@ pub fn kafka_options(topic: &str, group_id: Option<&str>) -> Vec<(String, String
         options.push(("scan.startup.mode".to_owned(), "earliest-offset".to_owned()));
     }
     options.push(("format".to_owned(), "avro-confluent".to_owned()));
-    options.push((
-        "avro-confluent.url".to_owned(),
-        "${SCHEMA_REGISTRY_URL}".to_owned(),
-    ));
+    options.push(("avro-confluent.url".to_owned(), "${SCHEMA_REGISTRY_URL}".to_owned()));
     options
 }
 
@@ -128,10 +125,7 @@ mod tests {
                 ColumnSpec::computed("ts", "TO_TIMESTAMP_LTZ(`id`, 3)"),
             ],
             watermark: Some(("ts".into(), "INTERVAL '5' SECOND".into())),
-            options: vec![
-                ("connector".into(), "datagen".into()),
-                ("x".into(), "it's".into()),
-            ],
+            options: vec![("connector".into(), "datagen".into()), ("x".into(), "it's".into())],
         };
         assert_eq!(
             table.render(),

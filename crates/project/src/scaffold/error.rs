@@ -16,16 +16,10 @@ pub enum InitError {
     NotADirectory(PathBuf),
 
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
 
     #[error("cannot write the project to {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
 
     /// A problem in the user's input file, already located.
     #[error("{0}")]
@@ -35,12 +29,10 @@ pub enum InitError {
 impl From<&InitError> for Diagnostic {
     fn from(error: &InitError) -> Self {
         match error {
-            InitError::Name(_) => Diagnostic::error(error.to_string()).with_hint(
-                "start with a letter; use letters, digits, `-` and `_` (e.g. `orders-pipeline`)",
-            ),
-            InitError::Exists(_) => Diagnostic::error(error.to_string()).with_hint(
-                "pass --force to replace the generated files in it (other files are kept)",
-            ),
+            InitError::Name(_) => Diagnostic::error(error.to_string())
+                .with_hint("start with a letter; use letters, digits, `-` and `_` (e.g. `orders-pipeline`)"),
+            InitError::Exists(_) => Diagnostic::error(error.to_string())
+                .with_hint("pass --force to replace the generated files in it (other files are kept)"),
             InitError::NotADirectory(_) => {
                 Diagnostic::error(error.to_string()).with_hint("choose another project name")
             }

@@ -121,8 +121,7 @@ fn default_blueprint(name: &ProjectName) -> Result<Blueprint, InitError> {
         &schema_json,
         vec![
             "Source: order events, produced by `pipegen run` into the topic below.".to_owned(),
-            "Columns mirror schemas/input.avsc; the watermark lets events arrive up to 5 s late."
-                .to_owned(),
+            "Columns mirror schemas/input.avsc; the watermark lets events arrive up to 5 s late.".to_owned(),
         ],
     )?;
     Ok(Blueprint {
@@ -136,7 +135,8 @@ fn default_blueprint(name: &ProjectName) -> Result<Blueprint, InitError> {
             sql: default_template::sink_sql(name),
         },
         pipeline_sql: default_template::PIPELINE_SQL.to_owned(),
-        pipeline_summary: "Counts orders, items and revenue per product category in 10-second tumbling event-time windows.".to_owned(),
+        pipeline_summary:
+            "Counts orders, items and revenue per product category in 10-second tumbling event-time windows.".to_owned(),
         data: None,
         notes: Vec::new(),
     })

@@ -47,8 +47,7 @@ pub(crate) fn blueprint(name: &ProjectName, schema_path: &Path) -> Result<Bluepr
 }
 
 fn parse(path: &Path, text: &str) -> Result<pipegen_schema::avro::AvroSchema, InitError> {
-    pipegen_schema::avro::parse_schema(path, text)
-        .map_err(|e| InitError::Input(Box::new(Diagnostic::from(&e))))
+    pipegen_schema::avro::parse_schema(path, text).map_err(|e| InitError::Input(Box::new(Diagnostic::from(&e))))
 }
 
 /// The Kafka source table for an AVRO schema, with a watermark on its event time if it has one.
@@ -80,10 +79,7 @@ fn column_spec(column: &FlinkColumn) -> ColumnSpec {
 
 /// A sink and a pipeline that fit any source: per-window counts with an event time, a
 /// column-for-column copy without.
-pub(crate) fn derived_pipeline(
-    name: &ProjectName,
-    source: &TableSpec,
-) -> (SinkSql, String, String) {
+pub(crate) fn derived_pipeline(name: &ProjectName, source: &TableSpec) -> (SinkSql, String, String) {
     let sink_table = format!("{}_out", source.name);
     let topic = format!("{}-{}", name.kebab(), sink_table.replace('_', "-"));
     let sink_options = kafka_options(&topic, None);
@@ -141,10 +137,7 @@ pub(crate) fn derived_pipeline(
                 .join(", ");
             let sink = TableSpec {
                 name: sink_table.clone(),
-                comment: vec![format!(
-                    "Sink: every `{}` record, copied to `{topic}`.",
-                    source.name
-                )],
+                comment: vec![format!("Sink: every `{}` record, copied to `{topic}`.", source.name)],
                 columns: physical,
                 watermark: None,
                 options: sink_options,
@@ -155,10 +148,7 @@ pub(crate) fn derived_pipeline(
                 sink = quote_ident(&sink_table),
                 source = quote_ident(&source.name),
             );
-            let summary = format!(
-                "Copies every `{}` record to the sink, column for column.",
-                source.name
-            );
+            let summary = format!("Copies every `{}` record to the sink, column for column.", source.name);
             (
                 SinkSql {
                     table: sink_table,

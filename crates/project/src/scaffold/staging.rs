@@ -23,8 +23,7 @@ enum StagedContent {
 
 impl Staged {
     pub fn text(&mut self, path: impl Into<PathBuf>, content: impl Into<String>) {
-        self.files
-            .push((path.into(), StagedContent::Text(content.into())));
+        self.files.push((path.into(), StagedContent::Text(content.into())));
     }
 
     pub fn copy_with(
@@ -82,10 +81,7 @@ impl Staged {
             });
         }
         if !replace_existing {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "target exists",
-            ));
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "target exists"));
         }
         for (relative, _) in &self.files {
             let destination = target.join(relative);
@@ -116,11 +112,7 @@ mod tests {
         staged.copy_with("data/b.csv", Path::new("/nonexistent"), failing_copy);
         assert!(staged.commit(&target, false).is_err());
         assert!(!target.exists());
-        assert_eq!(
-            fs::read_dir(tmp.path()).unwrap().count(),
-            0,
-            "staging dir left behind"
-        );
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "staging dir left behind");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use pipegen_diag::{Diagnostic, Position, did_you_mean};
-use pipegen_sql::{CreateTable, Insert, Statement, referenced_tables};
+use pipegen_sql::{CreateTable, Insert, ParsedStatement, Statement, referenced_tables, table_references};
 
 use super::finding_at;
 use crate::project::{Project, ProjectSql};
@@ -21,8 +21,17 @@ pub(crate) struct DeclaredTable<'p> {
 pub(crate) struct PlacedInsert<'p> {
     pub insert: &'p Insert,
     pub file: &'p ProjectSql,
+    /// The statement holding it (positions in its query are relative to this).
+    pub statement: &'p ParsedStatement,
     pub position: Position,
     pub order: usize,
+}
+
+impl PlacedInsert<'_> {
+    /// The file position of a place in this INSERT's query, or of the statement.
+    pub fn locate(&self, at: Option<Position>) -> Position {
+        at.map_or(self.position, |relative| self.statement.locate(relative))
+    }
 }
 
 enum Declared<'p> {
@@ -54,12 +63,8 @@ impl<'p> Catalog<'p> {
                         let name = table.name.clone();
                         if catalog.declared.contains_key(&name) && !table.if_not_exists {
                             findings.push(
-                                finding_at(
-                                    file,
-                                    position,
-                                    format!("table `{name}` is declared twice"),
-                                )
-                                .with_hint("rename one, or add IF NOT EXISTS"),
+                                finding_at(file, position, format!("table `{name}` is declared twice"))
+                                    .with_hint("rename one, or add IF NOT EXISTS"),
                             );
                             continue;
                         }
@@ -75,36 +80,27 @@ impl<'p> Catalog<'p> {
                         );
                     }
                     Statement::CreateView(view) => {
-                        let placed_view_reads = referenced_tables(&view.query);
-                        for source in placed_view_reads {
-                            catalog.check_declared(
-                                &source,
-                                order,
-                                file,
-                                position,
-                                "view reads",
-                                findings,
-                            );
+                        for source in table_references(&view.query) {
+                            let at = source.at.map_or(position, |p| statement.locate(p));
+                            catalog.check_declared(&source.name, order, file, at, "the view reads", findings);
                         }
-                        catalog
-                            .declared
-                            .insert(view.name.clone(), Declared::View { order });
+                        catalog.declared.insert(view.name.clone(), Declared::View { order });
                     }
                     Statement::Insert(insert) => catalog.inserts.push(PlacedInsert {
                         insert,
                         file,
+                        statement,
                         position,
                         order,
                     }),
                     Statement::StatementSet(inserts) => {
-                        catalog
-                            .inserts
-                            .extend(inserts.iter().map(|insert| PlacedInsert {
-                                insert,
-                                file,
-                                position,
-                                order,
-                            }));
+                        catalog.inserts.extend(inserts.iter().map(|insert| PlacedInsert {
+                            insert,
+                            file,
+                            statement,
+                            position,
+                            order,
+                        }));
                     }
                     _ => {}
                 }
@@ -135,10 +131,7 @@ impl<'p> Catalog<'p> {
 
     /// Names of tables that some INSERT writes.
     pub fn written_tables(&self) -> Vec<&str> {
-        self.inserts
-            .iter()
-            .map(|i| i.insert.target.as_str())
-            .collect()
+        self.inserts.iter().map(|i| i.insert.target.as_str()).collect()
     }
 
     /// Tables some INSERT reads that no INSERT writes: the ones data must be brought to.
@@ -179,15 +172,9 @@ impl<'p> Catalog<'p> {
                 findings,
             ),
         }
-        for source in referenced_tables(&placed.insert.query) {
-            self.check_declared(
-                &source,
-                placed.order,
-                placed.file,
-                placed.position,
-                "the query reads",
-                findings,
-            );
+        for source in table_references(&placed.insert.query) {
+            let at = placed.locate(source.at);
+            self.check_declared(&source.name, placed.order, placed.file, at, "the query reads", findings);
         }
     }
 
@@ -208,8 +195,9 @@ impl<'p> Catalog<'p> {
         match declared_order {
             Some(order) if order < used_at => {}
             Some(_) => findings.push(
-                finding_at(file, position, format!("{what} `{name}`, which is declared only later"))
-                    .with_hint("SQL files run in name order: declare tables in a file that sorts earlier (e.g. 01_source.sql)"),
+                finding_at(file, position, format!("{what} `{name}`, which is declared only later")).with_hint(
+                    "SQL files run in name order: declare tables in a file that sorts earlier (e.g. 01_source.sql)",
+                ),
             ),
             None => {
                 let suggestion = did_you_mean(name, self.declared.keys().map(String::as_str));
@@ -218,7 +206,11 @@ impl<'p> Catalog<'p> {
                     None if self.declared.is_empty() => "declare it with CREATE TABLE".to_owned(),
                     None => format!(
                         "declared tables: {}",
-                        self.table_order.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        self.table_order
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 };
                 findings.push(

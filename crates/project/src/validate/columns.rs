@@ -6,11 +6,7 @@ use pipegen_sql::{ColumnKind, output_columns};
 use super::catalog::{Catalog, PlacedInsert};
 use super::finding_at;
 
-pub(crate) fn check(
-    catalog: &Catalog<'_>,
-    placed: &PlacedInsert<'_>,
-    findings: &mut Vec<Diagnostic>,
-) {
+pub(crate) fn check(catalog: &Catalog<'_>, placed: &PlacedInsert<'_>, findings: &mut Vec<Diagnostic>) {
     let insert = placed.insert;
     let Some(target) = catalog.table(&insert.target) else {
         return;

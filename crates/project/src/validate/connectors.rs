@@ -22,14 +22,7 @@ const FORMATS: &[&str] = &[
     "orc",
 ];
 
-const CONNECTORS: &[&str] = &[
-    "kafka",
-    "upsert-kafka",
-    "filesystem",
-    "datagen",
-    "print",
-    "blackhole",
-];
+const CONNECTORS: &[&str] = &["kafka", "upsert-kafka", "filesystem", "datagen", "print", "blackhole"];
 
 pub(crate) fn check(declared: &DeclaredTable<'_>, findings: &mut Vec<Diagnostic>) {
     let table = declared.table;
@@ -63,17 +56,14 @@ pub(crate) fn check(declared: &DeclaredTable<'_>, findings: &mut Vec<Diagnostic>
             if upsert {
                 if !has("key.format") || !has("value.format") {
                     report(
-                        format!(
-                            "upsert-kafka table `{name}` needs 'key.format' and 'value.format'"
-                        ),
+                        format!("upsert-kafka table `{name}` needs 'key.format' and 'value.format'"),
                         "e.g. 'key.format' = 'json', 'value.format' = 'json'".into(),
                     );
                 }
                 if table.primary_key.is_none() {
                     report(
                         format!("upsert-kafka table `{name}` has no PRIMARY KEY"),
-                        "add PRIMARY KEY (...) NOT ENFORCED: it becomes the Kafka record key"
-                            .into(),
+                        "add PRIMARY KEY (...) NOT ENFORCED: it becomes the Kafka record key".into(),
                     );
                 }
             } else if table.format().is_none() {

@@ -2,6 +2,7 @@
 //! time, but before anything runs, with the file and line of each finding.
 
 mod catalog;
+mod column_names;
 mod columns;
 mod connectors;
 mod placeholders;
@@ -14,12 +15,7 @@ use crate::project::{Project, ProjectSql};
 use catalog::Catalog;
 
 /// Placeholders pipegen fills in SQL before deploying it.
-pub const KNOWN_PLACEHOLDERS: &[&str] = &[
-    "BOOTSTRAP_SERVERS",
-    "SCHEMA_REGISTRY_URL",
-    "PROJECT_DIR",
-    "RUN_ID",
-];
+pub const KNOWN_PLACEHOLDERS: &[&str] = &["BOOTSTRAP_SERVERS", "SCHEMA_REGISTRY_URL", "PROJECT_DIR", "RUN_ID"];
 
 /// Every finding, errors and warnings, in file order.
 pub fn check(project: &Project) -> Vec<Diagnostic> {
@@ -35,6 +31,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
     for insert in catalog.inserts() {
         catalog.check_sources(insert, &mut findings);
         columns::check(&catalog, insert, &mut findings);
+        column_names::check(&catalog, insert, &mut findings);
         time::check_windows(&catalog, insert, &mut findings);
     }
     schema_match::check(project, &catalog, &mut findings);
@@ -42,11 +39,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
 }
 
 /// A finding at a place in a SQL file, quoting its line.
-pub(crate) fn finding_at(
-    file: &ProjectSql,
-    position: Position,
-    message: impl Into<String>,
-) -> Diagnostic {
+pub(crate) fn finding_at(file: &ProjectSql, position: Position, message: impl Into<String>) -> Diagnostic {
     Diagnostic::error(message)
         .in_file(&file.path)
         .at_in(position, &file.text)

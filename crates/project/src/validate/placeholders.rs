@@ -21,8 +21,6 @@ pub(crate) fn check(file: &ProjectSql, findings: &mut Vec<Diagnostic>) {
                     .join(", ")
             ),
         };
-        findings.push(
-            finding_at(file, position, format!("unknown placeholder ${{{name}}}")).with_hint(hint),
-        );
+        findings.push(finding_at(file, position, format!("unknown placeholder ${{{name}}}")).with_hint(hint));
     }
 }

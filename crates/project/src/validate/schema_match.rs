@@ -19,11 +19,9 @@ pub(crate) fn check(project: &Project, catalog: &Catalog<'_>, findings: &mut Vec
         .collect();
     for declared in &fed {
         let own = format!("schemas/{}.avsc", declared.table.name);
-        let schema = project.schema(&own).or_else(|| {
-            (fed.len() == 1)
-                .then(|| project.schema(INPUT_SCHEMA))
-                .flatten()
-        });
+        let schema = project
+            .schema(&own)
+            .or_else(|| (fed.len() == 1).then(|| project.schema(INPUT_SCHEMA)).flatten());
         let Some(schema) = schema else {
             findings.push(
                 finding_at(
@@ -52,10 +50,7 @@ pub(crate) fn check(project: &Project, catalog: &Catalog<'_>, findings: &mut Vec
                 continue;
             }
         };
-        let by_name: HashMap<&str, _> = schema_columns
-            .iter()
-            .map(|c| (c.name.as_str(), c))
-            .collect();
+        let by_name: HashMap<&str, _> = schema_columns.iter().map(|c| (c.name.as_str(), c)).collect();
         let shown = schema.path.display();
         for column in &declared.table.columns {
             let ColumnKind::Physical(ty) = &column.kind else {
@@ -100,10 +95,7 @@ pub(crate) fn check(project: &Project, catalog: &Catalog<'_>, findings: &mut Vec
                     finding_at(
                         declared.file,
                         column.position,
-                        format!(
-                            "column `{}` is NOT NULL but {shown} allows null",
-                            column.name
-                        ),
+                        format!("column `{}` is NOT NULL but {shown} allows null", column.name),
                     )
                     .with_hint("drop NOT NULL, or make the AVRO field non-nullable"),
                 );

@@ -44,11 +44,7 @@ pub(crate) fn check_watermark(declared: &DeclaredTable<'_>, findings: &mut Vec<D
 }
 
 /// Window table functions need a time attribute: a column with a watermark.
-pub(crate) fn check_windows(
-    catalog: &Catalog<'_>,
-    placed: &PlacedInsert<'_>,
-    findings: &mut Vec<Diagnostic>,
-) {
+pub(crate) fn check_windows(catalog: &Catalog<'_>, placed: &PlacedInsert<'_>, findings: &mut Vec<Diagnostic>) {
     for window in window_tvfs(&placed.insert.query) {
         let Some(table) = catalog.table(&window.table) else {
             continue;
