@@ -149,3 +149,48 @@ fn secrets_never_reach_the_terminal() {
         out.stdout
     );
 }
+
+#[test]
+fn dry_run_prints_the_rate_plan_and_rejects_bad_patterns() {
+    let s = Scratch::new();
+    let out = s
+        .run(&[
+            "run",
+            "--dry-run",
+            "--project-dir",
+            "p",
+            "--rate",
+            "100",
+            "--duration",
+            "90s",
+            "--traffic-pattern",
+            "30s-60s:300%",
+        ])
+        .expect(0);
+    assert!(out.stdout.contains("300%"), "{}", out.stdout);
+    assert!(out.stdout.contains("expected total: 15000 messages"), "{}", out.stdout);
+
+    for (pattern, expected) in [
+        ("30s-60s:300", "no `%`"),
+        ("30s-120s:300%", "ends after the run"),
+        ("10s-40s:200%,30s-50s:150%", "overlaps"),
+    ] {
+        let out = s
+            .run(&[
+                "run",
+                "--dry-run",
+                "--project-dir",
+                "p",
+                "--duration",
+                "90s",
+                "--traffic-pattern",
+                pattern,
+            ])
+            .expect(2);
+        assert!(
+            out.stderr.contains(expected) && out.stderr.contains("hint:"),
+            "{pattern}: {}",
+            out.stderr
+        );
+    }
+}

@@ -1,7 +1,9 @@
 //! `pipegen run`. The run itself comes with the load generator and the embedded stack; what
 //! exists now is the part that needs neither: the effective settings and the backends chosen.
 
-use pipegen_config::{Config, Engine, FlagValue};
+use pipegen_config::{Config, Engine, FlagValue, KeyPath};
+use pipegen_diag::Diagnostic;
+use pipegen_loadgen::plan::RatePlan;
 
 use crate::cli::{EngineArg, GlobalArgs, RunArgs};
 use crate::context::load_config;
@@ -9,6 +11,22 @@ use crate::failure::{CommandResult, Failure};
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
     let resolved = load_config(global, flags(&args))?;
+    let run = &resolved.config.run;
+    let plan = RatePlan::new(
+        run.message_rate,
+        run.duration.as_std(),
+        run.messages,
+        run.traffic_pattern.as_deref(),
+    )
+    .map_err(|e| {
+        Failure::input(
+            Diagnostic::error(format!("traffic pattern: {}", e.message)).with_hint(format!(
+                "{} (set by {})",
+                e.hint,
+                resolved.origin(&KeyPath::parse("run.traffic_pattern"))
+            )),
+        )
+    })?;
     if !args.dry_run {
         return Err(Failure::NotYet {
             command: "run",
@@ -16,7 +34,6 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
         });
     }
     print_backends(&resolved.config);
-    let run = &resolved.config.run;
     println!("Run settings:");
     println!("  message rate:     {} msg/s", run.message_rate);
     println!("  duration:         {}", run.duration);
@@ -35,6 +52,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
         global.project_dir.join(&run.reports_dir).display()
     );
     println!("  cleanup:          {}", run.cleanup);
+    println!("\nRate plan:\n{plan}");
     Ok(())
 }
 
