@@ -1,0 +1,136 @@
+//! Per-field hints in the schema, compatible with the `arg.properties` convention of Confluent's
+//! avro-random-generator where they overlap: `range` {min, max}, `options`, `length` (n or
+//! {min, max}), `iteration` {start, step}; and pipegen's own: `null_probability`,
+//! `distribution` (uniform | normal | zipf, with `zipf_exponent`) and `key_space`.
+
+use serde_json::Value;
+
+use crate::GeneratorError;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Hints {
+    pub range: Option<(f64, f64)>,
+    pub options: Option<Vec<Value>>,
+    pub length: Option<(f64, f64)>,
+    pub iteration: Option<(f64, f64)>,
+    pub null_probability: Option<f64>,
+    pub distribution: Option<String>,
+    pub zipf_exponent: Option<f64>,
+    pub key_space: Option<u64>,
+}
+
+const KNOWN: &[&str] = &[
+    "range",
+    "options",
+    "length",
+    "iteration",
+    "null_probability",
+    "distribution",
+    "zipf_exponent",
+    "key_space",
+];
+
+impl Hints {
+    /// Reads `arg.properties` from a field or type object.
+    pub fn read(object: &Value, at: &str) -> Result<Hints, GeneratorError> {
+        let Some(props) = object.get("arg.properties") else {
+            return Ok(Hints::default());
+        };
+        let Value::Object(props) = props else {
+            return Err(hint_error(at, "`arg.properties` must be an object"));
+        };
+        let mut hints = Hints::default();
+        for (key, value) in props {
+            match key.as_str() {
+                "range" => hints.range = Some(bounds(value, at, "range")?),
+                "options" => match value {
+                    Value::Array(items) if !items.is_empty() => hints.options = Some(items.clone()),
+                    _ => return Err(hint_error(at, "`options` must be a non-empty list")),
+                },
+                "length" => {
+                    hints.length = Some(match value.as_f64() {
+                        Some(n) => (n, n + 1.0),
+                        None => bounds(value, at, "length")?,
+                    })
+                }
+                "iteration" => {
+                    let start = value.get("start").and_then(Value::as_f64).unwrap_or(0.0);
+                    let step = value.get("step").and_then(Value::as_f64).unwrap_or(1.0);
+                    hints.iteration = Some((start, step));
+                }
+                "null_probability" => match value.as_f64() {
+                    Some(p) if (0.0..=1.0).contains(&p) => hints.null_probability = Some(p),
+                    _ => return Err(hint_error(at, "`null_probability` must be a number from 0 to 1")),
+                },
+                "distribution" => match value.as_str() {
+                    Some(d @ ("uniform" | "normal" | "zipf")) => hints.distribution = Some(d.to_owned()),
+                    _ => {
+                        return Err(hint_error(
+                            at,
+                            "`distribution` must be \"uniform\", \"normal\" or \"zipf\"",
+                        ));
+                    }
+                },
+                "zipf_exponent" => match value.as_f64() {
+                    Some(s) if s > 0.0 => hints.zipf_exponent = Some(s),
+                    _ => return Err(hint_error(at, "`zipf_exponent` must be a positive number")),
+                },
+                "key_space" => match value.as_u64() {
+                    Some(n) if n > 0 => hints.key_space = Some(n),
+                    _ => return Err(hint_error(at, "`key_space` must be a positive whole number")),
+                },
+                "regex" => {
+                    return Err(GeneratorError {
+                        message: format!("{at}: `regex` hints are not supported"),
+                        hint: "use `options` or `length` instead".into(),
+                    });
+                }
+                other => {
+                    let suggestion = pipegen_diag::did_you_mean(other, KNOWN.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    return Err(GeneratorError {
+                        message: format!("{at}: unknown hint `{other}` in arg.properties"),
+                        hint: format!("{suggestion}hints: {}", KNOWN.join(", ")),
+                    });
+                }
+            }
+        }
+        Ok(hints)
+    }
+
+    /// Field-level hints win over type-level ones.
+    pub fn or(self, other: Hints) -> Hints {
+        Hints {
+            range: self.range.or(other.range),
+            options: self.options.or(other.options),
+            length: self.length.or(other.length),
+            iteration: self.iteration.or(other.iteration),
+            null_probability: self.null_probability.or(other.null_probability),
+            distribution: self.distribution.or(other.distribution),
+            zipf_exponent: self.zipf_exponent.or(other.zipf_exponent),
+            key_space: self.key_space.or(other.key_space),
+        }
+    }
+}
+
+fn bounds(value: &Value, at: &str, what: &str) -> Result<(f64, f64), GeneratorError> {
+    let min = value.get("min").and_then(Value::as_f64);
+    let max = value.get("max").and_then(Value::as_f64);
+    match (min, max) {
+        (Some(min), Some(max)) if min < max => Ok((min, max)),
+        (Some(min), None) => Ok((min, min.max(0.0) + 1000.0)),
+        (None, Some(max)) => Ok((0.0_f64.min(max - 1.0), max)),
+        _ => Err(hint_error(
+            at,
+            &format!("`{what}` needs min < max, e.g. {{\"min\": 1, \"max\": 100}}"),
+        )),
+    }
+}
+
+fn hint_error(at: &str, message: &str) -> GeneratorError {
+    GeneratorError {
+        message: format!("{at}: {message}"),
+        hint: "see the arg.properties hints in pipegen's README".into(),
+    }
+}
