@@ -474,6 +474,9 @@ pub struct RunConfig {
     pub reports_dir: PathBuf,
     pub cleanup: bool,
     pub seed: Option<u64>,
+    /// The field of the generated records whose value becomes the Kafka key (partitioning by
+    /// key); unset sends records without a key.
+    pub key_field: Option<String>,
 }
 
 impl Default for RunConfig {
@@ -488,6 +491,7 @@ impl Default for RunConfig {
             reports_dir: PathBuf::from("reports"),
             cleanup: true,
             seed: None,
+            key_field: None,
         }
     }
 }

@@ -8,14 +8,19 @@
 //!   emails, names, cities, prices, bounded `*_id` keys...), tunable with `arg.properties`
 //!   hints, deterministic for a seed; encoded straight into bytes as avro-confluent, avro,
 //!   json, csv or raw.
+//! - [`driver::drive`]: the open-loop sender into a [`sink::Sink`], recording into one
+//!   [`metrics::Recorder`]: per-second timeline, publish latency and publish delay histograms.
 
 mod compile;
+pub mod driver;
 mod generate;
 mod hints;
+pub mod metrics;
 mod node;
 pub mod out;
 pub mod plan;
 mod semantic;
+pub mod sink;
 mod time;
 
 use rand::SeedableRng;

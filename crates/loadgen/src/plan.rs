@@ -195,10 +195,11 @@ impl Iterator for Schedule<'_> {
 }
 
 impl Schedule<'_> {
-    /// Moves past the current `max` phase (its time is up).
+    /// Moves past the current `max` phase (its time is up), giving back the slot just drawn.
     pub fn end_unpaced_phase(&mut self) {
         self.phase += 1;
         self.index_in_phase = 0;
+        self.emitted = self.emitted.saturating_sub(1);
     }
 }
 

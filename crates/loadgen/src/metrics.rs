@@ -1,0 +1,228 @@
+//! One model of what the producer did: per-second counts and latency histograms, recorded from
+//! the intended send time so a stalled sender or sink shows in the percentiles.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::plan::RatePlan;
+
+/// Seconds kept after the plan ends, for late acknowledgements.
+const DRAIN_SECONDS: usize = 120;
+/// Histograms hold 1 µs to 1 hour at 3 significant digits.
+const MAX_MICROS: u64 = 3_600_000_000;
+
+#[derive(Default)]
+struct Second {
+    sent: AtomicU64,
+    acked: AtomicU64,
+    failed: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// Shared by the sender and whatever thread reports deliveries.
+pub struct Recorder {
+    start: Instant,
+    seconds: Vec<Second>,
+    /// Acknowledgement − intended send.
+    publish: Mutex<Histogram<u64>>,
+    /// Actual send − intended send.
+    publish_delay: Mutex<Histogram<u64>>,
+    errors: Mutex<BTreeMap<String, u64>>,
+    last_send: Mutex<Option<Instant>>,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
+}
+
+fn micros_between(earlier: Instant, later: Instant) -> u64 {
+    later
+        .saturating_duration_since(earlier)
+        .as_micros()
+        .clamp(1, u128::from(MAX_MICROS)) as u64
+}
+
+impl Recorder {
+    pub fn new(start: Instant, planned: Duration) -> Self {
+        let seconds = planned.as_secs() as usize + 1 + DRAIN_SECONDS;
+        Self {
+            start,
+            seconds: (0..seconds).map(|_| Second::default()).collect(),
+            publish: Mutex::new(histogram()),
+            publish_delay: Mutex::new(histogram()),
+            errors: Mutex::new(BTreeMap::new()),
+            last_send: Mutex::new(None),
+        }
+    }
+
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    fn second(&self, at: Instant) -> &Second {
+        let index = at.saturating_duration_since(self.start).as_secs() as usize;
+        &self.seconds[index.min(self.seconds.len() - 1)]
+    }
+
+    /// A record handed to the sink at `at`, meant to go at `intended`.
+    pub fn sent(&self, at: Instant, intended: Instant, bytes: usize) {
+        let second = self.second(at);
+        second.sent.fetch_add(1, Ordering::Relaxed);
+        second.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        if let Ok(mut h) = self.publish_delay.lock() {
+            h.saturating_record(micros_between(intended, at));
+        }
+    }
+
+    /// The sender's batch went out at `at` (for the achieved rate).
+    pub fn batch_sent(&self, at: Instant) {
+        if let Ok(mut last) = self.last_send.lock() {
+            *last = Some(at);
+        }
+    }
+
+    pub fn acked(&self, at: Instant, intended: Instant) {
+        self.second(at).acked.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut h) = self.publish.lock() {
+            h.saturating_record(micros_between(intended, at));
+        }
+    }
+
+    pub fn failed(&self, at: Instant, kind: &str) {
+        self.second(at).failed.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut errors) = self.errors.lock() {
+            *errors.entry(kind.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// What has been measured so far, against the plan.
+    pub fn report(&self, plan: &RatePlan) -> ProducerReport {
+        let totals =
+            |f: fn(&Second) -> &AtomicU64| self.seconds.iter().map(|s| f(s).load(Ordering::Relaxed)).sum::<u64>();
+        let sent = totals(|s| &s.sent);
+        let last = self.seconds.iter().rposition(|s| {
+            s.sent.load(Ordering::Relaxed) + s.acked.load(Ordering::Relaxed) + s.failed.load(Ordering::Relaxed) > 0
+        });
+        let shown_seconds = last.map_or(0, |l| l + 1).max(plan.duration.as_secs() as usize);
+        let timeline = (0..shown_seconds.min(self.seconds.len()))
+            .map(|i| {
+                let second = &self.seconds[i];
+                let from = Duration::from_secs(i as u64);
+                let target = if from < plan.duration {
+                    plan.planned_between(from, (from + Duration::from_secs(1)).min(plan.duration))
+                } else {
+                    Some(0)
+                };
+                TimelineEntry {
+                    t_s: i as u64,
+                    target_rate: target,
+                    sent: second.sent.load(Ordering::Relaxed),
+                    acked: second.acked.load(Ordering::Relaxed),
+                    failed: second.failed.load(Ordering::Relaxed),
+                    bytes: second.bytes.load(Ordering::Relaxed),
+                }
+            })
+            .collect();
+        let elapsed = self
+            .last_send
+            .lock()
+            .ok()
+            .and_then(|l| *l)
+            .map(|l| l.saturating_duration_since(self.start).as_secs_f64())
+            .unwrap_or(0.0);
+        ProducerReport {
+            planned: plan.planned_total(),
+            sent,
+            acked: totals(|s| &s.acked),
+            failed: totals(|s| &s.failed),
+            bytes: totals(|s| &s.bytes),
+            target_rate: match plan.base {
+                pipegen_config::Rate::PerSecond(r) => Some(r),
+                pipegen_config::Rate::Max => None,
+            },
+            achieved_rate: (elapsed > 0.0).then(|| sent as f64 / elapsed),
+            latency_ms: LatencyReport {
+                publish: self
+                    .publish
+                    .lock()
+                    .ok()
+                    .map(|h| Percentiles::of(&h))
+                    .unwrap_or_default(),
+                publish_delay: self
+                    .publish_delay
+                    .lock()
+                    .ok()
+                    .map(|h| Percentiles::of(&h))
+                    .unwrap_or_default(),
+            },
+            errors: self.errors.lock().map(|e| e.clone()).unwrap_or_default(),
+            timeline,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProducerReport {
+    /// `None` when the rate is `max` with no message cap.
+    pub planned: Option<u64>,
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub bytes: u64,
+    pub target_rate: Option<f64>,
+    /// Sent per second from the start to the last send; `None` before anything was sent.
+    pub achieved_rate: Option<f64>,
+    pub latency_ms: LatencyReport,
+    pub errors: BTreeMap<String, u64>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyReport {
+    pub publish: Percentiles,
+    pub publish_delay: Percentiles,
+}
+
+/// Milliseconds; every figure `None` (n/a) when nothing was recorded.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub count: u64,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub p999: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Percentiles {
+    fn of(h: &Histogram<u64>) -> Self {
+        if h.is_empty() {
+            return Self::default();
+        }
+        let ms = |micros: u64| Some(micros as f64 / 1000.0);
+        Self {
+            count: h.len(),
+            p50: ms(h.value_at_quantile(0.50)),
+            p90: ms(h.value_at_quantile(0.90)),
+            p99: ms(h.value_at_quantile(0.99)),
+            p999: ms(h.value_at_quantile(0.999)),
+            max: ms(h.max()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimelineEntry {
+    pub t_s: u64,
+    /// Messages the plan meant for this second (`None` at `max`).
+    pub target_rate: Option<u64>,
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub bytes: u64,
+}
