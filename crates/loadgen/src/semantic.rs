@@ -82,19 +82,19 @@ impl Pools {
         let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
         let id_like =
             name == "id" || name.ends_with("_id") || name.ends_with("id") && name.len() > 2 && !has(&["paid", "void"]);
+        if id_like && matches!(kind, Kind::String | Kind::Int | Kind::Long) {
+            // An event's own id counts up; other ids are keys into a bounded space.
+            if first {
+                return Strategy::Sequence {
+                    start: 1.0,
+                    step: 1.0,
+                    id: 0,
+                };
+            }
+            return key(1000, matches!(kind, Kind::String).then(|| id_prefix(&name)));
+        }
         match kind {
             Kind::String => {
-                if id_like {
-                    return if first {
-                        Strategy::Sequence {
-                            start: 1.0,
-                            step: 1.0,
-                            id: 0,
-                        }
-                    } else {
-                        key(1000, Some(id_prefix(&name)))
-                    };
-                }
                 let pool = if has(&["email", "e_mail"]) {
                     "email"
                 } else if is(&["first_name", "firstname", "given_name"]) {
@@ -150,17 +150,6 @@ impl Pools {
                 Strategy::Pool(self.pool(pool))
             }
             Kind::Int | Kind::Long => {
-                if id_like {
-                    return if first {
-                        Strategy::Sequence {
-                            start: 1.0,
-                            step: 1.0,
-                            id: 0,
-                        }
-                    } else {
-                        key(1000, None)
-                    };
-                }
                 let range = |min: f64, max: f64| Strategy::Range {
                     min,
                     max,

@@ -83,23 +83,18 @@ pub(crate) fn derived_pipeline(name: &ProjectName, source: &TableSpec) -> (SinkS
     let sink_table = format!("{}_out", source.name);
     let topic = format!("{}-{}", name.kebab(), sink_table.replace('_', "-"));
     let sink_options = kafka_options(&topic, None);
-    match &source.watermark {
-        Some((time_column, _)) => {
-            let sink = TableSpec {
-                name: sink_table.clone(),
-                comment: vec![format!(
-                    "Sink: events per 10-second window of `{}`, written to `{topic}`.",
-                    source.name
-                )],
-                columns: vec![
-                    ColumnSpec::physical("window_start", "TIMESTAMP(3)", true),
-                    ColumnSpec::physical("window_end", "TIMESTAMP(3)", true),
-                    ColumnSpec::physical("event_count", "BIGINT", true),
-                ],
-                watermark: None,
-                options: sink_options,
-            };
-            let pipeline = format!(
+    let (columns, comment, pipeline, summary) = match &source.watermark {
+        Some((time_column, _)) => (
+            vec![
+                ColumnSpec::physical("window_start", "TIMESTAMP(3)", true),
+                ColumnSpec::physical("window_end", "TIMESTAMP(3)", true),
+                ColumnSpec::physical("event_count", "BIGINT", true),
+            ],
+            format!(
+                "Sink: events per 10-second window of `{}`, written to `{topic}`.",
+                source.name
+            ),
+            format!(
                 "-- Pipeline: count events per 10-second tumbling window of event time `{time}`.\n\
                  INSERT INTO {sink}\n\
                  SELECT window_start, window_end, COUNT(*) AS event_count\n\
@@ -108,21 +103,12 @@ pub(crate) fn derived_pipeline(name: &ProjectName, source: &TableSpec) -> (SinkS
                 time = quote_ident(time_column),
                 sink = quote_ident(&sink_table),
                 source = quote_ident(&source.name),
-            );
-            let summary = format!(
+            ),
+            format!(
                 "Counts `{}` events per 10-second tumbling window of their event time `{time_column}`.",
                 source.name
-            );
-            (
-                SinkSql {
-                    table: sink_table,
-                    topic,
-                    sql: sink.render(),
-                },
-                pipeline,
-                summary,
-            )
-        }
+            ),
+        ),
         None => {
             let physical: Vec<ColumnSpec> = source
                 .columns
@@ -135,29 +121,34 @@ pub(crate) fn derived_pipeline(name: &ProjectName, source: &TableSpec) -> (SinkS
                 .map(|c| quote_ident(&c.name))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let sink = TableSpec {
-                name: sink_table.clone(),
-                comment: vec![format!("Sink: every `{}` record, copied to `{topic}`.", source.name)],
-                columns: physical,
-                watermark: None,
-                options: sink_options,
-            };
             let pipeline = format!(
                 "-- Pipeline: copy every record (no event-time column was found for windows).\n\
                  INSERT INTO {sink}\nSELECT {column_list}\nFROM {source};\n",
                 sink = quote_ident(&sink_table),
                 source = quote_ident(&source.name),
             );
-            let summary = format!("Copies every `{}` record to the sink, column for column.", source.name);
             (
-                SinkSql {
-                    table: sink_table,
-                    topic,
-                    sql: sink.render(),
-                },
+                physical,
+                format!("Sink: every `{}` record, copied to `{topic}`.", source.name),
                 pipeline,
-                summary,
+                format!("Copies every `{}` record to the sink, column for column.", source.name),
             )
         }
-    }
+    };
+    let sink = TableSpec {
+        name: sink_table.clone(),
+        comment: vec![comment],
+        columns,
+        watermark: None,
+        options: sink_options,
+    };
+    (
+        SinkSql {
+            table: sink_table,
+            topic,
+            sql: sink.render(),
+        },
+        pipeline,
+        summary,
+    )
 }
