@@ -57,6 +57,29 @@ fn reports_a_real_broker_reachable_and_a_dead_one_unreachable() {
 }
 
 #[test]
+fn reports_a_real_schema_registry_reachable() {
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    let registry = pipegen_registry::EmbeddedRegistry::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = registry.url();
+    let out = s
+        .run(&[
+            "validate",
+            "--project-dir",
+            "demo",
+            "--check-connectivity",
+            "--schema-registry-url",
+            &url,
+        ])
+        .expect(0);
+    assert!(
+        out.stdout.contains("Schema registry") && out.stdout.contains("0 subjects"),
+        "{}",
+        out.all()
+    );
+}
+
+#[test]
 fn nothing_configured_means_the_embedded_stack() {
     let s = Scratch::new();
     s.run(&["init", "demo"]).expect(0);

@@ -9,6 +9,7 @@ use crate::Probe;
 /// `GET /subjects` (Confluent REST API).
 pub fn probe_registry(url: &str, timeout: Duration) -> Probe {
     probe_json("Schema registry", url, "/subjects", timeout, |body| match body {
+        Value::Array(subjects) if subjects.len() == 1 => Ok("1 subject".to_owned()),
         Value::Array(subjects) => Ok(format!("{} subjects", subjects.len())),
         _ => Err("GET /subjects did not return a list; is this a Confluent-compatible registry?".into()),
     })
