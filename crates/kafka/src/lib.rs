@@ -1,0 +1,16 @@
+//! The log seam on Apache Kafka (any Kafka-protocol cluster) through librdkafka: admin
+//! (topics, offsets, lag), the load generator's sink with delivery reports, and a reader.
+//! Every `kafka.producer`, `kafka.consumer` and `kafka.security` key maps to its librdkafka
+//! property; `properties` pass through verbatim; secrets never reach a log.
+
+mod admin;
+mod client_config;
+mod consumer;
+mod error;
+mod producer;
+
+pub use admin::{KafkaAdmin, PartitionOffsets, TopicPlan};
+pub use client_config::{ClientProperties, consumer_properties, producer_properties};
+pub use consumer::{Consumed, TopicReader};
+pub use error::KafkaError;
+pub use producer::KafkaSink;

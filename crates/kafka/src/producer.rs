@@ -1,0 +1,111 @@
+//! The load generator's sink on Kafka: asynchronous sends whose delivery reports feed the
+//! acked and failed counts and the publish latency of the one metrics model.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pipegen_loadgen::metrics::Recorder;
+use pipegen_loadgen::sink::{INTENDED_TIME_HEADER, OutRecord, Sink, SinkError};
+use rdkafka::ClientContext;
+use rdkafka::error::{KafkaError as RdKafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+
+use crate::client_config::ClientProperties;
+use crate::error::KafkaError;
+
+/// Delivery reports go straight into the recorder.
+struct Deliveries {
+    recorder: Arc<Recorder>,
+}
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    /// The intended send time travels with each message.
+    type DeliveryOpaque = Box<Instant>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, intended: Self::DeliveryOpaque) {
+        let now = Instant::now();
+        match result {
+            Ok(_) => self.recorder.acked(now, *intended),
+            Err((error, _)) => self.recorder.failed(now, &error_kind(error)),
+        }
+    }
+}
+
+fn error_kind(error: &RdKafkaError) -> String {
+    match error.rdkafka_error_code() {
+        Some(code) => format!("{code:?}"),
+        None => error.to_string(),
+    }
+}
+
+pub struct KafkaSink {
+    servers: String,
+    topic: String,
+    producer: ThreadedProducer<Deliveries>,
+}
+
+impl KafkaSink {
+    /// A producer for `topic`, reporting deliveries into `recorder`.
+    pub fn new(properties: &ClientProperties, topic: &str, recorder: Arc<Recorder>) -> Result<Self, KafkaError> {
+        let servers = properties.get("bootstrap.servers").unwrap_or_default().to_owned();
+        tracing::debug!(topic, config = ?properties, "creating Kafka producer");
+        let producer = properties
+            .to_client_config()
+            .create_with_context(Deliveries { recorder })
+            .map_err(|e| KafkaError::new(&servers, "creating the producer", e))?;
+        Ok(Self {
+            servers,
+            topic: topic.to_owned(),
+            producer,
+        })
+    }
+}
+
+impl Sink for KafkaSink {
+    fn send(&mut self, batch: &[OutRecord<'_>], _recorder: &Arc<Recorder>) -> Result<(), SinkError> {
+        for record in batch {
+            let headers = OwnedHeaders::new().insert(Header {
+                key: INTENDED_TIME_HEADER,
+                value: Some(&record.event_micros.to_be_bytes()),
+            });
+            let mut message = BaseRecord::with_opaque_to(&self.topic, Box::new(record.intended))
+                .payload(record.value)
+                .timestamp(record.event_micros.div_euclid(1000))
+                .headers(headers);
+            if let Some(key) = record.key {
+                message = message.key(key);
+            }
+            // A full local queue is backpressure: wait for room (it shows as publish delay),
+            // never drop the message.
+            loop {
+                match self.producer.send(message) {
+                    Ok(()) => break,
+                    Err((RdKafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
+                        message = returned;
+                        self.producer.poll(Duration::from_millis(1));
+                    }
+                    Err((error, _)) => {
+                        return Err(SinkError(format!(
+                            "Kafka at {}: producing to `{}` failed: {error}",
+                            self.servers, self.topic
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, timeout: Duration) -> Result<(), SinkError> {
+        self.producer.flush(timeout).map_err(|e| {
+            SinkError(format!(
+                "Kafka at {}: {} messages still undelivered after {timeout:?}: {e}",
+                self.servers,
+                self.producer.in_flight_count()
+            ))
+        })
+    }
+}
