@@ -7,10 +7,12 @@ mod admin;
 mod client_config;
 mod consumer;
 mod error;
+mod ledger;
 mod producer;
 
 pub use admin::{KafkaAdmin, PartitionOffsets, TopicPlan};
 pub use client_config::{ClientProperties, consumer_properties, producer_properties};
 pub use consumer::{Consumed, TopicReader};
 pub use error::KafkaError;
+pub use ledger::{TopicLedger, run_topic_name};
 pub use producer::KafkaSink;

@@ -238,3 +238,43 @@ fn a_broker_that_is_down_is_named_within_the_timeout() {
     assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn per_run_topics_and_cleanup_touch_only_what_the_run_created() {
+    use pipegen_config::TopicNaming;
+    use pipegen_kafka::{TopicLedger, run_topic_name};
+    let broker = Tansu::start();
+    let admin = admin(&broker);
+    admin.create_topics(&[topic("shared", 1)]).unwrap();
+
+    let mut first = TopicLedger::default();
+    let mut second = TopicLedger::default();
+    let a = run_topic_name("orders", TopicNaming::PerRun, "run-a");
+    let b = run_topic_name("orders", TopicNaming::PerRun, "run-b");
+    assert_eq!(
+        first.ensure(&admin, &[topic(&a, 3), topic("shared", 1)]).unwrap(),
+        std::slice::from_ref(&a)
+    );
+    assert_eq!(
+        second.ensure(&admin, &[topic(&b, 3)]).unwrap(),
+        std::slice::from_ref(&b)
+    );
+    let mut topics = admin.topics().unwrap();
+    topics.sort();
+    assert_eq!(
+        topics,
+        [a.clone(), b.clone(), "shared".to_owned()],
+        "two runs on one cluster do not collide"
+    );
+
+    assert_eq!(first.cleanup(&admin).unwrap(), [a]);
+    let mut topics = admin.topics().unwrap();
+    topics.sort();
+    assert_eq!(
+        topics,
+        [b, "shared".to_owned()],
+        "the other run's topic and the pre-existing one stay"
+    );
+    second.cleanup(&admin).unwrap();
+    assert_eq!(admin.topics().unwrap(), ["shared"]);
+}
