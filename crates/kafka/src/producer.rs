@@ -22,13 +22,16 @@ struct Deliveries {
 impl ClientContext for Deliveries {}
 
 impl ProducerContext for Deliveries {
-    /// The intended send time travels with each message.
-    type DeliveryOpaque = Box<Instant>;
+    /// The intended send time travels with each message, as nanoseconds after the recorder's
+    /// start (a plain integer: no allocation per message).
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, intended: Self::DeliveryOpaque) {
+    fn delivery(&self, result: &DeliveryResult<'_>, intended_nanos: Self::DeliveryOpaque) {
         let now = Instant::now();
         match result {
-            Ok(_) => self.recorder.acked(now, *intended),
+            Ok(_) => self
+                .recorder
+                .acked(now, self.recorder.start() + Duration::from_nanos(intended_nanos as u64)),
             Err((error, _)) => self.recorder.failed(now, &error_kind(error)),
         }
     }
@@ -45,6 +48,7 @@ pub struct KafkaSink {
     servers: String,
     topic: String,
     producer: ThreadedProducer<Deliveries>,
+    start: Instant,
 }
 
 impl KafkaSink {
@@ -52,6 +56,7 @@ impl KafkaSink {
     pub fn new(properties: &ClientProperties, topic: &str, recorder: Arc<Recorder>) -> Result<Self, KafkaError> {
         let servers = properties.get("bootstrap.servers").unwrap_or_default().to_owned();
         tracing::debug!(topic, config = ?properties, "creating Kafka producer");
+        let start = recorder.start();
         let producer = properties
             .to_client_config()
             .create_with_context(Deliveries { recorder })
@@ -60,6 +65,7 @@ impl KafkaSink {
             servers,
             topic: topic.to_owned(),
             producer,
+            start,
         })
     }
 }
@@ -71,7 +77,8 @@ impl Sink for KafkaSink {
                 key: INTENDED_TIME_HEADER,
                 value: Some(&record.event_micros.to_be_bytes()),
             });
-            let mut message = BaseRecord::with_opaque_to(&self.topic, Box::new(record.intended))
+            let intended_nanos = record.intended.saturating_duration_since(self.start).as_nanos() as usize;
+            let mut message = BaseRecord::with_opaque_to(&self.topic, intended_nanos)
                 .payload(record.value)
                 .timestamp(record.event_micros.div_euclid(1000))
                 .headers(headers);

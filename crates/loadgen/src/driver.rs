@@ -95,15 +95,12 @@ pub fn drive(
                 event_micros: p.event_micros,
             })
             .collect();
-        let sent_at = Instant::now();
-        for record in &records {
-            recorder.sent(
-                sent_at,
-                record.intended,
-                record.value.len() + record.key.map_or(0, <[u8]>::len),
-            );
-        }
-        recorder.batch_sent(sent_at);
+        recorder.sent(
+            Instant::now(),
+            records
+                .iter()
+                .map(|r| (r.intended, r.value.len() + r.key.map_or(0, <[u8]>::len))),
+        );
         sink.send(&records, recorder)?;
     }
     sink.flush(flush_timeout)

@@ -10,6 +10,9 @@ use crate::node::{Distribution, Kind, Node, Strategy};
 use crate::out::Out;
 use crate::semantic::{draw_key, normal};
 
+/// Length of the random-letter text that sized strings are cut from.
+const LETTERS: usize = 4096;
+
 /// What one record's values depend on besides the schema.
 pub(crate) struct Ctx {
     pub rng: Xoshiro256PlusPlus,
@@ -17,15 +20,20 @@ pub(crate) struct Ctx {
     /// The record's intended send time, microseconds since the epoch.
     pub event_micros: i64,
     scratch: String,
+    letters: String,
 }
 
 impl Ctx {
-    pub fn new(rng: Xoshiro256PlusPlus, counters: usize) -> Self {
+    pub fn new(mut rng: Xoshiro256PlusPlus, counters: usize) -> Self {
+        let letters = (0..LETTERS)
+            .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+            .collect();
         Self {
             rng,
             counters: vec![0; counters],
             event_micros: 0,
             scratch: String::new(),
+            letters,
         }
     }
 }
@@ -249,12 +257,10 @@ fn text(node: &Node, ctx: &mut Ctx, emit: impl FnOnce(&str)) {
             emit(&ctx.scratch);
         }
         Strategy::Range { .. } => {
-            let len = length(node, ctx, 8);
-            ctx.scratch.clear();
-            for _ in 0..len {
-                ctx.scratch.push(char::from(b'a' + ctx.rng.random_range(0..26u8)));
-            }
-            emit(&ctx.scratch);
+            // A window of random letters made once: one draw per value, not one per letter.
+            let len = length(node, ctx, 8).min(LETTERS);
+            let start = ctx.rng.random_range(0..=LETTERS - len);
+            emit(&ctx.letters[start..start + len]);
         }
         Strategy::EventTime => {
             ctx.scratch.clear();

@@ -69,18 +69,19 @@ impl Recorder {
         &self.seconds[index.min(self.seconds.len() - 1)]
     }
 
-    /// A record handed to the sink at `at`, meant to go at `intended`.
-    pub fn sent(&self, at: Instant, intended: Instant, bytes: usize) {
-        let second = self.second(at);
-        second.sent.fetch_add(1, Ordering::Relaxed);
-        second.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    /// A batch handed to the sink at `at`: each record's intended send time and size.
+    pub fn sent(&self, at: Instant, records: impl IntoIterator<Item = (Instant, usize)>) {
+        let (mut count, mut bytes) = (0u64, 0u64);
         if let Ok(mut h) = self.publish_delay.lock() {
-            h.saturating_record(micros_between(intended, at));
+            for (intended, size) in records {
+                h.saturating_record(micros_between(intended, at));
+                count += 1;
+                bytes += size as u64;
+            }
         }
-    }
-
-    /// The sender's batch went out at `at` (for the achieved rate).
-    pub fn batch_sent(&self, at: Instant) {
+        let second = self.second(at);
+        second.sent.fetch_add(count, Ordering::Relaxed);
+        second.bytes.fetch_add(bytes, Ordering::Relaxed);
         if let Ok(mut last) = self.last_send.lock() {
             *last = Some(at);
         }
