@@ -1,0 +1,113 @@
+//! The Flink anchors, run unchanged through the embedded engine at parallelism 1, beside the
+//! figures Flink 2.1 reached on a machine of this kind (shared/bench/flink-anchors.md):
+//! query A (datagen → filter → blackhole, 5,000,000 rows) 1.44 M rows/s; query B (tumbling
+//! 1 s window, 1,000 keys) 0.64 M rows/s. Rate = rows / time from deploying the INSERT to its
+//! end, as Flink's job duration counts, median of 3 runs.
+
+use std::path::Path;
+use std::time::Instant;
+
+use pipegen_engine::{Engine, EngineError};
+
+const SOURCE: &str = "CREATE TEMPORARY TABLE src (
+  seq BIGINT, k BIGINT, v DOUBLE,
+  ts AS TO_TIMESTAMP_LTZ(seq, 3),
+  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
+) WITH (
+  'connector' = 'datagen', 'number-of-rows' = '5000000', 'rows-per-second' = '1000000000',
+  'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '5000000',
+  'fields.k.min' = '1', 'fields.k.max' = '1000', 'fields.v.min' = '0', 'fields.v.max' = '1'
+);
+";
+
+const QUERY_A: &str =
+    "CREATE TEMPORARY TABLE snk (seq BIGINT, k BIGINT, v DOUBLE, ts TIMESTAMP_LTZ(3)) WITH ('connector' = 'blackhole');
+INSERT INTO snk SELECT seq, k, v, ts FROM src WHERE v > 0.1;
+";
+
+const QUERY_B: &str =
+    "CREATE TEMPORARY TABLE snk (window_start TIMESTAMP(3), window_end TIMESTAMP(3), k BIGINT, cnt BIGINT, sv DOUBLE)
+  WITH ('connector' = 'blackhole');
+INSERT INTO snk
+SELECT window_start, window_end, k, COUNT(*) AS cnt, SUM(v) AS sv
+FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND))
+GROUP BY window_start, window_end, k;
+";
+
+const ROWS: f64 = 5_000_000.0;
+
+/// Runs the statements; returns the INSERT's rows out and seconds.
+fn run(runtime: &tokio::runtime::Runtime, query: &str) -> Result<(u64, f64), EngineError> {
+    let file =
+        pipegen_sql::parse_file(Path::new("anchor.sql"), &format!("{SOURCE}{query}")).expect("the anchors parse");
+    runtime.block_on(async {
+        let mut engine = Engine::new(1);
+        let (last, setup) = file.statements.split_last().expect("statements");
+        for statement in setup {
+            engine.execute(statement).await?;
+        }
+        let started = Instant::now();
+        let outcome = engine.execute(last).await?;
+        Ok((
+            outcome.iter().map(|o| o.rows_out).sum(),
+            started.elapsed().as_secs_f64(),
+        ))
+    })
+}
+
+/// Peak resident memory of this process, from the kernel.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    println!("{:<44} {:>14} {:>12} {:>10}", "query", "rows/s", "Flink 2.1", "ratio");
+    for (name, query, flink) in [
+        ("A: datagen -> filter -> blackhole", QUERY_A, 1.44e6),
+        ("B: tumbling 1 s window, 1,000 keys", QUERY_B, 0.64e6),
+    ] {
+        let mut rates = Vec::new();
+        let mut outcome = None;
+        for _ in 0..3 {
+            match run(&runtime, query) {
+                Ok((rows_out, seconds)) => {
+                    rates.push(ROWS / seconds);
+                    outcome = Some(rows_out);
+                }
+                Err(e) => {
+                    println!("{name:<44} {:>14} {:>12.2}M {:>10}   ({e})", "n/a", flink / 1e6, "n/a");
+                    break;
+                }
+            }
+        }
+        if rates.len() == 3 {
+            rates.sort_by(f64::total_cmp);
+            let median = rates[1];
+            println!(
+                "{name:<44} {:>13.2}M {:>11.2}M {:>9.1}x   ({} rows out; runs {:.2}M, {:.2}M, {:.2}M)",
+                median / 1e6,
+                flink / 1e6,
+                median / flink,
+                outcome.unwrap_or(0),
+                rates[0] / 1e6,
+                rates[1] / 1e6,
+                rates[2] / 1e6
+            );
+        }
+    }
+    if let Some(peak) = peak_rss_mb() {
+        println!(
+            "\npeak resident memory of the benchmark process: {peak:.0} MB (Flink: about 1,260 MB for JobManager + TaskManager)"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Connectors the embedded engine runs.
+
+pub mod datagen;

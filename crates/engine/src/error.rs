@@ -1,0 +1,28 @@
+use pipegen_diag::Position;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A construct the embedded engine does not run yet; Flink does.
+    #[error("the embedded engine does not run {construct} yet")]
+    Unsupported { construct: String, at: Option<Position> },
+    #[error("table `{0}` is not declared")]
+    UnknownTable(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+}
+
+impl EngineError {
+    pub fn unsupported(construct: impl Into<String>) -> Self {
+        EngineError::Unsupported {
+            construct: construct.into(),
+            at: None,
+        }
+    }
+
+    /// The hint every unsupported construct carries.
+    pub fn hint(&self) -> Option<&'static str> {
+        matches!(self, EngineError::Unsupported { .. }).then_some("run this pipeline on Flink with --engine flink")
+    }
+}

@@ -1,0 +1,105 @@
+//! Stateless pipelines from datagen, through the engine, checked against what the input
+//! implies (sequence columns make the expected results exact).
+
+use std::path::Path;
+
+use pipegen_engine::{Engine, EngineError, InsertOutcome};
+use pipegen_sql::parse_file;
+
+fn run(sql: &str, parallelism: usize) -> Result<Vec<InsertOutcome>, EngineError> {
+    let file = parse_file(Path::new("t.sql"), sql).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut engine = Engine::new(parallelism);
+        let mut outcomes = Vec::new();
+        for statement in &file.statements {
+            outcomes.extend(engine.execute(statement).await?);
+        }
+        Ok(outcomes)
+    })
+}
+
+const SOURCE: &str = "CREATE TABLE src (
+  seq BIGINT, k BIGINT, v DOUBLE,
+  ts AS TO_TIMESTAMP_LTZ(seq, 3),
+  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
+) WITH (
+  'connector' = 'datagen', 'number-of-rows' = '10000', 'rows-per-second' = '1000000000',
+  'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '10000',
+  'fields.k.min' = '1', 'fields.k.max' = '1000', 'fields.v.min' = '0', 'fields.v.max' = '1'
+);
+CREATE TABLE snk (seq BIGINT, k BIGINT, v DOUBLE, ts TIMESTAMP_LTZ(3)) WITH ('connector' = 'blackhole');
+";
+
+#[test]
+fn filters_exactly() {
+    for parallelism in [1, 2] {
+        let outcomes = run(
+            &format!("{SOURCE} INSERT INTO snk SELECT seq, k, v, ts FROM src WHERE seq > 9000;"),
+            parallelism,
+        )
+        .unwrap();
+        assert_eq!(
+            outcomes,
+            [InsertOutcome { rows_out: 1000 }],
+            "parallelism {parallelism}"
+        );
+    }
+    let outcomes = run(
+        &format!("{SOURCE} INSERT INTO snk SELECT seq, k, v, ts FROM src WHERE k BETWEEN 1 AND 1000;"),
+        1,
+    )
+    .unwrap();
+    assert_eq!(
+        outcomes[0].rows_out, 10_000,
+        "every random k is inside its declared range"
+    );
+}
+
+#[test]
+fn statement_sets_run_every_insert() {
+    let sql = format!(
+        "{SOURCE} EXECUTE STATEMENT SET BEGIN
+           INSERT INTO snk SELECT seq, k, v, ts FROM src WHERE seq <= 10;
+           INSERT INTO snk SELECT seq, k, v * 2, ts FROM src WHERE MOD(seq, 2) = 0;
+         END;"
+    );
+    let outcomes = run(&sql, 1).unwrap();
+    assert_eq!(outcomes.iter().map(|o| o.rows_out).collect::<Vec<_>>(), [10, 5000]);
+}
+
+#[test]
+fn stateful_constructs_are_refused_with_their_name() {
+    let cases = [
+        (
+            "INSERT INTO snk SELECT k, COUNT(*), 0.0, MAX(ts) FROM src GROUP BY k;",
+            "GROUP BY",
+        ),
+        (
+            "INSERT INTO snk SELECT window_start, window_end, k, 1 FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND));",
+            "TUMBLE windows",
+        ),
+    ];
+    for (insert, construct) in cases {
+        let err = run(&format!("{SOURCE}\n{insert}"), 1).unwrap_err();
+        match &err {
+            EngineError::Unsupported { construct: c, at } => {
+                assert!(c.contains(construct), "{c}");
+                assert_eq!(at.unwrap().line, 12, "points at the statement");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(err.hint(), Some("run this pipeline on Flink with --engine flink"));
+    }
+    let err = run("CREATE TABLE k (a INT) WITH ('connector' = 'jdbc');", 1).unwrap_err();
+    assert!(err.to_string().contains("'jdbc' connector"), "{err}");
+}
+
+#[test]
+fn wrong_column_counts_are_an_error() {
+    let err = run(&format!("{SOURCE} INSERT INTO snk SELECT seq, k FROM src;"), 1).unwrap_err();
+    assert!(err.to_string().contains("produces 2 columns"), "{err}");
+}
