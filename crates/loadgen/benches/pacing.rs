@@ -22,26 +22,28 @@ const SCHEMA: &str = r#"{"type":"record","name":"ClickEvent","fields":[
     {"name":"coupon","type":["null","string"],"default":null},
     {"name":"event_time","type":{"type":"long","logicalType":"timestamp-millis"}}]}"#;
 
-fn run(name: &str, pattern: Option<&str>) -> ProducerReport {
-    let plan = RatePlan::new(Rate::PerSecond(50_000.0), Duration::from_secs(10), None, pattern).unwrap();
-    let mut generator = RecordGenerator::new(
-        SCHEMA,
-        Format::AvroConfluent { schema_id: 1 },
-        GeneratorOptions::default(),
-    )
-    .unwrap();
+/// Sends `plan` through the whole sender path into a counting in-memory sink.
+fn measure(plan: &RatePlan) -> ProducerReport {
+    let options = GeneratorOptions::default();
+    let mut generator = RecordGenerator::new(SCHEMA, Format::AvroConfluent { schema_id: 1 }, options).unwrap();
     let mut sink = MemorySink::new(false);
     let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
+    let stop = AtomicBool::new(false);
     drive(
-        &plan,
+        plan,
         &mut generator,
         &mut sink,
         &recorder,
-        &AtomicBool::new(false),
+        &stop,
         Duration::from_secs(5),
     )
     .unwrap();
-    let report = recorder.report(&plan);
+    recorder.report(plan)
+}
+
+fn run(name: &str, pattern: Option<&str>) -> ProducerReport {
+    let plan = RatePlan::new(Rate::PerSecond(50_000.0), Duration::from_secs(10), None, pattern).unwrap();
+    let report = measure(&plan);
 
     println!(
         "\n== {name}: 50,000 msg/s for 10 s{}",
@@ -80,24 +82,7 @@ fn run(name: &str, pattern: Option<&str>) -> ProducerReport {
 /// The whole sender path (generate, encode, batch, record metrics, sink) at `max` for 2 s.
 fn unpaced() -> ProducerReport {
     let plan = RatePlan::new(Rate::Max, Duration::from_secs(2), None, None).unwrap();
-    let mut generator = RecordGenerator::new(
-        SCHEMA,
-        Format::AvroConfluent { schema_id: 1 },
-        GeneratorOptions::default(),
-    )
-    .unwrap();
-    let mut sink = MemorySink::new(false);
-    let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
-    drive(
-        &plan,
-        &mut generator,
-        &mut sink,
-        &recorder,
-        &AtomicBool::new(false),
-        Duration::from_secs(5),
-    )
-    .unwrap();
-    let report = recorder.report(&plan);
+    let report = measure(&plan);
     println!(
         "
 == max rate for 2 s, metrics on: {} records, {:.0} records/s",
