@@ -12,7 +12,7 @@ pub fn bench() -> Failure {
 pub fn sql() -> Failure {
     Failure::NotYet {
         command: "sql",
-        reason: "the embedded streaming SQL engine is not built yet; run the statements on a Flink SQL client meanwhile",
+        reason: "the embedded engine runs only stateless datagen pipelines so far and is not wired to this command yet; run the statements on a Flink SQL client meanwhile",
     }
 }
 
