@@ -1,32 +1,33 @@
-//! Running a project's statements: tables become DataFusion sources, INSERTs become streams
-//! from source to sink. This first slice runs stateless pipelines (projection, filter, scalar
-//! functions) from `datagen` into `blackhole` and `print`; anything else is refused at deploy
-//! time, naming the construct.
+//! Running a project's statements: tables become DataFusion sources and pipegen sinks; each
+//! INSERT becomes a job streaming from source to sink.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::streaming::StreamingTable;
+use datafusion::execution::SessionState;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::streaming::PartitionStream;
+use datafusion::physical_plan::{SendableRecordBatchStream, execute_stream};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
-use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
+use datafusion::sql::sqlparser::ast::{Query, SetExpr, Statement as SqlStatement, TableFactor};
 use futures::StreamExt;
-use pipegen_sql::{ColumnKind, CreateTable, Insert, ParsedStatement, Statement, window_tvfs};
+use pipegen_sql::{ColumnKind, CreateTable, FlinkDialect, ParsedStatement, Statement, WindowTvf, window_tvfs};
 
+use crate::connectors::channel::ChannelPartition;
 use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
+use crate::connectors::filesystem;
 use crate::error::EngineError;
+use crate::job::{InsertOutcome, Job};
+use crate::metrics::JobMetrics;
+use crate::sink::{Blackhole, Collect, Print, TableSink};
 use crate::translate::{rewrite_expr, rewrite_query};
 use crate::types::arrow_type;
-
-/// What an INSERT did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct InsertOutcome {
-    pub rows_out: u64,
-}
+use crate::window::spec::WindowSpec;
+use crate::window::{WindowSource, split_plan, windowed_schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SinkKind {
@@ -37,12 +38,14 @@ enum SinkKind {
 pub struct Engine {
     ctx: SessionContext,
     parallelism: usize,
+    sources: HashMap<String, CreateTable>,
     sinks: HashMap<String, (SinkKind, usize)>,
     settings: HashMap<String, String>,
+    windows_planned: usize,
 }
 
 impl Engine {
-    /// An engine running every operator with `parallelism` instances.
+    /// An engine running every source with `parallelism` partitions.
     pub fn new(parallelism: usize) -> Self {
         let mut config = SessionConfig::new().with_target_partitions(parallelism.max(1));
         // Flink identifiers are case-sensitive; keep them as written.
@@ -50,22 +53,31 @@ impl Engine {
         Self {
             ctx: SessionContext::new_with_config(config),
             parallelism: parallelism.max(1),
+            sources: HashMap::new(),
             sinks: HashMap::new(),
             settings: HashMap::new(),
+            windows_planned: 0,
         }
     }
 
     /// Runs one statement; INSERTs run to the end of their (bounded) input.
     pub async fn execute(&mut self, statement: &ParsedStatement) -> Result<Vec<InsertOutcome>, EngineError> {
-        let located = |e: EngineError| match e {
-            EngineError::Unsupported { construct, at: None } => EngineError::Unsupported {
-                construct,
-                at: Some(statement.position),
-            },
-            other => other,
-        };
+        let mut outcomes = Vec::new();
+        for job in self.deploy(statement).await? {
+            outcomes.push(job.wait().await.map_err(|e| locate(e, statement))?);
+        }
+        Ok(outcomes)
+    }
+
+    /// Declares tables and settings, and starts a job per INSERT (several for a statement set)
+    /// without waiting for it.
+    pub async fn deploy(&mut self, statement: &ParsedStatement) -> Result<Vec<Job>, EngineError> {
+        self.deploy_unlocated(statement).await.map_err(|e| locate(e, statement))
+    }
+
+    async fn deploy_unlocated(&mut self, statement: &ParsedStatement) -> Result<Vec<Job>, EngineError> {
         match &statement.kind {
-            Statement::CreateTable(table) => self.declare(table).await.map(|()| Vec::new()).map_err(located),
+            Statement::CreateTable(table) => self.declare(table).await.map(|()| Vec::new()),
             Statement::Set {
                 key: Some(key),
                 value: Some(value),
@@ -74,24 +86,38 @@ impl Engine {
                 Ok(Vec::new())
             }
             Statement::Set { .. } | Statement::Reset { .. } => Ok(Vec::new()),
-            Statement::Insert(insert) => Ok(vec![self.run_insert(insert).await.map_err(located)?]),
+            Statement::Insert(insert) => Ok(vec![self.start_insert(&insert.target, &insert.query).await?]),
             Statement::StatementSet(inserts) => {
-                let runs = inserts.iter().map(|insert| self.run_insert(insert));
-                futures::future::join_all(runs)
-                    .await
-                    .into_iter()
-                    .map(|r| r.map_err(located))
-                    .collect()
+                let mut jobs = Vec::new();
+                for insert in inserts {
+                    jobs.push(self.start_insert(&insert.target, &insert.query).await?);
+                }
+                Ok(jobs)
             }
-            Statement::CreateView(_) => Err(located(EngineError::unsupported("CREATE VIEW"))),
-            Statement::Query(_) => Err(located(EngineError::unsupported(
-                "a bare SELECT (use INSERT INTO a print table)",
-            ))),
-            Statement::Other(other) => Err(located(EngineError::unsupported(format!(
+            Statement::CreateView(_) => Err(EngineError::unsupported("CREATE VIEW")),
+            Statement::Query(_) => Err(EngineError::Invalid(
+                "a bare SELECT returns rows: run it with `pipegen sql`, or INSERT INTO a table".into(),
+            )),
+            Statement::Other(other) => Err(EngineError::unsupported(format!(
                 "`{}`",
                 first_words(&other.to_string())
-            )))),
+            ))),
         }
+    }
+
+    /// Runs a bare SELECT over bounded inputs and returns its rows.
+    pub async fn query(&mut self, statement: &ParsedStatement) -> Result<Vec<RecordBatch>, EngineError> {
+        let Statement::Query(query) = &statement.kind else {
+            return Err(locate(EngineError::Invalid("not a query".into()), statement));
+        };
+        let collect = Collect::default();
+        let job = self
+            .start_query("query", query, Box::new(collect.clone()), None)
+            .await
+            .map_err(|e| locate(e, statement))?;
+        job.wait().await.map_err(|e| locate(e, statement))?;
+        let batches = std::mem::take(&mut *collect.0.lock().expect("the job has ended"));
+        Ok(batches)
     }
 
     async fn declare(&mut self, table: &CreateTable) -> Result<(), EngineError> {
@@ -123,10 +149,20 @@ impl Engine {
                         }) as Arc<dyn PartitionStream>
                     })
                     .collect();
-                let source = format!("{}__physical", table.name);
-                self.ctx
-                    .register_table(&source, Arc::new(StreamingTable::try_new(schema.clone(), partitions)?))?;
-                self.register_view(table, &source).await
+                self.register_source(table, schema, partitions).await
+            }
+            Some("filesystem") => {
+                let partitions: Vec<Arc<dyn PartitionStream>> = filesystem::partitions(table, &schema)?
+                    .into_iter()
+                    .map(|p| Arc::new(p) as Arc<dyn PartitionStream>)
+                    .collect();
+                if partitions.is_empty() {
+                    return Err(EngineError::Invalid(format!(
+                        "table `{}`: its 'path' holds no file",
+                        table.name
+                    )));
+                }
+                self.register_source(table, schema, partitions).await
             }
             Some(kind @ ("blackhole" | "print")) => {
                 let kind = if kind == "print" {
@@ -142,7 +178,22 @@ impl Engine {
         }
     }
 
-    /// The table users query: its physical columns plus its computed ones.
+    /// A source table: its partitions hold the physical columns; the table users query adds
+    /// the computed ones.
+    async fn register_source(
+        &mut self,
+        table: &CreateTable,
+        schema: SchemaRef,
+        partitions: Vec<Arc<dyn PartitionStream>>,
+    ) -> Result<(), EngineError> {
+        let source = format!("{}__physical", table.name);
+        self.ctx
+            .register_table(&source, Arc::new(StreamingTable::try_new(schema, partitions)?))?;
+        self.register_view(table, &source).await?;
+        self.sources.insert(table.name.clone(), table.clone());
+        Ok(())
+    }
+
     async fn register_view(&mut self, table: &CreateTable, source: &str) -> Result<(), EngineError> {
         let columns: Vec<String> = table
             .columns
@@ -164,40 +215,190 @@ impl Engine {
         Ok(())
     }
 
-    async fn run_insert(&self, insert: &Insert) -> Result<InsertOutcome, EngineError> {
-        if let Some(window) = window_tvfs(&insert.query).first() {
-            let kind = format!("{:?}", window.kind).to_uppercase();
-            return Err(EngineError::unsupported(format!("{kind} windows")));
-        }
-        let (sink, width) = *self
+    async fn start_insert(&mut self, target: &str, query: &Query) -> Result<Job, EngineError> {
+        let (kind, width) = *self
             .sinks
-            .get(&insert.target)
-            .ok_or_else(|| EngineError::UnknownTable(insert.target.clone()))?;
-        let mut query = insert.query.clone();
+            .get(target)
+            .ok_or_else(|| EngineError::UnknownTable(target.to_string()))?;
+        let sink: Box<dyn TableSink> = match kind {
+            SinkKind::Blackhole => Box::new(Blackhole),
+            SinkKind::Print => Box::new(Print),
+        };
+        self.start_query(&format!("INSERT INTO {target}"), query, sink, Some((target, width)))
+            .await
+    }
+
+    async fn start_query(
+        &mut self,
+        name: &str,
+        query: &Query,
+        sink: Box<dyn TableSink>,
+        target: Option<(&str, usize)>,
+    ) -> Result<Job, EngineError> {
+        let metrics = Arc::new(JobMetrics::default());
+        let mut query = query.clone();
         rewrite_query(&mut query);
-        let plan = self
-            .ctx
-            .state()
-            .statement_to_plan(DfStatement::Statement(Box::new(SqlStatement::Query(query))))
-            .await?;
-        refuse_stateful(&plan)?;
-        let produced = plan.schema().fields().len();
-        if produced != width {
-            return Err(EngineError::Invalid(format!(
-                "the query produces {produced} columns but `{}` takes {width}",
-                insert.target
-            )));
-        }
-        let mut stream = self.ctx.execute_logical_plan(plan).await?.execute_stream().await?;
-        let mut rows_out = 0u64;
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            rows_out += batch.num_rows() as u64;
-            if sink == SinkKind::Print {
-                print_rows(&batch)?;
+        let windows = window_tvfs(&query);
+        let mut tasks = Vec::new();
+        let output = match windows.as_slice() {
+            [] => {
+                let plan = self.logical_plan(self.ctx.state(), &query).await?;
+                refuse_stateful(&plan)?;
+                self.ctx.execute_logical_plan(plan).await?.execute_stream().await?
+            }
+            [window] => {
+                let (pipeline, output) = self.plan_window(&mut query, window).await?;
+                let metrics = metrics.clone();
+                tasks.push(tokio::spawn(async move { pipeline.run(metrics).await }));
+                output
+            }
+            _ => return Err(EngineError::unsupported("several window table functions in one query")),
+        };
+        if let Some((target, width)) = target {
+            let produced = output.schema().fields().len();
+            if produced != width {
+                for task in &tasks {
+                    task.abort();
+                }
+                return Err(EngineError::Invalid(format!(
+                    "the query produces {produced} columns but `{target}` takes {width}"
+                )));
             }
         }
-        Ok(InsertOutcome { rows_out })
+        tasks.push(tokio::spawn(drain(output, sink, metrics.clone())));
+        Ok(Job {
+            name: name.to_string(),
+            metrics,
+            tasks,
+        })
+    }
+
+    async fn logical_plan(&self, state: SessionState, query: &Query) -> Result<LogicalPlan, EngineError> {
+        Ok(state
+            .statement_to_plan(DfStatement::Statement(Box::new(SqlStatement::Query(Box::new(
+                query.clone(),
+            )))))
+            .await?)
+    }
+
+    /// Plans a query over one window TVF: the source streams, the windowed table DataFusion
+    /// plans against, and the split between pipegen's operators and DataFusion's.
+    async fn plan_window(
+        &mut self,
+        query: &mut Query,
+        window: &WindowTvf,
+    ) -> Result<(crate::window::WindowPipeline, SendableRecordBatchStream), EngineError> {
+        let spec = WindowSpec::from_tvf(window)?;
+        let table = self
+            .sources
+            .get(&window.table)
+            .ok_or_else(|| EngineError::UnknownTable(window.table.clone()))?;
+        let watermark = table.watermark.as_ref().ok_or_else(|| {
+            EngineError::Invalid(format!(
+                "`{}` declares no WATERMARK, so it has no event time for {:?} windows",
+                window.table, window.kind
+            ))
+        })?;
+        if watermark.column != window.time_column {
+            return Err(EngineError::Invalid(format!(
+                "DESCRIPTOR({}) must name `{}`'s event-time column, `{}` (the one its WATERMARK is declared on)",
+                window.time_column, window.table, watermark.column
+            )));
+        }
+        let mut watermark_expr = watermark.expr.clone();
+        rewrite_expr(&mut watermark_expr);
+        let source = self
+            .ctx
+            .sql(&format!(
+                "SELECT *, {watermark_expr} AS `__pipegen_watermark` FROM {}",
+                quote(&window.table)
+            ))
+            .await?;
+        let with_watermark = source.schema().as_arrow().clone();
+        let input = Schema::new(with_watermark.fields()[..with_watermark.fields().len() - 1].to_vec());
+        let time_index = input.index_of(&window.time_column)?;
+        let streams = source.execute_stream_partitioned().await?;
+        let windowed = windowed_schema(&input, input.field(time_index).data_type());
+
+        let (rows_sender, rows_partition) = ChannelPartition::new(windowed.clone());
+        self.windows_planned += 1;
+        let table_name = format!("__pipegen_window_{}", self.windows_planned);
+        self.ctx.register_table(
+            &table_name,
+            Arc::new(StreamingTable::try_new(windowed.clone(), vec![rows_partition])?),
+        )?;
+        replace_window_relation(query, &table_name)?;
+        // One partition: pipegen's operators own the parallelism of what keeps state.
+        let mut state = self.ctx.state();
+        state.config_mut().options_mut().execution.target_partitions = 1;
+        let logical = self.logical_plan(state.clone(), query).await?;
+        let physical = state.create_physical_plan(&logical).await?;
+        let (pipeline, plan) = split_plan(
+            spec,
+            WindowSource { streams, time_index },
+            windowed,
+            rows_sender,
+            physical,
+        )?;
+        let output = execute_stream(plan, state.task_ctx())?;
+        Ok((pipeline, output))
+    }
+}
+
+/// Runs a plan's output into a sink.
+async fn drain(
+    mut output: SendableRecordBatchStream,
+    mut sink: Box<dyn TableSink>,
+    metrics: Arc<JobMetrics>,
+) -> Result<(), EngineError> {
+    while let Some(batch) = output.next().await {
+        let batch = batch?;
+        JobMetrics::add(&metrics.records_out, batch.num_rows());
+        sink.write(&batch)?;
+    }
+    sink.finish()
+}
+
+/// Puts `table` where the query's FROM calls the window function.
+fn replace_window_relation(query: &mut Query, table: &str) -> Result<(), EngineError> {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return Err(EngineError::unsupported("a window function inside a set operation"));
+    };
+    for from in &mut select.from {
+        if let TableFactor::TableFunction { alias, .. } = &from.relation {
+            let alias = alias.as_ref().map(|a| format!(" AS {a}")).unwrap_or_default();
+            from.relation = parse_relation(&format!("SELECT 1 FROM {}{alias}", quote(table)))?;
+            return Ok(());
+        }
+    }
+    Err(EngineError::unsupported("a window function outside the FROM clause"))
+}
+
+fn parse_relation(sql: &str) -> Result<TableFactor, EngineError> {
+    let statements = datafusion::sql::sqlparser::parser::Parser::parse_sql(&FlinkDialect, sql)
+        .map_err(|e| EngineError::Invalid(e.to_string()))?;
+    match statements.into_iter().next() {
+        Some(SqlStatement::Query(query)) => match *query.body {
+            SetExpr::Select(select) => select
+                .from
+                .into_iter()
+                .next()
+                .map(|t| t.relation)
+                .ok_or_else(|| EngineError::Invalid("no relation".into())),
+            _ => Err(EngineError::Invalid("no select".into())),
+        },
+        _ => Err(EngineError::Invalid("no query".into())),
+    }
+}
+
+/// Gives an error without a position the statement's.
+fn locate(error: EngineError, statement: &ParsedStatement) -> EngineError {
+    match error {
+        EngineError::Unsupported { construct, at: None } => EngineError::Unsupported {
+            construct,
+            at: Some(statement.position),
+        },
+        other => other,
     }
 }
 
@@ -209,10 +410,10 @@ fn first_words(text: &str) -> String {
     text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
 }
 
-/// Names the first operator that keeps state across rows; this slice runs none of them.
+/// Names the first operator that keeps state across rows outside a window.
 fn refuse_stateful(plan: &LogicalPlan) -> Result<(), EngineError> {
     let construct = match plan {
-        LogicalPlan::Aggregate(_) => Some("GROUP BY aggregations"),
+        LogicalPlan::Aggregate(_) => Some("GROUP BY without a window"),
         LogicalPlan::Window(_) => Some("OVER windows"),
         LogicalPlan::Join(_) => Some("joins"),
         LogicalPlan::Sort(_) => Some("ORDER BY"),
@@ -225,20 +426,4 @@ fn refuse_stateful(plan: &LogicalPlan) -> Result<(), EngineError> {
         return Err(EngineError::unsupported(construct));
     }
     plan.inputs().into_iter().try_for_each(refuse_stateful)
-}
-
-/// Flink's print sink: `+I[a, b, c]` per row.
-fn print_rows(batch: &datafusion::arrow::record_batch::RecordBatch) -> Result<(), EngineError> {
-    let options = FormatOptions::default().with_null("NULL");
-    let formatters = batch
-        .columns()
-        .iter()
-        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| EngineError::Invalid(e.to_string()))?;
-    for row in 0..batch.num_rows() {
-        let fields: Vec<String> = formatters.iter().map(|f| f.value(row).to_string()).collect();
-        println!("+I[{}]", fields.join(", "));
-    }
-    Ok(())
 }

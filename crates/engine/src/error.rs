@@ -10,6 +10,8 @@ pub enum EngineError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+    #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
 }
 

@@ -1,19 +1,28 @@
 //! pipegen's embedded streaming engine: the Flink SQL a user writes for Flink, run in process on
-//! Apache DataFusion. Tables become sources and sinks, queries are planned by DataFusion from
+//! Apache DataFusion. Tables become sources and sinks; queries are planned by DataFusion from
 //! the same sqlparser AST the front end produces (with Flink's function names rewritten), and
-//! batches stream from source to sink.
+//! batches stream from source to sink. What needs event time (window table functions and their
+//! aggregations, watermarks, late rows) runs in pipegen's own operators between DataFusion
+//! plan fragments.
 //!
-//! This is the first slice: stateless pipelines (projection, filter, scalar functions, computed
-//! columns) from `datagen` into `blackhole` or `print`. Windows, aggregations, joins, the Kafka
-//! and filesystem connectors and event time come next; until then they are refused at deploy
-//! time with the construct named and the hint to use `--engine flink`.
+//! Runs today: projection, filter and scalar functions; TUMBLE, HOP and CUMULATE windows with
+//! any DataFusion aggregate, HAVING, per-partition watermarks and Flink's lateness rules; the
+//! `datagen`, `blackhole` and `print` connectors. Everything else is refused at deploy time,
+//! naming the construct, with the hint to use `--engine flink`.
 
 mod connectors;
 mod engine;
 mod error;
+mod job;
+mod metrics;
+mod sink;
 mod translate;
 mod types;
+mod watermark;
+mod window;
 
-pub use engine::{Engine, InsertOutcome};
+pub use engine::Engine;
 pub use error::EngineError;
+pub use job::{InsertOutcome, Job};
+pub use metrics::{JobMetrics, JobSnapshot};
 pub use types::arrow_type;

@@ -1,26 +1,10 @@
 //! Stateless pipelines from datagen, through the engine, checked against what the input
 //! implies (sequence columns make the expected results exact).
 
-use std::path::Path;
+mod common;
 
-use pipegen_engine::{Engine, EngineError, InsertOutcome};
-use pipegen_sql::parse_file;
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<InsertOutcome>, EngineError> {
-    let file = parse_file(Path::new("t.sql"), sql).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let mut engine = Engine::new(parallelism);
-        let mut outcomes = Vec::new();
-        for statement in &file.statements {
-            outcomes.extend(engine.execute(statement).await?);
-        }
-        Ok(outcomes)
-    })
-}
+use common::run;
+use pipegen_engine::{EngineError, InsertOutcome};
 
 const SOURCE: &str = "CREATE TABLE src (
   seq BIGINT, k BIGINT, v DOUBLE,
@@ -44,7 +28,10 @@ fn filters_exactly() {
         .unwrap();
         assert_eq!(
             outcomes,
-            [InsertOutcome { rows_out: 1000 }],
+            [InsertOutcome {
+                rows_out: 1000,
+                late_records_dropped: 0
+            }],
             "parallelism {parallelism}"
         );
     }
@@ -76,11 +63,11 @@ fn stateful_constructs_are_refused_with_their_name() {
     let cases = [
         (
             "INSERT INTO snk SELECT k, COUNT(*), 0.0, MAX(ts) FROM src GROUP BY k;",
-            "GROUP BY",
+            "GROUP BY without a window",
         ),
         (
-            "INSERT INTO snk SELECT window_start, window_end, k, 1 FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND));",
-            "TUMBLE windows",
+            "INSERT INTO snk SELECT k, COUNT(*), 0.0, window_end FROM TABLE(SESSION(TABLE src PARTITION BY k, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end, k;",
+            "SESSION windows",
         ),
     ];
     for (insert, construct) in cases {

@@ -15,6 +15,7 @@
 pub mod analysis;
 mod dialect;
 mod error;
+mod interval;
 mod model;
 mod parse;
 mod split;
@@ -26,6 +27,7 @@ pub use analysis::{
 };
 pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
 pub use error::SqlError;
+pub use interval::interval_millis;
 pub use model::{
     Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption, Watermark,
 };

@@ -1,3 +1,3 @@
-//! Connectors the embedded engine runs.
-
+pub mod channel;
 pub mod datagen;
+pub mod filesystem;

@@ -1,0 +1,259 @@
+//! Window aggregation: one set of DataFusion group accumulators per open window, fed as rows
+//! arrive and emitted when the watermark passes the window's end. DataFusion's own accumulators
+//! (vectorised where it has them) give every aggregate function its exact semantics.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::take_record_batch;
+use datafusion::arrow::datatypes::{Int64Type, Schema, SchemaRef};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
+use datafusion::physical_expr::aggregate::AggregateFunctionExpr;
+use datafusion::physical_expr::{GroupsAccumulatorAdapter, PhysicalExpr};
+use datafusion::physical_plan::aggregates::group_values::{GroupValues, new_group_values};
+use datafusion::physical_plan::aggregates::order::GroupOrdering;
+
+use crate::window::spec::Window;
+
+/// How a group-by expression is computed: from the window, or from the row.
+#[derive(Debug, Clone)]
+pub enum GroupKey {
+    WindowStart(Arc<dyn PhysicalExpr>),
+    WindowEnd(Arc<dyn PhysicalExpr>),
+    WindowTime,
+    Row(Arc<dyn PhysicalExpr>),
+}
+
+/// Everything the operator needs from the planned aggregate.
+pub struct AggregateShape {
+    pub keys: Vec<GroupKey>,
+    pub aggregates: Vec<Arc<AggregateFunctionExpr>>,
+    pub filters: Vec<Option<Arc<dyn PhysicalExpr>>>,
+    /// The aggregate's output: the keys in order, then the aggregates.
+    pub output: SchemaRef,
+}
+
+struct Slot {
+    groups: Option<Box<dyn GroupValues>>,
+    group_count: usize,
+    accumulators: Vec<Box<dyn GroupsAccumulator>>,
+}
+
+pub struct WindowAggregator {
+    shape: AggregateShape,
+    row_keys: Vec<Arc<dyn PhysicalExpr>>,
+    row_key_schema: SchemaRef,
+    /// Open windows by end then start: firing walks them in order.
+    slots: BTreeMap<Window, Slot>,
+    group_indices: Vec<usize>,
+}
+
+impl WindowAggregator {
+    pub fn new(shape: AggregateShape, input: &Schema) -> Result<Self> {
+        let row_keys: Vec<Arc<dyn PhysicalExpr>> = shape
+            .keys
+            .iter()
+            .filter_map(|k| match k {
+                GroupKey::Row(expr) => Some(expr.clone()),
+                _ => None,
+            })
+            .collect();
+        let fields = row_keys
+            .iter()
+            .map(|e| e.return_field(input))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            shape,
+            row_keys,
+            row_key_schema: Arc::new(Schema::new(fields)),
+            slots: BTreeMap::new(),
+            group_indices: Vec::new(),
+        })
+    }
+
+    /// Windows waiting for the watermark.
+    pub fn open_windows(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Bytes held by the open windows' groups and accumulators.
+    pub fn state_bytes(&self) -> usize {
+        self.slots
+            .values()
+            .map(|s| s.groups.as_ref().map_or(0, |g| g.size()) + s.accumulators.iter().map(|a| a.size()).sum::<usize>())
+            .sum()
+    }
+
+    fn new_slot(&self) -> Result<Slot> {
+        let groups = if self.row_keys.is_empty() {
+            None
+        } else {
+            Some(new_group_values(self.row_key_schema.clone(), &GroupOrdering::None)?)
+        };
+        let accumulators = self
+            .shape
+            .aggregates
+            .iter()
+            .map(|aggregate| {
+                if aggregate.groups_accumulator_supported() {
+                    aggregate.create_groups_accumulator()
+                } else {
+                    let aggregate = aggregate.clone();
+                    Ok(
+                        Box::new(GroupsAccumulatorAdapter::new(move || aggregate.create_accumulator()))
+                            as Box<dyn GroupsAccumulator>,
+                    )
+                }
+            })
+            .collect::<Result<_>>()?;
+        Ok(Slot {
+            groups,
+            group_count: 0,
+            accumulators,
+        })
+    }
+
+    /// Adds rows; each row's window is in its `window_start` and `window_end` columns.
+    pub fn update(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let bound = |wanted: fn(&GroupKey) -> Option<&Arc<dyn PhysicalExpr>>| -> Result<Vec<Option<i64>>> {
+            let expr = self.shape.keys.iter().find_map(wanted).expect("checked when planned");
+            epoch_millis(&expr.evaluate(batch)?.into_array(batch.num_rows())?)
+        };
+        let starts = bound(|k| match k {
+            GroupKey::WindowStart(e) => Some(e),
+            _ => None,
+        })?;
+        let ends = bound(|k| match k {
+            GroupKey::WindowEnd(e) => Some(e),
+            _ => None,
+        })?;
+        let windows: Vec<Window> = starts
+            .into_iter()
+            .zip(ends)
+            .map(|(start, end)| Window {
+                start: start.unwrap_or_default(),
+                end: end.unwrap_or_default(),
+            })
+            .collect();
+        let first = windows[0];
+        if windows.iter().all(|w| *w == first) {
+            return self.update_slot(first, batch);
+        }
+        let mut rows: HashMap<Window, Vec<u32>> = HashMap::new();
+        for (row, window) in windows.iter().enumerate() {
+            rows.entry(*window).or_default().push(row as u32);
+        }
+        for (window, indices) in rows {
+            let part = take_record_batch(batch, &UInt32Array::from(indices))?;
+            self.update_slot(window, &part)?;
+        }
+        Ok(())
+    }
+
+    fn update_slot(&mut self, window: Window, batch: &RecordBatch) -> Result<()> {
+        if !self.slots.contains_key(&window) {
+            let slot = self.new_slot()?;
+            self.slots.insert(window, slot);
+        }
+        let slot = self.slots.get_mut(&window).expect("inserted above");
+        let rows = batch.num_rows();
+        self.group_indices.clear();
+        match &mut slot.groups {
+            Some(groups) => {
+                let keys = self
+                    .row_keys
+                    .iter()
+                    .map(|e| e.evaluate(batch)?.into_array(rows))
+                    .collect::<Result<Vec<_>>>()?;
+                groups.intern(&keys, &mut self.group_indices)?;
+                slot.group_count = groups.len();
+            }
+            None => {
+                self.group_indices.resize(rows, 0);
+                slot.group_count = 1;
+            }
+        }
+        for ((accumulator, aggregate), filter) in slot
+            .accumulators
+            .iter_mut()
+            .zip(&self.shape.aggregates)
+            .zip(&self.shape.filters)
+        {
+            let values = aggregate
+                .expressions()
+                .iter()
+                .map(|e| e.evaluate(batch)?.into_array(rows))
+                .collect::<Result<Vec<_>>>()?;
+            let filter = match filter {
+                Some(f) => Some(f.evaluate(batch)?.into_array(rows)?),
+                None => None,
+            };
+            let filter: Option<&BooleanArray> = filter.as_ref().map(|f| f.as_boolean());
+            accumulator.update_batch(&values, &self.group_indices, filter, slot.group_count)?;
+        }
+        Ok(())
+    }
+
+    /// Emits every window the watermark has passed (`end - 1 <= watermark`), in end order.
+    pub fn fire(&mut self, watermark: i64, mut emit: impl FnMut(RecordBatch) -> Result<()>) -> Result<usize> {
+        let mut fired = 0;
+        while let Some(entry) = self.slots.first_entry() {
+            if entry.key().max_timestamp() > watermark {
+                break;
+            }
+            let (window, slot) = entry.remove_entry();
+            let batch = self.emit_slot(window, slot)?;
+            fired += batch.num_rows();
+            emit(batch)?;
+        }
+        Ok(fired)
+    }
+
+    fn emit_slot(&self, window: Window, mut slot: Slot) -> Result<RecordBatch> {
+        let rows = slot.group_count;
+        let mut row_keys = match &mut slot.groups {
+            Some(groups) => groups.emit(EmitTo::All)?,
+            None => Vec::new(),
+        }
+        .into_iter();
+        let output = &self.shape.output;
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(output.fields().len());
+        for (index, key) in self.shape.keys.iter().enumerate() {
+            let millis = match key {
+                GroupKey::WindowStart(_) => window.start,
+                GroupKey::WindowEnd(_) => window.end,
+                GroupKey::WindowTime => window.max_timestamp(),
+                GroupKey::Row(_) => {
+                    columns.push(row_keys.next().expect("one emitted column per row key"));
+                    continue;
+                }
+            };
+            columns.push(timestamp_column(output.field(index).data_type(), millis, rows)?);
+        }
+        for accumulator in &mut slot.accumulators {
+            columns.push(accumulator.evaluate(EmitTo::All)?);
+        }
+        Ok(RecordBatch::try_new(output.clone(), columns)?)
+    }
+}
+
+/// A constant window-bound column of `rows` rows, in the type the plan gave it.
+fn timestamp_column(ty: &datafusion::arrow::datatypes::DataType, millis: i64, rows: usize) -> Result<ArrayRef> {
+    let value = ScalarValue::TimestampMillisecond(Some(millis), None).cast_to(ty)?;
+    value.to_array_of_size(rows)
+}
+
+/// Event times (or watermark values) as epoch milliseconds, whatever the timestamp's unit.
+pub fn epoch_millis(column: &ArrayRef) -> Result<Vec<Option<i64>>> {
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::{DataType, TimeUnit};
+    let millis = cast(column, &DataType::Timestamp(TimeUnit::Millisecond, None))?;
+    let ints = cast(&millis, &DataType::Int64)?;
+    Ok(ints.as_primitive::<Int64Type>().iter().collect())
+}
