@@ -15,11 +15,13 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Query, SetExpr, Statement as SqlStatement, TableFactor};
 use futures::StreamExt;
+use pipegen_log::Log;
 use pipegen_sql::{ColumnKind, CreateTable, FlinkDialect, ParsedStatement, Statement, WindowTvf, window_tvfs};
 
 use crate::connectors::channel::ChannelPartition;
 use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
 use crate::connectors::filesystem;
+use crate::connectors::kafka::{self, KafkaSink};
 use crate::error::EngineError;
 use crate::job::{InsertOutcome, Job};
 use crate::metrics::JobMetrics;
@@ -29,17 +31,21 @@ use crate::types::arrow_type;
 use crate::window::spec::WindowSpec;
 use crate::window::{WindowSource, split_plan, windowed_schema};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SinkKind {
+/// A table INSERTs can write to.
+#[derive(Clone)]
+enum SinkTable {
     Blackhole,
     Print,
+    Kafka(Box<CreateTable>),
 }
 
 pub struct Engine {
     ctx: SessionContext,
     parallelism: usize,
+    log: Option<Arc<dyn Log>>,
     sources: HashMap<String, CreateTable>,
-    sinks: HashMap<String, (SinkKind, usize)>,
+    /// Each sink table and the columns it takes.
+    sinks: HashMap<String, (SinkTable, SchemaRef)>,
     settings: HashMap<String, String>,
     windows_planned: usize,
 }
@@ -53,11 +59,18 @@ impl Engine {
         Self {
             ctx: SessionContext::new_with_config(config),
             parallelism: parallelism.max(1),
+            log: None,
             sources: HashMap::new(),
             sinks: HashMap::new(),
             settings: HashMap::new(),
             windows_planned: 0,
         }
+    }
+
+    /// Kafka tables read and write this log.
+    pub fn with_log(mut self, log: Arc<dyn Log>) -> Self {
+        self.log = Some(log);
+        self
     }
 
     /// Runs one statement; INSERTs run to the end of their (bounded) input.
@@ -128,15 +141,19 @@ impl Engine {
                 _ => unreachable!("physical_columns yields physical columns"),
             })
             .collect::<Result<_, EngineError>>()?;
-        if table
+        let schema: SchemaRef = Arc::new(Schema::new(physical));
+        let connector = table.connector();
+        let has_metadata = table
             .columns
             .iter()
-            .any(|c| matches!(c.kind, ColumnKind::Metadata { .. }))
-        {
-            return Err(EngineError::unsupported("METADATA columns"));
+            .any(|c| matches!(c.kind, ColumnKind::Metadata { .. }));
+        if has_metadata && !matches!(connector, Some("kafka")) {
+            return Err(EngineError::unsupported(format!(
+                "METADATA columns on the '{}' connector",
+                connector.unwrap_or("?")
+            )));
         }
-        let schema: SchemaRef = Arc::new(Schema::new(physical));
-        match table.connector() {
+        match connector {
             Some("datagen") => {
                 let spec = DatagenSpec::from_table(table, &schema)?;
                 let partitions: Vec<Arc<dyn PartitionStream>> = (0..self.parallelism as u64)
@@ -164,13 +181,29 @@ impl Engine {
                 }
                 self.register_source(table, schema, partitions).await
             }
-            Some(kind @ ("blackhole" | "print")) => {
-                let kind = if kind == "print" {
-                    SinkKind::Print
-                } else {
-                    SinkKind::Blackhole
-                };
-                self.sinks.insert(table.name.clone(), (kind, schema.fields().len()));
+            Some("kafka" | "upsert-kafka") => {
+                let log = self.log.clone().ok_or_else(|| {
+                    EngineError::Invalid(format!(
+                        "table `{}` is a Kafka table, but no log is attached (`pipegen run` provides one)",
+                        table.name
+                    ))
+                })?;
+                // Read if its topic exists; written to either way.
+                if log.offsets(kafka::topic(table)?).is_ok() {
+                    let partitions = kafka::source_partitions(table, log)?;
+                    let (_, with_metadata) = kafka::columns(table)?;
+                    self.register_source(table, with_metadata, partitions).await?;
+                }
+                self.sinks
+                    .insert(table.name.clone(), (SinkTable::Kafka(Box::new(table.clone())), schema));
+                Ok(())
+            }
+            Some("blackhole") => {
+                self.sinks.insert(table.name.clone(), (SinkTable::Blackhole, schema));
+                Ok(())
+            }
+            Some("print") => {
+                self.sinks.insert(table.name.clone(), (SinkTable::Print, schema));
                 Ok(())
             }
             Some(other) => Err(EngineError::unsupported(format!("the '{other}' connector"))),
@@ -216,15 +249,21 @@ impl Engine {
     }
 
     async fn start_insert(&mut self, target: &str, query: &Query) -> Result<Job, EngineError> {
-        let (kind, width) = *self
+        let (table, schema) = self
             .sinks
             .get(target)
+            .cloned()
             .ok_or_else(|| EngineError::UnknownTable(target.to_string()))?;
-        let sink: Box<dyn TableSink> = match kind {
-            SinkKind::Blackhole => Box::new(Blackhole),
-            SinkKind::Print => Box::new(Print),
+        let sink: Box<dyn TableSink> = match table {
+            SinkTable::Blackhole => Box::new(Blackhole),
+            SinkTable::Print => Box::new(Print),
+            SinkTable::Kafka(table) => Box::new(KafkaSink::new(
+                &table,
+                schema.clone(),
+                self.log.clone().expect("Kafka sinks are declared with a log"),
+            )?),
         };
-        self.start_query(&format!("INSERT INTO {target}"), query, sink, Some((target, width)))
+        self.start_query(&format!("INSERT INTO {target}"), query, sink, Some((target, schema)))
             .await
     }
 
@@ -233,7 +272,7 @@ impl Engine {
         name: &str,
         query: &Query,
         sink: Box<dyn TableSink>,
-        target: Option<(&str, usize)>,
+        target: Option<(&str, SchemaRef)>,
     ) -> Result<Job, EngineError> {
         let metrics = Arc::new(JobMetrics::default());
         let mut query = query.clone();
@@ -254,18 +293,23 @@ impl Engine {
             }
             _ => return Err(EngineError::unsupported("several window table functions in one query")),
         };
-        if let Some((target, width)) = target {
-            let produced = output.schema().fields().len();
-            if produced != width {
-                for task in &tasks {
-                    task.abort();
+        let columns = match target {
+            Some((target, columns)) => {
+                let produced = output.schema().fields().len();
+                let width = columns.fields().len();
+                if produced != width {
+                    for task in &tasks {
+                        task.abort();
+                    }
+                    return Err(EngineError::Invalid(format!(
+                        "the query produces {produced} columns but `{target}` takes {width}"
+                    )));
                 }
-                return Err(EngineError::Invalid(format!(
-                    "the query produces {produced} columns but `{target}` takes {width}"
-                )));
+                Some(columns)
             }
-        }
-        tasks.push(tokio::spawn(drain(output, sink, metrics.clone())));
+            None => None,
+        };
+        tasks.push(tokio::spawn(drain(output, sink, columns, metrics.clone())));
         Ok(Job {
             name: name.to_string(),
             metrics,
@@ -349,14 +393,45 @@ impl Engine {
 async fn drain(
     mut output: SendableRecordBatchStream,
     mut sink: Box<dyn TableSink>,
+    columns: Option<SchemaRef>,
     metrics: Arc<JobMetrics>,
 ) -> Result<(), EngineError> {
     while let Some(batch) = output.next().await {
-        let batch = batch?;
+        let mut batch = batch?;
+        if let Some(columns) = &columns {
+            batch = into_columns(&batch, columns)?;
+        }
         JobMetrics::add(&metrics.records_out, batch.num_rows());
         sink.write(&batch)?;
     }
     sink.finish()
+}
+
+/// A query's rows as the sink table's columns, by position, cast to the declared types as an
+/// INSERT does (`SUM` of an INT column into an INT column, a DECIMAL into a wider one).
+fn into_columns(batch: &RecordBatch, columns: &SchemaRef) -> Result<RecordBatch, EngineError> {
+    let arrays = batch
+        .columns()
+        .iter()
+        .zip(columns.fields())
+        .map(|(array, field)| {
+            if array.data_type() == field.data_type() {
+                Ok(array.clone())
+            } else {
+                datafusion::arrow::compute::cast(array, field.data_type()).map_err(|e| {
+                    EngineError::Invalid(format!(
+                        "column `{}` takes {}, and the query's {} does not cast to it: {e}",
+                        field.name(),
+                        field.data_type(),
+                        array.data_type()
+                    ))
+                })
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // A NULL into a NOT NULL column fails, as Flink's default not-null enforcer does.
+    RecordBatch::try_new(columns.clone(), arrays)
+        .map_err(|e| EngineError::Invalid(format!("a row does not fit the sink's columns: {e}")))
 }
 
 /// Puts `table` where the query's FROM calls the window function.

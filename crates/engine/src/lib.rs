@@ -13,6 +13,7 @@
 mod connectors;
 mod engine;
 mod error;
+mod formats;
 mod job;
 mod metrics;
 mod sink;

@@ -87,11 +87,7 @@ type Accepted = BTreeMap<(i64, i64, String), Vec<Event>>;
 
 /// The reference model: each (window, key)'s accepted events, and how many events were
 /// dropped entirely.
-fn reference(
-    events: &[Event],
-    windows: Windows,
-    keep: impl Fn(&Event) -> bool,
-) -> (Accepted, u64) {
+fn reference(events: &[Event], windows: Windows, keep: impl Fn(&Event) -> bool) -> (Accepted, u64) {
     let mut out = Accepted::new();
     let mut watermark: Option<i64> = None;
     let mut dropped = 0;

@@ -9,6 +9,7 @@
 
 mod murmur2;
 mod record;
+mod seam;
 mod topic;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 pub use murmur2::{murmur2, partition_for_key};
 pub use record::{Fetched, Record};
+pub use seam::Log;
 pub use topic::{OffsetOutOfRange, PartitionOffsets, Retention, TopicSpec};
 
 use topic::Topic;
@@ -132,6 +134,30 @@ impl EmbeddedLog {
         };
         let offset = topic.append(partition, [record]);
         Ok(Appended { partition, offset })
+    }
+
+    /// Appends records where Kafka's default partitioner would put each, one lock per partition
+    /// touched; records of one partition keep their order.
+    pub fn produce_all(&self, topic: &str, records: Vec<Record>) -> Result<(), LogError> {
+        let topic = self.topic(topic)?;
+        let partitions = topic.spec.partitions;
+        let mut by_partition: Vec<Vec<Record>> = (0..partitions).map(|_| Vec::new()).collect();
+        for record in records {
+            let partition = match &record.key {
+                Some(key) => partition_for_key(key, partitions),
+                None => {
+                    let n = topic.next_partition.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    (n % u64::from(partitions)) as u32
+                }
+            };
+            by_partition[partition as usize].push(record);
+        }
+        for (partition, records) in by_partition.into_iter().enumerate() {
+            if !records.is_empty() {
+                topic.append(partition as u32, records);
+            }
+        }
+        Ok(())
     }
 
     /// Appends records to one partition, in order; returns the first one's offset.

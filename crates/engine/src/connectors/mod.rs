@@ -1,3 +1,4 @@
 pub mod channel;
 pub mod datagen;
 pub mod filesystem;
+pub mod kafka;

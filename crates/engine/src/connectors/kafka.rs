@@ -1,0 +1,302 @@
+//! Flink's `kafka` connector over the log seam: one source partition per topic partition
+//! (so watermarks are per partition, as Flink's are), values decoded by the table's format,
+//! METADATA columns from the records; and a sink appending encoded rows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, TimestampMillisecondArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::error::DataFusionError;
+use datafusion::execution::TaskContext;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::PartitionStream;
+use pipegen_log::{Fetched, Log, LogError, Record};
+use pipegen_sql::{ColumnKind, CreateTable};
+
+use crate::error::EngineError;
+use crate::formats::{self, ValueEncoder};
+use crate::sink::TableSink;
+use crate::types::arrow_type;
+
+/// Records decoded per batch at most.
+const MAX_RECORDS: usize = 8192;
+/// How long an idle partition waits before looking again.
+const IDLE_POLL: Duration = Duration::from_millis(2);
+
+/// A METADATA column a Kafka source fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Metadata {
+    Timestamp,
+    Partition,
+    Offset,
+}
+
+/// What a Kafka table reads: the topic, where to start, where to stop.
+#[derive(Clone)]
+struct Scan {
+    log: Arc<dyn Log>,
+    topic: String,
+    table: CreateTable,
+    physical: SchemaRef,
+    /// The partition stream's columns: the physical ones, then the METADATA ones.
+    output: SchemaRef,
+    metadata: Vec<Metadata>,
+    from_latest: bool,
+    bounded: bool,
+}
+
+impl std::fmt::Debug for Scan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scan").field("topic", &self.topic).finish()
+    }
+}
+
+pub fn topic(table: &CreateTable) -> Result<&str, EngineError> {
+    let topic = table
+        .topic()
+        .ok_or_else(|| EngineError::Invalid(format!("Kafka table `{}` has no 'topic'", table.name)))?;
+    if topic.contains(';') || table.option("topic-pattern").is_some() {
+        return Err(EngineError::unsupported("Kafka tables over several topics"));
+    }
+    Ok(topic)
+}
+
+/// The physical columns and, after them, the METADATA columns a Kafka table declares.
+pub fn columns(table: &CreateTable) -> Result<(SchemaRef, SchemaRef), EngineError> {
+    let mut physical = Vec::new();
+    let mut metadata = Vec::new();
+    for column in &table.columns {
+        match &column.kind {
+            ColumnKind::Physical(ty) => physical.push(Field::new(&column.name, arrow_type(ty)?, ty.nullable)),
+            ColumnKind::Metadata { ty, .. } => metadata.push(Field::new(&column.name, arrow_type(ty)?, true)),
+            ColumnKind::Computed(_) => {}
+        }
+    }
+    let physical = Arc::new(Schema::new(physical.clone()));
+    let output = Arc::new(Schema::new(
+        [physical.fields().iter().map(|f| f.as_ref().clone()).collect(), metadata].concat(),
+    ));
+    Ok((physical, output))
+}
+
+fn metadata_kinds(table: &CreateTable) -> Result<Vec<Metadata>, EngineError> {
+    table
+        .columns
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ColumnKind::Metadata { key, .. } => Some(match key.as_deref().unwrap_or(&c.name) {
+                "timestamp" => Ok(Metadata::Timestamp),
+                "partition" => Ok(Metadata::Partition),
+                "offset" => Ok(Metadata::Offset),
+                other => Err(EngineError::unsupported(format!("the Kafka metadata '{other}'"))),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One source partition per topic partition.
+pub fn source_partitions(table: &CreateTable, log: Arc<dyn Log>) -> Result<Vec<Arc<dyn PartitionStream>>, EngineError> {
+    let topic = topic(table)?.to_string();
+    let partitions = log.offsets(&topic).map_err(|e| match e {
+        LogError::UnknownTopic(_) => EngineError::Invalid(format!(
+            "table `{}` reads topic `{topic}`, which does not exist",
+            table.name
+        )),
+        other => EngineError::Invalid(other.to_string()),
+    })?;
+    let (physical, output) = columns(table)?;
+    // Fail at deploy time on a format the engine cannot read.
+    formats::decoder(table, physical.clone())?;
+    let from_latest = match table.option("scan.startup.mode") {
+        None | Some("earliest-offset" | "group-offsets") => false,
+        Some("latest-offset") => true,
+        Some(other) => return Err(EngineError::unsupported(format!("'scan.startup.mode' = '{other}'"))),
+    };
+    let bounded = match table.option("scan.bounded.mode") {
+        None | Some("unbounded") => false,
+        Some("latest-offset") => true,
+        Some(other) => return Err(EngineError::unsupported(format!("'scan.bounded.mode' = '{other}'"))),
+    };
+    let scan = Scan {
+        log,
+        topic,
+        table: table.clone(),
+        physical,
+        output,
+        metadata: metadata_kinds(table)?,
+        from_latest,
+        bounded,
+    };
+    Ok(partitions
+        .iter()
+        .map(|p| {
+            Arc::new(KafkaPartition {
+                scan: scan.clone(),
+                partition: p.partition,
+            }) as Arc<dyn PartitionStream>
+        })
+        .collect())
+}
+
+#[derive(Debug)]
+pub struct KafkaPartition {
+    scan: Scan,
+    partition: u32,
+}
+
+struct Cursor {
+    decoder: Box<dyn formats::ValueDecoder>,
+    offset: Option<u64>,
+    end: Option<u64>,
+}
+
+impl PartitionStream for KafkaPartition {
+    fn schema(&self) -> &SchemaRef {
+        &self.scan.output
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let scan = self.scan.clone();
+        let partition = self.partition;
+        let cursor = formats::decoder(&scan.table, scan.physical.clone()).map(|decoder| Cursor {
+            decoder,
+            offset: None,
+            end: None,
+        });
+        let stream = futures::stream::unfold(Some(cursor), move |state| {
+            let scan = scan.clone();
+            async move {
+                let mut cursor = match state? {
+                    Ok(cursor) => cursor,
+                    Err(e) => return Some((Err(external(e)), None)),
+                };
+                match next_batch(&scan, partition, &mut cursor).await {
+                    Ok(Some(batch)) => Some((Ok(batch), Some(Ok(cursor)))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(external(e)), None)),
+                }
+            }
+        });
+        Box::pin(RecordBatchStreamAdapter::new(self.scan.output.clone(), stream))
+    }
+}
+
+fn external(e: EngineError) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
+/// The next batch of records, waiting while the partition has none; `None` at the end of a
+/// bounded scan.
+async fn next_batch(scan: &Scan, partition: u32, cursor: &mut Cursor) -> Result<Option<RecordBatch>, EngineError> {
+    let log_error = |e: LogError| EngineError::Invalid(e.to_string());
+    if cursor.offset.is_none() {
+        let offsets = scan.log.offsets(&scan.topic).map_err(log_error)?;
+        let here = offsets.iter().find(|o| o.partition == partition).copied();
+        let (start, end) = here.map_or((0, 0), |o| (o.start, o.end));
+        cursor.offset = Some(if scan.from_latest { end } else { start });
+        cursor.end = scan.bounded.then_some(end);
+    }
+    loop {
+        let offset = cursor.offset.unwrap_or_default();
+        if cursor.end.is_some_and(|end| offset >= end) {
+            return Ok(None);
+        }
+        let mut records = match scan.log.read(&scan.topic, partition, offset, MAX_RECORDS) {
+            Ok(records) => records,
+            // Retention removed records before this consumer read them: go on from the
+            // oldest held one (the log counts what it removed).
+            Err(LogError::OffsetOutOfRange { range, .. }) if range.offset < range.start => {
+                cursor.offset = Some(range.start);
+                continue;
+            }
+            Err(e) => return Err(log_error(e)),
+        };
+        if let Some(end) = cursor.end {
+            records.retain(|r| r.offset < end);
+        }
+        let Some(last) = records.last() else {
+            tokio::time::sleep(IDLE_POLL).await;
+            continue;
+        };
+        cursor.offset = Some(last.offset + 1);
+        let values: Vec<&[u8]> = records.iter().map(|r| r.record.value.as_ref()).collect();
+        let decoded = cursor.decoder.decode(&values).map_err(|e| {
+            EngineError::Invalid(format!(
+                "topic `{}` partition {partition}, offsets {}..={}: {e}",
+                scan.topic, records[0].offset, last.offset
+            ))
+        })?;
+        return with_metadata(scan, partition, decoded, &records).map(Some);
+    }
+}
+
+fn with_metadata(
+    scan: &Scan,
+    partition: u32,
+    decoded: RecordBatch,
+    records: &[Fetched],
+) -> Result<RecordBatch, EngineError> {
+    if scan.metadata.is_empty() {
+        return Ok(decoded);
+    }
+    if decoded.num_rows() != records.len() {
+        return Err(EngineError::Invalid(
+            "METADATA columns need every record decoded (parse errors cannot be ignored here)".into(),
+        ));
+    }
+    let mut columns = decoded.columns().to_vec();
+    let width = scan.physical.fields().len();
+    for (index, kind) in scan.metadata.iter().enumerate() {
+        let column: ArrayRef = match kind {
+            Metadata::Timestamp => Arc::new(TimestampMillisecondArray::from_iter_values(
+                records.iter().map(|r| r.record.timestamp_ms),
+            )),
+            Metadata::Partition => Arc::new(Int32Array::from(vec![partition as i32; records.len()])),
+            Metadata::Offset => Arc::new(Int64Array::from_iter_values(records.iter().map(|r| r.offset as i64))),
+        };
+        let ty: &DataType = scan.output.field(width + index).data_type();
+        columns.push(cast(&column, ty)?);
+    }
+    Ok(RecordBatch::try_new(scan.output.clone(), columns)?)
+}
+
+/// Appends an INSERT's rows to the table's topic.
+pub struct KafkaSink {
+    log: Arc<dyn Log>,
+    topic: String,
+    encoder: Box<dyn ValueEncoder>,
+}
+
+impl KafkaSink {
+    pub fn new(table: &CreateTable, schema: SchemaRef, log: Arc<dyn Log>) -> Result<Self, EngineError> {
+        let topic = topic(table)?.to_string();
+        if table.option("key.format").is_some() || table.connector() == Some("upsert-kafka") {
+            return Err(EngineError::unsupported(
+                "Kafka record keys ('key.format', upsert-kafka)",
+            ));
+        }
+        let encoder = formats::encoder(table, schema, &topic)?;
+        Ok(Self { log, topic, encoder })
+    }
+}
+
+impl TableSink for KafkaSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), EngineError> {
+        let values = self.encoder.encode(batch)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let records = values
+            .into_iter()
+            .map(|value: Bytes| Record::new(None, value, now))
+            .collect();
+        self.log
+            .append(&self.topic, records)
+            .map_err(|e| EngineError::Invalid(format!("writing to `{}`: {e}", self.topic)))
+    }
+}

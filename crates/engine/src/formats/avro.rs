@@ -1,0 +1,155 @@
+//! Flink's `avro-confluent` format: magic byte 0, the writer schema's 4-byte registry id, then
+//! the AVRO datum. Decoded and encoded by `arrow-avro` straight between bytes and Arrow
+//! columns; writer schemas are fetched from the registry by id (and cached), and a sink
+//! registers its table's schema under its subject, as Flink does.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow_avro::reader::{Decoder, ReaderBuilder};
+use arrow_avro::schema::{AvroSchema, Fingerprint, FingerprintAlgorithm, FingerprintStrategy, SchemaStore};
+use arrow_avro::writer::format::AvroSoeFormat;
+use arrow_avro::writer::{Encoder, WriterBuilder};
+use bytes::Bytes;
+use datafusion::arrow::array::{ArrayRef, new_null_array};
+use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use pipegen_registry::RegistryClient;
+
+use super::{ValueDecoder, ValueEncoder};
+use crate::error::EngineError;
+
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn avro_error(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Invalid(format!("AVRO: {e}"))
+}
+
+pub struct ConfluentDecoder {
+    schema: SchemaRef,
+    registry: RegistryClient,
+    url: String,
+    writer_schemas: HashMap<u32, AvroSchema>,
+    decoders: HashMap<u32, Decoder>,
+}
+
+impl ConfluentDecoder {
+    pub fn new(schema: SchemaRef, url: &str) -> Self {
+        Self {
+            schema,
+            registry: RegistryClient::new(url, REGISTRY_TIMEOUT),
+            url: url.to_string(),
+            writer_schemas: HashMap::new(),
+            decoders: HashMap::new(),
+        }
+    }
+
+    fn decoder_for(&mut self, id: u32) -> Result<&mut Decoder, EngineError> {
+        if !self.decoders.contains_key(&id) {
+            if !self.writer_schemas.contains_key(&id) {
+                let text = self.registry.schema(id).map_err(|e| {
+                    EngineError::Invalid(format!("schema id {id} is not in the registry at {}: {e}", self.url))
+                })?;
+                self.writer_schemas.insert(id, AvroSchema::new(text));
+            }
+            let mut store = SchemaStore::new_with_type(FingerprintAlgorithm::Id);
+            store
+                .set(Fingerprint::Id(id), self.writer_schemas[&id].clone())
+                .map_err(avro_error)?;
+            let decoder = ReaderBuilder::new()
+                .with_writer_schema_store(store)
+                .with_batch_size(65_536)
+                .build_decoder()
+                .map_err(avro_error)?;
+            self.decoders.insert(id, decoder);
+        }
+        Ok(self.decoders.get_mut(&id).expect("inserted above"))
+    }
+
+    /// The decoded columns, by name, in the table's types.
+    fn conform(&self, batch: &RecordBatch) -> Result<RecordBatch, EngineError> {
+        let columns = self
+            .schema
+            .fields()
+            .iter()
+            .map(|field| match batch.column_by_name(field.name()) {
+                Some(column) => cast(column, field.data_type()).map_err(|e| {
+                    EngineError::Invalid(format!(
+                        "AVRO field `{}` does not fit the column's type: {e}",
+                        field.name()
+                    ))
+                }),
+                None if field.is_nullable() => Ok(new_null_array(field.data_type(), batch.num_rows())),
+                None => Err(EngineError::Invalid(format!(
+                    "the records' AVRO schema has no field `{}`, and the column is NOT NULL",
+                    field.name()
+                ))),
+            })
+            .collect::<Result<Vec<ArrayRef>, _>>()?;
+        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+    }
+}
+
+fn schema_id(value: &[u8]) -> Result<u32, EngineError> {
+    match value {
+        [0, a, b, c, d, ..] => Ok(u32::from_be_bytes([*a, *b, *c, *d])),
+        _ => Err(EngineError::Invalid(
+            "a record is not in the Confluent wire format (magic byte 0, then a 4-byte schema id)".into(),
+        )),
+    }
+}
+
+impl ValueDecoder for ConfluentDecoder {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+        let mut batches = Vec::new();
+        let mut index = 0;
+        while index < values.len() {
+            // A run of records written with one schema decodes as one batch.
+            let id = schema_id(values[index])?;
+            let decoder = self.decoder_for(id)?;
+            while index < values.len() && schema_id(values[index])? == id {
+                let value = values[index];
+                let consumed = decoder.decode(value).map_err(avro_error)?;
+                if consumed != value.len() {
+                    return Err(EngineError::Invalid(format!(
+                        "a record with schema id {id} does not decode with that schema ({consumed} of {} bytes read)",
+                        value.len()
+                    )));
+                }
+                index += 1;
+            }
+            if let Some(batch) = decoder.flush().map_err(avro_error)? {
+                batches.push(self.conform(&batch)?);
+            }
+        }
+        Ok(concat_batches(&self.schema, &batches)?)
+    }
+}
+
+pub struct ConfluentEncoder {
+    encoder: Encoder,
+}
+
+impl ConfluentEncoder {
+    /// Registers the table's schema under `subject` and encodes with its id.
+    pub fn new(schema: SchemaRef, url: &str, subject: &str) -> Result<Self, EngineError> {
+        let avro = AvroSchema::try_from(schema.as_ref()).map_err(avro_error)?;
+        let id = RegistryClient::new(url, REGISTRY_TIMEOUT)
+            .register(subject, &avro.json_string)
+            .map_err(|e| EngineError::Invalid(format!("registering `{subject}` at {url}: {e}")))?;
+        let encoder = WriterBuilder::new(Arc::unwrap_or_clone(schema))
+            .with_fingerprint_strategy(FingerprintStrategy::Id(id))
+            .build_encoder::<AvroSoeFormat>()
+            .map_err(avro_error)?;
+        Ok(Self { encoder })
+    }
+}
+
+impl ValueEncoder for ConfluentEncoder {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+        self.encoder.encode(batch).map_err(avro_error)?;
+        Ok(self.encoder.flush().iter().collect())
+    }
+}

@@ -1,0 +1,77 @@
+//! Flink's `json` format: one JSON object per record, fields by column name.
+
+use bytes::Bytes;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::json::reader::{Decoder, ReaderBuilder};
+use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::{ValueDecoder, ValueEncoder};
+use crate::error::EngineError;
+
+pub struct JsonDecoder {
+    schema: SchemaRef,
+    ignore_parse_errors: bool,
+    decoder: Decoder,
+}
+
+fn build(schema: &SchemaRef) -> Result<Decoder, EngineError> {
+    Ok(ReaderBuilder::new(schema.clone())
+        .with_batch_size(usize::MAX / 2)
+        .build_decoder()?)
+}
+
+impl JsonDecoder {
+    pub fn new(schema: SchemaRef, ignore_parse_errors: bool) -> Result<Self, EngineError> {
+        Ok(Self {
+            decoder: build(&schema)?,
+            schema,
+            ignore_parse_errors,
+        })
+    }
+
+    fn decode_one(&mut self, value: &[u8]) -> Result<(), EngineError> {
+        self.decoder.decode(value)?;
+        self.decoder.decode(b"\n")?;
+        Ok(())
+    }
+}
+
+impl ValueDecoder for JsonDecoder {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+        for value in values {
+            if let Err(e) = self.decode_one(value) {
+                // The decoder may hold half a row now: start afresh.
+                self.decoder = build(&self.schema)?;
+                if !self.ignore_parse_errors {
+                    return Err(EngineError::Invalid(format!(
+                        "a record is not JSON of the table's columns: {e} (record: {})",
+                        String::from_utf8_lossy(&value[..value.len().min(200)])
+                    )));
+                }
+            }
+        }
+        Ok(self
+            .decoder
+            .flush()?
+            .unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone())))
+    }
+}
+
+pub struct JsonEncoder;
+
+impl ValueEncoder for JsonEncoder {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+        let mut writer = WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, LineDelimited>(Vec::new());
+        writer.write(batch)?;
+        writer.finish()?;
+        let text = writer.into_inner();
+        Ok(text
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(Bytes::copy_from_slice)
+            .collect())
+    }
+}

@@ -1,0 +1,30 @@
+//! The log seam: what a pipeline's parts (the engine's Kafka connector, the run's producer and
+//! consumers) need from a log, whichever log it is.
+
+use crate::{EmbeddedLog, Fetched, LogError, PartitionOffsets, Record};
+
+pub trait Log: Send + Sync {
+    /// Each partition's held range of offsets.
+    fn offsets(&self, topic: &str) -> Result<Vec<PartitionOffsets>, LogError>;
+
+    /// Up to `max` records of a partition from `offset`, without waiting: an empty answer
+    /// means nothing new yet.
+    fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<Fetched>, LogError>;
+
+    /// Appends records, each to the partition Kafka's default partitioner would choose.
+    fn append(&self, topic: &str, records: Vec<Record>) -> Result<(), LogError>;
+}
+
+impl Log for EmbeddedLog {
+    fn offsets(&self, topic: &str) -> Result<Vec<PartitionOffsets>, LogError> {
+        EmbeddedLog::offsets(self, topic)
+    }
+
+    fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<Fetched>, LogError> {
+        self.fetch(topic, partition, offset, max, std::time::Duration::ZERO)
+    }
+
+    fn append(&self, topic: &str, records: Vec<Record>) -> Result<(), LogError> {
+        self.produce_all(topic, records)
+    }
+}
