@@ -287,8 +287,10 @@ impl Engine {
             }
             [window] => {
                 let (pipeline, output) = self.plan_window(&mut query, window).await?;
-                let metrics = metrics.clone();
-                tasks.push(tokio::spawn(async move { pipeline.run(metrics).await }));
+                tasks.push(spawn_watched(metrics.clone(), {
+                    let metrics = metrics.clone();
+                    async move { pipeline.run(metrics).await }
+                }));
                 output
             }
             _ => return Err(EngineError::unsupported("several window table functions in one query")),
@@ -309,7 +311,10 @@ impl Engine {
             }
             None => None,
         };
-        tasks.push(tokio::spawn(drain(output, sink, columns, metrics.clone())));
+        tasks.push(spawn_watched(
+            metrics.clone(),
+            drain(output, sink, columns, metrics.clone()),
+        ));
         Ok(Job {
             name: name.to_string(),
             metrics,
@@ -387,6 +392,21 @@ impl Engine {
         let output = execute_stream(plan, state.task_ctx())?;
         Ok((pipeline, output))
     }
+}
+
+/// Spawns one of a job's tasks; its failure is recorded in the job's metrics at once, so a
+/// watcher sees it while the job's other tasks still run.
+fn spawn_watched(
+    metrics: Arc<JobMetrics>,
+    task: impl std::future::Future<Output = Result<(), EngineError>> + Send + 'static,
+) -> tokio::task::JoinHandle<Result<(), EngineError>> {
+    tokio::spawn(async move {
+        let result = task.await;
+        if let Err(e) = &result {
+            metrics.fail(e);
+        }
+        result
+    })
 }
 
 /// Runs a plan's output into a sink.

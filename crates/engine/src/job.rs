@@ -31,13 +31,21 @@ impl Job {
         self.tasks.iter().all(JoinHandle::is_finished)
     }
 
+    /// Why the job failed, as soon as one of its tasks has.
+    pub fn failure(&self) -> Option<String> {
+        self.metrics.failure()
+    }
+
     /// Waits for the end of the input; the first failure of any task is the job's.
     pub async fn wait(self) -> Result<InsertOutcome, EngineError> {
         let mut first_error = None;
         for task in self.tasks {
-            let result = task
-                .await
-                .unwrap_or_else(|e| Err(EngineError::Invalid(format!("the job stopped: {e}"))));
+            let result = match task.await {
+                Ok(result) => result,
+                // Cancelled on purpose: the run ended it.
+                Err(e) if e.is_cancelled() => Ok(()),
+                Err(e) => Err(EngineError::Invalid(format!("the job stopped: {e}"))),
+            };
             if let Err(e) = result {
                 first_error.get_or_insert(e);
             }

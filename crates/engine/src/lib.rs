@@ -24,6 +24,14 @@ mod window;
 
 pub use engine::Engine;
 pub use error::EngineError;
+pub use formats::ValueDecoder;
 pub use job::{InsertOutcome, Job};
 pub use metrics::{JobMetrics, JobSnapshot};
 pub use types::arrow_type;
+
+/// A decoder of a Kafka table's record values into its physical columns (what a consumer of the
+/// table's topic reads).
+pub fn table_decoder(table: &pipegen_sql::CreateTable) -> Result<Box<dyn ValueDecoder>, EngineError> {
+    let (physical, _) = connectors::kafka::columns(table)?;
+    formats::decoder(table, physical)
+}

@@ -17,7 +17,7 @@ use pipegen_registry::{EmbeddedRegistry, RegistryClient};
 use pipegen_sql::{Statement, parse_file};
 
 const SCHEMA: &str = r#"{"type": "record", "name": "Order", "fields": [
-  {"name": "order_id", "type": "string"},
+  {"name": "order_id", "type": {"type": "string", "logicalType": "uuid"}},
   {"name": "category", "type": {"type": "enum", "name": "Category", "symbols": ["BOOKS", "TOYS"]}},
   {"name": "quantity", "type": "int"},
   {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},

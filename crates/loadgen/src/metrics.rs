@@ -101,6 +101,27 @@ impl Recorder {
         }
     }
 
+    fn total(&self, counter: fn(&Second) -> &AtomicU64) -> u64 {
+        self.seconds.iter().map(|s| counter(s).load(Ordering::Relaxed)).sum()
+    }
+
+    pub fn sent_total(&self) -> u64 {
+        self.total(|s| &s.sent)
+    }
+
+    pub fn acked_total(&self) -> u64 {
+        self.total(|s| &s.acked)
+    }
+
+    pub fn failed_total(&self) -> u64 {
+        self.total(|s| &s.failed)
+    }
+
+    /// Records sent during second `index` of the run (0 outside it).
+    pub fn sent_in_second(&self, index: usize) -> u64 {
+        self.seconds.get(index).map_or(0, |s| s.sent.load(Ordering::Relaxed))
+    }
+
     /// What has been measured so far, against the plan.
     pub fn report(&self, plan: &RatePlan) -> ProducerReport {
         let totals =

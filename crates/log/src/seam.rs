@@ -13,6 +13,12 @@ pub trait Log: Send + Sync {
 
     /// Appends records, each to the partition Kafka's default partitioner would choose.
     fn append(&self, topic: &str, records: Vec<Record>) -> Result<(), LogError>;
+
+    /// Records that `group` will read `partition` from `next_offset` on.
+    fn commit(&self, group: &str, topic: &str, partition: u32, next_offset: u64) -> Result<(), LogError>;
+
+    /// Per partition, the records `group` has not read yet.
+    fn lag(&self, group: &str, topic: &str) -> Result<Vec<(u32, u64)>, LogError>;
 }
 
 impl Log for EmbeddedLog {
@@ -26,5 +32,13 @@ impl Log for EmbeddedLog {
 
     fn append(&self, topic: &str, records: Vec<Record>) -> Result<(), LogError> {
         self.produce_all(topic, records)
+    }
+
+    fn commit(&self, group: &str, topic: &str, partition: u32, next_offset: u64) -> Result<(), LogError> {
+        EmbeddedLog::commit(self, group, topic, partition, next_offset)
+    }
+
+    fn lag(&self, group: &str, topic: &str) -> Result<Vec<(u32, u64)>, LogError> {
+        EmbeddedLog::lag(self, group, topic)
     }
 }

@@ -1,9 +1,14 @@
-//! `pipegen run`. The run itself comes with the load generator and the embedded stack; what
-//! exists now is the part that needs neither: the effective settings and the backends chosen.
+//! `pipegen run`: the plan with `--dry-run`; otherwise the run itself (see the run crate), then
+//! a summary and where the reports are.
+
+use std::io::IsTerminal;
 
 use pipegen_config::{Config, Engine, FlagValue, KeyPath};
-use pipegen_diag::Diagnostic;
+use pipegen_diag::{Diagnostic, Severity};
 use pipegen_loadgen::plan::RatePlan;
+use pipegen_project::Project;
+use pipegen_run::result::{RunResult, Status};
+use pipegen_run::{ProgressStyle, RunError, RunRequest};
 
 use crate::cli::{EngineArg, GlobalArgs, RunArgs};
 use crate::context::load_config;
@@ -27,12 +32,113 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
             )),
         )
     })?;
-    if !args.dry_run {
+    if args.dry_run {
+        print_plan(global, &resolved, &plan);
+        return Ok(());
+    }
+    if args.dashboard {
         return Err(Failure::NotYet {
-            command: "run",
-            reason: "the load generator and the embedded stack are not built yet; `pipegen run --dry-run` shows the settings a run would use",
+            command: "run --dashboard",
+            reason: "the live dashboard is not built yet; the run writes its HTML and JSON reports",
         });
     }
+    execute(global, &resolved, plan)
+}
+
+fn execute(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig, plan: RatePlan) -> CommandResult {
+    let project = Project::load(&global.project_dir).map_err(Failure::Input)?;
+    let findings = pipegen_project::validate::check(&project);
+    let errors: Vec<Diagnostic> = findings
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        return Err(Failure::Input(errors));
+    }
+    let progress = if global.quiet {
+        ProgressStyle::Quiet
+    } else if std::io::stderr().is_terminal() {
+        ProgressStyle::Terminal
+    } else {
+        ProgressStyle::Plain
+    };
+    let outcome = pipegen_run::run(RunRequest {
+        project: &project,
+        config: resolved,
+        plan,
+        progress,
+        version: crate::commands::version::describe(),
+    })
+    .map_err(|e| match e {
+        RunError::Input(diagnostics) => Failure::Input(diagnostics),
+        RunError::NotAvailable(reason) => Failure::input(
+            Diagnostic::error(reason).with_hint("`pipegen run --dry-run` shows the backends a run would use"),
+        ),
+        RunError::Io(message) => Failure::Failed(vec![Diagnostic::error(message)]),
+    })?;
+    let result = &outcome.result;
+    if !global.quiet {
+        print_summary(result);
+    }
+    println!("report: {}", outcome.html_path.display());
+    println!("result: {}", outcome.json_path.display());
+    match result.status {
+        Status::Succeeded => Ok(()),
+        Status::Failed | Status::Interrupted => Err(Failure::Failed(vec![Diagnostic::error(format!(
+            "the run {}: {}",
+            if result.status == Status::Failed {
+                "failed"
+            } else {
+                "was interrupted"
+            },
+            result.error.as_deref().unwrap_or("see the report")
+        ))])),
+    }
+}
+
+fn print_summary(result: &RunResult) {
+    let p = &result.producer;
+    let rate = |r: Option<f64>| r.map_or("n/a".to_string(), |r| format!("{r:.1}"));
+    println!(
+        "\nrun {}: {:?}\n  produced {} of {} planned (acked {}, failed {}), {} msg/s achieved of {} target",
+        result.run_id,
+        result.status,
+        p.sent,
+        p.planned.map_or("unbounded".into(), |n| n.to_string()),
+        p.acked,
+        p.failed,
+        rate(p.achieved_rate),
+        rate(p.target_rate)
+    );
+    println!("  consumed {} result records", result.consumer.consumed);
+    let ms = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+    println!("  latency (ms)      p50        p90        p99      p99.9        max");
+    for (name, l) in [
+        ("publish   ", &result.latency_ms.publish),
+        ("delay     ", &result.latency_ms.publish_delay),
+        ("end to end", &result.latency_ms.end_to_end),
+    ] {
+        println!(
+            "  {name} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            ms(l.p50),
+            ms(l.p90),
+            ms(l.p99),
+            ms(l.p999),
+            ms(l.max)
+        );
+    }
+    println!("  end to end: {}", result.latency_ms.end_to_end_definition);
+    for job in &result.jobs {
+        println!(
+            "  job {} ({}): {} rows out, {} late rows dropped, {} windows still open",
+            job.id, job.name, job.records_out, job.late_records_dropped, job.open_windows
+        );
+    }
+}
+
+fn print_plan(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig, plan: &RatePlan) {
+    let run = &resolved.config.run;
     print_backends(&resolved.config);
     println!("Run settings:");
     println!("  message rate:     {} msg/s", run.message_rate);
@@ -53,7 +159,6 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
     );
     println!("  cleanup:          {}", run.cleanup);
     println!("\nRate plan:\n{plan}");
-    Ok(())
 }
 
 fn print_backends(config: &Config) {

@@ -224,6 +224,12 @@ async fn next_batch(scan: &Scan, partition: u32, cursor: &mut Cursor) -> Result<
             continue;
         };
         cursor.offset = Some(last.offset + 1);
+        if let Some(group) = scan.table.option("properties.group.id") {
+            // Committed as read (Flink commits on checkpoints): lag shows what is unread.
+            scan.log
+                .commit(group, &scan.topic, partition, last.offset + 1)
+                .map_err(log_error)?;
+        }
         let values: Vec<&[u8]> = records.iter().map(|r| r.record.value.as_ref()).collect();
         let decoded = cursor.decoder.decode(&values).map_err(|e| {
             EngineError::Invalid(format!(

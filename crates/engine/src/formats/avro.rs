@@ -52,7 +52,8 @@ impl ConfluentDecoder {
                 let text = self.registry.schema(id).map_err(|e| {
                     EngineError::Invalid(format!("schema id {id} is not in the registry at {}: {e}", self.url))
                 })?;
-                self.writer_schemas.insert(id, AvroSchema::new(text));
+                self.writer_schemas
+                    .insert(id, AvroSchema::new(plain_uuid_strings(&text)));
             }
             let mut store = SchemaStore::new_with_type(FingerprintAlgorithm::Id);
             store
@@ -89,6 +90,32 @@ impl ConfluentDecoder {
             })
             .collect::<Result<Vec<ArrayRef>, _>>()?;
         Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+    }
+}
+
+/// The schema with `{"type": "string", "logicalType": "uuid"}` as a plain string: on the wire it
+/// is one, and Flink reads it as STRING (arrow-avro would decode it into 16 bytes).
+fn plain_uuid_strings(schema: &str) -> String {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("type").and_then(|t| t.as_str()) == Some("string")
+                    && map.get("logicalType").and_then(|t| t.as_str()) == Some("uuid")
+                {
+                    map.remove("logicalType");
+                }
+                map.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(schema) {
+        Ok(mut value) => {
+            walk(&mut value);
+            value.to_string()
+        }
+        Err(_) => schema.to_string(),
     }
 }
 

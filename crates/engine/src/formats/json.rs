@@ -1,6 +1,7 @@
 //! Flink's `json` format: one JSON object per record, fields by column name.
 
 use bytes::Bytes;
+use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::json::reader::{Decoder, ReaderBuilder};
 use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
@@ -15,9 +16,12 @@ pub struct JsonDecoder {
     decoder: Decoder,
 }
 
+/// Rows the decoder holds before a flush; `decode` flushes at this size on its own.
+const BATCH_ROWS: usize = 8192;
+
 fn build(schema: &SchemaRef) -> Result<Decoder, EngineError> {
     Ok(ReaderBuilder::new(schema.clone())
-        .with_batch_size(usize::MAX / 2)
+        .with_batch_size(BATCH_ROWS)
         .build_decoder()?)
 }
 
@@ -39,7 +43,14 @@ impl JsonDecoder {
 
 impl ValueDecoder for JsonDecoder {
     fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
-        for value in values {
+        let mut batches = Vec::new();
+        for (index, value) in values.iter().enumerate() {
+            if index > 0
+                && index % BATCH_ROWS == 0
+                && let Some(batch) = self.decoder.flush()?
+            {
+                batches.push(batch);
+            }
             if let Err(e) = self.decode_one(value) {
                 // The decoder may hold half a row now: start afresh.
                 self.decoder = build(&self.schema)?;
@@ -51,10 +62,10 @@ impl ValueDecoder for JsonDecoder {
                 }
             }
         }
-        Ok(self
-            .decoder
-            .flush()?
-            .unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone())))
+        if let Some(batch) = self.decoder.flush()? {
+            batches.push(batch);
+        }
+        Ok(concat_batches(&self.schema, &batches)?)
     }
 }
 

@@ -298,6 +298,7 @@ fn below_steps(input: &Arc<dyn ExecutionPlan>) -> Result<Vec<Step>, EngineError>
 impl WindowPipeline {
     /// Runs until every source ends (bounded inputs) or the job is dropped.
     pub async fn run(mut self, metrics: Arc<JobMetrics>) -> Result<(), EngineError> {
+        metrics.counts_input.store(true, std::sync::atomic::Ordering::Relaxed);
         let partitions = self.source.streams.len();
         let mut tracker = WatermarkTracker::new(partitions);
         let streams = std::mem::take(&mut self.source.streams);

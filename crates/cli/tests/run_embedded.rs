@@ -1,0 +1,205 @@
+//! `pipegen run` on the embedded stack, end to end through the built binary: a fresh project,
+//! real load, the JSON result and HTML report checked for consistency with each other and
+//! with what the run measured.
+
+mod common;
+
+use common::Scratch;
+use serde_json::Value;
+
+fn result_of(s: &Scratch, project: &str) -> (Value, String) {
+    let reports = s.path().join(project).join("reports");
+    let mut files: Vec<_> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let json = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a JSON result");
+    let html = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "html"))
+        .expect("an HTML report");
+    assert_eq!(
+        json.file_stem(),
+        html.file_stem(),
+        "both reports share their name: {files:?}"
+    );
+    assert!(
+        json.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("pipegen-execution-report-"),
+        "{json:?}"
+    );
+    (
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap(),
+        std::fs::read_to_string(html).unwrap(),
+    )
+}
+
+fn sum(rows: &Value, key: &str) -> u64 {
+    rows.as_array().unwrap().iter().map(|r| r[key].as_u64().unwrap()).sum()
+}
+
+#[test]
+fn the_default_project_runs_windows_end_to_end() {
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    // Short windows and watermark delay, so a short run fires several windows.
+    s.edit(
+        "demo/sql/03_pipeline.sql",
+        "INTERVAL '10' SECOND",
+        "INTERVAL '1' SECOND",
+    );
+    s.edit("demo/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
+    let out = s
+        .run(&[
+            "--project-dir",
+            "demo",
+            "run",
+            "--duration",
+            "6s",
+            "--message-rate",
+            "400",
+            "--seed",
+            "3",
+        ])
+        .expect(0);
+    assert!(out.stdout.contains("report: "), "{}", out.stdout);
+    let (result, html) = result_of(&s, "demo");
+
+    assert_eq!(result["status"], "succeeded", "{result:#}");
+    assert_eq!(result["backends"]["log"], "embedded");
+    assert_eq!(result["backends"]["engine"], "embedded");
+    let producer = &result["producer"];
+    assert_eq!(producer["planned"], 2400);
+    assert_eq!(producer["sent"], 2400);
+    assert_eq!(producer["acked"], 2400);
+    assert_eq!(producer["failed"], 0);
+
+    let job = &result["jobs"][0];
+    assert_eq!(job["records_in"], 2400, "the window job read every record: {job}");
+    assert_eq!(job["late_records_dropped"], 0, "in-order input: {job}");
+    let consumed = result["consumer"]["consumed"].as_u64().unwrap();
+    assert!(
+        consumed >= 5,
+        "at least one window of five categories fired: {consumed}"
+    );
+    assert_eq!(
+        job["records_out"].as_u64().unwrap(),
+        consumed,
+        "every result row was read back"
+    );
+
+    let e2e = &result["latency_ms"]["end_to_end"];
+    assert_eq!(e2e["count"].as_u64().unwrap(), consumed);
+    let p50 = e2e["p50"].as_f64().unwrap();
+    assert!(
+        (900.0..10_000.0).contains(&p50),
+        "results arrive about the watermark delay (1 s) after their window ends: {p50} ms"
+    );
+    assert!(
+        result["latency_ms"]["end_to_end_definition"]
+            .as_str()
+            .unwrap()
+            .contains("window_end")
+    );
+
+    let timeline = &result["timeline"];
+    assert_eq!(sum(timeline, "sent"), 2400);
+    assert_eq!(sum(timeline, "consumed"), consumed);
+    let source = result["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["role"] == "source")
+        .unwrap();
+    assert_eq!(source["partitions"], 3);
+    assert_eq!(
+        sum(
+            &source["end_offsets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| serde_json::json!({"n": o}))
+                .collect::<Value>(),
+            "n"
+        ),
+        2400
+    );
+    assert_eq!(source["lag"], 0);
+
+    assert!(html.contains(result["run_id"].as_str().unwrap()));
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    assert!(
+        html.contains(&format!("<td>consumed</td><td>{consumed}</td>")),
+        "the report shows the result's numbers"
+    );
+}
+
+#[test]
+fn a_pass_through_pipeline_accounts_for_every_record() {
+    let s = Scratch::new();
+    s.run(&["init", "shop"]).expect(0);
+    s.write(
+        "shop/sql/02_sink.sql",
+        "CREATE TABLE `copies` (`order_id` STRING, `category` STRING, `event_time` TIMESTAMP(3)) WITH (
+           'connector' = 'kafka', 'topic' = 'shop-copies',
+           'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}', 'format' = 'json');\n",
+    );
+    s.write(
+        "shop/sql/03_pipeline.sql",
+        "INSERT INTO `copies` SELECT order_id, category, event_time FROM `orders`;\n",
+    );
+    s.run(&[
+        "--project-dir",
+        "shop",
+        "run",
+        "--duration",
+        "3s",
+        "--message-rate",
+        "500",
+        "-q",
+    ])
+    .expect(0);
+    let (result, _) = result_of(&s, "shop");
+    assert_eq!(result["status"], "succeeded");
+    assert_eq!(result["producer"]["acked"], 1500);
+    assert_eq!(result["consumer"]["consumed"], 1500, "every input is accounted for");
+    let e2e = &result["latency_ms"]["end_to_end"];
+    assert_eq!(e2e["count"], 1500);
+    assert!(e2e["p99"].as_f64().unwrap() < 5_000.0, "{e2e}");
+    assert!(
+        result["latency_ms"]["end_to_end_definition"]
+            .as_str()
+            .unwrap()
+            .contains("event_time")
+    );
+}
+
+#[test]
+fn sql_the_engine_cannot_run_is_refused_before_anything_runs() {
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    s.edit(
+        "demo/sql/03_pipeline.sql",
+        "TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '10' SECOND)",
+        "SESSION(TABLE `orders` PARTITION BY category, DESCRIPTOR(event_time), INTERVAL '10' SECOND)",
+    );
+    let out = s.run(&["--project-dir", "demo", "run", "--duration", "2s"]).expect(2);
+    assert!(out.stderr.contains("SESSION windows"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("03_pipeline.sql:"),
+        "names the file and line: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--engine flink"), "{}", out.stderr);
+    assert!(
+        !s.path().join("demo/reports").exists(),
+        "nothing ran, nothing was written"
+    );
+}

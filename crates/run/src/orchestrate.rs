@@ -1,0 +1,602 @@
+//! The run's steps, in order, and the rules for when it is over.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use pipegen_config::{Rate, ResolvedConfig};
+use pipegen_diag::Diagnostic;
+use pipegen_engine::{Engine, EngineError, Job};
+use pipegen_loadgen::driver::drive;
+use pipegen_loadgen::metrics::{Percentiles, Recorder};
+use pipegen_loadgen::plan::RatePlan;
+use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator};
+use pipegen_log::{EmbeddedLog, Log, TopicSpec};
+use pipegen_project::Project;
+use pipegen_registry::{EmbeddedRegistry, RegistryClient};
+use pipegen_sql::parse_file;
+
+use crate::consume::{ConsumerMetrics, EndToEnd, consume};
+use crate::pipeline::{Pipeline, RunSql, substitute};
+use crate::produce::LogSink;
+use crate::progress::{Progress, ProgressStyle, Snapshot};
+use crate::result::{
+    Backends, ConsumerSummary, Environment, JobRow, Latency, ProducerSummary, RunResult, Status, TimelineRow, TopicRow,
+};
+
+/// After the load ends, results count as complete once nothing new has arrived for this long.
+const QUIET: Duration = Duration::from_secs(3);
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(10);
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A task reading one sink topic, and what it measured.
+struct SinkConsumer {
+    topic: String,
+    metrics: Arc<ConsumerMetrics>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+pub struct RunRequest<'a> {
+    pub project: &'a Project,
+    pub config: &'a ResolvedConfig,
+    pub plan: RatePlan,
+    pub progress: ProgressStyle,
+    pub version: String,
+}
+
+pub struct RunOutcome {
+    pub result: RunResult,
+    pub json_path: PathBuf,
+    pub html_path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The project cannot run as it is (exit 2): nothing was started.
+    #[error("the project cannot run")]
+    Input(Vec<Diagnostic>),
+    /// A backend this slice does not drive yet.
+    #[error("{0}")]
+    NotAvailable(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Runs the project; the report is written whatever the outcome once the pipeline started.
+pub fn run(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::Io(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(execute(request))
+}
+
+fn run_id(now: &chrono::DateTime<chrono::Utc>) -> String {
+    let salt = std::process::id() ^ now.timestamp_subsec_nanos();
+    format!("{}-{:04x}", now.format("%Y%m%d-%H%M%S"), salt & 0xffff)
+}
+
+fn engine_diagnostic(error: &EngineError, file: &RunSql, statement_position: pipegen_diag::Position) -> Diagnostic {
+    let (message, at) = match error {
+        EngineError::Unsupported { at, .. } => (error.to_string(), at.unwrap_or(statement_position)),
+        other => (other.to_string(), statement_position),
+    };
+    let diagnostic = Diagnostic::error(message).in_file(&file.shown).at_in(at, &file.text);
+    match error.hint() {
+        Some(hint) => diagnostic.with_hint(hint),
+        None => diagnostic.with_hint("check the statement against Flink SQL; `pipegen validate` names most problems"),
+    }
+}
+
+async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
+    let config = &request.config.config;
+    if let Some(servers) = &config.bootstrap_servers {
+        return Err(RunError::NotAvailable(format!(
+            "runs against Kafka ({servers}) are not available in this version; unset bootstrap_servers to run on the embedded stack"
+        )));
+    }
+    if config.engine == pipegen_config::Engine::Flink {
+        return Err(RunError::NotAvailable(
+            "runs on Flink are not available in this version; use --engine embedded".into(),
+        ));
+    }
+    if config.schema_registry_url.is_some() {
+        return Err(RunError::NotAvailable(
+            "an external schema registry with the embedded log is not available in this version; unset schema_registry_url".into(),
+        ));
+    }
+    let started_at = chrono::Utc::now();
+    let run_id = run_id(&started_at);
+    let deploy_started = Instant::now();
+
+    // The stack.
+    let registry = EmbeddedRegistry::start("127.0.0.1:0".parse().expect("a socket address"))
+        .map_err(|e| RunError::Io(format!("cannot start the embedded schema registry: {e}")))?;
+    let log = Arc::new(EmbeddedLog::new());
+    let shared_log: Arc<dyn Log> = log.clone();
+
+    // The SQL, with what the stack's addresses are.
+    let values = BTreeMap::from([
+        ("BOOTSTRAP_SERVERS", "embedded".to_string()),
+        ("SCHEMA_REGISTRY_URL", registry.url()),
+        ("PROJECT_DIR", request.project.root.display().to_string()),
+        ("RUN_ID", run_id.clone()),
+    ]);
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for file in &request.project.sql_files {
+        let shown = pipegen_project::shown_path(&request.project.root, &file.path);
+        match substitute(&shown, &file.text, &values) {
+            Ok(text) => match parse_file(&shown, &text) {
+                Ok(parsed) => files.push(RunSql {
+                    path: file.path.clone(),
+                    shown,
+                    statements: parsed.statements,
+                    text,
+                }),
+                Err(e) => problems.push(Diagnostic::from(&e)),
+            },
+            Err(d) => problems.push(*d),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(RunError::Input(problems));
+    }
+    let pipeline = Pipeline::analyse(request.project, &files).map_err(RunError::Input)?;
+
+    // Provision: topics, and the schemas the generator writes with.
+    let topics_config = &config.kafka.topics;
+    for topic in pipeline.topics.keys() {
+        let partitions = topics_config
+            .overrides
+            .get(topic)
+            .and_then(|o| o.partitions)
+            .unwrap_or(topics_config.partitions)
+            .max(1);
+        log.create_topic(TopicSpec::new(topic.clone(), partitions))
+            .map_err(|e| RunError::Io(e.to_string()))?;
+    }
+    let registry_client = RegistryClient::new(&registry.url(), REGISTRY_TIMEOUT);
+    let mut generators = Vec::new();
+    for fed in &pipeline.fed {
+        let schema_path = request.project.root.join(&fed.schema.path);
+        let schema_text = std::fs::read_to_string(&schema_path)
+            .map_err(|e| RunError::Io(format!("cannot read {}: {e}", fed.schema.path.display())))?;
+        let format = fed.table.format().unwrap_or("json");
+        let schema_id = if format == "avro-confluent" {
+            Some(
+                registry_client
+                    .register(&format!("{}-value", fed.topic), &schema_text)
+                    .map_err(|e| RunError::Io(format!("registering the schema of `{}`: {e}", fed.topic)))?,
+            )
+        } else {
+            None
+        };
+        let format = Format::from_flink(format, schema_id).map_err(|e| {
+            RunError::Input(vec![
+                Diagnostic::error(format!("table `{}`: {}", fed.table.name, e.message)).with_hint(e.hint),
+            ])
+        })?;
+        let generator = RecordGenerator::new(
+            &schema_text,
+            format,
+            GeneratorOptions {
+                seed: config.run.seed.unwrap_or_else(|| started_at.timestamp_micros() as u64),
+                key_field: config.run.key_field.clone(),
+            },
+        )
+        .map_err(|e| {
+            RunError::Input(vec![
+                Diagnostic::error(format!("{}: {}", fed.schema.path.display(), e.message)).with_hint(e.hint),
+            ])
+        })?;
+        generators.push((fed.topic.clone(), generator));
+    }
+
+    // Deploy.
+    let mut engine = Engine::new(config.flink.parallelism.max(1) as usize).with_log(shared_log.clone());
+    let mut jobs: Vec<Job> = Vec::new();
+    for file in &files {
+        for statement in &file.statements {
+            match engine.deploy(statement).await {
+                Ok(started) => jobs.extend(started),
+                Err(e) => {
+                    for job in &jobs {
+                        job.cancel();
+                    }
+                    return Err(RunError::Input(vec![engine_diagnostic(&e, file, statement.position)]));
+                }
+            }
+        }
+    }
+    let deploy_time = deploy_started.elapsed();
+    tracing::info!(?deploy_time, jobs = jobs.len(), "pipeline deployed");
+
+    // Consume every sink topic.
+    let start = Instant::now();
+    let stop_consuming = Arc::new(AtomicBool::new(false));
+    let event_time_columns: Vec<String> = pipeline
+        .fed
+        .iter()
+        .filter_map(|f| f.table.watermark.as_ref().map(|w| w.column.clone()))
+        .collect();
+    let mut consumers = Vec::new();
+    let mut definitions = Vec::new();
+    for sink in &pipeline.sinks {
+        let metrics = Arc::new(ConsumerMetrics::new(start));
+        let end_to_end = EndToEnd::for_table(&sink.table, &event_time_columns);
+        definitions.push(end_to_end.definition());
+        let decoder = pipegen_engine::table_decoder(&sink.table).ok();
+        let task = tokio::spawn(consume(
+            shared_log.clone(),
+            sink.topic.clone(),
+            decoder,
+            end_to_end,
+            metrics.clone(),
+            stop_consuming.clone(),
+        ));
+        consumers.push(SinkConsumer {
+            topic: sink.topic.clone(),
+            metrics,
+            task,
+        });
+    }
+
+    // Produce.
+    let plan = Arc::new(request.plan.clone());
+    let recorder = Arc::new(Recorder::new(start, plan.duration));
+    let stop_producing = Arc::new(AtomicBool::new(false));
+    let mut producers = Vec::new();
+    for (topic, mut generator) in generators {
+        let (plan, recorder, stop) = (plan.clone(), recorder.clone(), stop_producing.clone());
+        let mut sink = LogSink::new(shared_log.clone(), &topic);
+        producers.push(
+            std::thread::Builder::new()
+                .name(format!("pipegen-produce-{topic}"))
+                .spawn(move || drive(&plan, &mut generator, &mut sink, &recorder, &stop, FLUSH_TIMEOUT))
+                .map_err(|e| RunError::Io(format!("cannot start the producer: {e}")))?,
+        );
+    }
+
+    // Watch until the results are in.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, Ordering::SeqCst);
+            }
+        });
+    }
+    let mut progress = Progress::new(request.progress);
+    let timeout = config.run.pipeline_timeout.as_std();
+    let expected = config.run.expected_messages;
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    let mut last_activity = (0u64, Instant::now());
+    let mut producing_ended: Option<Instant> = None;
+    let mut last_shown = Duration::ZERO;
+    let (status, error) = loop {
+        ticker.tick().await;
+        let elapsed = start.elapsed();
+        let consumed: u64 = consumers
+            .iter()
+            .map(|c| c.metrics.consumed.load(Ordering::Relaxed))
+            .sum();
+        let out: u64 = jobs.iter().map(|j| j.snapshot().records_out).sum();
+        let activity = consumed + out;
+        if activity != last_activity.0 {
+            last_activity = (activity, Instant::now());
+        }
+        if elapsed >= last_shown + Duration::from_secs(1) {
+            last_shown = Duration::from_secs(elapsed.as_secs());
+            progress.show(&snapshot(&plan, &recorder, &consumers, elapsed));
+        }
+        if interrupted.load(Ordering::SeqCst) {
+            break (Status::Interrupted, Some("interrupted (Ctrl-C)".to_string()));
+        }
+        if let Some((job, failure)) = jobs.iter().find_map(|j| j.failure().map(|f| (j, f))) {
+            break (Status::Failed, Some(format!("{} failed: {failure}", job.name)));
+        }
+        if producers.iter().all(|p| p.is_finished()) && producing_ended.is_none() {
+            producing_ended = Some(Instant::now());
+        }
+        if elapsed >= timeout {
+            let message = match expected {
+                Some(n) if consumed < n => format!(
+                    "pipeline timeout ({}) reached with {consumed} of the {n} expected messages consumed",
+                    config.run.pipeline_timeout
+                ),
+                _ => format!("pipeline timeout ({}) reached", config.run.pipeline_timeout),
+            };
+            break (Status::Failed, Some(message));
+        }
+        let Some(ended) = producing_ended else { continue };
+        if let Some(n) = expected {
+            if consumed >= n {
+                break (Status::Succeeded, None);
+            }
+            continue;
+        }
+        let all_jobs_done = !jobs.is_empty() && jobs.iter().all(Job::is_finished);
+        let quiet = last_activity.1.max(ended).elapsed() >= QUIET;
+        let accounted = !pipeline.windowed && !pipeline.sinks.is_empty() && consumed >= recorder_acked(&recorder);
+        if all_jobs_done || quiet || (accounted && !pipeline.fed.is_empty()) {
+            break (Status::Succeeded, None);
+        }
+    };
+
+    // Stop: producers first (flushing), then the pipeline, then the consumers.
+    stop_producing.store(true, Ordering::SeqCst);
+    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+    for producer in producers {
+        if let Ok(Err(e)) = producer.join() {
+            *errors.entry(format!("producer: {e}")).or_default() += 1;
+        }
+    }
+    let mut job_rows = Vec::new();
+    let mut status = status;
+    let mut error = error;
+    for (index, job) in jobs.into_iter().enumerate() {
+        let finished = job.is_finished();
+        job.cancel();
+        let snapshot = job.snapshot();
+        let name = job.name.clone();
+        let outcome = job.wait().await;
+        let job_status = match (&outcome, finished) {
+            (Err(e), _) => {
+                *errors.entry(format!("{name}: {e}")).or_default() += 1;
+                if status != Status::Interrupted {
+                    status = Status::Failed;
+                    error = Some(format!("{name} failed: {e}"));
+                }
+                "FAILED"
+            }
+            (Ok(_), true) => "FINISHED",
+            (Ok(_), false) => "CANCELED",
+        };
+        job_rows.push(JobRow {
+            id: format!("embedded-{}", index + 1),
+            name,
+            status: job_status.to_string(),
+            records_in: snapshot.records_in,
+            records_out: snapshot.records_out,
+            late_records_dropped: snapshot.late_records_dropped,
+            watermark_ms: snapshot.watermark_ms,
+            open_windows: snapshot.open_windows,
+            state_bytes: snapshot.state_bytes,
+        });
+    }
+    stop_consuming.store(true, Ordering::SeqCst);
+    for consumer in &mut consumers {
+        if let Ok(Err(e)) = (&mut consumer.task).await {
+            *errors.entry(format!("consuming {}: {e}", consumer.topic)).or_default() += 1;
+        }
+    }
+    progress.finish();
+
+    // The result.
+    let report = recorder.report(&plan);
+    for (kind, count) in &report.errors {
+        *errors.entry(kind.clone()).or_default() += count;
+    }
+    let consumed_per_second = sum_per_second(consumers.iter().map(|c| c.metrics.per_second()));
+    let mut timeline: Vec<TimelineRow> = report
+        .timeline
+        .iter()
+        .map(|row| TimelineRow {
+            t_s: row.t_s,
+            target_rate: row.target_rate,
+            sent: row.sent,
+            acked: row.acked,
+            failed: row.failed,
+            consumed: consumed_per_second.get(row.t_s as usize).copied().unwrap_or(0),
+        })
+        .collect();
+    for (second, consumed) in consumed_per_second.iter().enumerate().skip(timeline.len()) {
+        timeline.push(TimelineRow {
+            t_s: second as u64,
+            target_rate: Some(0),
+            sent: 0,
+            acked: 0,
+            failed: 0,
+            consumed: *consumed,
+        });
+    }
+    let mut end_to_end = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
+    for consumer in &consumers {
+        if let Ok(h) = consumer.metrics.end_to_end.lock() {
+            let _ = end_to_end.add(&*h);
+        }
+    }
+    definitions.dedup();
+    let topics = topic_rows(&log, &pipeline, &consumers);
+    let result = RunResult {
+        run_id: run_id.clone(),
+        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        status,
+        error,
+        backends: Backends {
+            log: "embedded".into(),
+            engine: "embedded".into(),
+            schema_registry: "embedded".into(),
+        },
+        config: request.config.redacted_json(),
+        producer: ProducerSummary {
+            planned: report.planned,
+            sent: report.sent,
+            acked: report.acked,
+            failed: report.failed,
+            bytes: report.bytes,
+            target_rate: report.target_rate,
+            achieved_rate: report.achieved_rate,
+        },
+        consumer: ConsumerSummary {
+            consumed: consumers
+                .iter()
+                .map(|c| c.metrics.consumed.load(Ordering::Relaxed))
+                .sum(),
+            expected,
+            bytes: consumers.iter().map(|c| c.metrics.bytes.load(Ordering::Relaxed)).sum(),
+        },
+        latency_ms: Latency {
+            publish: report.latency_ms.publish.clone(),
+            publish_delay: report.latency_ms.publish_delay.clone(),
+            end_to_end: percentiles(&end_to_end),
+            end_to_end_definition: if definitions.is_empty() {
+                "n/a: the pipeline writes no Kafka table the run can read".into()
+            } else {
+                definitions.join("; ")
+            },
+        },
+        timeline,
+        topics,
+        jobs: job_rows,
+        errors,
+        environment: Environment {
+            pipegen_version: request.version.clone(),
+            os: std::env::consts::OS.into(),
+            arch: std::env::consts::ARCH.into(),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        },
+    };
+    drop(registry);
+
+    let reports_dir = request.project.root.join(&config.run.reports_dir);
+    let stem = format!("pipegen-execution-report-{}", started_at.format("%Y%m%d-%H%M%S"));
+    let json = serde_json::to_string_pretty(&result).map_err(|e| RunError::Io(e.to_string()))?;
+    let json_path = write_atomically(&reports_dir, &format!("{stem}.json"), json.as_bytes())?;
+    let html_path = write_atomically(
+        &reports_dir,
+        &format!("{stem}.html"),
+        crate::html::render(&result).as_bytes(),
+    )?;
+    Ok(RunOutcome {
+        result,
+        json_path,
+        html_path,
+    })
+}
+
+fn recorder_acked(recorder: &Recorder) -> u64 {
+    recorder.acked_total()
+}
+
+fn snapshot(plan: &RatePlan, recorder: &Recorder, consumers: &[SinkConsumer], elapsed: Duration) -> Snapshot {
+    let second = Duration::from_secs(elapsed.as_secs().saturating_sub(1));
+    let target = if second < plan.duration {
+        plan.planned_between(second, (second + Duration::from_secs(1)).min(plan.duration))
+    } else {
+        Some(0)
+    };
+    let phase = match (plan.rate_at(second), plan.base) {
+        _ if second >= plan.duration => "draining",
+        (Rate::PerSecond(now), Rate::PerSecond(base)) if now > base => "spike",
+        (Rate::PerSecond(now), Rate::PerSecond(base)) if now < base => "dip",
+        _ => "base",
+    };
+    let mut p99 = None;
+    for consumer in consumers {
+        if let Ok(h) = consumer.metrics.end_to_end.lock()
+            && !h.is_empty()
+        {
+            let value = h.value_at_quantile(0.99) as f64 / 1000.0;
+            p99 = Some(p99.map_or(value, |p: f64| p.max(value)));
+        }
+    }
+    Snapshot {
+        elapsed,
+        planned: plan.duration,
+        phase,
+        target_rate: target,
+        achieved_rate: recorder.sent_in_second(second.as_secs() as usize),
+        sent: recorder.sent_total(),
+        consumed: consumers
+            .iter()
+            .map(|c| c.metrics.consumed.load(Ordering::Relaxed))
+            .sum(),
+        end_to_end_p99_ms: p99,
+        errors: recorder.failed_total(),
+    }
+}
+
+fn sum_per_second(series: impl Iterator<Item = Vec<u64>>) -> Vec<u64> {
+    let mut total: Vec<u64> = Vec::new();
+    for s in series {
+        if s.len() > total.len() {
+            total.resize(s.len(), 0);
+        }
+        for (i, v) in s.into_iter().enumerate() {
+            total[i] += v;
+        }
+    }
+    total
+}
+
+fn percentiles(h: &hdrhistogram::Histogram<u64>) -> Percentiles {
+    if h.is_empty() {
+        return Percentiles::default();
+    }
+    let ms = |micros: u64| Some(micros as f64 / 1000.0);
+    Percentiles {
+        count: h.len(),
+        p50: ms(h.value_at_quantile(0.50)),
+        p90: ms(h.value_at_quantile(0.90)),
+        p99: ms(h.value_at_quantile(0.99)),
+        p999: ms(h.value_at_quantile(0.999)),
+        max: ms(h.max()),
+    }
+}
+
+fn topic_rows(log: &EmbeddedLog, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
+    pipeline
+        .topics
+        .iter()
+        .filter_map(|(topic, table)| {
+            let offsets = log.offsets(topic).ok()?;
+            let end: u64 = offsets.iter().map(|o| o.end).sum();
+            let consumer = consumers.iter().find(|c| &c.topic == topic);
+            let fed = pipeline.fed.iter().find(|f| &f.topic == topic);
+            let lag = match (consumer, fed) {
+                (Some(consumer), _) => Some(end.saturating_sub(consumer.metrics.consumed.load(Ordering::Relaxed))),
+                (None, Some(fed)) => fed
+                    .table
+                    .option("properties.group.id")
+                    .and_then(|group| log.lag(group, topic).ok())
+                    .map(|lags| lags.iter().map(|(_, l)| l).sum()),
+                (None, None) => None,
+            };
+            let _ = table;
+            Some(TopicRow {
+                name: topic.clone(),
+                role: if fed.is_some() {
+                    "source".into()
+                } else if consumer.is_some() {
+                    "sink".into()
+                } else {
+                    "other".into()
+                },
+                partitions: offsets.len() as u32,
+                end_offsets: offsets.iter().map(|o| o.end).collect(),
+                lag,
+            })
+        })
+        .collect()
+}
+
+/// Writes a report file whole or not at all: a temporary file in the same directory, renamed.
+fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, RunError> {
+    std::fs::create_dir_all(dir).map_err(|e| RunError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.partial"));
+    std::fs::write(&temporary, contents)
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            RunError::Io(format!("cannot write {}: {e}", path.display()))
+        })?;
+    Ok(path)
+}

@@ -1,0 +1,196 @@
+//! What a project's SQL asks of a run: the Kafka tables the load generator feeds (with the
+//! schema it generates from), the Kafka tables INSERTs write (which the run consumes), and
+//! whether results come from windows.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use pipegen_diag::{Diagnostic, Position};
+use pipegen_project::{INPUT_SCHEMA, LoadedSchema, Project};
+use pipegen_sql::{CreateTable, ParsedStatement, Statement, referenced_tables, window_tvfs};
+
+/// One project SQL file with its placeholders filled in, parsed.
+pub struct RunSql {
+    pub path: PathBuf,
+    /// The path as messages show it (relative to the project).
+    pub shown: PathBuf,
+    /// The text after substitution, which positions refer to.
+    pub text: String,
+    pub statements: Vec<ParsedStatement>,
+}
+
+/// A table the load generator produces into.
+pub struct FedTable<'p> {
+    pub table: CreateTable,
+    pub topic: String,
+    pub schema: &'p LoadedSchema,
+}
+
+/// A table the pipeline writes and the run reads back.
+pub struct SinkTable {
+    pub table: CreateTable,
+    pub topic: String,
+}
+
+pub struct Pipeline<'p> {
+    pub fed: Vec<FedTable<'p>>,
+    pub sinks: Vec<SinkTable>,
+    /// Every Kafka topic the SQL names, with the table declaring it.
+    pub topics: BTreeMap<String, String>,
+    /// Some INSERT aggregates over windows (its results wait for the watermark).
+    pub windowed: bool,
+}
+
+fn is_kafka(table: &CreateTable) -> bool {
+    matches!(table.connector(), Some("kafka" | "upsert-kafka"))
+}
+
+/// Fills `${NAME}` placeholders; an unknown one is an error at its line.
+pub fn substitute(path: &Path, text: &str, values: &BTreeMap<&str, String>) -> Result<String, Box<Diagnostic>> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start + 2..].find('}') else { break };
+        let name = &rest[start + 2..start + 2 + len];
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.is_empty() {
+            out.push_str(&rest[..start + 2]);
+            offset += start + 2;
+            rest = &rest[start + 2..];
+            continue;
+        }
+        let value = values.get(name).ok_or_else(|| {
+            Box::new(
+                Diagnostic::error(format!("unknown placeholder ${{{name}}}"))
+                    .in_file(path)
+                    .at_in(Position::of_offset(text, offset + start), text)
+                    .with_hint(format!(
+                        "pipegen fills {}",
+                        values
+                            .keys()
+                            .map(|k| format!("${{{k}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+            )
+        })?;
+        out.push_str(&rest[..start]);
+        out.push_str(value);
+        offset += start + 3 + len;
+        rest = &rest[start + 3 + len..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl<'p> Pipeline<'p> {
+    pub fn analyse(project: &'p Project, files: &[RunSql]) -> Result<Self, Vec<Diagnostic>> {
+        let mut tables: BTreeMap<String, CreateTable> = BTreeMap::new();
+        let mut written = BTreeSet::new();
+        let mut read = BTreeSet::new();
+        let mut windowed = false;
+        let mut inserts = 0;
+        for statement in files.iter().flat_map(|f| &f.statements) {
+            match &statement.kind {
+                Statement::CreateTable(table) => {
+                    tables.insert(table.name.clone(), (**table).clone());
+                }
+                Statement::Insert(insert) => {
+                    inserts += 1;
+                    written.insert(insert.target.clone());
+                    read.extend(referenced_tables(&insert.query));
+                    windowed |= !window_tvfs(&insert.query).is_empty();
+                }
+                Statement::StatementSet(set) => {
+                    for insert in set {
+                        inserts += 1;
+                        written.insert(insert.target.clone());
+                        read.extend(referenced_tables(&insert.query));
+                        windowed |= !window_tvfs(&insert.query).is_empty();
+                    }
+                }
+                _ => {}
+            }
+        }
+        if inserts == 0 {
+            return Err(vec![
+                Diagnostic::error("the project's SQL has no INSERT: there is no pipeline to run")
+                    .with_hint("add an `INSERT INTO <sink> SELECT ... FROM <source>` statement under sql/"),
+            ]);
+        }
+        let mut topics = BTreeMap::new();
+        for table in tables.values().filter(|t| is_kafka(t)) {
+            if let Some(topic) = table.topic() {
+                topics.insert(topic.to_string(), table.name.clone());
+            }
+        }
+        let fed_tables: Vec<&CreateTable> = tables
+            .values()
+            .filter(|t| is_kafka(t) && read.contains(&t.name) && !written.contains(&t.name))
+            .collect();
+        let mut findings = Vec::new();
+        let mut fed = Vec::new();
+        for table in &fed_tables {
+            let own = format!("schemas/{}.avsc", table.name);
+            let schema = project
+                .schema(&own)
+                .or_else(|| (fed_tables.len() == 1).then(|| project.schema(INPUT_SCHEMA)).flatten());
+            match (schema, table.topic()) {
+                (Some(schema), Some(topic)) => fed.push(FedTable {
+                    table: (*table).clone(),
+                    topic: topic.to_string(),
+                    schema,
+                }),
+                (None, _) => findings.push(
+                    Diagnostic::error(format!(
+                        "`pipegen run` produces into `{}`, but there is no schema for it",
+                        table.name
+                    ))
+                    .with_hint(format!("add {own}")),
+                ),
+                (_, None) => findings.push(Diagnostic::error(format!(
+                    "Kafka table `{}` has no 'topic'",
+                    table.name
+                ))),
+            }
+        }
+        let sinks = tables
+            .values()
+            .filter(|t| is_kafka(t) && written.contains(&t.name))
+            .filter_map(|t| {
+                t.topic().map(|topic| SinkTable {
+                    table: t.clone(),
+                    topic: topic.to_string(),
+                })
+            })
+            .collect();
+        if !findings.is_empty() {
+            return Err(findings);
+        }
+        Ok(Self {
+            fed,
+            sinks,
+            topics,
+            windowed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_known_placeholders_and_names_unknown_ones() {
+        let values = BTreeMap::from([("A", "1".to_string()), ("B_C", "two".to_string())]);
+        let path = Path::new("sql/x.sql");
+        assert_eq!(substitute(path, "x ${A} y ${B_C}${A}", &values).unwrap(), "x 1 y two1");
+        assert_eq!(
+            substitute(path, "cost: $5, ${ not}", &values).unwrap(),
+            "cost: $5, ${ not}"
+        );
+        let err = substitute(path, "line one\n'${NOPE}'", &values).unwrap_err();
+        assert!(err.to_string().contains("${NOPE}"), "{err}");
+        assert_eq!(err.position.map(|p| p.line), Some(2));
+    }
+}

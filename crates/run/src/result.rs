@@ -1,0 +1,113 @@
+//! The JSON result of a run (DESIGN.md's contract): what was planned, sent, consumed and
+//! measured, with "n/a" (null) wherever something was not measured.
+
+use std::collections::BTreeMap;
+
+use pipegen_loadgen::metrics::Percentiles;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Succeeded,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Backends {
+    pub log: String,
+    pub engine: String,
+    pub schema_registry: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProducerSummary {
+    pub planned: Option<u64>,
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub bytes: u64,
+    pub target_rate: Option<f64>,
+    pub achieved_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumerSummary {
+    pub consumed: u64,
+    pub expected: Option<u64>,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub publish: Percentiles,
+    pub publish_delay: Percentiles,
+    pub end_to_end: Percentiles,
+    /// Which end-to-end definition applies to this run.
+    pub end_to_end_definition: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimelineRow {
+    pub t_s: u64,
+    pub target_rate: Option<u64>,
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub consumed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicRow {
+    pub name: String,
+    /// `source` (the load generator feeds it) or `sink` (the pipeline writes it).
+    pub role: String,
+    pub partitions: u32,
+    pub end_offsets: Vec<u64>,
+    /// Records not yet read by the pipeline (sources) or by the run (sinks); `None` when not
+    /// measured.
+    pub lag: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub records_in: Option<u64>,
+    pub records_out: u64,
+    pub late_records_dropped: u64,
+    /// Epoch milliseconds; `None` before the first watermark or for jobs without event time.
+    pub watermark_ms: Option<i64>,
+    pub open_windows: u64,
+    pub state_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub pipegen_version: String,
+    pub os: String,
+    pub arch: String,
+    pub cpus: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    pub run_id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub backends: Backends,
+    pub config: serde_json::Value,
+    pub producer: ProducerSummary,
+    pub consumer: ConsumerSummary,
+    pub latency_ms: Latency,
+    pub timeline: Vec<TimelineRow>,
+    pub topics: Vec<TopicRow>,
+    pub jobs: Vec<JobRow>,
+    pub errors: BTreeMap<String, u64>,
+    pub environment: Environment,
+}
