@@ -12,17 +12,18 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     init_logging(&cli.global);
     let outcome = match cli.command {
         Command::Init(args) => commands::init::run(&cli.global, args),
         Command::Validate(args) => commands::validate::run(&cli.global, args),
-        Command::Run(args) => commands::run::run(&cli.global, *args),
+        Command::Run(args) => commands::run::run(&cli.global, *args, started),
         Command::Config(command) => commands::config::run(&cli.global, command),
         Command::Version => commands::version::run(),
         Command::Completions { shell } => commands::completions::run(shell),
         Command::Bench(_) => Err(commands::pending::bench()),
-        Command::Sql(_) => Err(commands::pending::sql()),
+        Command::Sql(args) => commands::sql::run(&cli.global, args),
         Command::Check(_) => Err(commands::pending::check()),
         Command::Dashboard(_) => Err(commands::pending::dashboard()),
         Command::Deploy => Err(commands::pending::deploy()),

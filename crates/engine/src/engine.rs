@@ -16,7 +16,7 @@ use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Query, SetExpr, Statement as SqlStatement, TableFactor};
 use futures::StreamExt;
 use pipegen_log::Log;
-use pipegen_sql::{ColumnKind, CreateTable, FlinkDialect, ParsedStatement, Statement, WindowTvf, window_tvfs};
+use pipegen_sql::{ColumnKind, CreateTable, ParsedStatement, Statement, WindowTvf, window_tvfs};
 
 use crate::connectors::channel::ChannelPartition;
 use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
@@ -276,6 +276,7 @@ impl Engine {
     ) -> Result<Job, EngineError> {
         let metrics = Arc::new(JobMetrics::default());
         let mut query = query.clone();
+        crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query);
         let windows = window_tvfs(&query);
         let mut tasks = Vec::new();
@@ -462,28 +463,11 @@ fn replace_window_relation(query: &mut Query, table: &str) -> Result<(), EngineE
     for from in &mut select.from {
         if let TableFactor::TableFunction { alias, .. } = &from.relation {
             let alias = alias.as_ref().map(|a| format!(" AS {a}")).unwrap_or_default();
-            from.relation = parse_relation(&format!("SELECT 1 FROM {}{alias}", quote(table)))?;
+            from.relation = crate::legacy_windows::parse_relation(&format!("SELECT 1 FROM {}{alias}", quote(table)))?;
             return Ok(());
         }
     }
     Err(EngineError::unsupported("a window function outside the FROM clause"))
-}
-
-fn parse_relation(sql: &str) -> Result<TableFactor, EngineError> {
-    let statements = datafusion::sql::sqlparser::parser::Parser::parse_sql(&FlinkDialect, sql)
-        .map_err(|e| EngineError::Invalid(e.to_string()))?;
-    match statements.into_iter().next() {
-        Some(SqlStatement::Query(query)) => match *query.body {
-            SetExpr::Select(select) => select
-                .from
-                .into_iter()
-                .next()
-                .map(|t| t.relation)
-                .ok_or_else(|| EngineError::Invalid("no relation".into())),
-            _ => Err(EngineError::Invalid("no select".into())),
-        },
-        _ => Err(EngineError::Invalid("no query".into())),
-    }
 }
 
 /// Gives an error without a position the statement's.

@@ -349,3 +349,32 @@ fn hop_adds_a_late_row_to_the_windows_still_open() {
         ]
     );
 }
+
+#[test]
+fn legacy_group_windows_are_the_window_functions() {
+    let f = fixture("legacy", 8);
+    let rows = query(&format!(
+        "{}SELECT TUMBLE_START(ts, INTERVAL '10' SECOND), TUMBLE_END(ts, INTERVAL '10' SECOND), k, COUNT(*), SUM(v), MIN(v), MAX(v)
+         FROM events GROUP BY TUMBLE(ts, INTERVAL '10' SECOND), k;",
+        f.source
+    ))
+    .unwrap();
+    let (model, _) = reference(&f.events, tumble_10s, |_| true);
+    let mut expected: Vec<String> = model
+        .iter()
+        .map(|((start, end, k), es)| {
+            let values = es.iter().map(|e| e.v);
+            format!(
+                "{} | {} | {k} | {} | {} | {} | {}",
+                ts(*start),
+                ts(*end),
+                es.len(),
+                values.clone().sum::<i64>(),
+                values.clone().min().unwrap(),
+                values.max().unwrap()
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected);
+}

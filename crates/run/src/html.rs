@@ -84,6 +84,14 @@ pub fn render(result: &RunResult) -> String {
         ("target rate (msg/s)", rate(p.target_rate)),
         ("achieved rate (msg/s)", rate(p.achieved_rate)),
         ("consumed", c.consumed.to_string()),
+        (
+            "startup: process start to first record (ms)",
+            ms(result.timings.startup_ms),
+        ),
+        (
+            "stack start and deploy (ms)",
+            format!("{:.3}", result.timings.deploy_ms),
+        ),
         ("expected", or_na(c.expected)),
         ("bytes consumed", c.bytes.to_string()),
     ] {

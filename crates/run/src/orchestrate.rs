@@ -23,7 +23,8 @@ use crate::pipeline::{Pipeline, RunSql, substitute};
 use crate::produce::LogSink;
 use crate::progress::{Progress, ProgressStyle, Snapshot};
 use crate::result::{
-    Backends, ConsumerSummary, Environment, JobRow, Latency, ProducerSummary, RunResult, Status, TimelineRow, TopicRow,
+    Backends, ConsumerSummary, Environment, JobRow, Latency, ProducerSummary, RunResult, Status, TimelineRow, Timings,
+    TopicRow,
 };
 
 /// After the load ends, results count as complete once nothing new has arrived for this long.
@@ -44,6 +45,8 @@ pub struct RunRequest<'a> {
     pub plan: RatePlan,
     pub progress: ProgressStyle,
     pub version: String,
+    /// When the process started, for the startup time.
+    pub process_started: Instant,
 }
 
 pub struct RunOutcome {
@@ -249,10 +252,11 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let plan = Arc::new(request.plan.clone());
     let recorder = Arc::new(Recorder::new(start, plan.duration));
     let stop_producing = Arc::new(AtomicBool::new(false));
+    let first_append = Arc::new(std::sync::OnceLock::new());
     let mut producers = Vec::new();
     for (topic, mut generator) in generators {
         let (plan, recorder, stop) = (plan.clone(), recorder.clone(), stop_producing.clone());
-        let mut sink = LogSink::new(shared_log.clone(), &topic);
+        let mut sink = LogSink::new(shared_log.clone(), &topic, first_append.clone());
         producers.push(
             std::thread::Builder::new()
                 .name(format!("pipegen-produce-{topic}"))
@@ -456,6 +460,12 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         topics,
         jobs: job_rows,
         errors,
+        timings: Timings {
+            startup_ms: first_append
+                .get()
+                .map(|first| first.saturating_duration_since(request.process_started).as_secs_f64() * 1000.0),
+            deploy_ms: deploy_time.as_secs_f64() * 1000.0,
+        },
         environment: Environment {
             pipegen_version: request.version.clone(),
             os: std::env::consts::OS.into(),

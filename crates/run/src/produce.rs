@@ -2,7 +2,7 @@
 //! partitioner picks, stamped with their intended send time (the record timestamp and the
 //! `pipegen-intended-us` header), and are acknowledged when the log holds them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,13 +13,16 @@ use pipegen_log::{Log, Record};
 pub struct LogSink {
     log: Arc<dyn Log>,
     topic: String,
+    /// When the first record reached the log (the run's startup time ends there).
+    first_append: Arc<OnceLock<Instant>>,
 }
 
 impl LogSink {
-    pub fn new(log: Arc<dyn Log>, topic: &str) -> Self {
+    pub fn new(log: Arc<dyn Log>, topic: &str, first_append: Arc<OnceLock<Instant>>) -> Self {
         Self {
             log,
             topic: topic.to_string(),
+            first_append,
         }
     }
 }
@@ -44,6 +47,7 @@ impl Sink for LogSink {
         match self.log.append(&self.topic, records) {
             Ok(()) => {
                 let now = Instant::now();
+                self.first_append.get_or_init(|| now);
                 for record in batch {
                     recorder.acked(now, record.intended);
                 }

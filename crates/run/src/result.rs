@@ -84,6 +84,15 @@ pub struct JobRow {
     pub state_bytes: u64,
 }
 
+/// How long the run took to get going, in milliseconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timings {
+    /// From the start of the `pipegen` process to the first record in the log.
+    pub startup_ms: Option<f64>,
+    /// Starting the stack, provisioning and deploying the SQL.
+    pub deploy_ms: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Environment {
     pub pipegen_version: String,
@@ -109,5 +118,6 @@ pub struct RunResult {
     pub topics: Vec<TopicRow>,
     pub jobs: Vec<JobRow>,
     pub errors: BTreeMap<String, u64>,
+    pub timings: Timings,
     pub environment: Environment,
 }

@@ -3,5 +3,6 @@ pub mod config;
 pub mod init;
 pub mod pending;
 pub mod run;
+pub mod sql;
 pub mod validate;
 pub mod version;

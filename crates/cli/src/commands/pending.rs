@@ -9,13 +9,6 @@ pub fn bench() -> Failure {
     }
 }
 
-pub fn sql() -> Failure {
-    Failure::NotYet {
-        command: "sql",
-        reason: "the embedded engine runs only stateless datagen pipelines so far and is not wired to this command yet; run the statements on a Flink SQL client meanwhile",
-    }
-}
-
 pub fn check() -> Failure {
     Failure::NotYet {
         command: "check",

@@ -14,7 +14,7 @@ use crate::cli::{EngineArg, GlobalArgs, RunArgs};
 use crate::context::load_config;
 use crate::failure::{CommandResult, Failure};
 
-pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
+pub fn run(global: &GlobalArgs, args: RunArgs, started: std::time::Instant) -> CommandResult {
     let resolved = load_config(global, flags(&args))?;
     let run = &resolved.config.run;
     let plan = RatePlan::new(
@@ -42,10 +42,15 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> CommandResult {
             reason: "the live dashboard is not built yet; the run writes its HTML and JSON reports",
         });
     }
-    execute(global, &resolved, plan)
+    execute(global, &resolved, plan, started)
 }
 
-fn execute(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig, plan: RatePlan) -> CommandResult {
+fn execute(
+    global: &GlobalArgs,
+    resolved: &pipegen_config::ResolvedConfig,
+    plan: RatePlan,
+    started: std::time::Instant,
+) -> CommandResult {
     let project = Project::load(&global.project_dir).map_err(Failure::Input)?;
     let findings = pipegen_project::validate::check(&project);
     let errors: Vec<Diagnostic> = findings
@@ -69,6 +74,7 @@ fn execute(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig, plan:
         plan,
         progress,
         version: crate::commands::version::describe(),
+        process_started: started,
     })
     .map_err(|e| match e {
         RunError::Input(diagnostics) => Failure::Input(diagnostics),

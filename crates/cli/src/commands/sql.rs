@@ -1,0 +1,126 @@
+//! `pipegen sql`: Flink SQL statements run by the embedded engine, from a file, from standard
+//! input, or typed at a prompt (a statement ends with `;`). Queries print their final rows as a
+//! table, JSON lines or a changelog; over bounded sources they end when the input ends, after
+//! firing the remaining windows as Flink does at end of input.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use pipegen_diag::Diagnostic;
+use pipegen_engine::{Engine, EngineError, render};
+use pipegen_sql::{ParsedStatement, Statement, parse_file};
+
+use crate::cli::{GlobalArgs, SqlArgs, SqlFormat};
+use crate::context::load_config;
+use crate::failure::{CommandResult, Failure};
+
+pub fn run(global: &GlobalArgs, args: SqlArgs) -> CommandResult {
+    let resolved = load_config(global, Vec::new())?;
+    let parallelism = resolved.config.flink.parallelism.max(1) as usize;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(vec![Diagnostic::error(format!("cannot start the runtime: {e}"))]))?;
+    let mut engine = Engine::new(parallelism);
+    match &args.file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::input(
+                    Diagnostic::error(format!("cannot read {}: {e}", path.display()))
+                        .with_hint("check the path given to -f"),
+                )
+            })?;
+            run_text(&runtime, &mut engine, path, &text, args.format)
+        }
+        None if !std::io::stdin().is_terminal() => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Failure::input(Diagnostic::error(format!("cannot read standard input: {e}"))))?;
+            run_text(&runtime, &mut engine, Path::new("<stdin>"), &text, args.format)
+        }
+        None => prompt(&runtime, &mut engine, args.format),
+    }
+}
+
+fn run_text(
+    runtime: &tokio::runtime::Runtime,
+    engine: &mut Engine,
+    path: &Path,
+    text: &str,
+    format: SqlFormat,
+) -> CommandResult {
+    let file = parse_file(path, text).map_err(|e| Failure::input(Diagnostic::from(&e)))?;
+    for statement in &file.statements {
+        runtime
+            .block_on(run_statement(engine, statement, format))
+            .map_err(|e| Failure::Input(vec![diagnostic(&e, path, text, statement)]))?;
+    }
+    Ok(())
+}
+
+async fn run_statement(engine: &mut Engine, statement: &ParsedStatement, format: SqlFormat) -> Result<(), EngineError> {
+    if matches!(statement.kind, Statement::Query(_)) {
+        let batches = engine.query(statement).await?;
+        let text = match format {
+            SqlFormat::Table => render::table(&batches)?,
+            SqlFormat::Json => render::json_lines(&batches)?,
+            SqlFormat::Changelog => render::changelog(&batches)?,
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        return Ok(());
+    }
+    for outcome in engine.execute(statement).await? {
+        eprintln!(
+            "{} rows written{}",
+            outcome.rows_out,
+            if outcome.late_records_dropped > 0 {
+                format!(", {} late rows dropped", outcome.late_records_dropped)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+fn diagnostic(error: &EngineError, path: &Path, text: &str, statement: &ParsedStatement) -> Diagnostic {
+    let at = match error {
+        EngineError::Unsupported { at: Some(at), .. } => *at,
+        _ => statement.position,
+    };
+    let d = Diagnostic::error(error.to_string()).in_file(path).at_in(at, text);
+    match error.hint() {
+        Some(hint) => d.with_hint(hint),
+        None => d.with_hint("check the statement against Flink SQL"),
+    }
+}
+
+/// Reads statements at a prompt until end of input; an error is shown and the prompt goes on.
+fn prompt(runtime: &tokio::runtime::Runtime, engine: &mut Engine, format: SqlFormat) -> CommandResult {
+    eprintln!("pipegen sql: Flink SQL on the embedded engine. End each statement with `;`, Ctrl-D to leave.");
+    let stdin = std::io::stdin();
+    let mut buffer = String::new();
+    let mut number = 0;
+    loop {
+        eprint!("{}", if buffer.is_empty() { "pipegen> " } else { "       > " });
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
+            eprintln!();
+            return Ok(());
+        }
+        buffer.push_str(&line);
+        if !line.trim_end().ends_with(';') {
+            continue;
+        }
+        number += 1;
+        let path = PathBuf::from(format!("<statement {number}>"));
+        if let Err(failure) = run_text(runtime, engine, &path, &buffer, format) {
+            failure.report();
+        }
+        buffer.clear();
+    }
+}

@@ -1,0 +1,142 @@
+//! A query's rows as Flink's SQL client shows them: timestamps `yyyy-MM-dd HH:mm:ss.SSS`,
+//! decimals at their declared scale, NULL spelled out; as a table, as one JSON object per row,
+//! or as a changelog of row kinds (`+I[...]`; the engine's results are insert-only so far).
+
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use crate::error::EngineError;
+
+fn timestamp_format(unit: &TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Second => "%Y-%m-%d %H:%M:%S",
+        TimeUnit::Millisecond => "%Y-%m-%d %H:%M:%S%.3f",
+        TimeUnit::Microsecond => "%Y-%m-%d %H:%M:%S%.6f",
+        TimeUnit::Nanosecond => "%Y-%m-%d %H:%M:%S%.9f",
+    }
+}
+
+/// Each row's values as text, column by column.
+fn text_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>, EngineError> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        let formatters = batch
+            .columns()
+            .iter()
+            .map(|column| {
+                let options = match column.data_type() {
+                    DataType::Timestamp(unit, None) => {
+                        FormatOptions::default().with_timestamp_format(Some(timestamp_format(unit)))
+                    }
+                    DataType::Timestamp(unit, Some(_)) => {
+                        FormatOptions::default().with_timestamp_tz_format(Some(timestamp_format(unit)))
+                    }
+                    _ => FormatOptions::default(),
+                };
+                ArrayFormatter::try_new(column.as_ref(), &options).map(|f| (f, column.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in 0..batch.num_rows() {
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|(f, column)| (!column.is_null(row)).then(|| f.value(row).to_string()))
+                    .collect(),
+            );
+        }
+    }
+    Ok(rows)
+}
+
+fn names(batches: &[RecordBatch]) -> Vec<String> {
+    batches
+        .first()
+        .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
+        .unwrap_or_default()
+}
+
+/// A boxed table with a header, and the row count under it.
+pub fn table(batches: &[RecordBatch]) -> Result<String, EngineError> {
+    let rows = text_rows(batches)?;
+    let header = names(batches);
+    if header.is_empty() {
+        return Ok("Empty set\n".into());
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|v| v.clone().unwrap_or_else(|| "<NULL>".into())).collect())
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let rule = format!(
+        "+{}+\n",
+        widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+")
+    );
+    let line = |values: &[String]| {
+        let padded: Vec<String> = values.iter().zip(&widths).map(|(v, w)| format!(" {v:>w$} ")).collect();
+        format!("|{}|\n", padded.join("|"))
+    };
+    let mut out = rule.clone();
+    out.push_str(&line(&header));
+    out.push_str(&rule);
+    for row in &cells {
+        out.push_str(&line(row));
+    }
+    out.push_str(&rule);
+    out.push_str(&format!(
+        "{} row{} in set\n",
+        cells.len(),
+        if cells.len() == 1 { "" } else { "s" }
+    ));
+    Ok(out)
+}
+
+/// One JSON object per row; numbers and booleans bare, decimals at their scale.
+pub fn json_lines(batches: &[RecordBatch]) -> Result<String, EngineError> {
+    let rows = text_rows(batches)?;
+    let header = names(batches);
+    let types: Vec<DataType> = batches
+        .first()
+        .map(|b| b.schema().fields().iter().map(|f| f.data_type().clone()).collect())
+        .unwrap_or_default();
+    let mut out = String::new();
+    for row in rows {
+        let fields: Vec<String> = row
+            .iter()
+            .zip(&header)
+            .zip(&types)
+            .map(|((value, name), ty)| {
+                let key = serde_json::to_string(name).unwrap_or_default();
+                let value = match value {
+                    None => "null".to_string(),
+                    Some(v) if ty.is_numeric() || *ty == DataType::Boolean => v.clone(),
+                    Some(v) => serde_json::to_string(v).unwrap_or_default(),
+                };
+                format!("{key}:{value}")
+            })
+            .collect();
+        out.push_str(&format!("{{{}}}\n", fields.join(",")));
+    }
+    Ok(out)
+}
+
+/// Flink's changelog: the row kind, then the values.
+pub fn changelog(batches: &[RecordBatch]) -> Result<String, EngineError> {
+    Ok(text_rows(batches)?
+        .into_iter()
+        .map(|row| {
+            let values: Vec<String> = row.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect();
+            format!("+I[{}]\n", values.join(", "))
+        })
+        .collect())
+}
