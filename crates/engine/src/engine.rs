@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::streaming::StreamingTable;
 use datafusion::execution::SessionState;
@@ -13,10 +13,12 @@ use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::physical_plan::{SendableRecordBatchStream, execute_stream};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
-use datafusion::sql::sqlparser::ast::{Query, SetExpr, Statement as SqlStatement, TableFactor};
+use datafusion::sql::sqlparser::ast::{Expr, Query, SetExpr, Statement as SqlStatement, TableFactor};
 use futures::StreamExt;
 use pipegen_log::Log;
-use pipegen_sql::{ColumnKind, CreateTable, ParsedStatement, Statement, WindowTvf, window_tvfs};
+use pipegen_sql::{
+    ColumnKind, CreateTable, ParsedStatement, Statement, WindowKind, WindowTvf, interval_millis, window_tvfs,
+};
 
 use crate::connectors::channel::ChannelPartition;
 use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
@@ -28,8 +30,9 @@ use crate::metrics::JobMetrics;
 use crate::sink::{Blackhole, Collect, Print, TableSink};
 use crate::translate::{rewrite_expr, rewrite_query};
 use crate::types::arrow_type;
+use crate::window::session::Sessions;
 use crate::window::spec::WindowSpec;
-use crate::window::{WindowSource, split_plan, windowed_schema};
+use crate::window::{Assigner, WindowSource, split_plan, windowed_schema};
 
 /// A table INSERTs can write to.
 #[derive(Clone)]
@@ -338,7 +341,6 @@ impl Engine {
         query: &mut Query,
         window: &WindowTvf,
     ) -> Result<(crate::window::WindowPipeline, SendableRecordBatchStream), EngineError> {
-        let spec = WindowSpec::from_tvf(window)?;
         let table = self
             .sources
             .get(&window.table)
@@ -369,6 +371,28 @@ impl Engine {
         let time_index = input.index_of(&window.time_column)?;
         let streams = source.execute_stream_partitioned().await?;
         let windowed = windowed_schema(&input, input.field(time_index).data_type());
+        let assigner = match window.kind {
+            WindowKind::Session => {
+                let gap = window
+                    .sizes
+                    .first()
+                    .and_then(interval_millis)
+                    .filter(|gap| *gap > 0)
+                    .ok_or_else(|| EngineError::Invalid("SESSION takes a positive gap interval".into()))?;
+                let keys = window
+                    .partition_by
+                    .iter()
+                    .map(|key| match key {
+                        Expr::Identifier(ident) => Ok(input.index_of(&ident.value)?),
+                        other => Err(EngineError::unsupported(format!(
+                            "SESSION PARTITION BY `{other}` (columns only)"
+                        ))),
+                    })
+                    .collect::<Result<Vec<_>, EngineError>>()?;
+                Assigner::Sessions(Box::new(Sessions::new(gap, keys, &Arc::new(input.clone()))?))
+            }
+            _ => Assigner::Slices(WindowSpec::from_tvf(window)?),
+        };
 
         let (rows_sender, rows_partition) = ChannelPartition::new(windowed.clone());
         self.windows_planned += 1;
@@ -384,7 +408,7 @@ impl Engine {
         let logical = self.logical_plan(state.clone(), query).await?;
         let physical = state.create_physical_plan(&logical).await?;
         let (pipeline, plan) = split_plan(
-            spec,
+            assigner,
             WindowSource { streams, time_index },
             windowed,
             rows_sender,
@@ -428,6 +452,13 @@ async fn drain(
     sink.finish()
 }
 
+/// Timestamps of one unit whose zones both mean UTC (none is read as UTC, the engine's session
+/// time zone).
+fn same_instants(from: &DataType, to: &DataType) -> bool {
+    let utc = |tz: &Option<Arc<str>>| tz.as_deref().is_none_or(|z| matches!(z, "UTC" | "+00:00" | "Z"));
+    matches!((from, to), (DataType::Timestamp(a, tz_a), DataType::Timestamp(b, tz_b)) if a == b && utc(tz_a) && utc(tz_b))
+}
+
 /// A query's rows as the sink table's columns, by position, cast to the declared types as an
 /// INSERT does (`SUM` of an INT column into an INT column, a DECIMAL into a wider one).
 fn into_columns(batch: &RecordBatch, columns: &SchemaRef) -> Result<RecordBatch, EngineError> {
@@ -438,6 +469,15 @@ fn into_columns(batch: &RecordBatch, columns: &SchemaRef) -> Result<RecordBatch,
         .map(|(array, field)| {
             if array.data_type() == field.data_type() {
                 Ok(array.clone())
+            } else if same_instants(array.data_type(), field.data_type()) {
+                // TIMESTAMP into TIMESTAMP_LTZ (or back) with the session zone at UTC: the
+                // same epoch values under another type, no per-value conversion.
+                let data = array
+                    .to_data()
+                    .into_builder()
+                    .data_type(field.data_type().clone())
+                    .build()?;
+                Ok(datafusion::arrow::array::make_array(data))
             } else {
                 datafusion::arrow::compute::cast(array, field.data_type()).map_err(|e| {
                     EngineError::Invalid(format!(

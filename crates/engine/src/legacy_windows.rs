@@ -50,9 +50,14 @@ pub fn rewrite(query: &mut Query) -> Result<bool, EngineError> {
         return Ok(false);
     };
     let (kind, args) = window_function(&keys[index]).expect("found above");
-    if kind == "SESSION" {
-        return Err(EngineError::unsupported("SESSION windows"));
-    }
+    // A legacy session window keeps sessions per value of the other grouping columns.
+    let partition_by: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != index)
+        .filter(|(_, k)| matches!(k, Expr::Identifier(_)))
+        .map(|(_, k)| k.to_string())
+        .collect();
     let [from] = select.from.as_mut_slice() else {
         return Err(EngineError::unsupported("a legacy group window over a join"));
     };
@@ -64,8 +69,13 @@ pub fn rewrite(query: &mut Query) -> Result<bool, EngineError> {
     };
     let sizes: Vec<String> = args[1..].iter().map(ToString::to_string).collect();
     let alias = alias.as_ref().map(|a| format!(" AS {a}")).unwrap_or_default();
+    let partition = if kind == "SESSION" && !partition_by.is_empty() {
+        format!(" PARTITION BY ({})", partition_by.join(", "))
+    } else {
+        String::new()
+    };
     let relation = format!(
-        "SELECT 1 FROM TABLE({kind}(TABLE {name}, DESCRIPTOR({}), {})){alias}",
+        "SELECT 1 FROM TABLE({kind}(TABLE {name}{partition}, DESCRIPTOR({}), {})){alias}",
         args[0],
         sizes.join(", ")
     );
@@ -80,9 +90,9 @@ pub fn rewrite(query: &mut Query) -> Result<bool, EngineError> {
     let _ = visit_expressions_mut(query, |expr| {
         if let Expr::Function(f) = expr {
             let column = match f.name.to_string().to_ascii_uppercase().as_str() {
-                "TUMBLE_START" | "HOP_START" => Some("window_start"),
-                "TUMBLE_END" | "HOP_END" => Some("window_end"),
-                "TUMBLE_ROWTIME" | "HOP_ROWTIME" => Some("window_time"),
+                "TUMBLE_START" | "HOP_START" | "SESSION_START" => Some("window_start"),
+                "TUMBLE_END" | "HOP_END" | "SESSION_END" => Some("window_end"),
+                "TUMBLE_ROWTIME" | "HOP_ROWTIME" | "SESSION_ROWTIME" => Some("window_time"),
                 _ => None,
             };
             if let Some(column) = column {

@@ -378,3 +378,117 @@ fn legacy_group_windows_are_the_window_functions() {
     expected.sort();
     assert_eq!(rows, expected);
 }
+
+/// The reference model of SESSION windows, per key: a row's `[ts, ts + gap)` merges with the
+/// key's sessions the watermark has not passed; the row is dropped if the merged session ends
+/// at or before the watermark; sessions fire when the watermark reaches their end - 1.
+/// A fired session: start, end, key, row count, sum of `v`.
+type FiredSession = (i64, i64, String, usize, i64);
+/// Per key, the open sessions: start, end, the values of their rows.
+type OpenSessions = BTreeMap<String, Vec<(i64, i64, Vec<i64>)>>;
+
+fn sessions_reference(events: &[Event], gap: i64) -> (Vec<FiredSession>, u64) {
+    let mut open = OpenSessions::new();
+    let mut fired = Vec::new();
+    let mut watermark = i64::MIN;
+    let mut dropped = 0;
+    let fire = |open: &mut OpenSessions, fired: &mut Vec<FiredSession>, watermark: i64| {
+        for (k, sessions) in open.iter_mut() {
+            sessions.retain(|(start, end, values): &(i64, i64, Vec<i64>)| {
+                if end - 1 <= watermark {
+                    fired.push((*start, *end, k.clone(), values.len(), values.iter().sum::<i64>()));
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+    };
+    for e in events {
+        let sessions = open.entry(e.k.clone()).or_default();
+        let (mut start, mut end, mut values) = (e.ts, e.ts + gap, vec![e.v]);
+        let mut rest = Vec::new();
+        let mut merged = Vec::new();
+        for s in sessions.drain(..) {
+            if s.0 < end && start < s.1 {
+                start = start.min(s.0);
+                end = end.max(s.1);
+                merged.push(s);
+            } else {
+                rest.push(s);
+            }
+        }
+        if end - 1 <= watermark {
+            dropped += 1;
+            rest.extend(merged);
+        } else {
+            for s in merged {
+                values.extend(s.2);
+            }
+            rest.push((start, end, values));
+        }
+        *sessions = rest;
+        watermark = watermark.max(e.ts - DELAY);
+        fire(&mut open, &mut fired, watermark);
+    }
+    fire(&mut open, &mut fired, i64::MAX);
+    (fired, dropped)
+}
+
+fn check_sessions(sql_window: &str, group_by: &str, seed: u64) {
+    // Sparse events (about 1 s apart per key) so that sessions with a 1.5 s gap both merge and
+    // break.
+    let dir = Dir::new(&format!("session-{seed}"));
+    let mut events = events(seed, 3_000);
+    for (i, e) in events.iter_mut().enumerate() {
+        e.ts = e.ts * 3 + i as i64 % 7;
+    }
+    let path = dir.write("events.csv", &events.iter().map(csv_line).collect::<String>());
+    let rows = query(&format!(
+        "{}SELECT window_start, window_end, k, COUNT(*), SUM(v) FROM {sql_window} GROUP BY {group_by};",
+        source_sql(&path)
+    ))
+    .unwrap();
+    let (fired, dropped) = sessions_reference(&events, 1_500);
+    let mut expected: Vec<String> = fired
+        .iter()
+        .map(|(start, end, k, count, sum)| format!("{} | {} | {k} | {count} | {sum}", ts(*start), ts(*end)))
+        .collect();
+    expected.sort();
+    assert!(dropped > 0, "the fixture has late rows");
+    assert!(expected.len() > 100, "sessions break often: {}", expected.len());
+    assert_eq!(rows.len(), expected.len());
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn session_windows_match_the_reference() {
+    check_sessions(
+        "TABLE(SESSION(TABLE events PARTITION BY k, DESCRIPTOR(ts), INTERVAL '1.5' SECOND))",
+        "window_start, window_end, k",
+        9,
+    );
+}
+
+#[test]
+fn legacy_session_windows_partition_by_the_grouping_keys() {
+    let dir = Dir::new("legacy-session");
+    let mut events = events(10, 3_000);
+    for (i, e) in events.iter_mut().enumerate() {
+        e.ts = e.ts * 3 + i as i64 % 7;
+    }
+    let path = dir.write("events.csv", &events.iter().map(csv_line).collect::<String>());
+    let rows = query(&format!(
+        "{}SELECT SESSION_START(ts, INTERVAL '1.5' SECOND), SESSION_END(ts, INTERVAL '1.5' SECOND), k, COUNT(*), SUM(v)
+         FROM events GROUP BY SESSION(ts, INTERVAL '1.5' SECOND), k;",
+        source_sql(&path)
+    ))
+    .unwrap();
+    let (fired, _) = sessions_reference(&events, 1_500);
+    let mut expected: Vec<String> = fired
+        .iter()
+        .map(|(start, end, k, count, sum)| format!("{} | {} | {k} | {count} | {sum}", ts(*start), ts(*end)))
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected);
+}

@@ -12,6 +12,7 @@
 //! A window TVF without aggregation sends the assigned rows straight into the plan.
 
 pub mod aggregate;
+pub mod session;
 pub mod spec;
 
 use std::sync::Arc;
@@ -122,9 +123,17 @@ enum Stage {
     },
 }
 
+/// How rows find their windows.
+pub enum Assigner {
+    /// TUMBLE, HOP, CUMULATE: windows follow from a row's time alone.
+    Slices(WindowSpec),
+    /// SESSION: windows grow as a key's rows arrive.
+    Sessions(Box<session::Sessions>),
+}
+
 /// A planned windowed INSERT or query, ready to run.
 pub struct WindowPipeline {
-    spec: WindowSpec,
+    assigner: Assigner,
     source: WindowSource,
     windowed: SchemaRef,
     stage: Stage,
@@ -134,7 +143,7 @@ pub struct WindowPipeline {
 /// Splits a physical plan over the windowed table (whose leaf reads `rows_partition`) into what
 /// pipegen runs and what DataFusion runs; returns the pipeline and the plan to execute.
 pub fn split_plan(
-    spec: WindowSpec,
+    assigner: Assigner,
     source: WindowSource,
     windowed: SchemaRef,
     rows_sender: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
@@ -149,7 +158,7 @@ pub fn split_plan(
     })?;
     check_streamable(&plan)?;
     let pipeline = |stage, sender| WindowPipeline {
-        spec,
+        assigner,
         source,
         windowed: windowed.clone(),
         stage,
@@ -335,36 +344,58 @@ impl WindowPipeline {
         JobMetrics::add(&metrics.records_in, rows);
         let times = epoch_millis(batch.column(self.source.time_index))?;
         let watermarks = epoch_millis(batch.column(batch.num_columns() - 1))?;
-        let mut taken: Vec<u32> = Vec::with_capacity(rows);
-        let mut starts: Vec<i64> = Vec::with_capacity(rows);
-        let mut ends: Vec<i64> = Vec::with_capacity(rows);
-        let mut late = 0usize;
-        for row in 0..rows {
-            let before = tracker.current();
-            if let Some(time) = times[row] {
-                let mut kept = false;
-                self.spec.assign(time, |window| {
-                    // Judged against the watermark before this row, as Flink does per record.
-                    if window.max_timestamp() > before {
-                        taken.push(row as u32);
-                        starts.push(window.start);
-                        ends.push(window.end);
-                        kept = true;
-                    }
-                });
-                late += usize::from(!kept);
-            }
-            if let Some(value) = watermarks[row] {
-                tracker.observe(partition, value);
-            }
-        }
-        JobMetrics::add(&metrics.late_records_dropped, late);
         let input = batch.project(&(0..batch.num_columns() - 1).collect::<Vec<_>>())?;
-        let assigned = if taken.len() == rows && taken.iter().enumerate().all(|(i, r)| i as u32 == *r) {
-            input
-        } else {
-            take_record_batch(&input, &UInt32Array::from(taken))?
+        let late = match &mut self.assigner {
+            Assigner::Slices(spec) => {
+                let mut taken: Vec<u32> = Vec::with_capacity(rows);
+                let mut starts: Vec<i64> = Vec::with_capacity(rows);
+                let mut ends: Vec<i64> = Vec::with_capacity(rows);
+                let mut late = 0usize;
+                for row in 0..rows {
+                    let before = tracker.current();
+                    if let Some(time) = times[row] {
+                        let mut kept = false;
+                        spec.assign(time, |window| {
+                            // Judged against the watermark before this row, as Flink does.
+                            if window.max_timestamp() > before {
+                                taken.push(row as u32);
+                                starts.push(window.start);
+                                ends.push(window.end);
+                                kept = true;
+                            }
+                        });
+                        late += usize::from(!kept);
+                    }
+                    if let Some(value) = watermarks[row] {
+                        tracker.observe(partition, value);
+                    }
+                }
+                let assigned = if taken.len() == rows && taken.iter().enumerate().all(|(i, r)| i as u32 == *r) {
+                    input
+                } else {
+                    take_record_batch(&input, &UInt32Array::from(taken))?
+                };
+                let windowed = self.with_bounds(assigned, starts, ends)?;
+                self.accept(windowed).await?;
+                late
+            }
+            Assigner::Sessions(sessions) => {
+                let mut before = Vec::with_capacity(rows);
+                for value in &watermarks {
+                    before.push(tracker.current());
+                    if let Some(value) = value {
+                        tracker.observe(partition, *value);
+                    }
+                }
+                sessions.add(input, &times, &before)?
+            }
         };
+        JobMetrics::add(&metrics.late_records_dropped, late);
+        self.fire(tracker.current(), metrics).await
+    }
+
+    /// Appends `window_start`, `window_end` and `window_time` to assigned rows.
+    fn with_bounds(&self, assigned: RecordBatch, starts: Vec<i64>, ends: Vec<i64>) -> Result<RecordBatch, EngineError> {
         let time_zone = match self.windowed.fields().last().map(|f| f.data_type()) {
             Some(DataType::Timestamp(_, tz)) => tz.clone(),
             _ => None,
@@ -374,7 +405,11 @@ impl WindowPipeline {
         columns.push(Arc::new(TimestampMillisecondArray::from(starts)));
         columns.push(Arc::new(TimestampMillisecondArray::from(ends)));
         columns.push(Arc::new(window_times.with_timezone_opt(time_zone)));
-        let windowed = RecordBatch::try_new(self.windowed.clone(), columns)?;
+        Ok(RecordBatch::try_new(self.windowed.clone(), columns)?)
+    }
+
+    /// Windowed rows into the rest of the pipeline: the plan, or the aggregator.
+    async fn accept(&mut self, windowed: RecordBatch) -> Result<(), EngineError> {
         match &mut self.stage {
             Stage::Rows => {
                 if windowed.num_rows() > 0 {
@@ -389,13 +424,22 @@ impl WindowPipeline {
                 aggregator.update(&batch)?;
             }
         }
-        self.fire(tracker.current(), metrics).await
+        Ok(())
     }
 
     async fn fire(&mut self, watermark: i64, metrics: &JobMetrics) -> Result<(), EngineError> {
         metrics
             .watermark_ms
             .store(watermark, std::sync::atomic::Ordering::Relaxed);
+        if let Assigner::Sessions(sessions) = &mut self.assigner {
+            let closed = sessions.fire(watermark, &self.windowed)?;
+            metrics
+                .open_windows
+                .store(sessions.open_sessions() as u64, std::sync::atomic::Ordering::Relaxed);
+            if let Some(rows) = closed {
+                self.accept(rows).await?;
+            }
+        }
         let Stage::Aggregate { aggregator, .. } = &mut self.stage else {
             return Ok(());
         };
