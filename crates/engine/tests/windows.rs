@@ -492,3 +492,131 @@ fn legacy_session_windows_partition_by_the_grouping_keys() {
     expected.sort();
     assert_eq!(rows, expected);
 }
+
+fn tumble_10s_offset_3s(t: i64) -> Vec<(i64, i64)> {
+    let start = t - (t - 3_000).rem_euclid(10_000);
+    vec![(start, start + 10_000)]
+}
+
+/// One query over the fixture, per window and key: `COUNT(*)` and `SUM(v)` of the rows `keep`
+/// lets through, compared with the reference model.
+fn check_count_sum(name: &str, seed: u64, window: &str, filter: &str, windows: Windows, keep: fn(&Event) -> bool) {
+    let f = fixture(name, seed);
+    let rows = query(&format!(
+        "{}SELECT window_start, window_end, k, COUNT(*), SUM(v) FROM {window} {filter}
+         GROUP BY window_start, window_end, k;",
+        f.source
+    ))
+    .unwrap();
+    let (model, _) = reference(&f.events, windows, keep);
+    let mut expected: Vec<String> = model
+        .iter()
+        .map(|((start, end, k), es)| {
+            format!(
+                "{} | {} | {k} | {} | {}",
+                ts(*start),
+                ts(*end),
+                es.len(),
+                es.iter().map(|e| e.v).sum::<i64>()
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected, "{name}");
+}
+
+#[test]
+fn tumbling_windows_with_an_offset() {
+    check_count_sum(
+        "offset",
+        11,
+        "TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '3' SECOND))",
+        "",
+        tumble_10s_offset_3s,
+        |_| true,
+    );
+}
+
+#[test]
+fn hopping_windows_after_a_filter() {
+    check_count_sum(
+        "hop-filter",
+        12,
+        "TABLE(HOP(TABLE events, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '15' SECOND))",
+        "WHERE v < 50 AND k <> 'k0'",
+        hop_5s_15s,
+        |e| e.v < 50 && e.k != "k0",
+    );
+}
+
+#[test]
+fn cumulating_windows_after_a_filter() {
+    check_count_sum(
+        "cumulate-filter",
+        13,
+        "TABLE(CUMULATE(TABLE events, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '20' SECOND))",
+        "WHERE MOD(v, 3) = 0",
+        cumulate_5s_20s,
+        |e| e.v % 3 == 0,
+    );
+}
+
+#[test]
+fn window_time_groups_like_the_window() {
+    let f = fixture("window-time", 14);
+    let rows = query(&format!(
+        "{}SELECT window_time, k, COUNT(*) FROM {} GROUP BY window_start, window_end, window_time, k;",
+        f.source,
+        window_sql("TUMBLE")
+    ))
+    .unwrap();
+    let (model, _) = reference(&f.events, tumble_10s, |_| true);
+    let mut expected: Vec<String> = model
+        .iter()
+        .map(|((_, end, k), es)| format!("{} | {k} | {}", ts(end - 1), es.len()))
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn json_files_window_like_csv_files() {
+    let dir = Dir::new("json");
+    let events = events(15, 3_000);
+    let lines: String = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{{\"seq\": {}, \"k\": \"{}\", \"v\": {}, \"ts\": \"{}\"}}\n",
+                e.seq,
+                e.k,
+                e.v,
+                ts(e.ts).replace('T', " ")
+            )
+        })
+        .collect();
+    let path = dir.write("events.json", &lines);
+    let rows = query(&format!(
+        "CREATE TABLE events (seq BIGINT, k STRING, v BIGINT, ts TIMESTAMP(3),
+           WATERMARK FOR ts AS ts - INTERVAL '2' SECOND)
+         WITH ('connector' = 'filesystem', 'path' = '{path}', 'format' = 'json');
+         SELECT window_start, window_end, k, COUNT(*), SUM(v) FROM {} GROUP BY window_start, window_end, k;",
+        window_sql("TUMBLE")
+    ))
+    .unwrap();
+    let (model, _) = reference(&events, tumble_10s, |_| true);
+    let mut expected: Vec<String> = model
+        .iter()
+        .map(|((start, end, k), es)| {
+            format!(
+                "{} | {} | {k} | {} | {}",
+                ts(*start),
+                ts(*end),
+                es.len(),
+                es.iter().map(|e| e.v).sum::<i64>()
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected);
+}

@@ -48,7 +48,7 @@ impl EndToEnd {
             EndToEnd::WindowEnd(_) => "read time - window_end of the result (windowed aggregation)".into(),
             EndToEnd::EventTime(c) => format!("read time - `{c}` of the result (the input's intended send time)"),
             EndToEnd::NotMeasured => {
-                "n/a: the results carry no window_end and no event-time column of the input".into()
+                "n/a: the results carry no window_end and no event-time column of records this run produced".into()
             }
         }
     }

@@ -13,7 +13,7 @@ use pipegen_loadgen::driver::drive;
 use pipegen_loadgen::metrics::{Percentiles, Recorder};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator};
-use pipegen_log::{EmbeddedLog, Log, TopicSpec};
+use pipegen_log::{EmbeddedLog, Log, Retention, TopicSpec};
 use pipegen_project::Project;
 use pipegen_registry::{EmbeddedRegistry, RegistryClient};
 use pipegen_sql::parse_file;
@@ -159,8 +159,9 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
             .and_then(|o| o.partitions)
             .unwrap_or(topics_config.partitions)
             .max(1);
-        log.create_topic(TopicSpec::new(topic.clone(), partitions))
-            .map_err(|e| RunError::Io(e.to_string()))?;
+        let mut spec = TopicSpec::new(topic.clone(), partitions);
+        spec.retention = embedded_retention(topics_config, topic)?;
+        log.create_topic(spec).map_err(|e| RunError::Io(e.to_string()))?;
     }
     let registry_client = RegistryClient::new(&registry.url(), REGISTRY_TIMEOUT);
     let mut generators = Vec::new();
@@ -230,7 +231,12 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let mut definitions = Vec::new();
     for sink in &pipeline.sinks {
         let metrics = Arc::new(ConsumerMetrics::new(start));
-        let end_to_end = EndToEnd::for_table(&sink.table, &event_time_columns);
+        // Latency from event times means something only for the records this run produced.
+        let end_to_end = if pipeline.fed.is_empty() {
+            EndToEnd::NotMeasured
+        } else {
+            EndToEnd::for_table(&sink.table, &event_time_columns)
+        };
         definitions.push(end_to_end.definition());
         let decoder = pipegen_engine::table_decoder(&sink.table).ok();
         let task = tokio::spawn(consume(
@@ -476,7 +482,14 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     drop(registry);
 
     let reports_dir = request.project.root.join(&config.run.reports_dir);
-    let stem = format!("pipegen-execution-report-{}", started_at.format("%Y%m%d-%H%M%S"));
+    let mut stem = format!("pipegen-execution-report-{}", started_at.format("%Y%m%d-%H%M%S"));
+    // Two runs started in one second keep both reports.
+    let base = stem.clone();
+    let mut n = 1;
+    while reports_dir.join(format!("{stem}.json")).exists() {
+        n += 1;
+        stem = format!("{base}-{n}");
+    }
     let json = serde_json::to_string_pretty(&result).map_err(|e| RunError::Io(e.to_string()))?;
     let json_path = write_atomically(&reports_dir, &format!("{stem}.json"), json.as_bytes())?;
     let html_path = write_atomically(
@@ -493,6 +506,34 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
 
 fn recorder_acked(recorder: &Recorder) -> u64 {
     recorder.acked_total()
+}
+
+/// What an embedded topic keeps: Kafka's `retention.bytes` (per partition) and `retention.ms`
+/// from `kafka.topics.config` and the topic's own overrides; by default 64 MB per partition, so
+/// that a long run's memory levels off (the pipeline reads records as they arrive).
+fn embedded_retention(topics: &pipegen_config::TopicsConfig, topic: &str) -> Result<Retention, RunError> {
+    let mut retention = Retention {
+        bytes_per_partition: Some(64 << 20),
+        time: None,
+    };
+    let overrides = topics.overrides.get(topic).map(|o| o.config.iter().collect::<Vec<_>>());
+    for (key, value) in topics.config.iter().chain(overrides.into_iter().flatten()) {
+        let number = || {
+            value.trim().parse::<i64>().map_err(|_| {
+                RunError::Input(vec![
+                    Diagnostic::error(format!("kafka.topics.config: `{key}: {value}` is not a whole number"))
+                        .with_hint("Kafka's retention settings are numbers: bytes, or milliseconds"),
+                ])
+            })
+        };
+        match key.as_str() {
+            // -1 keeps everything, as on Kafka.
+            "retention.bytes" => retention.bytes_per_partition = u64::try_from(number()?).ok(),
+            "retention.ms" => retention.time = u64::try_from(number()?).ok().map(Duration::from_millis),
+            _ => {}
+        }
+    }
+    Ok(retention)
 }
 
 fn snapshot(plan: &RatePlan, recorder: &Recorder, consumers: &[SinkConsumer], elapsed: Duration) -> Snapshot {

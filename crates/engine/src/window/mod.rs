@@ -448,10 +448,13 @@ impl WindowPipeline {
             fired.push(batch);
             Ok(())
         })?;
-        if !fired.is_empty() {
-            metrics
-                .open_windows
-                .store(aggregator.open_windows() as u64, std::sync::atomic::Ordering::Relaxed);
+        let open = match &self.assigner {
+            Assigner::Sessions(sessions) => sessions.open_sessions(),
+            Assigner::Slices(_) => aggregator.open_windows(),
+        } as u64;
+        // Sizing the state walks every open window: only when windows opened or closed.
+        if !fired.is_empty() || open != metrics.open_windows.load(std::sync::atomic::Ordering::Relaxed) {
+            metrics.open_windows.store(open, std::sync::atomic::Ordering::Relaxed);
             metrics
                 .state_bytes
                 .store(aggregator.state_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
