@@ -537,8 +537,9 @@ fn refuse_stateful(plan: &LogicalPlan) -> Result<(), EngineError> {
         LogicalPlan::Join(_) => Some("joins"),
         LogicalPlan::Sort(_) => Some("ORDER BY"),
         LogicalPlan::Limit(_) => Some("LIMIT"),
-        LogicalPlan::Distinct(_) => Some("DISTINCT"),
-        LogicalPlan::Union(_) => Some("UNION"),
+        // UNION (without ALL) plans as a Distinct over the Union: refused above; UNION ALL
+        // interleaves its inputs' streams and keeps no state.
+        LogicalPlan::Distinct(_) => Some("DISTINCT (or UNION without ALL)"),
         _ => None,
     };
     if let Some(construct) = construct {

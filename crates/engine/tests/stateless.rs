@@ -59,6 +59,23 @@ fn statement_sets_run_every_insert() {
 }
 
 #[test]
+fn union_all_interleaves_its_inputs() {
+    let sql = format!(
+        "{SOURCE} INSERT INTO snk
+           SELECT seq, k, v, ts FROM src WHERE seq <= 100
+           UNION ALL
+           SELECT seq, k, v, ts FROM src WHERE seq > 9950;"
+    );
+    assert_eq!(run(&sql, 1).unwrap()[0].rows_out, 150);
+    let err = run(
+        &format!("{SOURCE} INSERT INTO snk SELECT seq, k, v, ts FROM src UNION SELECT seq, k, v, ts FROM src;"),
+        1,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("UNION without ALL"), "{err}");
+}
+
+#[test]
 fn stateful_constructs_are_refused_with_their_name() {
     let cases = [
         (

@@ -1,13 +1,14 @@
 //! The load generator's sink into the log seam: records go to the partition Kafka's default
-//! partitioner picks, stamped with their intended send time (the record timestamp and the
-//! `pipegen-intended-us` header), and are acknowledged when the log holds them.
+//! partitioner picks, stamped with their intended send time (the record timestamp), and are
+//! acknowledged when the log holds them. A batch's keys and values are copied once into one
+//! shared buffer that every record slices, so the log holds no allocation per record for them.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::BytesMut;
 use pipegen_loadgen::metrics::Recorder;
-use pipegen_loadgen::sink::{INTENDED_TIME_HEADER, OutRecord, Sink, SinkError};
+use pipegen_loadgen::sink::{OutRecord, Sink, SinkError};
 use pipegen_log::{Log, Record};
 
 pub struct LogSink {
@@ -29,19 +30,29 @@ impl LogSink {
 
 impl Sink for LogSink {
     fn send(&mut self, batch: &[OutRecord<'_>], recorder: &Arc<Recorder>) -> Result<(), SinkError> {
+        let size: usize = batch.iter().map(|r| r.value.len() + r.key.map_or(0, <[u8]>::len)).sum();
+        let mut buffer = BytesMut::with_capacity(size);
+        let mut spans = Vec::with_capacity(batch.len());
+        for record in batch {
+            let key = record.key.map(|key| {
+                let start = buffer.len();
+                buffer.extend_from_slice(key);
+                start..buffer.len()
+            });
+            let start = buffer.len();
+            buffer.extend_from_slice(record.value);
+            spans.push((key, start..buffer.len()));
+        }
+        let shared = buffer.freeze();
         let records = batch
             .iter()
-            .map(|r| {
-                let mut record = Record::new(
-                    r.key.map(Bytes::copy_from_slice),
-                    Bytes::copy_from_slice(r.value),
+            .zip(spans)
+            .map(|(r, (key, value))| {
+                Record::new(
+                    key.map(|k| shared.slice(k)),
+                    shared.slice(value),
                     r.event_micros.div_euclid(1000),
-                );
-                record.headers.push((
-                    INTENDED_TIME_HEADER.to_string(),
-                    Bytes::copy_from_slice(&r.event_micros.to_be_bytes()),
-                ));
-                record
+                )
             })
             .collect();
         match self.log.append(&self.topic, records) {
