@@ -203,3 +203,35 @@ fn sql_the_engine_cannot_run_is_refused_before_anything_runs() {
         "nothing ran, nothing was written"
     );
 }
+
+#[test]
+fn records_retention_removed_unread_are_reported() {
+    let s = Scratch::new();
+    s.run(&["init", "tight"]).expect(0);
+    // A partition keeps about one record: a batch of records outruns the pipeline at once.
+    s.edit(
+        "tight/.pipegen.yaml",
+        "retention.ms: 3600000",
+        "retention.ms: 3600000\n      retention.bytes: 100",
+    );
+    s.run(&[
+        "--project-dir",
+        "tight",
+        "run",
+        "--message-rate",
+        "max",
+        "--messages",
+        "20000",
+        "-q",
+    ])
+    .expect(0);
+    let (result, _) = result_of(&s, "tight");
+    let errors = result["errors"].as_object().unwrap();
+    let lost = errors
+        .iter()
+        .find(|(k, _)| k.contains("removed by retention before the pipeline read them"))
+        .map(|(_, v)| v.as_u64().unwrap())
+        .unwrap_or_else(|| panic!("the loss is reported: {errors:?}"));
+    let read = result["jobs"][0]["records_in"].as_u64().unwrap();
+    assert_eq!(lost + read, 20_000, "every record was either read or reported lost");
+}

@@ -51,6 +51,7 @@ pub struct Engine {
     sinks: HashMap<String, (SinkTable, SchemaRef)>,
     settings: HashMap<String, String>,
     windows_planned: usize,
+    lost_to_retention: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Engine {
@@ -67,6 +68,7 @@ impl Engine {
             sinks: HashMap::new(),
             settings: HashMap::new(),
             windows_planned: 0,
+            lost_to_retention: Arc::default(),
         }
     }
 
@@ -74,6 +76,12 @@ impl Engine {
     pub fn with_log(mut self, log: Arc<dyn Log>) -> Self {
         self.log = Some(log);
         self
+    }
+
+    /// Records of Kafka tables that retention removed before the engine read them: a
+    /// producer outran the pipeline.
+    pub fn lost_to_retention(&self) -> u64 {
+        self.lost_to_retention.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs one statement; INSERTs run to the end of their (bounded) input.
@@ -193,7 +201,7 @@ impl Engine {
                 })?;
                 // Read if its topic exists; written to either way.
                 if log.offsets(kafka::topic(table)?).is_ok() {
-                    let partitions = kafka::source_partitions(table, log)?;
+                    let partitions = kafka::source_partitions(table, log, self.lost_to_retention.clone())?;
                     let (_, with_metadata) = kafka::columns(table)?;
                     self.register_source(table, with_metadata, partitions).await?;
                 }

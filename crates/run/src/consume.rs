@@ -66,6 +66,8 @@ pub struct ConsumerMetrics {
     start: Instant,
     pub consumed: AtomicU64,
     pub bytes: AtomicU64,
+    /// Records retention removed before the run read them.
+    pub lost: AtomicU64,
     per_second: Mutex<Vec<u64>>,
     pub end_to_end: Mutex<Histogram<u64>>,
 }
@@ -76,6 +78,7 @@ impl ConsumerMetrics {
             start,
             consumed: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
             per_second: Mutex::new(Vec::new()),
             end_to_end: Mutex::new(Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid bounds")),
         }
@@ -116,6 +119,7 @@ pub async fn consume(
             let records = match log.read(&topic, *partition, *position, MAX_RECORDS) {
                 Ok(records) => records,
                 Err(LogError::OffsetOutOfRange { range, .. }) if range.offset < range.start => {
+                    metrics.lost.fetch_add(range.start - range.offset, Ordering::Relaxed);
                     *position = range.start;
                     continue;
                 }

@@ -386,6 +386,22 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         }
     }
     progress.finish();
+    // A producer that outran retention is reported, never hidden.
+    let lost_by_pipeline = engine.lost_to_retention();
+    if lost_by_pipeline > 0 {
+        errors.insert(
+            "records removed by retention before the pipeline read them (raise kafka.topics.config retention.bytes)"
+                .into(),
+            lost_by_pipeline,
+        );
+    }
+    let lost_by_run: u64 = consumers.iter().map(|c| c.metrics.lost.load(Ordering::Relaxed)).sum();
+    if lost_by_run > 0 {
+        errors.insert(
+            "result records removed by retention before the run read them".into(),
+            lost_by_run,
+        );
+    }
 
     // The result.
     let report = recorder.report(&plan);

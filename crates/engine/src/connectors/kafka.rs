@@ -3,6 +3,7 @@
 //! METADATA columns from the records; and a sink appending encoded rows.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -47,6 +48,8 @@ struct Scan {
     metadata: Vec<Metadata>,
     from_latest: bool,
     bounded: bool,
+    /// Records retention removed before this table's readers got to them.
+    lost: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Scan {
@@ -99,8 +102,12 @@ fn metadata_kinds(table: &CreateTable) -> Result<Vec<Metadata>, EngineError> {
         .collect()
 }
 
-/// One source partition per topic partition.
-pub fn source_partitions(table: &CreateTable, log: Arc<dyn Log>) -> Result<Vec<Arc<dyn PartitionStream>>, EngineError> {
+/// One source partition per topic partition; `lost` counts what retention removed unread.
+pub fn source_partitions(
+    table: &CreateTable,
+    log: Arc<dyn Log>,
+    lost: Arc<AtomicU64>,
+) -> Result<Vec<Arc<dyn PartitionStream>>, EngineError> {
     let topic = topic(table)?.to_string();
     let partitions = log.offsets(&topic).map_err(|e| match e {
         LogError::UnknownTopic(_) => EngineError::Invalid(format!(
@@ -131,6 +138,7 @@ pub fn source_partitions(table: &CreateTable, log: Arc<dyn Log>) -> Result<Vec<A
         metadata: metadata_kinds(table)?,
         from_latest,
         bounded,
+        lost,
     };
     Ok(partitions
         .iter()
@@ -211,6 +219,7 @@ async fn next_batch(scan: &Scan, partition: u32, cursor: &mut Cursor) -> Result<
             // Retention removed records before this consumer read them: go on from the
             // oldest held one (the log counts what it removed).
             Err(LogError::OffsetOutOfRange { range, .. }) if range.offset < range.start => {
+                scan.lost.fetch_add(range.start - range.offset, Ordering::Relaxed);
                 cursor.offset = Some(range.start);
                 continue;
             }
