@@ -107,6 +107,31 @@ fn reference(events: &[Event], windows: Windows, keep: impl Fn(&Event) -> bool) 
     (out, dropped)
 }
 
+/// The model's rows as the engine prints them, sorted: window start, end, key, `COUNT(*)`,
+/// `SUM(v)`, and with `min_max` also `MIN(v)`, `MAX(v)`.
+fn expected_rows(model: &Accepted, min_max: bool) -> Vec<String> {
+    let mut rows: Vec<String> = model
+        .iter()
+        .map(|((start, end, k), es)| {
+            let values: Vec<i64> = es.iter().map(|e| e.v).collect();
+            let mut row = format!(
+                "{} | {} | {k} | {} | {}",
+                ts(*start),
+                ts(*end),
+                values.len(),
+                values.iter().sum::<i64>()
+            );
+            if min_max {
+                let (min, max) = (values.iter().min().unwrap(), values.iter().max().unwrap());
+                row.push_str(&format!(" | {min} | {max}"));
+            }
+            row
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
 struct Fixture {
     _dir: Dir,
     events: Vec<Event>,
@@ -145,22 +170,7 @@ fn check_count_sum_min_max(function: &str, windows: Windows, seed: u64) {
     ))
     .unwrap();
     let (model, dropped) = reference(&f.events, windows, |_| true);
-    let mut expected: Vec<String> = model
-        .iter()
-        .map(|((start, end, k), es)| {
-            let values = es.iter().map(|e| e.v);
-            format!(
-                "{} | {} | {k} | {} | {} | {} | {}",
-                ts(*start),
-                ts(*end),
-                es.len(),
-                values.clone().sum::<i64>(),
-                values.clone().min().unwrap(),
-                values.max().unwrap()
-            )
-        })
-        .collect();
-    expected.sort();
+    let expected = expected_rows(&model, true);
     assert!(dropped > 0, "the fixture has late events");
     assert_eq!(rows.len(), expected.len(), "{function}: window rows");
     assert_eq!(rows, expected, "{function}");
@@ -360,22 +370,7 @@ fn legacy_group_windows_are_the_window_functions() {
     ))
     .unwrap();
     let (model, _) = reference(&f.events, tumble_10s, |_| true);
-    let mut expected: Vec<String> = model
-        .iter()
-        .map(|((start, end, k), es)| {
-            let values = es.iter().map(|e| e.v);
-            format!(
-                "{} | {} | {k} | {} | {} | {} | {}",
-                ts(*start),
-                ts(*end),
-                es.len(),
-                values.clone().sum::<i64>(),
-                values.clone().min().unwrap(),
-                values.max().unwrap()
-            )
-        })
-        .collect();
-    expected.sort();
+    let expected = expected_rows(&model, true);
     assert_eq!(rows, expected);
 }
 
@@ -509,19 +504,7 @@ fn check_count_sum(name: &str, seed: u64, window: &str, filter: &str, windows: W
     ))
     .unwrap();
     let (model, _) = reference(&f.events, windows, keep);
-    let mut expected: Vec<String> = model
-        .iter()
-        .map(|((start, end, k), es)| {
-            format!(
-                "{} | {} | {k} | {} | {}",
-                ts(*start),
-                ts(*end),
-                es.len(),
-                es.iter().map(|e| e.v).sum::<i64>()
-            )
-        })
-        .collect();
-    expected.sort();
+    let expected = expected_rows(&model, false);
     assert_eq!(rows, expected, "{name}");
 }
 
@@ -605,18 +588,6 @@ fn json_files_window_like_csv_files() {
     ))
     .unwrap();
     let (model, _) = reference(&events, tumble_10s, |_| true);
-    let mut expected: Vec<String> = model
-        .iter()
-        .map(|((start, end, k), es)| {
-            format!(
-                "{} | {} | {k} | {} | {}",
-                ts(*start),
-                ts(*end),
-                es.len(),
-                es.iter().map(|e| e.v).sum::<i64>()
-            )
-        })
-        .collect();
-    expected.sort();
+    let expected = expected_rows(&model, false);
     assert_eq!(rows, expected);
 }

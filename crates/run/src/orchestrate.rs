@@ -471,7 +471,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         latency_ms: Latency {
             publish: report.latency_ms.publish.clone(),
             publish_delay: report.latency_ms.publish_delay.clone(),
-            end_to_end: percentiles(&end_to_end),
+            end_to_end: Percentiles::of(&end_to_end),
             end_to_end_definition: if definitions.is_empty() {
                 "n/a: the pipeline writes no Kafka table the run can read".into()
             } else {
@@ -601,21 +601,6 @@ fn sum_per_second(series: impl Iterator<Item = Vec<u64>>) -> Vec<u64> {
         }
     }
     total
-}
-
-fn percentiles(h: &hdrhistogram::Histogram<u64>) -> Percentiles {
-    if h.is_empty() {
-        return Percentiles::default();
-    }
-    let ms = |micros: u64| Some(micros as f64 / 1000.0);
-    Percentiles {
-        count: h.len(),
-        p50: ms(h.value_at_quantile(0.50)),
-        p90: ms(h.value_at_quantile(0.90)),
-        p99: ms(h.value_at_quantile(0.99)),
-        p999: ms(h.value_at_quantile(0.999)),
-        max: ms(h.max()),
-    }
 }
 
 fn topic_rows(log: &EmbeddedLog, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {

@@ -76,10 +76,6 @@ impl ValueEncoder for CsvEncoder {
             .build(Vec::new());
         writer.write(batch)?;
         let text = writer.into_inner();
-        Ok(text
-            .split(|b| *b == b'\n')
-            .filter(|line| !line.is_empty())
-            .map(Bytes::copy_from_slice)
-            .collect())
+        Ok(super::lines(&text))
     }
 }

@@ -79,10 +79,6 @@ impl ValueEncoder for JsonEncoder {
         writer.write(batch)?;
         writer.finish()?;
         let text = writer.into_inner();
-        Ok(text
-            .split(|b| *b == b'\n')
-            .filter(|line| !line.is_empty())
-            .map(Bytes::copy_from_slice)
-            .collect())
+        Ok(super::lines(&text))
     }
 }

@@ -23,6 +23,14 @@ pub trait ValueEncoder: Send {
     fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError>;
 }
 
+/// The non-empty lines of a text writer's output, one record value each.
+fn lines(text: &[u8]) -> Vec<Bytes> {
+    text.split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(Bytes::copy_from_slice)
+        .collect()
+}
+
 fn format_of(table: &CreateTable) -> Result<&str, EngineError> {
     table
         .format()
