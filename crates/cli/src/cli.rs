@@ -138,7 +138,7 @@ pub struct RunArgs {
     /// Stop once this many output records were consumed.
     #[arg(long, value_name = "N")]
     pub expected_messages: Option<u64>,
-    /// Give up after this long.
+    /// How long the pipeline gets, once the load has ended, to deliver its results.
     #[arg(long, value_name = "DURATION")]
     pub pipeline_timeout: Option<String>,
     /// Delete what the run created when it ends.

@@ -313,7 +313,12 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         if producers.iter().all(|p| p.is_finished()) && producing_ended.is_none() {
             producing_ended = Some(Instant::now());
         }
-        if elapsed >= timeout {
+        // The pipeline gets `pipeline_timeout` once the load has ended (or should have).
+        let timed_out = match producing_ended {
+            Some(ended) => ended.elapsed() >= timeout,
+            None => elapsed >= plan.duration + timeout,
+        };
+        if timed_out {
             let message = match expected {
                 Some(n) if consumed < n => format!(
                     "pipeline timeout ({}) reached with {consumed} of the {n} expected messages consumed",
