@@ -152,7 +152,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
 
     // Provision: topics, and the schemas the generator writes with.
     let topics_config = &config.kafka.topics;
-    for topic in pipeline.topics.keys() {
+    for topic in &pipeline.topics {
         let partitions = topics_config
             .overrides
             .get(topic)
@@ -337,7 +337,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         }
         let all_jobs_done = !jobs.is_empty() && jobs.iter().all(Job::is_finished);
         let quiet = last_activity.1.max(ended).elapsed() >= QUIET;
-        let accounted = !pipeline.windowed && !pipeline.sinks.is_empty() && consumed >= recorder_acked(&recorder);
+        let accounted = !pipeline.windowed && !pipeline.sinks.is_empty() && consumed >= recorder.acked_total();
         if all_jobs_done || quiet || (accounted && !pipeline.fed.is_empty()) {
             break (Status::Succeeded, None);
         }
@@ -525,10 +525,6 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     })
 }
 
-fn recorder_acked(recorder: &Recorder) -> u64 {
-    recorder.acked_total()
-}
-
 /// What an embedded topic keeps: Kafka's `retention.bytes` (per partition) and `retention.ms`
 /// from `kafka.topics.config` and the topic's own overrides; by default 64 MB per partition, so
 /// that a long run's memory levels off (the pipeline reads records as they arrive).
@@ -612,7 +608,7 @@ fn topic_rows(log: &EmbeddedLog, pipeline: &Pipeline<'_>, consumers: &[SinkConsu
     pipeline
         .topics
         .iter()
-        .filter_map(|(topic, table)| {
+        .filter_map(|topic| {
             let offsets = log.offsets(topic).ok()?;
             let end: u64 = offsets.iter().map(|o| o.end).sum();
             let consumer = consumers.iter().find(|c| &c.topic == topic);
@@ -626,7 +622,6 @@ fn topic_rows(log: &EmbeddedLog, pipeline: &Pipeline<'_>, consumers: &[SinkConsu
                     .map(|lags| lags.iter().map(|(_, l)| l).sum()),
                 (None, None) => None,
             };
-            let _ = table;
             Some(TopicRow {
                 name: topic.clone(),
                 role: if fed.is_some() {

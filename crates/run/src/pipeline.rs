@@ -35,8 +35,8 @@ pub struct SinkTable {
 pub struct Pipeline<'p> {
     pub fed: Vec<FedTable<'p>>,
     pub sinks: Vec<SinkTable>,
-    /// Every Kafka topic the SQL names, with the table declaring it.
-    pub topics: BTreeMap<String, String>,
+    /// Every Kafka topic the SQL names.
+    pub topics: BTreeSet<String>,
     /// Some INSERT aggregates over windows (its results wait for the watermark).
     pub windowed: bool,
 }
@@ -118,10 +118,10 @@ impl<'p> Pipeline<'p> {
                     .with_hint("add an `INSERT INTO <sink> SELECT ... FROM <source>` statement under sql/"),
             ]);
         }
-        let mut topics = BTreeMap::new();
+        let mut topics = BTreeSet::new();
         for table in tables.values().filter(|t| is_kafka(t)) {
             if let Some(topic) = table.topic() {
-                topics.insert(topic.to_string(), table.name.clone());
+                topics.insert(topic.to_string());
             }
         }
         let fed_tables: Vec<&CreateTable> = tables

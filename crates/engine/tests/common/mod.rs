@@ -65,37 +65,14 @@ pub fn text_rows(batches: &[RecordBatch]) -> Vec<String> {
     rows
 }
 
-/// Epoch milliseconds as the engine prints a TIMESTAMP(3).
+/// Epoch milliseconds as the engine prints a TIMESTAMP(3): `YYYY-MM-DDTHH:MM:SS[.mmm]`.
 pub fn ts(millis: i64) -> String {
-    let seconds = millis.div_euclid(1000);
-    let fraction = millis.rem_euclid(1000);
-    let time = chrono_like(seconds);
-    if fraction == 0 {
-        time
+    let time = chrono::DateTime::from_timestamp_millis(millis).expect("a representable time");
+    if millis.rem_euclid(1000) == 0 {
+        time.format("%Y-%m-%dT%H:%M:%S").to_string()
     } else {
-        format!("{time}.{fraction:03}")
+        time.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS` for epoch seconds (civil-from-days, proleptic Gregorian).
-fn chrono_like(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
 }
 
 /// A temporary directory removed on drop.
