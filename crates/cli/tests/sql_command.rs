@@ -65,11 +65,38 @@ fn errors_name_the_file_and_line() {
     let ddl = write_fixture(&s);
     s.write(
         "bad.sql",
-        &format!("{ddl}SELECT category, COUNT(*) FROM orders GROUP BY category;\n"),
+        &format!("{ddl}SELECT category FROM orders ORDER BY amount;\n"),
     );
     let out = s.run(&["sql", "-f", "bad.sql"]).expect(2);
     assert!(out.stderr.contains("bad.sql:4"), "{}", out.stderr);
-    assert!(out.stderr.contains("GROUP BY without a window"), "{}", out.stderr);
+    assert!(out.stderr.contains("ORDER BY on a stream"), "{}", out.stderr);
     assert!(out.stderr.contains("--engine flink"), "{}", out.stderr);
     s.run(&["sql", "-f", "missing.sql"]).expect(2);
+}
+
+#[test]
+fn updating_queries_print_their_changelog_or_final_table() {
+    let s = Scratch::new();
+    // Two files, two source partitions: the second batch updates the first one's counts.
+    s.write("clicks/a.csv", "books,1\nbooks,2\ntoys,3\n");
+    s.write("clicks/b.csv", "books,4\ngames,5\n");
+    s.write(
+        "q.sql",
+        &format!(
+            "CREATE TABLE clicks (category STRING, n BIGINT)
+               WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+             SELECT category, COUNT(*) AS clicks, SUM(n) AS total FROM clicks GROUP BY category;",
+            s.path().join("clicks").display()
+        ),
+    );
+    let changelog = s.run(&["sql", "-f", "q.sql", "--format", "changelog"]).expect(0).stdout;
+    assert!(changelog.contains("-U[books, "), "{changelog}");
+    assert!(changelog.contains("+U[books, 3, 7]"), "{changelog}");
+    assert!(changelog.contains("+I[games, 1, 5]"), "{changelog}");
+    let table = s.run(&["sql", "-f", "q.sql"]).expect(0).stdout;
+    assert!(table.contains("|    books |      3 |     7 |"), "{table}");
+    assert!(table.contains("3 rows in set"), "{table}");
+    let json = s.run(&["sql", "-f", "q.sql", "--format", "json"]).expect(0).stdout;
+    assert_eq!(json.lines().count(), 3, "{json}");
+    assert!(json.contains(r#"{"category":"books","clicks":3,"total":7}"#), "{json}");
 }

@@ -7,19 +7,22 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::streaming::StreamingTable;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::streaming::PartitionStream;
-use datafusion::physical_plan::{SendableRecordBatchStream, execute_stream};
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Query, SetExpr, Statement as SqlStatement, TableFactor};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use pipegen_log::Log;
 use pipegen_sql::{
     ColumnKind, CreateTable, ParsedStatement, Statement, WindowKind, WindowTvf, interval_millis, window_tvfs,
 };
 
+use crate::changelog::{ChangeStream, Changes, Node, StateConfig};
 use crate::connectors::channel::ChannelPartition;
 use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
 use crate::connectors::filesystem;
@@ -38,7 +41,7 @@ use crate::window::{Assigner, WindowSource, split_plan, windowed_schema};
 #[derive(Clone)]
 enum SinkTable {
     Blackhole,
-    Print,
+    Print(Option<String>),
     Kafka(Box<CreateTable>),
 }
 
@@ -51,6 +54,8 @@ pub struct Engine {
     sinks: HashMap<String, (SinkTable, SchemaRef)>,
     settings: HashMap<String, String>,
     windows_planned: usize,
+    /// Tables only written to (upsert-kafka).
+    write_only: std::collections::HashSet<String>,
     lost_to_retention: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -68,6 +73,7 @@ impl Engine {
             sinks: HashMap::new(),
             settings: HashMap::new(),
             windows_planned: 0,
+            write_only: Default::default(),
             lost_to_retention: Arc::default(),
         }
     }
@@ -129,8 +135,9 @@ impl Engine {
         }
     }
 
-    /// Runs a bare SELECT over bounded inputs and returns its rows.
-    pub async fn query(&mut self, statement: &ParsedStatement) -> Result<Vec<RecordBatch>, EngineError> {
+    /// Runs a bare SELECT over bounded inputs and returns its changelog (insertions only,
+    /// unless the query updates its results: see [`crate::render::materialize`]).
+    pub async fn query(&mut self, statement: &ParsedStatement) -> Result<Vec<Changes>, EngineError> {
         let Statement::Query(query) = &statement.kind else {
             return Err(locate(EngineError::Invalid("not a query".into()), statement));
         };
@@ -140,8 +147,8 @@ impl Engine {
             .await
             .map_err(|e| locate(e, statement))?;
         job.wait().await.map_err(|e| locate(e, statement))?;
-        let batches = std::mem::take(&mut *collect.0.lock().expect("the job has ended"));
-        Ok(batches)
+        let changes = std::mem::take(&mut *collect.0.lock().expect("the job has ended"));
+        Ok(changes)
     }
 
     async fn declare(&mut self, table: &CreateTable) -> Result<(), EngineError> {
@@ -192,7 +199,14 @@ impl Engine {
                 }
                 self.register_source(table, schema, partitions).await
             }
-            Some("kafka" | "upsert-kafka") => {
+            Some("upsert-kafka") => {
+                // A changelog of keys: written to; reading it back needs a changelog source.
+                self.write_only.insert(table.name.clone());
+                self.sinks
+                    .insert(table.name.clone(), (SinkTable::Kafka(Box::new(table.clone())), schema));
+                Ok(())
+            }
+            Some("kafka") => {
                 let log = self.log.clone().ok_or_else(|| {
                     EngineError::Invalid(format!(
                         "table `{}` is a Kafka table, but no log is attached (`pipegen run` provides one)",
@@ -214,7 +228,9 @@ impl Engine {
                 Ok(())
             }
             Some("print") => {
-                self.sinks.insert(table.name.clone(), (SinkTable::Print, schema));
+                let identifier = table.option("print-identifier").map(str::to_string);
+                self.sinks
+                    .insert(table.name.clone(), (SinkTable::Print(identifier), schema));
                 Ok(())
             }
             Some(other) => Err(EngineError::unsupported(format!("the '{other}' connector"))),
@@ -267,7 +283,7 @@ impl Engine {
             .ok_or_else(|| EngineError::UnknownTable(target.to_string()))?;
         let sink: Box<dyn TableSink> = match table {
             SinkTable::Blackhole => Box::new(Blackhole),
-            SinkTable::Print => Box::new(Print),
+            SinkTable::Print(identifier) => Box::new(Print::new(identifier.as_deref())),
             SinkTable::Kafka(table) => Box::new(KafkaSink::new(
                 &table,
                 schema.clone(),
@@ -286,16 +302,42 @@ impl Engine {
         target: Option<(&str, SchemaRef)>,
     ) -> Result<Job, EngineError> {
         let metrics = Arc::new(JobMetrics::default());
+        if let Some(table) = pipegen_sql::referenced_tables(query)
+            .into_iter()
+            .find(|t| self.write_only.contains(t))
+        {
+            return Err(EngineError::unsupported(format!(
+                "reading the upsert-kafka table `{table}` (the embedded engine writes upsert-kafka tables)"
+            )));
+        }
         let mut query = query.clone();
         crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query);
         let windows = window_tvfs(&query);
         let mut tasks = Vec::new();
-        let output = match windows.as_slice() {
+        let (output, produced): (ChangeStream, SchemaRef) = match windows.as_slice() {
             [] => {
                 let plan = self.logical_plan(self.ctx.state(), &query).await?;
-                refuse_stateful(&plan)?;
-                self.ctx.execute_logical_plan(plan).await?.execute_stream().await?
+                if keeps_state(&plan) {
+                    let node = self.plan_changelog(&query).await?;
+                    if let Some(operator) = node.updating_operator()
+                        && !sink.accepts_updates()
+                    {
+                        return Err(EngineError::Invalid(format!(
+                            "`{}` is append-only and cannot take the updates its query produces ({operator}); \
+                             write them to an 'upsert-kafka' table with a PRIMARY KEY, or to 'print'",
+                            target.as_ref().map_or(name, |(t, _)| t)
+                        )));
+                    }
+                    let schema = node.schema();
+                    (node.stream(self.ctx.task_ctx(), &metrics)?, schema)
+                } else {
+                    let state = self.ctx.state();
+                    let physical = unbuffered_filters(state.create_physical_plan(&plan).await?)?;
+                    let stream = execute_stream(physical, state.task_ctx())?;
+                    let schema = stream.schema();
+                    (stream.map_ok(Changes::inserts).boxed(), schema)
+                }
             }
             [window] => {
                 let (pipeline, output) = self.plan_window(&mut query, window).await?;
@@ -303,13 +345,14 @@ impl Engine {
                     let metrics = metrics.clone();
                     async move { pipeline.run(metrics).await }
                 }));
-                output
+                let schema = output.schema();
+                (output.map_ok(Changes::inserts).boxed(), schema)
             }
             _ => return Err(EngineError::unsupported("several window table functions in one query")),
         };
         let columns = match target {
             Some((target, columns)) => {
-                let produced = output.schema().fields().len();
+                let produced = produced.fields().len();
                 let width = columns.fields().len();
                 if produced != width {
                     for task in &tasks {
@@ -332,6 +375,21 @@ impl Engine {
             metrics,
             tasks,
         })
+    }
+
+    /// Plans a query with state outside windows (aggregations, joins, Top-N) into pipegen's
+    /// changelog operators, over one partition.
+    async fn plan_changelog(&self, query: &Query) -> Result<Node, EngineError> {
+        let mut state = self.ctx.state();
+        let options = state.config_mut().options_mut();
+        options.execution.target_partitions = 1;
+        // Keep joins as written (left stays left: outer sides and Flink's changelog follow
+        // the SQL), and plan no filter that a DataFusion join would feed at run time.
+        options.optimizer.join_reordering = false;
+        options.optimizer.enable_dynamic_filter_pushdown = false;
+        let logical = self.logical_plan(state.clone(), query).await?;
+        let physical = unbuffered_filters(state.create_physical_plan(&logical).await?)?;
+        Node::build(&physical, StateConfig::from_settings(&self.settings)?)
     }
 
     async fn logical_plan(&self, state: SessionState, query: &Query) -> Result<LogicalPlan, EngineError> {
@@ -414,7 +472,7 @@ impl Engine {
         let mut state = self.ctx.state();
         state.config_mut().options_mut().execution.target_partitions = 1;
         let logical = self.logical_plan(state.clone(), query).await?;
-        let physical = state.create_physical_plan(&logical).await?;
+        let physical = unbuffered_filters(state.create_physical_plan(&logical).await?)?;
         let (pipeline, plan) = split_plan(
             assigner,
             WindowSource { streams, time_index },
@@ -425,6 +483,22 @@ impl Engine {
         let output = execute_stream(plan, state.task_ctx())?;
         Ok((pipeline, output))
     }
+}
+
+/// The plan with every filter passing its rows on as each input batch is filtered. DataFusion's
+/// filters gather rows into full batches (8,192 rows) first: fine for a bounded scan, but on a
+/// stream at 100 rows/s it would hold results back for over a minute, or until the run ends.
+fn unbuffered_filters(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>, EngineError> {
+    Ok(plan
+        .transform_up(|node| {
+            Ok(match node.downcast_ref::<FilterExec>() {
+                // A target of one row: every non-empty batch is "large" and passes through
+                // whole, without being split or merged.
+                Some(filter) => Transformed::yes(Arc::new(filter.with_batch_size(1)?) as Arc<dyn ExecutionPlan>),
+                None => Transformed::no(node),
+            })
+        })?
+        .data)
 }
 
 /// Spawns one of a job's tasks; its failure is recorded in the job's metrics at once, so a
@@ -444,18 +518,18 @@ fn spawn_watched(
 
 /// Runs a plan's output into a sink.
 async fn drain(
-    mut output: SendableRecordBatchStream,
+    mut output: ChangeStream,
     mut sink: Box<dyn TableSink>,
     columns: Option<SchemaRef>,
     metrics: Arc<JobMetrics>,
 ) -> Result<(), EngineError> {
-    while let Some(batch) = output.next().await {
-        let mut batch = batch?;
+    while let Some(changes) = output.next().await {
+        let Changes { mut rows, kinds } = changes?;
         if let Some(columns) = &columns {
-            batch = into_columns(&batch, columns)?;
+            rows = into_columns(&rows, columns)?;
         }
-        JobMetrics::add(&metrics.records_out, batch.num_rows());
-        sink.write(&batch)?;
+        JobMetrics::add(&metrics.records_out, rows.num_rows());
+        sink.write(&rows, kinds.as_deref())?;
     }
     sink.finish()
 }
@@ -537,21 +611,17 @@ fn first_words(text: &str) -> String {
     text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
 }
 
-/// Names the first operator that keeps state across rows outside a window.
-fn refuse_stateful(plan: &LogicalPlan) -> Result<(), EngineError> {
-    let construct = match plan {
-        LogicalPlan::Aggregate(_) => Some("GROUP BY without a window"),
-        LogicalPlan::Window(_) => Some("OVER windows"),
-        LogicalPlan::Join(_) => Some("joins"),
-        LogicalPlan::Sort(_) => Some("ORDER BY"),
-        LogicalPlan::Limit(_) => Some("LIMIT"),
-        // UNION (without ALL) plans as a Distinct over the Union: refused above; UNION ALL
-        // interleaves its inputs' streams and keeps no state.
-        LogicalPlan::Distinct(_) => Some("DISTINCT (or UNION without ALL)"),
-        _ => None,
-    };
-    if let Some(construct) = construct {
-        return Err(EngineError::unsupported(construct));
-    }
-    plan.inputs().into_iter().try_for_each(refuse_stateful)
+/// Whether a query keeps state across rows (outside windows): aggregations, joins, OVER,
+/// sorts, limits, DISTINCT (and UNION without ALL). UNION ALL interleaves its inputs' streams
+/// and keeps none.
+fn keeps_state(plan: &LogicalPlan) -> bool {
+    matches!(
+        plan,
+        LogicalPlan::Aggregate(_)
+            | LogicalPlan::Window(_)
+            | LogicalPlan::Join(_)
+            | LogicalPlan::Sort(_)
+            | LogicalPlan::Limit(_)
+            | LogicalPlan::Distinct(_)
+    ) || plan.inputs().into_iter().any(keeps_state)
 }

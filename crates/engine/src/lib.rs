@@ -5,11 +5,14 @@
 //! aggregations, watermarks, late rows) runs in pipegen's own operators between DataFusion
 //! plan fragments.
 //!
-//! Runs today: projection, filter and scalar functions; TUMBLE, HOP and CUMULATE windows with
-//! any DataFusion aggregate, HAVING, per-partition watermarks and Flink's lateness rules; the
-//! `datagen`, `blackhole` and `print` connectors. Everything else is refused at deploy time,
-//! naming the construct, with the hint to use `--engine flink`.
+//! Runs today: projection, filter and scalar functions; TUMBLE, HOP, CUMULATE and SESSION
+//! windows with any DataFusion aggregate, HAVING, per-partition watermarks and Flink's lateness
+//! rules; non-windowed GROUP BY, regular and interval joins, Top-N and deduplication as
+//! changelogs (`changelog`); the `kafka`, `upsert-kafka`, `filesystem`, `datagen`, `blackhole`
+//! and `print` connectors. Everything else is refused at deploy time, naming the construct,
+//! with the hint to use `--engine flink`.
 
+mod changelog;
 mod connectors;
 mod engine;
 mod error;
@@ -19,11 +22,13 @@ mod legacy_windows;
 mod metrics;
 pub mod render;
 mod sink;
+mod step;
 mod translate;
 mod types;
 mod watermark;
 mod window;
 
+pub use changelog::{Changes, RowKind};
 pub use engine::Engine;
 pub use error::EngineError;
 pub use formats::ValueDecoder;

@@ -1,13 +1,54 @@
 //! A query's rows as Flink's SQL client shows them: timestamps `yyyy-MM-dd HH:mm:ss.SSS`,
 //! decimals at their declared scale, NULL spelled out; as a table, as one JSON object per row,
-//! or as a changelog of row kinds (`+I[...]`; the engine's results are insert-only so far).
+//! or as a changelog of row kinds (`+I`, `-U`, `+U`, `-D`).
+
+use std::collections::HashMap;
 
 use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
+use crate::changelog::Changes;
 use crate::error::EngineError;
+
+/// The table a changelog describes: insertions and update-afters add rows, retractions remove
+/// an equal row; rows stay in the order they arrived.
+pub fn materialize(changes: &[Changes]) -> Result<Vec<RecordBatch>, EngineError> {
+    let Some(first) = changes.first() else {
+        return Ok(Vec::new());
+    };
+    if changes.iter().all(|c| c.kinds.is_none()) {
+        return Ok(changes.iter().map(|c| c.rows.clone()).collect());
+    }
+    let schema = first.rows.schema();
+    let converter = RowConverter::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| SortField::new(f.data_type().clone()))
+            .collect(),
+    )?;
+    let mut live = Vec::new();
+    let mut positions: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    for change in changes {
+        let rows = converter.convert_columns(change.rows.columns())?;
+        for row in 0..change.rows.num_rows() {
+            let bytes = rows.row(row);
+            if change.kind(row).is_retraction() {
+                if let Some(at) = positions.get_mut(bytes.data()).and_then(Vec::pop) {
+                    live[at] = None;
+                }
+            } else {
+                positions.entry(bytes.data().to_vec()).or_default().push(live.len());
+                live.push(Some(bytes.owned()));
+            }
+        }
+    }
+    let columns = converter.convert_rows(live.iter().flatten().map(|r| r.row()))?;
+    Ok(vec![RecordBatch::try_new(schema, columns)?])
+}
 
 fn timestamp_format(unit: &TimeUnit) -> &'static str {
     match unit {
@@ -18,8 +59,8 @@ fn timestamp_format(unit: &TimeUnit) -> &'static str {
     }
 }
 
-/// Each row's values as text, column by column.
-fn text_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>, EngineError> {
+/// Each row's values as text, column by column (`None` for NULL).
+pub(crate) fn text_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>, EngineError> {
     let mut rows = Vec::new();
     for batch in batches {
         let formatters = batch
@@ -131,12 +172,13 @@ pub fn json_lines(batches: &[RecordBatch]) -> Result<String, EngineError> {
 }
 
 /// Flink's changelog: the row kind, then the values.
-pub fn changelog(batches: &[RecordBatch]) -> Result<String, EngineError> {
-    Ok(text_rows(batches)?
-        .into_iter()
-        .map(|row| {
-            let values: Vec<String> = row.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect();
-            format!("+I[{}]\n", values.join(", "))
-        })
-        .collect())
+pub fn changelog(changes: &[Changes]) -> Result<String, EngineError> {
+    let mut out = String::new();
+    for change in changes {
+        for (row, values) in text_rows(std::slice::from_ref(&change.rows))?.into_iter().enumerate() {
+            let values: Vec<String> = values.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect();
+            out.push_str(&format!("{}[{}]\n", change.kind(row).short(), values.join(", ")));
+        }
+    }
+    Ok(out)
 }

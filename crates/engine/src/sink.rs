@@ -4,12 +4,19 @@
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
+use crate::changelog::{Changes, RowKind};
 use crate::error::EngineError;
 
 pub trait TableSink: Send {
-    fn write(&mut self, batch: &RecordBatch) -> Result<(), EngineError>;
+    /// Writes rows; `kinds` is `None` when every row is an insertion.
+    fn write(&mut self, batch: &RecordBatch, kinds: Option<&[RowKind]>) -> Result<(), EngineError>;
+
+    /// Whether the sink takes updates and deletions (Flink's changelog modes): an
+    /// append-only sink refuses a query whose result changes.
+    fn accepts_updates(&self) -> bool {
+        true
+    }
 
     /// The input ended: flush what is buffered.
     fn finish(&mut self) -> Result<(), EngineError> {
@@ -21,45 +28,55 @@ pub trait TableSink: Send {
 pub struct Blackhole;
 
 impl TableSink for Blackhole {
-    fn write(&mut self, _batch: &RecordBatch) -> Result<(), EngineError> {
+    fn write(&mut self, _batch: &RecordBatch, _kinds: Option<&[RowKind]>) -> Result<(), EngineError> {
         Ok(())
     }
 }
 
-/// Flink's `print`: `+I[a, b, c]` per row on standard output.
-pub struct Print;
+/// Flink's `print`: `+I[a, b, c]` (or `-U`, `+U`, `-D`) per row on standard output, values
+/// formatted as Flink's SQL client shows them; `print-identifier` prefixes each line with
+/// `identifier> `.
+pub struct Print {
+    pub prefix: String,
+}
+
+impl Print {
+    pub fn new(identifier: Option<&str>) -> Self {
+        Self {
+            prefix: identifier.map(|id| format!("{id}> ")).unwrap_or_default(),
+        }
+    }
+}
 
 impl TableSink for Print {
-    fn write(&mut self, batch: &RecordBatch) -> Result<(), EngineError> {
+    fn write(&mut self, batch: &RecordBatch, kinds: Option<&[RowKind]>) -> Result<(), EngineError> {
         use std::io::Write;
-        let options = FormatOptions::default().with_null("NULL");
-        let formatters = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        let rows = crate::render::text_rows(std::slice::from_ref(batch))?;
         let mut out = std::io::stdout().lock();
-        for row in 0..batch.num_rows() {
-            let fields: Vec<String> = formatters.iter().map(|f| f.value(row).to_string()).collect();
+        for (row, values) in rows.into_iter().enumerate() {
+            let fields: Vec<String> = values.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect();
+            let kind = kinds.map_or(RowKind::Insert, |k| k[row]);
             // A closed stdout (a pager quit) ends printing, not the pipeline.
-            let _ = writeln!(out, "+I[{}]", fields.join(", "));
+            let _ = writeln!(out, "{}{}[{}]", self.prefix, kind.short(), fields.join(", "));
         }
         Ok(())
     }
 }
 
-/// Keeps every batch, for bare queries and tests.
+/// Keeps every change, for bare queries and tests.
 #[derive(Clone, Default)]
-pub struct Collect(pub Arc<Mutex<Vec<RecordBatch>>>);
+pub struct Collect(pub Arc<Mutex<Vec<Changes>>>);
 
 impl TableSink for Collect {
-    fn write(&mut self, batch: &RecordBatch) -> Result<(), EngineError> {
+    fn write(&mut self, batch: &RecordBatch, kinds: Option<&[RowKind]>) -> Result<(), EngineError> {
         if batch.num_rows() > 0 {
             self.0
                 .lock()
                 .map_err(|_| EngineError::Invalid("collector poisoned".into()))?
-                .push(batch.clone());
+                .push(Changes {
+                    rows: batch.clone(),
+                    kinds: kinds.map(<[RowKind]>::to_vec),
+                });
         }
         Ok(())
     }

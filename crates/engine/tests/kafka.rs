@@ -97,7 +97,8 @@ fn avro_confluent_in_windows_out() {
                 // The sink's topic exists now: declare it again so the engine reads it.
                 let mut reader = Engine::new(1).with_log(log.clone());
                 reader.execute(&file.statements[1]).await.unwrap();
-                rows = text_rows(&reader.query(statement).await.unwrap());
+                rows =
+                    text_rows(&pipegen_engine::render::materialize(&reader.query(statement).await.unwrap()).unwrap());
             } else {
                 outcome.extend(engine.execute(statement).await.unwrap());
             }
@@ -116,4 +117,143 @@ fn avro_confluent_in_windows_out() {
         .subjects()
         .unwrap();
     assert!(subjects.contains(&"stats-value".to_string()), "{subjects:?}");
+}
+
+/// Every record of a topic, partition by partition, as (key, value) text.
+fn topic_records(log: &EmbeddedLog, topic: &str) -> Vec<(String, String)> {
+    let mut records = Vec::new();
+    for partition in log.offsets(topic).unwrap() {
+        for fetched in log
+            .fetch(
+                topic,
+                partition.partition,
+                partition.start,
+                usize::MAX,
+                std::time::Duration::ZERO,
+            )
+            .unwrap()
+        {
+            let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+            let key = fetched.record.key.as_deref().map(text).unwrap_or_default();
+            records.push((key, text(&fetched.record.value)));
+        }
+    }
+    records
+}
+
+/// What an upsert topic holds once compacted: the last value per key, tombstones removing it.
+fn compacted(records: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut table = BTreeMap::new();
+    for (key, value) in records {
+        if value.is_empty() {
+            table.remove(key);
+        } else {
+            table.insert(key.clone(), value.clone());
+        }
+    }
+    table
+}
+
+#[test]
+fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
+    let log = Arc::new(EmbeddedLog::new());
+    log.create_topic(TopicSpec::new("clicks", 3)).unwrap();
+    for topic in ["totals", "top", "appended"] {
+        log.create_topic(TopicSpec::new(topic, 2)).unwrap();
+    }
+    // 30,000 clicks by 7 users, in several batches per partition (so results update).
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_user: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for i in 0..30_000i64 {
+        let user = format!("u{}", (i * 31) % 7);
+        let score = (i * 7_919) % 100_003;
+        *counts.entry(user.clone()).or_default() += 1;
+        by_user.entry(user.clone()).or_default().push(score);
+        let value = format!(r#"{{"user":"{user}","id":{i},"score":{score}}}"#);
+        log.produce_to("clicks", (i % 3) as u32, vec![Record::new(None, Bytes::from(value), i)])
+            .unwrap();
+    }
+    let tables = "CREATE TABLE clicks (`user` STRING, id BIGINT, score BIGINT)
+           WITH ('connector' = 'kafka', 'topic' = 'clicks', 'scan.bounded.mode' = 'latest-offset', 'format' = 'json');
+         CREATE TABLE totals (`user` STRING, clicks BIGINT, PRIMARY KEY (`user`) NOT ENFORCED)
+           WITH ('connector' = 'upsert-kafka', 'topic' = 'totals', 'key.format' = 'json', 'value.format' = 'json');
+         CREATE TABLE top (`user` STRING, id BIGINT, score BIGINT, PRIMARY KEY (`user`, id) NOT ENFORCED)
+           WITH ('connector' = 'upsert-kafka', 'topic' = 'top', 'key.format' = 'json', 'value.format' = 'json',
+                 'value.fields-include' = 'EXCEPT_KEY');
+         CREATE TABLE appended (`user` STRING, clicks BIGINT)
+           WITH ('connector' = 'kafka', 'topic' = 'appended', 'format' = 'json');";
+    let sql = format!(
+        "{tables}
+         INSERT INTO totals SELECT `user`, COUNT(*) FROM clicks GROUP BY `user`;
+         INSERT INTO top SELECT `user`, id, score FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY `user` ORDER BY score DESC) AS rn FROM clicks
+         ) WHERE rn <= 2;
+         INSERT INTO appended SELECT `user`, COUNT(*) FROM clicks GROUP BY `user`;"
+    );
+    let file = parse_file(Path::new("upsert.sql"), &sql).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let refused = runtime.block_on(async {
+        let mut engine = Engine::new(1).with_log(log.clone());
+        let (inserts, declarations): (Vec<_>, Vec<_>) = file
+            .statements
+            .iter()
+            .partition(|s| matches!(s.kind, Statement::Insert(_)));
+        for statement in declarations {
+            engine.execute(statement).await.unwrap();
+        }
+        engine.execute(inserts[0]).await.unwrap();
+        engine.execute(inserts[1]).await.unwrap();
+        engine.execute(inserts[2]).await.unwrap_err()
+    });
+
+    let totals = topic_records(&log, "totals");
+    assert!(
+        totals.len() > counts.len(),
+        "counts were updated: {} records",
+        totals.len()
+    );
+    let expected: BTreeMap<String, String> = counts
+        .iter()
+        .map(|(user, n)| {
+            (
+                format!(r#"{{"user":"{user}"}}"#),
+                format!(r#"{{"user":"{user}","clicks":{n}}}"#),
+            )
+        })
+        .collect();
+    assert_eq!(compacted(&totals), expected);
+
+    let top = topic_records(&log, "top");
+    assert!(
+        top.iter().any(|(_, v)| v.is_empty()),
+        "rows pushed out of the top 2 are deleted"
+    );
+    let mut expected = BTreeMap::new();
+    for (user, scores) in &by_user {
+        let mut ranked: Vec<(i64, i64)> = scores.iter().enumerate().map(|(i, s)| (*s, i as i64)).collect();
+        ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
+        for (score, _) in ranked.iter().take(2) {
+            // Ids are recovered from the score: scores are unique.
+            let id = (0..30_000i64).find(|i| (i * 7_919) % 100_003 == *score).unwrap();
+            expected.insert(
+                format!(r#"{{"user":"{user}","id":{id}}}"#),
+                format!(r#"{{"score":{score}}}"#),
+            );
+        }
+    }
+    assert_eq!(compacted(&top), expected);
+
+    let message = refused.to_string();
+    assert!(
+        message.contains("append-only") && message.contains("upsert-kafka"),
+        "{message}"
+    );
+    assert!(
+        topic_records(&log, "appended").is_empty(),
+        "nothing written before the refusal"
+    );
 }

@@ -132,7 +132,12 @@ pub async fn consume(
             let bytes: usize = records.iter().map(|r| r.record.value.len()).sum();
             metrics.record(now, records.len(), bytes);
             if let (Some(decoder), Some(column)) = (decoder.as_mut(), end_to_end.column()) {
-                let values: Vec<&[u8]> = records.iter().map(|r| r.record.value.as_ref()).collect();
+                // Tombstones (an upsert sink's deletions) carry no row to time.
+                let values: Vec<&[u8]> = records
+                    .iter()
+                    .map(|r| r.record.value.as_ref())
+                    .filter(|v| !v.is_empty())
+                    .collect();
                 if let Ok(batch) = decoder.decode(&values)
                     && let Some(times) = batch.column_by_name(column)
                 {

@@ -337,7 +337,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         }
         let all_jobs_done = !jobs.is_empty() && jobs.iter().all(Job::is_finished);
         let quiet = last_activity.1.max(ended).elapsed() >= QUIET;
-        let accounted = !pipeline.windowed && !pipeline.sinks.is_empty() && consumed >= recorder.acked_total();
+        let accounted = pipeline.pass_through && !pipeline.sinks.is_empty() && consumed >= recorder.acked_total();
         if all_jobs_done || quiet || (accounted && !pipeline.fed.is_empty()) {
             break (Status::Succeeded, None);
         }

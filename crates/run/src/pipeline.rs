@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use pipegen_diag::{Diagnostic, Position};
 use pipegen_project::{INPUT_SCHEMA, LoadedSchema, Project};
-use pipegen_sql::{CreateTable, ParsedStatement, Statement, referenced_tables, window_tvfs};
+use pipegen_sql::{CreateTable, ParsedStatement, Statement, is_pass_through, referenced_tables};
 
 /// One project SQL file with its placeholders filled in, parsed.
 pub struct RunSql {
@@ -37,8 +37,9 @@ pub struct Pipeline<'p> {
     pub sinks: Vec<SinkTable>,
     /// Every Kafka topic the SQL names.
     pub topics: BTreeSet<String>,
-    /// Some INSERT aggregates over windows (its results wait for the watermark).
-    pub windowed: bool,
+    /// Every INSERT writes at most one row per row read, as it arrives: its output can be
+    /// counted against the input.
+    pub pass_through: bool,
 }
 
 fn is_kafka(table: &CreateTable) -> bool {
@@ -88,7 +89,7 @@ impl<'p> Pipeline<'p> {
         let mut tables: BTreeMap<String, CreateTable> = BTreeMap::new();
         let mut written = BTreeSet::new();
         let mut read = BTreeSet::new();
-        let mut windowed = false;
+        let mut pass_through = true;
         let mut inserts = 0;
         for statement in files.iter().flat_map(|f| &f.statements) {
             match &statement.kind {
@@ -99,14 +100,14 @@ impl<'p> Pipeline<'p> {
                     inserts += 1;
                     written.insert(insert.target.clone());
                     read.extend(referenced_tables(&insert.query));
-                    windowed |= !window_tvfs(&insert.query).is_empty();
+                    pass_through &= is_pass_through(&insert.query);
                 }
                 Statement::StatementSet(set) => {
                     for insert in set {
                         inserts += 1;
                         written.insert(insert.target.clone());
                         read.extend(referenced_tables(&insert.query));
-                        windowed |= !window_tvfs(&insert.query).is_empty();
+                        pass_through &= is_pass_through(&insert.query);
                     }
                 }
                 _ => {}
@@ -171,7 +172,7 @@ impl<'p> Pipeline<'p> {
             fed,
             sinks,
             topics,
-            windowed,
+            pass_through,
         })
     }
 }

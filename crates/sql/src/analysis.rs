@@ -134,6 +134,45 @@ pub fn single_source(query: &Query) -> Option<(String, bool)> {
     }
 }
 
+/// Whether every row a query reads leads to at most one row out, as it arrives: one table, no
+/// window, aggregate, DISTINCT or OVER. Such a pipeline's output can be counted against its
+/// input; any other's cannot.
+pub fn is_pass_through(query: &Query) -> bool {
+    const AGGREGATES: &[&str] = &[
+        "COUNT",
+        "SUM",
+        "MIN",
+        "MAX",
+        "AVG",
+        "FIRST_VALUE",
+        "LAST_VALUE",
+        "LISTAGG",
+        "STDDEV",
+        "STDDEV_POP",
+        "STDDEV_SAMP",
+        "VAR_POP",
+        "VAR_SAMP",
+        "VARIANCE",
+        "COLLECT",
+    ];
+    let Some((_, false)) = single_source(query) else {
+        return false;
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let grouped = !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    let mut aggregates = false;
+    let _ = visit_expressions(query, |expr| {
+        if let Expr::Function(function) = expr {
+            let name = object_name(&function.name).to_ascii_uppercase();
+            aggregates |= function.over.is_some() || AGGREGATES.contains(&name.as_str());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    !grouped && select.distinct.is_none() && select.having.is_none() && !aggregates
+}
+
 /// Plain (unqualified or qualified) column names a query uses, each with where it stands.
 pub fn column_references(query: &Query) -> Vec<NameReference> {
     let mut columns = Vec::new();

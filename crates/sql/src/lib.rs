@@ -22,8 +22,8 @@ mod split;
 mod types;
 
 pub use analysis::{
-    GroupWindow, NameReference, WindowKind, WindowTvf, column_references, legacy_group_windows, output_columns,
-    placeholders, referenced_tables, select_aliases, single_source, table_references, window_tvfs,
+    GroupWindow, NameReference, WindowKind, WindowTvf, column_references, is_pass_through, legacy_group_windows,
+    output_columns, placeholders, referenced_tables, select_aliases, single_source, table_references, window_tvfs,
 };
 pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
 pub use error::SqlError;

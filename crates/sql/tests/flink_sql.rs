@@ -118,6 +118,30 @@ fn names_in_queries_know_where_they_stand() {
 }
 
 #[test]
+fn pass_through_queries_are_told_from_stateful_ones() {
+    let cases = [
+        ("SELECT a, UPPER(b) FROM t WHERE a > 1;", true),
+        ("SELECT a FROM t GROUP BY a;", false),
+        ("SELECT COUNT(*) FROM t;", false),
+        ("SELECT DISTINCT a FROM t;", false),
+        ("SELECT a, ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t;", false),
+        ("SELECT * FROM a JOIN b ON a.x = b.x;", false),
+        (
+            "SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' SECOND));",
+            false,
+        ),
+    ];
+    for (sql, expected) in cases {
+        let statements = parse(sql);
+        assert_eq!(
+            pipegen_sql::is_pass_through(query_of(&statements[0])),
+            expected,
+            "{sql}"
+        );
+    }
+}
+
+#[test]
 fn every_window_tvf() {
     let statements = parse(
         "SELECT * FROM TABLE(HOP(TABLE bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES, INTERVAL '10' MINUTES));

@@ -62,11 +62,11 @@ fn run_text(
 
 async fn run_statement(engine: &mut Engine, statement: &ParsedStatement, format: SqlFormat) -> Result<(), EngineError> {
     if matches!(statement.kind, Statement::Query(_)) {
-        let batches = engine.query(statement).await?;
+        let changes = engine.query(statement).await?;
         let text = match format {
-            SqlFormat::Table => render::table(&batches)?,
-            SqlFormat::Json => render::json_lines(&batches)?,
-            SqlFormat::Changelog => render::changelog(&batches)?,
+            SqlFormat::Table => render::table(&render::materialize(&changes)?)?,
+            SqlFormat::Json => render::json_lines(&render::materialize(&changes)?)?,
+            SqlFormat::Changelog => render::changelog(&changes)?,
         };
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());

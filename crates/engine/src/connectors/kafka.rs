@@ -18,6 +18,7 @@ use datafusion::physical_plan::streaming::PartitionStream;
 use pipegen_log::{Fetched, Log, LogError, Record};
 use pipegen_sql::{ColumnKind, CreateTable};
 
+use crate::changelog::RowKind;
 use crate::error::EngineError;
 use crate::formats::{self, ValueEncoder};
 use crate::sink::TableSink;
@@ -280,38 +281,109 @@ fn with_metadata(
     Ok(RecordBatch::try_new(scan.output.clone(), columns)?)
 }
 
-/// Appends an INSERT's rows to the table's topic.
+/// Writes an INSERT's rows to the table's topic: `kafka` appends (keys from 'key.fields'
+/// when a 'key.format' is set); `upsert-kafka` writes each row under its PRIMARY KEY, a deletion
+/// as a tombstone (an empty value in the embedded log), and skips `-U` rows as Flink does (the
+/// `+U` that follows overwrites the key).
 pub struct KafkaSink {
     log: Arc<dyn Log>,
     topic: String,
+    upsert: bool,
+    key: Option<(Vec<usize>, Box<dyn ValueEncoder>)>,
+    /// The columns the value holds ('value.fields-include').
+    value_columns: Vec<usize>,
     encoder: Box<dyn ValueEncoder>,
 }
 
 impl KafkaSink {
     pub fn new(table: &CreateTable, schema: SchemaRef, log: Arc<dyn Log>) -> Result<Self, EngineError> {
         let topic = topic(table)?.to_string();
-        if table.option("key.format").is_some() || table.connector() == Some("upsert-kafka") {
-            return Err(EngineError::unsupported(
-                "Kafka record keys ('key.format', upsert-kafka)",
-            ));
-        }
-        let encoder = formats::encoder(table, schema, &topic)?;
-        Ok(Self { log, topic, encoder })
+        let upsert = table.connector() == Some("upsert-kafka");
+        let key_names: Vec<String> = if upsert {
+            table.primary_key.clone().ok_or_else(|| {
+                EngineError::Invalid(format!(
+                    "'upsert-kafka' table `{}` needs a PRIMARY KEY (...) NOT ENFORCED: its key is the record key",
+                    table.name
+                ))
+            })?
+        } else {
+            match table.option("key.fields") {
+                Some(fields) => fields.split(';').map(|f| f.trim().to_string()).collect(),
+                None if table.option("key.format").is_some() => {
+                    return Err(EngineError::Invalid(format!(
+                        "table `{}` sets 'key.format' but no 'key.fields'",
+                        table.name
+                    )));
+                }
+                None => Vec::new(),
+            }
+        };
+        let key_columns = key_names
+            .iter()
+            .map(|name| {
+                schema.index_of(name).map_err(|_| {
+                    EngineError::Invalid(format!(
+                        "table `{}`: the key column `{name}` is not one of its physical columns",
+                        table.name
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let key = if key_columns.is_empty() {
+            None
+        } else {
+            let key_schema = Arc::new(schema.project(&key_columns)?);
+            Some((key_columns.clone(), formats::key_encoder(table, key_schema, &topic)?))
+        };
+        let value_columns: Vec<usize> = match table.option("value.fields-include") {
+            None | Some("ALL") => (0..schema.fields().len()).collect(),
+            Some("EXCEPT_KEY") => (0..schema.fields().len())
+                .filter(|c| !key_columns.contains(c))
+                .collect(),
+            Some(other) => {
+                return Err(EngineError::Invalid(format!(
+                    "table `{}`: 'value.fields-include' = '{other}' (ALL or EXCEPT_KEY)",
+                    table.name
+                )));
+            }
+        };
+        let encoder = formats::encoder(table, Arc::new(schema.project(&value_columns)?), &topic)?;
+        Ok(Self {
+            log,
+            topic,
+            upsert,
+            key,
+            value_columns,
+            encoder,
+        })
     }
 }
 
 impl TableSink for KafkaSink {
-    fn write(&mut self, batch: &RecordBatch) -> Result<(), EngineError> {
-        let values = self.encoder.encode(batch)?;
+    fn write(&mut self, batch: &RecordBatch, kinds: Option<&[RowKind]>) -> Result<(), EngineError> {
+        let values = self.encoder.encode(&batch.project(&self.value_columns)?)?;
+        let keys = match &mut self.key {
+            Some((columns, encoder)) => Some(encoder.encode(&batch.project(columns)?)?),
+            None => None,
+        };
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        let records = values
-            .into_iter()
-            .map(|value: Bytes| Record::new(None, value, now))
-            .collect();
+        let mut records = Vec::with_capacity(values.len());
+        for (row, value) in values.into_iter().enumerate() {
+            let key = keys.as_ref().map(|k| k[row].clone());
+            match kinds.map_or(RowKind::Insert, |k| k[row]) {
+                RowKind::Insert | RowKind::UpdateAfter => records.push(Record::new(key, value, now)),
+                RowKind::UpdateBefore => {}
+                RowKind::Delete => records.push(Record::new(key, Bytes::new(), now)),
+            }
+        }
         self.log
             .append(&self.topic, records)
             .map_err(|e| EngineError::Invalid(format!("writing to `{}`: {e}", self.topic)))
+    }
+
+    fn accepts_updates(&self) -> bool {
+        self.upsert
     }
 }

@@ -78,6 +78,35 @@ pub fn encoder(table: &CreateTable, schema: SchemaRef, topic: &str) -> Result<Bo
     })
 }
 
+/// The encoder of record keys: `key.format` over the key columns (`key.`-prefixed options).
+pub fn key_encoder(table: &CreateTable, schema: SchemaRef, topic: &str) -> Result<Box<dyn ValueEncoder>, EngineError> {
+    let format = table.option("key.format").ok_or_else(|| {
+        EngineError::Invalid(format!(
+            "table `{}` writes record keys but has no 'key.format'",
+            table.name
+        ))
+    })?;
+    Ok(match format {
+        "json" => Box::new(json::JsonEncoder),
+        "csv" => Box::new(csv::CsvEncoder::new(b',')),
+        "raw" => Box::new(raw::RawEncoder::new(schema)?),
+        "avro-confluent" => {
+            let url = table.option("key.avro-confluent.url").ok_or_else(|| {
+                EngineError::Invalid(format!(
+                    "table `{}`: the avro-confluent key format needs 'key.avro-confluent.url'",
+                    table.name
+                ))
+            })?;
+            let subject = table
+                .option("key.avro-confluent.subject")
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{topic}-key"));
+            Box::new(avro::ConfluentEncoder::new(schema, url, &subject)?)
+        }
+        other => return Err(unsupported_format(other)),
+    })
+}
+
 fn registry_url<'a>(table: &'a CreateTable, format: &str) -> Result<&'a str, EngineError> {
     format_option(table, format, "url").ok_or_else(|| {
         EngineError::Invalid(format!(

@@ -18,11 +18,9 @@ pub mod spec;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray, UInt32Array};
-use datafusion::arrow::compute::{filter_record_batch, take_record_batch};
+use datafusion::arrow::compute::take_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::error::DataFusionError;
-use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::filter::FilterExec;
@@ -35,6 +33,7 @@ use tokio::sync::mpsc;
 use crate::connectors::channel::ChannelPartition;
 use crate::error::EngineError;
 use crate::metrics::JobMetrics;
+use crate::step::Step;
 use crate::watermark::WatermarkTracker;
 use aggregate::{AggregateShape, GroupKey, WindowAggregator, epoch_millis};
 use spec::WindowSpec;
@@ -74,44 +73,6 @@ pub fn windowed_schema(input: &Schema, time_type: &DataType) -> SchemaRef {
         false,
     ));
     Arc::new(Schema::new(fields))
-}
-
-/// One step of the plan between the windowed rows and the aggregate, run row batch by row
-/// batch so that the watermark stays in step with the rows.
-enum Step {
-    Project(Vec<usize>),
-    Filter {
-        predicate: Arc<dyn PhysicalExpr>,
-        projection: Option<Vec<usize>>,
-    },
-    Exprs {
-        exprs: Vec<Arc<dyn PhysicalExpr>>,
-        schema: SchemaRef,
-    },
-}
-
-impl Step {
-    fn apply(&self, batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
-        match self {
-            Step::Project(columns) => Ok(batch.project(columns)?),
-            Step::Filter { predicate, projection } => {
-                let mask = predicate.evaluate(&batch)?.into_array(batch.num_rows())?;
-                let mask = datafusion::common::cast::as_boolean_array(&mask)?;
-                let kept = filter_record_batch(&batch, mask)?;
-                match projection {
-                    Some(columns) => Ok(kept.project(columns)?),
-                    None => Ok(kept),
-                }
-            }
-            Step::Exprs { exprs, schema } => {
-                let columns = exprs
-                    .iter()
-                    .map(|e| e.evaluate(&batch)?.into_array(batch.num_rows()))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(RecordBatch::try_new(schema.clone(), columns)?)
-            }
-        }
-    }
 }
 
 enum Stage {
@@ -275,16 +236,10 @@ fn below_steps(input: &Arc<dyn ExecutionPlan>) -> Result<Vec<Step>, EngineError>
     let mut node = input.clone();
     loop {
         if let Some(filter) = node.downcast_ref::<FilterExec>() {
-            steps.push(Step::Filter {
-                predicate: filter.predicate().clone(),
-                projection: filter.projection().as_ref().map(|p| p.iter().copied().collect()),
-            });
+            steps.push(Step::filter(filter));
             node = filter.input().clone();
         } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
-            steps.push(Step::Exprs {
-                exprs: projection.expr().iter().map(|p| p.expr.clone()).collect(),
-                schema: projection.schema(),
-            });
+            steps.push(Step::projection(projection));
             node = projection.input().clone();
         } else if node.name() == "CoalesceBatchesExec" {
             node = node.children()[0].clone();

@@ -38,7 +38,9 @@ pub fn query(sql: &str) -> Result<Vec<String>, EngineError> {
         let mut rows = Vec::new();
         for statement in &file.statements {
             if matches!(statement.kind, Statement::Query(_)) {
-                rows.extend(text_rows(&engine.query(statement).await?));
+                rows.extend(text_rows(&pipegen_engine::render::materialize(
+                    &engine.query(statement).await?,
+                )?));
             } else {
                 engine.execute(statement).await?;
             }

@@ -1,0 +1,341 @@
+//! A regular join of two streams (Flink's Join): each side's rows are kept by join key; a row
+//! arriving on one side joins every kept row of the other side with its key that passes the
+//! join's other conditions. Inner joins of append-only inputs append. An outer side's row
+//! without a match is emitted padded with NULLs, and taken back (`-D`) when its first match
+//! arrives, before the joined row (`+I`), as Flink does. Rows expire after
+//! `table.exec.state.ttl` when it is set; interval conditions are join conditions like any
+//! other.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array, new_null_array};
+use datafusion::arrow::compute::{concat_batches, take};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::row::OwnedRow;
+use datafusion::common::{JoinSide, JoinType, NullEquality};
+use datafusion::error::DataFusionError;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::joins::HashJoinExec;
+use datafusion::physical_plan::joins::utils::JoinFilter;
+
+use super::keys::{KeyEncoder, RowCodec};
+use super::{Changes, RowKind, StateConfig};
+use crate::error::EngineError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    fn index(self) -> usize {
+        match self {
+            Side::Left => 0,
+            Side::Right => 1,
+        }
+    }
+}
+
+struct Stored {
+    row: OwnedRow,
+    /// Rows of the other side this row joined (an outer row is padded while it has none).
+    matches: u32,
+    touched: Instant,
+}
+
+struct SideState {
+    keys: KeyEncoder,
+    rows_codec: RowCodec,
+    rows: HashMap<Box<[u8]>, Vec<Stored>>,
+    /// Rows of this side appear even without a match (the preserved side of an outer join).
+    outer: bool,
+    /// Bytes of the rows and keys held.
+    bytes: usize,
+}
+
+pub struct StreamJoin {
+    sides: [SideState; 2],
+    filter: Option<JoinFilter>,
+    join_schema: SchemaRef,
+    projection: Option<Vec<usize>>,
+    output: SchemaRef,
+    nulls_equal: bool,
+    ttl: Option<Duration>,
+    batches_since_purge: usize,
+}
+
+/// Batches between sweeps of expired rows.
+const PURGE_EVERY: usize = 256;
+
+impl StreamJoin {
+    pub fn new(join: &HashJoinExec, config: StateConfig) -> Result<Self, EngineError> {
+        let (left_outer, right_outer) = match join.join_type() {
+            JoinType::Inner => (false, false),
+            JoinType::Left => (true, false),
+            JoinType::Right => (false, true),
+            JoinType::Full => (true, true),
+            other => {
+                return Err(EngineError::unsupported(format!(
+                    "{other} joins (IN and EXISTS subqueries)"
+                )));
+            }
+        };
+        let side = |plan: &std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+                    exprs: Vec<std::sync::Arc<dyn datafusion::physical_expr::PhysicalExpr>>,
+                    outer: bool|
+         -> Result<SideState, EngineError> {
+            let schema = plan.schema();
+            let types = exprs
+                .iter()
+                .map(|e| e.data_type(&schema))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(SideState {
+                keys: KeyEncoder::new(exprs, types)?,
+                rows_codec: RowCodec::new(schema)?,
+                rows: HashMap::new(),
+                outer,
+                bytes: 0,
+            })
+        };
+        let left = side(
+            join.left(),
+            join.on().iter().map(|(l, _)| l.clone()).collect(),
+            left_outer,
+        )?;
+        let right = side(
+            join.right(),
+            join.on().iter().map(|(_, r)| r.clone()).collect(),
+            right_outer,
+        )?;
+        Ok(Self {
+            sides: [left, right],
+            filter: join.filter().cloned(),
+            join_schema: join.join_schema().clone(),
+            projection: join.projection.as_ref().map(|p| p.to_vec()),
+            output: join.schema(),
+            nulls_equal: join.null_equality() == NullEquality::NullEqualsNull,
+            ttl: config.ttl,
+            batches_since_purge: 0,
+        })
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.output.clone()
+    }
+
+    /// Outer joins take padded rows back: their output updates.
+    pub fn is_updating(&self) -> bool {
+        self.sides.iter().any(|s| s.outer)
+    }
+
+    /// The state's size: both sides' rows and keys.
+    pub fn state_bytes(&self) -> usize {
+        self.sides.iter().map(|s| s.bytes).sum()
+    }
+
+    /// Joins a batch of `side`'s rows (insertions) with the other side's kept rows and keeps
+    /// them; returns the join's changes.
+    pub fn process(&mut self, side: Side, batch: &RecordBatch, now: Instant) -> Result<Changes, DataFusionError> {
+        let (this, other) = (side.index(), 1 - side.index());
+        let rows = batch.num_rows();
+        let key_columns = self.sides[this].keys.columns(batch)?;
+        let keys = self.sides[this].keys.encode(&key_columns, rows)?;
+        let ttl = self.ttl;
+        let live = |s: &Stored| ttl.is_none_or(|ttl| now.duration_since(s.touched) <= ttl);
+
+        // Every pair of this batch's row and a kept row of the other side with its key.
+        let mut pairs: Vec<(u32, usize)> = Vec::new();
+        for row in 0..rows {
+            if keys.nulls[row] && !self.nulls_equal {
+                continue;
+            }
+            if let Some(kept) = self.sides[other].rows.get(keys.key(row)) {
+                pairs.extend(
+                    kept.iter()
+                        .enumerate()
+                        .filter(|(_, s)| live(s))
+                        .map(|(j, _)| (row as u32, j)),
+                );
+            }
+        }
+        let this_columns = take_rows(batch.columns(), pairs.iter().map(|p| p.0))?;
+        let other_columns = {
+            let state = &self.sides[other];
+            state.rows_codec.decode(
+                pairs
+                    .iter()
+                    .map(|(row, j)| state.rows[keys.key(*row as usize)][*j].row.row()),
+            )?
+        };
+        let joined = self.assemble(side, this_columns, other_columns)?;
+        let passed = self.passes(&joined)?;
+        let joined = datafusion::arrow::compute::filter_record_batch(&joined, &passed)?;
+
+        // Padded rows of the other side that just found their first match are taken back.
+        let mut first_matches: Vec<(u32, usize)> = Vec::new();
+        let mut matches_per_row = vec![0u32; rows];
+        for (p, (row, j)) in pairs.iter().enumerate() {
+            if !passed.value(p) {
+                continue;
+            }
+            matches_per_row[*row as usize] += 1;
+            let state = &mut self.sides[other];
+            let outer = state.outer;
+            let stored = &mut state.rows.get_mut(keys.key(*row as usize)).expect("paired")[*j];
+            if stored.matches == 0 && outer {
+                first_matches.push((*row, *j));
+            }
+            stored.matches += 1;
+            stored.touched = now;
+        }
+        let retracted = {
+            let state = &self.sides[other];
+            let other_columns = state.rows_codec.decode(
+                first_matches
+                    .iter()
+                    .map(|(row, j)| state.rows[keys.key(*row as usize)][*j].row.row()),
+            )?;
+            let nulls = self.null_columns(side, first_matches.len());
+            self.assemble(side, nulls, other_columns)?
+        };
+        let unmatched: Vec<u32> = (0..rows as u32)
+            .filter(|r| matches_per_row[*r as usize] == 0 && self.sides[this].outer)
+            .collect();
+        let padded = {
+            let this_columns = take_rows(batch.columns(), unmatched.iter().copied())?;
+            let nulls = self.null_columns(Side::other(side), unmatched.len());
+            self.assemble(side, this_columns, nulls)?
+        };
+
+        // Keep this batch's rows (a NULL key never matches: only an outer row keeps it, and it
+        // has been emitted already).
+        let encoded = self.sides[this].rows_codec.encode(batch)?;
+        let state = &mut self.sides[this];
+        for (row, matches) in matches_per_row.into_iter().enumerate() {
+            if keys.nulls[row] && !self.nulls_equal {
+                continue;
+            }
+            let stored = Stored {
+                row: encoded.row(row).owned(),
+                matches,
+                touched: now,
+            };
+            state.bytes += stored_bytes(keys.key(row), &stored);
+            state.rows.entry(keys.key(row).into()).or_default().push(stored);
+        }
+        self.purge_expired(now);
+
+        let mut kinds = vec![RowKind::Delete; retracted.num_rows()];
+        kinds.resize(
+            retracted.num_rows() + joined.num_rows() + padded.num_rows(),
+            RowKind::Insert,
+        );
+        let all = concat_batches(&self.join_schema, [&retracted, &joined, &padded])?;
+        let rows = match &self.projection {
+            Some(columns) => all.project(columns)?,
+            None => all,
+        };
+        Ok(Changes {
+            rows,
+            kinds: self.is_updating().then_some(kinds),
+        })
+    }
+
+    /// Which joined pairs pass the join's non-equality conditions.
+    fn passes(&self, joined: &RecordBatch) -> Result<BooleanArray, DataFusionError> {
+        let Some(filter) = &self.filter else {
+            return Ok(BooleanArray::from(vec![true; joined.num_rows()]));
+        };
+        let left_width = self.sides[0].rows_codec.schema().fields().len();
+        let columns: Vec<ArrayRef> = filter
+            .column_indices()
+            .iter()
+            .map(|c| match c.side {
+                JoinSide::Left => Ok(joined.column(c.index).clone()),
+                JoinSide::Right => Ok(joined.column(left_width + c.index).clone()),
+                JoinSide::None => Err(DataFusionError::NotImplemented("mark joins".into())),
+            })
+            .collect::<Result<_, _>>()?;
+        let intermediate = RecordBatch::try_new(filter.schema().clone(), columns)?;
+        let mask = filter
+            .expression()
+            .evaluate(&intermediate)?
+            .into_array(intermediate.num_rows())?;
+        let mask = datafusion::common::cast::as_boolean_array(&mask)?;
+        // NULL is not true.
+        Ok(mask.iter().map(|v| Some(v == Some(true))).collect())
+    }
+
+    fn null_columns(&self, side: Side, rows: usize) -> Vec<ArrayRef> {
+        self.sides[side.index()]
+            .rows_codec
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| new_null_array(f.data_type(), rows))
+            .collect()
+    }
+
+    /// A batch of the join's full width from `this` side's columns and the other side's.
+    fn assemble(
+        &self,
+        this: Side,
+        this_columns: Vec<ArrayRef>,
+        other_columns: Vec<ArrayRef>,
+    ) -> Result<RecordBatch, DataFusionError> {
+        let columns = match this {
+            Side::Left => [this_columns, other_columns].concat(),
+            Side::Right => [other_columns, this_columns].concat(),
+        };
+        let options = datafusion::arrow::array::RecordBatchOptions::new()
+            .with_row_count(Some(columns.first().map_or(0, |c| c.len())));
+        Ok(RecordBatch::try_new_with_options(
+            self.join_schema.clone(),
+            columns,
+            &options,
+        )?)
+    }
+
+    fn purge_expired(&mut self, now: Instant) {
+        let Some(ttl) = self.ttl else { return };
+        self.batches_since_purge += 1;
+        if self.batches_since_purge < PURGE_EVERY {
+            return;
+        }
+        self.batches_since_purge = 0;
+        for state in &mut self.sides {
+            state.rows.retain(|_, rows| {
+                rows.retain(|s| now.duration_since(s.touched) <= ttl);
+                !rows.is_empty()
+            });
+            state.bytes = state
+                .rows
+                .iter()
+                .flat_map(|(key, rows)| rows.iter().map(|s| stored_bytes(key, s)))
+                .sum();
+        }
+    }
+}
+
+impl Side {
+    fn other(side: Side) -> Side {
+        match side {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+}
+
+fn stored_bytes(key: &[u8], stored: &Stored) -> usize {
+    key.len() + stored.row.as_ref().len() + std::mem::size_of::<Stored>()
+}
+
+fn take_rows(columns: &[ArrayRef], rows: impl Iterator<Item = u32>) -> Result<Vec<ArrayRef>, DataFusionError> {
+    let indices = UInt32Array::from_iter_values(rows);
+    Ok(columns
+        .iter()
+        .map(|c| take(c.as_ref(), &indices, None))
+        .collect::<Result<_, _>>()?)
+}

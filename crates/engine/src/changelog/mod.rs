@@ -1,0 +1,396 @@
+//! Queries whose results change as rows arrive: non-windowed aggregations, joins, Top-N and
+//! deduplication. Their output is a changelog, as in Flink: every row carries a kind (`+I`,
+//! `-U`, `+U`, `-D`), and a sink either takes updates (upsert-kafka, print, the SQL client) or
+//! refuses the query at deploy time.
+//!
+//! DataFusion plans the query with one partition; pipegen turns the physical plan into a tree
+//! of [`Node`]s: the stateless subplans stay DataFusion's (they stream as they are), and each
+//! stateful operator becomes pipegen's own, keeping its state across batches:
+//!
+//! ```text
+//! [DataFusion subplan] --> GroupAggregate / StreamJoin / TopN --> [filter, projection] --> sink
+//! ```
+
+pub mod aggregate;
+pub mod join;
+mod keys;
+pub mod rank;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::error::DataFusionError;
+use datafusion::execution::TaskContext;
+use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::joins::HashJoinExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+
+use crate::error::EngineError;
+use crate::metrics::JobMetrics;
+use crate::step::Step;
+use aggregate::GroupAggregate;
+use join::StreamJoin;
+use rank::TopN;
+
+/// What a changelog row does to the table it describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    Insert,
+    UpdateBefore,
+    UpdateAfter,
+    Delete,
+}
+
+impl RowKind {
+    /// Flink's short form: `+I`, `-U`, `+U`, `-D`.
+    pub fn short(self) -> &'static str {
+        match self {
+            RowKind::Insert => "+I",
+            RowKind::UpdateBefore => "-U",
+            RowKind::UpdateAfter => "+U",
+            RowKind::Delete => "-D",
+        }
+    }
+
+    /// Whether the row takes an earlier row back.
+    pub fn is_retraction(self) -> bool {
+        matches!(self, RowKind::UpdateBefore | RowKind::Delete)
+    }
+}
+
+/// Rows and their kinds; `kinds` is `None` when every row is an insertion (append-only
+/// streams pay nothing for the changelog).
+#[derive(Debug, Clone)]
+pub struct Changes {
+    pub rows: RecordBatch,
+    pub kinds: Option<Vec<RowKind>>,
+}
+
+impl Changes {
+    pub fn inserts(rows: RecordBatch) -> Self {
+        Self { rows, kinds: None }
+    }
+
+    pub fn kind(&self, row: usize) -> RowKind {
+        self.kinds.as_ref().map_or(RowKind::Insert, |kinds| kinds[row])
+    }
+}
+
+/// A changelog stream of one operator's output.
+pub type ChangeStream = BoxStream<'static, Result<Changes, DataFusionError>>;
+
+/// Settings the stateful operators read (`SET` statements).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StateConfig {
+    /// `table.exec.state.ttl`: state untouched this long is dropped (Flink's idle state
+    /// retention); `None` keeps state forever.
+    pub ttl: Option<Duration>,
+}
+
+impl StateConfig {
+    /// From the session's `SET` statements.
+    pub fn from_settings(settings: &std::collections::HashMap<String, String>) -> Result<Self, EngineError> {
+        let ttl = match settings.get("table.exec.state.ttl") {
+            None => None,
+            Some(text) => {
+                let ttl = parse_duration(text).ok_or_else(|| {
+                    EngineError::Invalid(format!(
+                        "'table.exec.state.ttl' = '{text}' is not a duration (such as '1 h', '30 min', '10 s', '500 ms')"
+                    ))
+                })?;
+                // Flink: zero means state never expires.
+                (!ttl.is_zero()).then_some(ttl)
+            }
+        };
+        Ok(Self { ttl })
+    }
+}
+
+/// A duration as Flink's configuration writes it: a number and a unit (`ms`, `s`, `min`, `h`,
+/// `d` and their long forms); a bare number is milliseconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let millis = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => 1,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1_000,
+        "min" | "m" | "minute" | "minutes" => 60_000,
+        "h" | "hour" | "hours" => 3_600_000,
+        "d" | "day" | "days" => 86_400_000,
+        _ => return None,
+    };
+    Some(Duration::from_millis(number.checked_mul(millis)?))
+}
+
+/// One operator of a changelog query.
+pub enum Node {
+    /// A stateless DataFusion subplan: append-only.
+    Plan(Arc<dyn ExecutionPlan>),
+    Step {
+        input: Box<Node>,
+        step: Step,
+    },
+    Aggregate {
+        input: Box<Node>,
+        aggregate: Box<GroupAggregate>,
+    },
+    Join {
+        left: Box<Node>,
+        right: Box<Node>,
+        join: Box<StreamJoin>,
+    },
+    Rank {
+        input: Box<Node>,
+        rank: Box<TopN>,
+    },
+    Union(Vec<Node>),
+}
+
+/// Plan steps that keep no state and stream as they are.
+fn is_stateless_step(name: &str) -> bool {
+    matches!(
+        name,
+        "ProjectionExec"
+            | "FilterExec"
+            | "CoalesceBatchesExec"
+            | "StreamingTableExec"
+            | "RepartitionExec"
+            | "CoalescePartitionsExec"
+            | "CooperativeExec"
+            | "UnionExec"
+            | "InterleaveExec"
+            | "EmptyExec"
+            | "PlaceholderRowExec"
+    )
+}
+
+/// Whether a logical plan needs pipegen's stateful operators (or holds a construct the
+/// engine does not run); the rest runs as DataFusion plans it.
+pub fn needs_state(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    let mut stateful = false;
+    let _ = plan.apply(|node| {
+        stateful |= !is_stateless_step(node.name());
+        Ok(if stateful {
+            datafusion::common::tree_node::TreeNodeRecursion::Stop
+        } else {
+            datafusion::common::tree_node::TreeNodeRecursion::Continue
+        })
+    });
+    stateful
+}
+
+impl Node {
+    /// The operator tree for a physical plan planned with one partition.
+    pub fn build(plan: &Arc<dyn ExecutionPlan>, config: StateConfig) -> Result<Node, EngineError> {
+        if !needs_state(plan) {
+            return Ok(Node::Plan(plan.clone()));
+        }
+        let child = |node: &Arc<dyn ExecutionPlan>| Node::build(node, config).map(Box::new);
+        if let Some(filter) = plan.downcast_ref::<FilterExec>() {
+            if let Some(node) = rank::top_n(filter, config)? {
+                return Ok(node);
+            }
+            return Ok(Node::Step {
+                input: child(filter.input())?,
+                step: Step::filter(filter),
+            });
+        }
+        if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
+            return Ok(Node::Step {
+                input: child(projection.input())?,
+                step: Step::projection(projection),
+            });
+        }
+        if let Some(aggregate) = plan.downcast_ref::<AggregateExec>() {
+            let (partial, input) = match aggregate.mode() {
+                AggregateMode::Single | AggregateMode::SinglePartitioned => (aggregate, aggregate.input()),
+                AggregateMode::Final | AggregateMode::FinalPartitioned => {
+                    let partial = partial_below(aggregate.input())?;
+                    (partial, partial.input())
+                }
+                other => {
+                    return Err(EngineError::Invalid(format!(
+                        "unexpected aggregate plan ({other:?}); please report this"
+                    )));
+                }
+            };
+            let input = child(input)?;
+            let aggregate = GroupAggregate::new(partial, aggregate.schema(), input.is_updating(), config)?;
+            return Ok(Node::Aggregate {
+                input,
+                aggregate: Box::new(aggregate),
+            });
+        }
+        if let Some(join) = plan.downcast_ref::<HashJoinExec>() {
+            let (left, right) = (child(join.left())?, child(join.right())?);
+            if left.is_updating() || right.is_updating() {
+                return Err(EngineError::unsupported(
+                    "a join over an updating input (an aggregation, an outer join or a Top-N)",
+                ));
+            }
+            return Ok(Node::Join {
+                left,
+                right,
+                join: Box::new(StreamJoin::new(join, config)?),
+            });
+        }
+        match plan.name() {
+            "UnionExec" | "InterleaveExec" => Ok(Node::Union(
+                plan.children()
+                    .into_iter()
+                    .map(|c| Node::build(c, config))
+                    .collect::<Result<_, _>>()?,
+            )),
+            "CoalesceBatchesExec" | "RepartitionExec" | "CoalescePartitionsExec" | "CooperativeExec" => {
+                Node::build(plan.children()[0], config)
+            }
+            name => Err(EngineError::unsupported(refused(name))),
+        }
+    }
+
+    /// Whether the output holds retractions or updates (not only insertions).
+    pub fn is_updating(&self) -> bool {
+        match self {
+            Node::Plan(_) => false,
+            Node::Step { input, .. } => input.is_updating(),
+            Node::Aggregate { .. } | Node::Rank { .. } => true,
+            Node::Join { join, .. } => join.is_updating(),
+            Node::Union(inputs) => inputs.iter().any(Node::is_updating),
+        }
+    }
+
+    /// The operator that makes the output updating, as Flink names it in its error.
+    pub fn updating_operator(&self) -> Option<&'static str> {
+        match self {
+            Node::Plan(_) => None,
+            Node::Step { input, .. } => input.updating_operator(),
+            Node::Aggregate { .. } => Some("GroupAggregate (a GROUP BY without a window)"),
+            Node::Rank { .. } => Some("Rank (ROW_NUMBER: a Top-N or a deduplication)"),
+            Node::Join { join, .. } => join.is_updating().then_some("Join (an outer join)"),
+            Node::Union(inputs) => inputs.iter().find_map(Node::updating_operator),
+        }
+    }
+
+    /// Runs the tree; the stream ends when every input has. Each stateful operator keeps its
+    /// share of `metrics.state_bytes` current.
+    pub fn stream(self, ctx: Arc<TaskContext>, metrics: &Arc<JobMetrics>) -> Result<ChangeStream, DataFusionError> {
+        Ok(match self {
+            Node::Plan(plan) => execute_stream(plan, ctx)?.map_ok(Changes::inserts).boxed(),
+            Node::Step { input, step } => input
+                .stream(ctx, metrics)?
+                .and_then(move |changes| futures::future::ready(step.apply_changes(changes)))
+                .boxed(),
+            Node::Aggregate { input, mut aggregate } => {
+                let metrics = metrics.clone();
+                input
+                    .stream(ctx, &metrics)?
+                    .and_then(move |changes| {
+                        let before = aggregate.state_bytes();
+                        let out = aggregate.process(&changes, Instant::now());
+                        track_state(&metrics, before, aggregate.state_bytes());
+                        futures::future::ready(out)
+                    })
+                    .boxed()
+            }
+            Node::Rank { input, mut rank } => {
+                let metrics = metrics.clone();
+                input
+                    .stream(ctx, &metrics)?
+                    .and_then(move |changes| {
+                        let before = rank.state_bytes();
+                        let out = rank.process(&changes);
+                        track_state(&metrics, before, rank.state_bytes());
+                        futures::future::ready(out)
+                    })
+                    .boxed()
+            }
+            Node::Join { left, right, mut join } => {
+                let left = left.stream(ctx.clone(), metrics)?.map_ok(|c| (join::Side::Left, c));
+                let right = right.stream(ctx, metrics)?.map_ok(|c| (join::Side::Right, c));
+                let metrics = metrics.clone();
+                futures::stream::select(left, right)
+                    .and_then(move |(side, changes)| {
+                        let before = join.state_bytes();
+                        let out = join.process(side, &changes.rows, Instant::now());
+                        track_state(&metrics, before, join.state_bytes());
+                        futures::future::ready(out)
+                    })
+                    .boxed()
+            }
+            Node::Union(inputs) => futures::stream::select_all(
+                inputs
+                    .into_iter()
+                    .map(|input| input.stream(ctx.clone(), metrics))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+            .boxed(),
+        }
+        .try_filter(|changes| futures::future::ready(changes.rows.num_rows() > 0))
+        .boxed())
+    }
+
+    /// The schema of the node's output.
+    pub fn schema(&self) -> SchemaRef {
+        match self {
+            Node::Plan(plan) => plan.schema(),
+            Node::Step { step, input } => step.schema(&input.schema()),
+            Node::Aggregate { aggregate, .. } => aggregate.schema(),
+            Node::Join { join, .. } => join.schema(),
+            Node::Rank { rank, .. } => rank.schema(),
+            Node::Union(inputs) => inputs[0].schema(),
+        }
+    }
+}
+
+fn track_state(metrics: &JobMetrics, before: usize, after: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if after >= before {
+        metrics.state_bytes.fetch_add((after - before) as u64, Relaxed);
+    } else {
+        metrics.state_bytes.fetch_sub((before - after) as u64, Relaxed);
+    }
+}
+
+/// The partial aggregate under a final one (through the exchange between them).
+fn partial_below(plan: &Arc<dyn ExecutionPlan>) -> Result<&AggregateExec, EngineError> {
+    let mut node = plan;
+    loop {
+        if let Some(aggregate) = node.downcast_ref::<AggregateExec>()
+            && matches!(aggregate.mode(), AggregateMode::Partial)
+        {
+            return Ok(aggregate);
+        }
+        match node.name() {
+            "CoalesceBatchesExec" | "RepartitionExec" | "CoalescePartitionsExec" | "CooperativeExec" => {
+                node = node.children()[0];
+            }
+            other => {
+                return Err(EngineError::Invalid(format!(
+                    "unexpected plan step {other} under a final aggregate; please report this"
+                )));
+            }
+        }
+    }
+}
+
+/// What a plan step the engine does not run is called in SQL.
+fn refused(name: &str) -> String {
+    match name {
+        "SortExec" | "SortPreservingMergeExec" => "ORDER BY on a stream (Flink sorts only on time attributes)".into(),
+        "GlobalLimitExec" | "LocalLimitExec" => "LIMIT on a stream".into(),
+        "BoundedWindowAggExec" | "WindowAggExec" => {
+            "OVER windows (ROW_NUMBER() runs under a rank filter, as Top-N or deduplication)".into()
+        }
+        n if n.contains("Join") => "joins without an equality condition".into(),
+        other => format!("the plan step {other}"),
+    }
+}

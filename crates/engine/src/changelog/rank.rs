@@ -1,0 +1,304 @@
+//! Top-N and deduplication (Flink's Rank and Deduplicate): `ROW_NUMBER() OVER (PARTITION BY
+//! ... ORDER BY ...)` under a filter `rn <= N` (or `rn < N`, or `rn = 1`). Each partition keeps
+//! its best N rows; a row that enters them shifts the rest down. When the query shows the rank,
+//! every rank whose row changed emits `-U` (old row) and `+U` (new row), and a rank filled for
+//! the first time `+I`; without the rank, the entering row is `+I` and the row pushed out `-D`.
+//! Ties keep arrival order, except for a single row ordered descending (keeping the last row),
+//! where the newer row wins as in Flink's deduplication.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt64Array};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::row::{OwnedRow, RowConverter, SortField};
+use datafusion::common::ScalarValue;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::Operator;
+use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
+use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr, conjunction, split_conjunction};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::windows::BoundedWindowAggExec;
+
+use super::keys::{KeyEncoder, RowCodec};
+use super::{Changes, Node, RowKind, StateConfig};
+use crate::error::EngineError;
+use crate::step::Step;
+
+pub struct TopN {
+    partition: KeyEncoder,
+    order: Vec<PhysicalSortExpr>,
+    order_rows: RowConverter,
+    rows_codec: RowCodec,
+    limit: usize,
+    /// Whether the query's output shows the rank.
+    rank_shown: bool,
+    /// A tie goes before the rows it ties with (keep-last deduplication).
+    newer_first: bool,
+    output: SchemaRef,
+    partitions: HashMap<Box<[u8]>, Vec<Ranked>>,
+    bytes: usize,
+}
+
+/// A kept row and its sort key.
+type Ranked = (Box<[u8]>, OwnedRow);
+
+fn ranked_bytes((key, row): &Ranked) -> usize {
+    key.len() + row.as_ref().len()
+}
+
+/// The Top-N under `filter`, if the filter ranks rows of a ROW_NUMBER window; the node runs
+/// the whole pattern: window, filter and the projections between.
+pub fn top_n(filter: &FilterExec, config: StateConfig) -> Result<Option<Node>, EngineError> {
+    let mut node = filter.input();
+    let projection = node.downcast_ref::<ProjectionExec>();
+    if let Some(projection) = projection {
+        node = projection.input();
+    }
+    let Some(window) = node.downcast_ref::<BoundedWindowAggExec>() else {
+        return Ok(None);
+    };
+    let input_width = window.input().schema().fields().len();
+    let [expr] = window.window_expr() else {
+        return Err(EngineError::unsupported("several OVER windows in one query"));
+    };
+    if !expr.name().to_ascii_lowercase().starts_with("row_number(") {
+        return Err(EngineError::unsupported(
+            "OVER windows other than ROW_NUMBER() (RANK, DENSE_RANK, aggregates OVER)",
+        ));
+    }
+    // Where the filter sees the rank column.
+    let rank_column = match projection {
+        None => Some(input_width),
+        Some(projection) => projection.expr().iter().position(|p| {
+            p.expr
+                .downcast_ref::<Column>()
+                .is_some_and(|c| c.index() == input_width)
+        }),
+    };
+    let Some(rank_column) = rank_column else {
+        return Ok(None);
+    };
+    let mut limit = None;
+    let mut rest = Vec::new();
+    for conjunct in split_conjunction(filter.predicate()) {
+        match rank_bound(conjunct, rank_column)? {
+            Some(bound) if limit.is_none() => limit = Some(bound),
+            _ => rest.push(conjunct.clone()),
+        }
+    }
+    let Some(limit) = limit else {
+        return Ok(None);
+    };
+    let rank_shown = filter
+        .projection()
+        .as_ref()
+        .is_none_or(|columns| columns.contains(&rank_column));
+
+    let mut below = window.input();
+    while matches!(
+        below.name(),
+        "SortExec" | "SortPreservingMergeExec" | "CoalescePartitionsExec" | "RepartitionExec" | "CoalesceBatchesExec"
+    ) {
+        below = below.children()[0];
+    }
+    let input = Node::build(below, config)?;
+    if input.is_updating() {
+        return Err(EngineError::unsupported(
+            "a Top-N over an updating input (an aggregation or an outer join)",
+        ));
+    }
+    let order = expr.order_by().to_vec();
+    let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
+    let rank = TopN::new(
+        window.input().schema(),
+        expr.partition_by().to_vec(),
+        order,
+        limit,
+        rank_shown,
+        newer_first,
+        window.schema(),
+    )?;
+    let mut node = Node::Rank {
+        input: Box::new(input),
+        rank: Box::new(rank),
+    };
+    if let Some(projection) = projection {
+        node = Node::Step {
+            input: Box::new(node),
+            step: Step::projection(projection),
+        };
+    }
+    let columns = filter.projection().as_ref().map(|p| p.iter().copied().collect());
+    let step = if rest.is_empty() {
+        columns.map(Step::Project)
+    } else {
+        Some(Step::Filter {
+            predicate: conjunction(rest),
+            projection: columns,
+        })
+    };
+    if let Some(step) = step {
+        node = Node::Step {
+            input: Box::new(node),
+            step,
+        };
+    }
+    Ok(Some(node))
+}
+
+/// The N of `rank <= N`, `rank < N + 1`, `rank = 1` (either way round).
+fn rank_bound(expr: &Arc<dyn PhysicalExpr>, rank_column: usize) -> Result<Option<usize>, EngineError> {
+    let Some(binary) = expr.downcast_ref::<BinaryExpr>() else {
+        return Ok(None);
+    };
+    let is_rank = |e: &Arc<dyn PhysicalExpr>| e.downcast_ref::<Column>().is_some_and(|c| c.index() == rank_column);
+    let literal = |e: &Arc<dyn PhysicalExpr>| {
+        e.downcast_ref::<Literal>()
+            .and_then(|l| l.value().cast_to(&datafusion::arrow::datatypes::DataType::Int64).ok())
+            .and_then(|v| match v {
+                ScalarValue::Int64(Some(n)) => Some(n),
+                _ => None,
+            })
+    };
+    let (op, n) = if is_rank(binary.left()) {
+        match literal(binary.right()) {
+            Some(n) => (*binary.op(), n),
+            None => return Ok(None),
+        }
+    } else if is_rank(binary.right()) {
+        match (literal(binary.left()), binary.op().swap()) {
+            (Some(n), Some(op)) => (op, n),
+            _ => return Ok(None),
+        }
+    } else {
+        return Ok(None);
+    };
+    let bound = match op {
+        Operator::LtEq => n,
+        Operator::Lt => n - 1,
+        Operator::Eq if n == 1 => 1,
+        _ => {
+            return Err(EngineError::unsupported(
+                "a ROW_NUMBER filter other than `rn <= N`, `rn < N` or `rn = 1`",
+            ));
+        }
+    };
+    if bound < 1 {
+        return Err(EngineError::Invalid(format!(
+            "the ROW_NUMBER filter keeps no row (at most {bound})"
+        )));
+    }
+    Ok(Some(bound as usize))
+}
+
+impl TopN {
+    fn new(
+        input: SchemaRef,
+        partition_by: Vec<Arc<dyn PhysicalExpr>>,
+        order: Vec<PhysicalSortExpr>,
+        limit: usize,
+        rank_shown: bool,
+        newer_first: bool,
+        output: SchemaRef,
+    ) -> Result<Self, EngineError> {
+        let partition_types = partition_by
+            .iter()
+            .map(|e| e.data_type(&input))
+            .collect::<Result<Vec<_>, _>>()?;
+        let order_fields = order
+            .iter()
+            .map(|s| Ok(SortField::new_with_options(s.expr.data_type(&input)?, s.options)))
+            .collect::<Result<Vec<_>, DataFusionError>>()?;
+        Ok(Self {
+            partition: KeyEncoder::new(partition_by, partition_types)?,
+            order,
+            order_rows: RowConverter::new(order_fields)?,
+            rows_codec: RowCodec::new(input)?,
+            limit,
+            rank_shown,
+            newer_first,
+            output,
+            partitions: HashMap::new(),
+            bytes: 0,
+        })
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.output.clone()
+    }
+
+    /// The state's size: the kept rows and their sort keys.
+    pub fn state_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Ranks a batch of insertions; returns the changes to the partitions' top rows.
+    pub fn process(&mut self, changes: &Changes) -> Result<Changes, DataFusionError> {
+        let batch = &changes.rows;
+        let rows = batch.num_rows();
+        let partition_columns = self.partition.columns(batch)?;
+        let partitions = self.partition.encode(&partition_columns, rows)?;
+        let order_columns = self
+            .order
+            .iter()
+            .map(|s| s.expr.evaluate(batch)?.into_array(rows))
+            .collect::<Result<Vec<ArrayRef>, _>>()?;
+        let order = self.order_rows.convert_columns(&order_columns)?;
+        let encoded = self.rows_codec.encode(batch)?;
+
+        let mut emitted: Vec<(OwnedRow, u64, RowKind)> = Vec::new();
+        for row in 0..rows {
+            let sort_key = order.row(row);
+            let top = self.partitions.entry(partitions.key(row).into()).or_default();
+            let position = if self.newer_first {
+                top.partition_point(|(key, _)| key.as_ref() < sort_key.data())
+            } else {
+                top.partition_point(|(key, _)| key.as_ref() <= sort_key.data())
+            };
+            if position >= self.limit {
+                continue;
+            }
+            let before: Vec<OwnedRow> = if self.rank_shown {
+                top[position..].iter().map(|(_, r)| r.clone()).collect()
+            } else {
+                Vec::new()
+            };
+            let entry: Ranked = (sort_key.data().into(), encoded.row(row).owned());
+            self.bytes += ranked_bytes(&entry);
+            top.insert(position, entry);
+            let pushed_out = (top.len() > self.limit).then(|| top.pop().expect("longer than the limit"));
+            if let Some(out) = &pushed_out {
+                self.bytes -= ranked_bytes(out);
+            }
+            if self.rank_shown {
+                for (offset, (_, now)) in top[position..].iter().enumerate() {
+                    let rank = (position + offset + 1) as u64;
+                    match before.get(offset) {
+                        Some(old) => {
+                            emitted.push((old.clone(), rank, RowKind::UpdateBefore));
+                            emitted.push((now.clone(), rank, RowKind::UpdateAfter));
+                        }
+                        None => emitted.push((now.clone(), rank, RowKind::Insert)),
+                    }
+                }
+            } else {
+                emitted.push((encoded.row(row).owned(), (position + 1) as u64, RowKind::Insert));
+                if let Some((_, out)) = pushed_out {
+                    emitted.push((out, (self.limit + 1) as u64, RowKind::Delete));
+                }
+            }
+        }
+        let mut columns = self.rows_codec.decode(emitted.iter().map(|(r, _, _)| r.row()))?;
+        let ranks: ArrayRef = std::sync::Arc::new(UInt64Array::from_iter_values(emitted.iter().map(|(_, r, _)| *r)));
+        let rank_type = self.output.field(self.output.fields().len() - 1).data_type();
+        columns.push(cast(&ranks, rank_type)?);
+        Ok(Changes {
+            rows: RecordBatch::try_new(self.output.clone(), columns)?,
+            kinds: Some(emitted.into_iter().map(|(_, _, kind)| kind).collect()),
+        })
+    }
+}

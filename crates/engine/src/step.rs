@@ -1,0 +1,102 @@
+//! Stateless plan steps (filters and projections) that pipegen runs itself, batch by batch,
+//! where DataFusion's own operators cannot: between a window and its aggregation (so the
+//! watermark stays in step with the rows), and over changelogs (so each row keeps its kind).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::error::DataFusionError;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+
+use crate::changelog::{Changes, RowKind};
+
+pub enum Step {
+    Project(Vec<usize>),
+    Filter {
+        predicate: Arc<dyn PhysicalExpr>,
+        projection: Option<Vec<usize>>,
+    },
+    Exprs {
+        exprs: Vec<Arc<dyn PhysicalExpr>>,
+        schema: SchemaRef,
+    },
+}
+
+impl Step {
+    pub fn filter(filter: &FilterExec) -> Self {
+        Step::Filter {
+            predicate: filter.predicate().clone(),
+            projection: filter.projection().as_ref().map(|p| p.iter().copied().collect()),
+        }
+    }
+
+    pub fn projection(projection: &ProjectionExec) -> Self {
+        Step::Exprs {
+            exprs: projection.expr().iter().map(|p| p.expr.clone()).collect(),
+            schema: projection.schema(),
+        }
+    }
+
+    /// The columns the step produces from `input`'s.
+    pub fn schema(&self, input: &SchemaRef) -> SchemaRef {
+        let project = |columns: &[usize]| Arc::new(input.project(columns).expect("the plan's own columns"));
+        match self {
+            Step::Project(columns) => project(columns),
+            Step::Filter {
+                projection: Some(columns),
+                ..
+            } => project(columns),
+            Step::Filter { projection: None, .. } => input.clone(),
+            Step::Exprs { schema, .. } => schema.clone(),
+        }
+    }
+
+    pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
+        Ok(self.apply_changes(Changes::inserts(batch))?.rows)
+    }
+
+    /// The step over a changelog: a filtered-out row takes its kind with it, so a retraction
+    /// whose row no longer passes is dropped exactly as its insertion was.
+    pub fn apply_changes(&self, changes: Changes) -> Result<Changes, DataFusionError> {
+        let Changes { rows: batch, kinds } = changes;
+        match self {
+            Step::Project(columns) => Ok(Changes {
+                rows: batch.project(columns)?,
+                kinds,
+            }),
+            Step::Filter { predicate, projection } => {
+                let mask = predicate.evaluate(&batch)?.into_array(batch.num_rows())?;
+                let mask = datafusion::common::cast::as_boolean_array(&mask)?;
+                let kept = filter_record_batch(&batch, mask)?;
+                let kinds = kinds.map(|kinds| {
+                    kinds
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(row, _)| mask.is_valid(*row) && mask.value(*row))
+                        .map(|(_, kind)| kind)
+                        .collect::<Vec<RowKind>>()
+                });
+                let rows = match projection {
+                    Some(columns) => kept.project(columns)?,
+                    None => kept,
+                };
+                Ok(Changes { rows, kinds })
+            }
+            Step::Exprs { exprs, schema } => {
+                let columns = exprs
+                    .iter()
+                    .map(|e| e.evaluate(&batch)?.into_array(batch.num_rows()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Changes {
+                    rows: RecordBatch::try_new(schema.clone(), columns)?,
+                    kinds,
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! Differential tests for the queries whose results update: non-windowed aggregations, joins,
+//! Top-N and deduplication. Each runs in the engine over generated files (several files per
+//! table, so rows interleave and results change across batches) and its changelog is checked
+//! twice: every retraction must take back a row emitted before it (a changelog Flink's
+//! materializing sinks accept), and the table it folds into must equal the result computed
+//! here, independently of the engine, from the complete input.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use common::Dir;
+use pipegen_engine::{Engine, EngineError, render};
+use pipegen_sql::{Statement, parse_file};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+
+const EVENTS: i64 = 20_000;
+const FILES: usize = 3;
+
+#[derive(Debug, Clone)]
+struct Event {
+    seq: i64,
+    k: String,
+    /// Unique across events, so that rankings have no ties.
+    v: i64,
+    /// Unique too, so that deduplication by time has no ties.
+    ts: i64,
+}
+
+fn events(seed: u64) -> Vec<Event> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    (0..EVENTS)
+        .map(|seq| Event {
+            seq,
+            k: format!("k{}", rng.random_range(0..25)),
+            v: (seq * 7_919) % 1_000_003,
+            ts: 1_700_000_000_000 + ((seq * 7_907) % EVENTS) * 10,
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+struct Customer {
+    k: String,
+    tier: i64,
+}
+
+/// Customers for some keys (k0..k19, so k20..k24 have none), some keys twice.
+fn customers() -> Vec<Customer> {
+    (0..20)
+        .flat_map(|i| {
+            let first = Customer {
+                k: format!("k{i}"),
+                tier: i % 3,
+            };
+            let second = (i % 5 == 0).then(|| Customer {
+                k: format!("k{i}"),
+                tier: 10 + i,
+            });
+            std::iter::once(first).chain(second)
+        })
+        .collect()
+}
+
+fn time(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S%.3f")
+        .to_string()
+}
+
+struct Fixture {
+    _dir: Dir,
+    events: Vec<Event>,
+    customers: Vec<Customer>,
+    tables: String,
+}
+
+/// Events spread over several files (one source partition each), and customers.
+fn fixture(name: &str, seed: u64) -> Fixture {
+    let dir = Dir::new(&format!("changelog-{name}"));
+    let events = events(seed);
+    std::fs::create_dir_all(dir.0.join("events")).unwrap();
+    std::fs::create_dir_all(dir.0.join("customers")).unwrap();
+    for file in 0..FILES {
+        let lines: String = events
+            .iter()
+            .filter(|e| e.seq as usize % FILES == file)
+            .map(|e| format!("{},{},{},{}\n", e.seq, e.k, e.v, time(e.ts)))
+            .collect();
+        dir.write(&format!("events/part-{file}.csv"), &lines);
+    }
+    let customers = customers();
+    for (file, half) in customers.chunks(customers.len() / 2 + 1).enumerate() {
+        let lines: String = half.iter().map(|c| format!("{},{}\n", c.k, c.tier)).collect();
+        dir.write(&format!("customers/part-{file}.csv"), &lines);
+    }
+    let tables = format!(
+        "CREATE TABLE events (seq BIGINT, k STRING, v BIGINT, ts TIMESTAMP(3))
+           WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+         CREATE TABLE customers (k STRING, tier BIGINT)
+           WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\n",
+        dir.0.join("events").display(),
+        dir.0.join("customers").display()
+    );
+    Fixture {
+        _dir: dir,
+        events,
+        customers,
+        tables,
+    }
+}
+
+/// The final query's changelog, as `pipegen sql --format changelog` prints it.
+fn changelog(sql: &str) -> Result<Vec<String>, EngineError> {
+    let file = parse_file(Path::new("t.sql"), sql).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut engine = Engine::new(1);
+        let mut lines = Vec::new();
+        for statement in &file.statements {
+            if matches!(statement.kind, Statement::Query(_)) {
+                let changes = engine.query(statement).await?;
+                lines.extend(render::changelog(&changes)?.lines().map(str::to_string));
+            } else {
+                engine.execute(statement).await?;
+            }
+        }
+        Ok(lines)
+    })
+}
+
+/// Folds a changelog into its table (sorted rows), failing on a retraction of a row that is
+/// not there; also returns how many rows were retractions.
+fn fold(lines: &[String]) -> (Vec<String>, usize) {
+    let mut table: BTreeMap<String, usize> = BTreeMap::new();
+    let mut retractions = 0;
+    for line in lines {
+        let (kind, row) = line.split_at(2);
+        let row = row.trim_start_matches('[').trim_end_matches(']').to_string();
+        match kind {
+            "+I" | "+U" => *table.entry(row).or_default() += 1,
+            "-U" | "-D" => {
+                retractions += 1;
+                let count = table
+                    .get_mut(&row)
+                    .unwrap_or_else(|| panic!("`{line}` takes back a row that is not in the table"));
+                *count -= 1;
+                if *count == 0 {
+                    table.remove(&row);
+                }
+            }
+            other => panic!("unknown row kind {other} in `{line}`"),
+        }
+    }
+    let rows = table
+        .into_iter()
+        .flat_map(|(row, n)| std::iter::repeat_n(row, n))
+        .collect();
+    (rows, retractions)
+}
+
+fn check(name: &str, sql: &str, expected: Vec<String>) -> usize {
+    let lines = changelog(sql).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (rows, retractions) = fold(&lines);
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(rows.len(), expected.len(), "{name}: rows");
+    assert_eq!(rows, expected, "{name}");
+    retractions
+}
+
+fn by_key<'a>(events: impl Iterator<Item = &'a Event>) -> BTreeMap<&'a str, Vec<&'a Event>> {
+    let mut groups: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for e in events {
+        groups.entry(&e.k).or_default().push(e);
+    }
+    groups
+}
+
+#[test]
+fn group_by_updates_each_key() {
+    let f = fixture("group-by", 11);
+    let expected = by_key(f.events.iter())
+        .into_iter()
+        .map(|(k, es)| {
+            let vs: Vec<i64> = es.iter().map(|e| e.v).collect();
+            format!(
+                "{k}, {}, {}, {}, {}",
+                vs.len(),
+                vs.iter().sum::<i64>(),
+                vs.iter().min().unwrap(),
+                vs.iter().max().unwrap()
+            )
+        })
+        .collect();
+    let retractions = check(
+        "group by",
+        &format!(
+            "{}SELECT k, COUNT(*), SUM(v), MIN(v), MAX(v) FROM events GROUP BY k;",
+            f.tables
+        ),
+        expected,
+    );
+    assert!(retractions > 0, "keys seen in several batches are updated");
+}
+
+#[test]
+fn where_and_having_around_a_group_by() {
+    let f = fixture("having", 12);
+    let expected = by_key(f.events.iter().filter(|e| e.v % 2 == 0))
+        .into_iter()
+        .filter(|(_, es)| es.iter().map(|e| e.v).sum::<i64>() > 200_000_000)
+        .map(|(k, es)| format!("{k}, {}", es.iter().map(|e| e.v).sum::<i64>()))
+        .collect();
+    check(
+        "having",
+        &format!(
+            "{}SELECT k, SUM(v) AS total FROM events WHERE MOD(v, 2) = 0 GROUP BY k HAVING SUM(v) > 200000000;",
+            f.tables
+        ),
+        expected,
+    );
+}
+
+#[test]
+fn distinct_counts_global_aggregates_and_select_distinct() {
+    let f = fixture("distinct", 13);
+    let expected = by_key(f.events.iter())
+        .into_iter()
+        .map(|(k, es)| {
+            let distinct: BTreeSet<i64> = es.iter().map(|e| e.v % 10).collect();
+            format!("{k}, {}", distinct.len())
+        })
+        .collect();
+    check(
+        "count distinct",
+        &format!(
+            "{}SELECT k, COUNT(DISTINCT MOD(v, 10)) FROM events GROUP BY k;",
+            f.tables
+        ),
+        expected,
+    );
+    let total: i64 = f.events.iter().map(|e| e.v).sum();
+    check(
+        "global",
+        &format!("{}SELECT COUNT(*), SUM(v) FROM events;", f.tables),
+        vec![format!("{EVENTS}, {total}")],
+    );
+    let keys: BTreeSet<&str> = f.events.iter().map(|e| e.k.as_str()).collect();
+    check(
+        "select distinct",
+        &format!("{}SELECT DISTINCT k FROM events;", f.tables),
+        keys.iter().map(|k| k.to_string()).collect(),
+    );
+    let union: BTreeSet<String> = f
+        .events
+        .iter()
+        .map(|e| e.k.clone())
+        .chain(f.customers.iter().map(|c| format!("tier{}", c.tier)))
+        .collect();
+    check(
+        "union",
+        &format!(
+            "{}SELECT k FROM events UNION SELECT CONCAT('tier', CAST(tier AS STRING)) FROM customers;",
+            f.tables
+        ),
+        union.into_iter().collect(),
+    );
+}
+
+fn customers_by_key(customers: &[Customer]) -> HashMap<&str, Vec<&Customer>> {
+    let mut map: HashMap<&str, Vec<&Customer>> = HashMap::new();
+    for c in customers {
+        map.entry(&c.k).or_default().push(c);
+    }
+    map
+}
+
+#[test]
+fn inner_joins_append_every_match() {
+    let f = fixture("inner-join", 14);
+    let customers = customers_by_key(&f.customers);
+    let expected = f
+        .events
+        .iter()
+        .filter(|e| e.seq % 7 == 0)
+        .flat_map(|e| {
+            customers
+                .get(e.k.as_str())
+                .into_iter()
+                .flatten()
+                .map(move |c| format!("{}, {}, {}", e.seq, e.k, c.tier))
+        })
+        .collect();
+    let retractions = check(
+        "inner join",
+        &format!(
+            "{}SELECT e.seq, e.k, c.tier FROM events e JOIN customers c ON e.k = c.k WHERE MOD(e.seq, 7) = 0;",
+            f.tables
+        ),
+        expected,
+    );
+    assert_eq!(retractions, 0, "an inner join of append-only inputs appends");
+}
+
+#[test]
+fn left_joins_pad_then_take_back() {
+    let f = fixture("left-join", 15);
+    let customers = customers_by_key(&f.customers);
+    // The extra condition keeps only some customers: other keys stay padded.
+    let expected = f
+        .events
+        .iter()
+        .filter(|e| e.seq % 11 == 0)
+        .flat_map(|e| {
+            let matches: Vec<String> = customers
+                .get(e.k.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|c| c.tier >= 1)
+                .map(|c| format!("{}, {}, {}", e.seq, e.k, c.tier))
+                .collect();
+            if matches.is_empty() {
+                vec![format!("{}, {}, NULL", e.seq, e.k)]
+            } else {
+                matches
+            }
+        })
+        .collect();
+    check(
+        "left join",
+        &format!(
+            "{}SELECT e.seq, e.k, c.tier FROM events e LEFT JOIN customers c ON e.k = c.k AND c.tier >= 1
+             WHERE MOD(e.seq, 11) = 0;",
+            f.tables
+        ),
+        expected,
+    );
+}
+
+#[test]
+fn full_outer_joins_keep_both_sides() {
+    let f = fixture("full-join", 16);
+    let small: Vec<&Event> = f.events.iter().filter(|e| e.seq % 97 == 0).collect();
+    let event_keys: BTreeSet<&str> = small.iter().map(|e| e.k.as_str()).collect();
+    let customers = customers_by_key(&f.customers);
+    let mut expected: Vec<String> = small
+        .iter()
+        .flat_map(|e| match customers.get(e.k.as_str()) {
+            Some(cs) => cs.iter().map(|c| format!("{}, {}", e.seq, c.tier)).collect(),
+            None => vec![format!("{}, NULL", e.seq)],
+        })
+        .collect();
+    expected.extend(
+        f.customers
+            .iter()
+            .filter(|c| !event_keys.contains(c.k.as_str()))
+            .map(|c| format!("NULL, {}", c.tier)),
+    );
+    check(
+        "full join",
+        &format!(
+            "{}SELECT e.seq, c.tier FROM (SELECT * FROM events WHERE MOD(seq, 97) = 0) e
+             FULL OUTER JOIN customers c ON e.k = c.k;",
+            f.tables
+        ),
+        expected,
+    );
+}
+
+#[test]
+fn interval_joins_match_rows_close_in_time() {
+    let f = fixture("interval-join", 17);
+    // Each sampled event with the events of its key up to 2 s before it.
+    let sample: Vec<&Event> = f.events.iter().filter(|e| e.seq % 50 == 0).collect();
+    let groups = by_key(f.events.iter());
+    let expected = sample
+        .iter()
+        .flat_map(|a| {
+            groups[a.k.as_str()]
+                .iter()
+                .filter(|b| b.ts >= a.ts - 2_000 && b.ts <= a.ts)
+                .map(move |b| format!("{}, {}", a.seq, b.seq))
+        })
+        .collect();
+    let retractions = check(
+        "interval join",
+        &format!(
+            "{}SELECT a.seq, b.seq FROM (SELECT * FROM events WHERE MOD(seq, 50) = 0) a, events b
+             WHERE a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '2' SECOND AND a.ts;",
+            f.tables
+        ),
+        expected,
+    );
+    assert_eq!(retractions, 0);
+}
+
+#[test]
+fn aggregations_over_outer_joins_take_rows_back() {
+    let f = fixture("agg-over-join", 18);
+    let customers = customers_by_key(&f.customers);
+    let mut counts: BTreeMap<String, (i64, Option<i64>)> = BTreeMap::new();
+    for e in f.events.iter().filter(|e| e.seq % 13 == 0) {
+        let tiers: Vec<i64> = customers
+            .get(e.k.as_str())
+            .map(|cs| cs.iter().map(|c| c.tier).collect())
+            .unwrap_or_default();
+        let entry = counts.entry(e.k.clone()).or_default();
+        if tiers.is_empty() {
+            entry.0 += 1;
+        } else {
+            entry.0 += tiers.len() as i64;
+            entry.1 = Some(entry.1.unwrap_or(0) + tiers.iter().sum::<i64>());
+        }
+    }
+    let expected = counts
+        .into_iter()
+        .map(|(k, (rows, tiers))| format!("{k}, {rows}, {}", tiers.map_or("NULL".into(), |t| t.to_string())))
+        .collect();
+    check(
+        "aggregate over left join",
+        &format!(
+            "{}SELECT e.k, COUNT(*), SUM(c.tier) FROM (SELECT * FROM events WHERE MOD(seq, 13) = 0) e
+             LEFT JOIN customers c ON e.k = c.k GROUP BY e.k;",
+            f.tables
+        ),
+        expected,
+    );
+}
+
+/// Each key's events, best first by `better`.
+fn ranked(events: &[Event], better: impl Fn(&Event, &Event) -> std::cmp::Ordering) -> BTreeMap<&str, Vec<&Event>> {
+    let mut groups = by_key(events.iter());
+    for es in groups.values_mut() {
+        es.sort_by(|a, b| better(a, b));
+    }
+    groups
+}
+
+#[test]
+fn top_n_keeps_the_best_rows_per_key() {
+    let f = fixture("top-n", 19);
+    let groups = ranked(&f.events, |a, b| b.v.cmp(&a.v));
+    let with_rank = groups
+        .iter()
+        .flat_map(|(k, es)| {
+            es.iter()
+                .take(3)
+                .enumerate()
+                .map(move |(i, e)| format!("{k}, {}, {}", e.v, i + 1))
+        })
+        .collect();
+    let retractions = check(
+        "top 3 with rank",
+        &format!(
+            "{}SELECT k, v, rn FROM (SELECT k, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM events)
+             WHERE rn <= 3;",
+            f.tables
+        ),
+        with_rank,
+    );
+    assert!(retractions > 0);
+    let without_rank = groups
+        .iter()
+        .flat_map(|(k, es)| es.iter().take(2).map(move |e| format!("{k}, {}", e.seq)))
+        .collect();
+    check(
+        "top 2 without rank",
+        &format!(
+            "{}SELECT k, seq FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM events)
+             WHERE rn < 3;",
+            f.tables
+        ),
+        without_rank,
+    );
+}
+
+#[test]
+fn deduplication_keeps_the_first_or_last_row() {
+    let f = fixture("dedup", 20);
+    let first = ranked(&f.events, |a, b| a.ts.cmp(&b.ts))
+        .iter()
+        .map(|(k, es)| format!("{k}, {}", es[0].seq))
+        .collect();
+    check(
+        "keep first",
+        &format!(
+            "{}SELECT k, seq FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts ASC) AS rn FROM events)
+             WHERE rn = 1;",
+            f.tables
+        ),
+        first,
+    );
+    let last = ranked(&f.events, |a, b| b.ts.cmp(&a.ts))
+        .iter()
+        .map(|(k, es)| format!("{k}, {}, {}", es[0].seq, time(es[0].ts)))
+        .collect();
+    check(
+        "keep last",
+        &format!(
+            "{}SELECT k, seq, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts DESC) AS rn FROM events)
+             WHERE rn = 1;",
+            f.tables
+        ),
+        last,
+    );
+}
+
+#[test]
+fn a_limit_ends_the_query_after_its_rows() {
+    let f = fixture("limit", 22);
+    let lines = changelog(&format!("{}SELECT k FROM events LIMIT 3;", f.tables)).unwrap();
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|l| l.starts_with("+I[")));
+}
+
+#[test]
+fn unsupported_stateful_queries_name_their_construct() {
+    let f = fixture("refused", 21);
+    for (sql, construct) in [
+        ("SELECT k FROM events ORDER BY v", "ORDER BY"),
+        (
+            "SELECT k, RANK() OVER (PARTITION BY k ORDER BY v) FROM events",
+            "OVER windows",
+        ),
+        (
+            "SELECT e.k FROM events e, customers c WHERE e.v > c.tier",
+            "joins without an equality",
+        ),
+    ] {
+        let error = changelog(&format!("{}{sql};", f.tables)).unwrap_err();
+        assert!(
+            matches!(error, EngineError::Unsupported { .. }) && error.to_string().contains(construct),
+            "{sql}: {error}"
+        );
+    }
+}
