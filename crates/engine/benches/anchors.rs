@@ -44,7 +44,31 @@ FROM TABLE(HOP(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND, INTERVAL '5' SECO
 GROUP BY window_start, window_end, k;
 ";
 
+/// Not an anchor of Flink's: an interval join of two datagen streams of 1,000,000 rows each
+/// (100,000 keys, about 10 rows per key on each side), every row joined with the other side's
+/// rows of its key from the second before it. Its own sources replace `src`.
+const QUERY_INTERVAL_JOIN: &str = "CREATE TEMPORARY TABLE l (
+  seq BIGINT, k BIGINT, ts AS TO_TIMESTAMP_LTZ(seq * 5, 3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
+) WITH (
+  'connector' = 'datagen', 'number-of-rows' = '1000000', 'rows-per-second' = '1000000000',
+  'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '1000000',
+  'fields.k.min' = '1', 'fields.k.max' = '100000'
+);
+CREATE TEMPORARY TABLE r (
+  seq BIGINT, k BIGINT, ts AS TO_TIMESTAMP_LTZ(seq * 5, 3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
+) WITH (
+  'connector' = 'datagen', 'number-of-rows' = '1000000', 'rows-per-second' = '1000000000',
+  'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '1000000',
+  'fields.k.min' = '1', 'fields.k.max' = '100000'
+);
+CREATE TEMPORARY TABLE snk (lseq BIGINT, rseq BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO snk SELECT l.seq, r.seq FROM l, r
+WHERE l.k = r.k AND r.ts BETWEEN l.ts - INTERVAL '1' SECOND AND l.ts;
+";
+
 const ROWS: f64 = 5_000_000.0;
+/// Rows read by the interval join: both sides.
+const JOIN_ROWS: f64 = 2_000_000.0;
 
 /// Runs the statements; returns the INSERT's rows out and seconds.
 fn run(runtime: &tokio::runtime::Runtime, query: &str) -> Result<(u64, f64), EngineError> {
@@ -87,14 +111,20 @@ fn main() {
         ("B: tumbling 1 s window, 1,000 keys", QUERY_B, Some(0.64e6)),
         ("A: datagen -> filter -> blackhole", QUERY_A, Some(1.44e6)),
         ("hop 5 s / 1 s, 1,000 keys", QUERY_HOP, None),
+        (
+            "interval join 1 s, 2 x 1 M rows, 100,000 keys",
+            QUERY_INTERVAL_JOIN,
+            None,
+        ),
     ] {
+        let rows_in = if query == QUERY_INTERVAL_JOIN { JOIN_ROWS } else { ROWS };
         let flink_text = flink.map_or("n/a".to_string(), |f: f64| format!("{:.2}M", f / 1e6));
         let mut rates = Vec::new();
         let mut outcome = None;
         for _ in 0..3 {
             match run(&runtime, query) {
                 Ok((rows_out, seconds)) => {
-                    rates.push(ROWS / seconds);
+                    rates.push(rows_in / seconds);
                     outcome = Some(rows_out);
                 }
                 Err(e) => {

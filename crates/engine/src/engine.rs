@@ -389,7 +389,30 @@ impl Engine {
         options.optimizer.enable_dynamic_filter_pushdown = false;
         let logical = self.logical_plan(state.clone(), query).await?;
         let physical = unbuffered_filters(state.create_physical_plan(&logical).await?)?;
-        Node::build(&physical, StateConfig::from_settings(&self.settings)?)
+        let mut config = StateConfig::from_settings(&self.settings)?;
+        config.watermark_delay_ms = self.watermark_delay(query);
+        Node::build(&physical, config)
+    }
+
+    /// The largest out-of-orderness the query's sources declare (`WATERMARK FOR ts AS ts -
+    /// INTERVAL ...`), if every one of them declares it in that form.
+    fn watermark_delay(&self, query: &Query) -> Option<i64> {
+        let mut delay = None;
+        for name in pipegen_sql::referenced_tables(query) {
+            let table = self.sources.get(&name)?;
+            let watermark = table.watermark.as_ref()?;
+            let this = match &watermark.expr {
+                Expr::Identifier(_) => 0,
+                Expr::BinaryOp {
+                    op: datafusion::sql::sqlparser::ast::BinaryOperator::Minus,
+                    right,
+                    ..
+                } => interval_millis(right)?,
+                _ => return None,
+            };
+            delay = Some(delay.unwrap_or(0).max(this));
+        }
+        delay
     }
 
     async fn logical_plan(&self, state: SessionState, query: &Query) -> Result<LogicalPlan, EngineError> {

@@ -402,6 +402,77 @@ fn interval_joins_match_rows_close_in_time() {
     assert_eq!(retractions, 0);
 }
 
+/// Runs the statements, the last one an INSERT, and returns its job's state size at the end.
+fn state_left_after(sql: &str) -> u64 {
+    let file = parse_file(Path::new("t.sql"), sql).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut engine = Engine::new(1);
+        let (insert, setup) = file.statements.split_last().unwrap();
+        for statement in setup {
+            engine.execute(statement).await.unwrap();
+        }
+        let jobs = engine.deploy(insert).await.unwrap();
+        while !jobs[0].is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(jobs[0].failure(), None);
+        jobs[0].snapshot().state_bytes
+    })
+}
+
+#[test]
+fn interval_joins_on_event_time_let_go_of_rows_the_watermark_passed() {
+    let dir = Dir::new("changelog-interval-state");
+    // Two streams in time order, 10 ms apart, over three files (partitions) each.
+    for (side, offset) in [("l", 0), ("r", 3)] {
+        std::fs::create_dir_all(dir.0.join(side)).unwrap();
+        for file in 0..3 {
+            let lines: String = (0..6_000i64)
+                .filter(|i| i % 3 == file)
+                .map(|i| format!("{i},k{},{}\n", i % 40, time(1_700_000_000_000 + i * 10 + offset)))
+                .collect();
+            dir.write(&format!("{side}/part-{file}.csv"), &lines);
+        }
+    }
+    let table = |name: &str| {
+        format!(
+            "CREATE TABLE {name} (seq BIGINT, k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+               WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\n",
+            dir.0.join(name).display()
+        )
+    };
+    let tables = format!("{}{}", table("l"), table("r"));
+    let condition = "l.k = r.k AND r.ts BETWEEN l.ts - INTERVAL '2' SECOND AND l.ts";
+    // Pairs: same key (i = j mod 40), r (3 ms after its slot) at most 2 s before l:
+    // 10 j + 3 in [10 i - 2000, 10 i], so j in [i - 200, i - 1].
+    let expected: Vec<String> = (0..6_000i64)
+        .flat_map(|i| {
+            ((i - 200).max(0)..i)
+                .filter(move |j| (i - j) % 40 == 0)
+                .map(move |j| format!("{i}, {j}"))
+        })
+        .collect();
+    check(
+        "interval join on event time",
+        &format!("{tables}SELECT l.seq, r.seq FROM l, r WHERE {condition};"),
+        expected,
+    );
+    let sink = "CREATE TABLE out (a BIGINT, b BIGINT) WITH ('connector' = 'blackhole');\n";
+    let interval = state_left_after(&format!(
+        "{tables}{sink}INSERT INTO out SELECT l.seq, r.seq FROM l, r WHERE {condition};"
+    ));
+    let regular = state_left_after(&format!(
+        "{tables}{sink}INSERT INTO out SELECT l.seq, r.seq FROM l, r WHERE l.k = r.k AND l.seq - r.seq < 5;"
+    ));
+    assert_eq!(interval, 0, "every row left the state once both inputs ended");
+    assert!(regular > 100_000, "a regular join keeps its rows: {regular} bytes");
+}
+
 #[test]
 fn aggregations_over_outer_joins_take_rows_back() {
     let f = fixture("agg-over-join", 18);

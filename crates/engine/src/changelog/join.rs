@@ -19,6 +19,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::joins::utils::JoinFilter;
 
+use super::interval::IntervalBounds;
 use super::keys::{KeyEncoder, RowCodec};
 use super::{Changes, RowKind, StateConfig};
 use crate::error::EngineError;
@@ -40,6 +41,8 @@ impl Side {
 
 struct Stored {
     row: OwnedRow,
+    /// The row's time, in interval joins.
+    time: i64,
     /// Rows of the other side this row joined (an outer row is padded while it has none).
     matches: u32,
     touched: Instant,
@@ -64,7 +67,34 @@ pub struct StreamJoin {
     nulls_equal: bool,
     ttl: Option<Duration>,
     batches_since_purge: usize,
+    interval: Option<Interval>,
 }
+
+/// An interval join's time bookkeeping.
+struct Interval {
+    bounds: IntervalBounds,
+    delay_ms: i64,
+    /// The largest time seen in each source partition of each side (`None` once the
+    /// partition has ended: it holds no watermark back).
+    max_time: [Vec<Option<i64>>; 2],
+    batches_since_sweep: usize,
+}
+
+impl Interval {
+    /// A side's watermark: the minimum over its partitions of the largest time seen less the
+    /// out-of-orderness; the maximum once every partition has ended.
+    fn watermark(&self, side: usize) -> i64 {
+        self.max_time[side]
+            .iter()
+            .flatten()
+            .map(|max| max.saturating_sub(self.delay_ms))
+            .min()
+            .unwrap_or(i64::MAX)
+    }
+}
+
+/// Batches between sweeps of the rows an interval join no longer needs.
+const SWEEP_EVERY: usize = 4;
 
 /// Batches between sweeps of expired rows.
 const PURGE_EVERY: usize = 256;
@@ -118,6 +148,16 @@ impl StreamJoin {
             nulls_equal: join.null_equality() == NullEquality::NullEqualsNull,
             ttl: config.ttl,
             batches_since_purge: 0,
+            interval: join
+                .filter()
+                .and_then(IntervalBounds::of)
+                .zip(config.watermark_delay_ms)
+                .map(|(bounds, delay_ms)| Interval {
+                    bounds,
+                    delay_ms,
+                    max_time: [vec![Some(i64::MIN)], vec![Some(i64::MIN)]],
+                    batches_since_sweep: 0,
+                }),
         })
     }
 
@@ -137,7 +177,32 @@ impl StreamJoin {
 
     /// Joins a batch of `side`'s rows (insertions) with the other side's kept rows and keeps
     /// them; returns the join's changes.
-    pub fn process(&mut self, side: Side, batch: &RecordBatch, now: Instant) -> Result<Changes, DataFusionError> {
+    /// How many source partitions feed each side.
+    pub fn set_partitions(&mut self, left: usize, right: usize) {
+        if let Some(interval) = &mut self.interval {
+            interval.max_time = [vec![Some(i64::MIN); left], vec![Some(i64::MIN); right]];
+        }
+    }
+
+    /// A source partition of `side` ended.
+    pub fn end_partition(&mut self, side: Side, partition: usize) {
+        if let Some(interval) = &mut self.interval
+            && let Some(max) = interval.max_time[side.index()].get_mut(partition)
+        {
+            *max = None;
+            // The watermark may have jumped: sweep now.
+            interval.batches_since_sweep = SWEEP_EVERY;
+            self.sweep_passed();
+        }
+    }
+
+    pub fn process(
+        &mut self,
+        side: Side,
+        partition: usize,
+        batch: &RecordBatch,
+        now: Instant,
+    ) -> Result<Changes, DataFusionError> {
         let (this, other) = (side.index(), 1 - side.index());
         let rows = batch.num_rows();
         let key_columns = self.sides[this].keys.columns(batch)?;
@@ -212,6 +277,22 @@ impl StreamJoin {
         // Keep this batch's rows (a NULL key never matches: only an outer row keeps it, and it
         // has been emitted already).
         let encoded = self.sides[this].rows_codec.encode(batch)?;
+        let times = match &mut self.interval {
+            Some(interval) => {
+                let column = match side {
+                    Side::Left => interval.bounds.left_time,
+                    Side::Right => interval.bounds.right_time,
+                };
+                let times = crate::window::aggregate::epoch_millis(batch.column(column))?;
+                if let Some(max) = times.iter().flatten().max()
+                    && let Some(Some(seen)) = interval.max_time[this].get_mut(partition)
+                {
+                    *seen = (*seen).max(*max);
+                }
+                times
+            }
+            None => Vec::new(),
+        };
         let state = &mut self.sides[this];
         for (row, matches) in matches_per_row.into_iter().enumerate() {
             if keys.nulls[row] && !self.nulls_equal {
@@ -219,6 +300,7 @@ impl StreamJoin {
             }
             let stored = Stored {
                 row: encoded.row(row).owned(),
+                time: times.get(row).copied().flatten().unwrap_or(i64::MAX),
                 matches,
                 touched: now,
             };
@@ -226,6 +308,7 @@ impl StreamJoin {
             state.rows.entry(keys.key(row).into()).or_default().push(stored);
         }
         self.purge_expired(now);
+        self.sweep_passed();
 
         let mut kinds = vec![RowKind::Delete; retracted.num_rows()];
         kinds.resize(
@@ -296,6 +379,35 @@ impl StreamJoin {
             columns,
             &options,
         )?)
+    }
+
+    /// Drops the rows of an interval join that no row still to come can match.
+    fn sweep_passed(&mut self) {
+        let Some(interval) = &mut self.interval else { return };
+        interval.batches_since_sweep += 1;
+        if interval.batches_since_sweep < SWEEP_EVERY {
+            return;
+        }
+        interval.batches_since_sweep = 0;
+        for (index, state) in self.sides.iter_mut().enumerate() {
+            let watermark = interval.watermark(1 - index);
+            if watermark == i64::MIN {
+                continue;
+            }
+            let bounds = interval.bounds;
+            let mut freed = 0;
+            state.rows.retain(|key, rows| {
+                rows.retain(|s| {
+                    let keep = bounds.still_needed(index == 0, s.time, watermark);
+                    if !keep {
+                        freed += stored_bytes(key, s);
+                    }
+                    keep
+                });
+                !rows.is_empty()
+            });
+            state.bytes -= freed;
+        }
     }
 
     fn purge_expired(&mut self, now: Instant) {

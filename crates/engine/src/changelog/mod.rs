@@ -12,6 +12,7 @@
 //! ```
 
 pub mod aggregate;
+mod interval;
 pub mod join;
 mod keys;
 pub mod rank;
@@ -86,12 +87,18 @@ impl Changes {
 /// A changelog stream of one operator's output.
 pub type ChangeStream = BoxStream<'static, Result<Changes, DataFusionError>>;
 
+/// One side of a join: changes tagged with their source partition; `None` ends a partition.
+type PartitionedStream = BoxStream<'static, Result<(join::Side, usize, Option<Changes>), DataFusionError>>;
+
 /// Settings the stateful operators read (`SET` statements).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StateConfig {
     /// `table.exec.state.ttl`: state untouched this long is dropped (Flink's idle state
     /// retention); `None` keeps state forever.
     pub ttl: Option<Duration>,
+    /// The sources' out-of-orderness (the largest WATERMARK delay of the tables a query
+    /// reads), when they all declare one: interval joins drop rows the watermark has passed.
+    pub watermark_delay_ms: Option<i64>,
 }
 
 impl StateConfig {
@@ -109,7 +116,10 @@ impl StateConfig {
                 (!ttl.is_zero()).then_some(ttl)
             }
         };
-        Ok(Self { ttl })
+        Ok(Self {
+            ttl,
+            watermark_delay_ms: None,
+        })
     }
 }
 
@@ -314,13 +324,20 @@ impl Node {
                     .boxed()
             }
             Node::Join { left, right, mut join } => {
-                let left = left.stream(ctx.clone(), metrics)?.map_ok(|c| (join::Side::Left, c));
-                let right = right.stream(ctx, metrics)?.map_ok(|c| (join::Side::Right, c));
+                let (left, left_partitions) = left.partitioned(ctx.clone(), metrics, join::Side::Left)?;
+                let (right, right_partitions) = right.partitioned(ctx, metrics, join::Side::Right)?;
+                join.set_partitions(left_partitions, right_partitions);
                 let metrics = metrics.clone();
                 futures::stream::select(left, right)
-                    .and_then(move |(side, changes)| {
+                    .and_then(move |(side, partition, changes)| {
                         let before = join.state_bytes();
-                        let out = join.process(side, &changes.rows, Instant::now());
+                        let out = match changes {
+                            Some(changes) => join.process(side, partition, &changes.rows, Instant::now()),
+                            None => {
+                                join.end_partition(side, partition);
+                                Ok(Changes::inserts(RecordBatch::new_empty(join.schema())))
+                            }
+                        };
                         track_state(&metrics, before, join.state_bytes());
                         futures::future::ready(out)
                     })
@@ -336,6 +353,40 @@ impl Node {
         }
         .try_filter(|changes| futures::future::ready(changes.rows.num_rows() > 0))
         .boxed())
+    }
+
+    /// The node's output per source partition, each ending with `None` (so that event time can
+    /// be tracked per partition, as Flink's watermarks are), and how many partitions there are.
+    /// Only a DataFusion subplan keeps its partitions; any other node is one partition.
+    fn partitioned(
+        self,
+        ctx: Arc<TaskContext>,
+        metrics: &Arc<JobMetrics>,
+        side: join::Side,
+    ) -> Result<(PartitionedStream, usize), DataFusionError> {
+        let streams: Vec<ChangeStream> = match self {
+            Node::Plan(plan) => {
+                let plan = match plan
+                    .downcast_ref::<datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec>()
+                {
+                    Some(coalesce) => coalesce.input().clone(),
+                    None => plan,
+                };
+                let count = plan.properties().output_partitioning().partition_count();
+                (0..count)
+                    .map(|p| Ok(plan.execute(p, ctx.clone())?.map_ok(Changes::inserts).boxed()))
+                    .collect::<Result<_, DataFusionError>>()?
+            }
+            other => vec![other.stream(ctx, metrics)?],
+        };
+        let count = streams.len();
+        let tagged = streams.into_iter().enumerate().map(move |(partition, stream)| {
+            stream
+                .map_ok(move |changes| (side, partition, Some(changes)))
+                .chain(futures::stream::once(async move { Ok((side, partition, None)) }))
+                .boxed()
+        });
+        Ok((futures::stream::select_all(tagged).boxed(), count))
     }
 
     /// The schema of the node's output.
