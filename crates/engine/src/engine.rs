@@ -483,6 +483,18 @@ impl Engine {
             _ => Assigner::Slices(WindowSpec::from_tvf(window)?),
         };
 
+        let idle_timeout = match self.settings.get("table.exec.source.idle-timeout") {
+            None => None,
+            Some(text) => {
+                let timeout = crate::changelog::parse_duration(text).ok_or_else(|| {
+                    EngineError::Invalid(format!(
+                        "'table.exec.source.idle-timeout' = '{text}' is not a duration (such as '30 s' or '500 ms')"
+                    ))
+                })?;
+                // Flink: zero turns idleness detection off.
+                (!timeout.is_zero()).then_some(timeout)
+            }
+        };
         let (rows_sender, rows_partition) = ChannelPartition::new(windowed.clone());
         self.windows_planned += 1;
         let table_name = format!("__pipegen_window_{}", self.windows_planned);
@@ -498,7 +510,11 @@ impl Engine {
         let physical = unbuffered_filters(state.create_physical_plan(&logical).await?)?;
         let (pipeline, plan) = split_plan(
             assigner,
-            WindowSource { streams, time_index },
+            WindowSource {
+                streams,
+                time_index,
+                idle_timeout,
+            },
             windowed,
             rows_sender,
             physical,

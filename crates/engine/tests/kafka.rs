@@ -257,3 +257,48 @@ fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
         "nothing written before the refusal"
     );
 }
+
+#[test]
+fn an_idle_partition_holds_windows_back_until_its_idle_timeout() {
+    for (setting, fired) in [("", 0), ("SET 'table.exec.source.idle-timeout' = '100 ms';", 4)] {
+        let log = Arc::new(EmbeddedLog::new());
+        log.create_topic(TopicSpec::new("events", 2)).unwrap();
+        log.create_topic(TopicSpec::new("counts", 1)).unwrap();
+        // Five seconds of events, every one in partition 0; partition 1 stays silent.
+        for i in 0..50i64 {
+            let value = format!(r#"{{"id":{i},"ms":{}}}"#, 1_700_000_000_000i64 + i * 100);
+            log.produce_to("events", 0, vec![Record::new(None, Bytes::from(value), i)])
+                .unwrap();
+        }
+        let sql = format!(
+            "CREATE TABLE events (id BIGINT, ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3), WATERMARK FOR ts AS ts)
+               WITH ('connector' = 'kafka', 'topic' = 'events', 'format' = 'json');
+             CREATE TABLE counts (ws TIMESTAMP(3), c BIGINT)
+               WITH ('connector' = 'kafka', 'topic' = 'counts', 'format' = 'json');
+             {setting}
+             INSERT INTO counts SELECT window_start, COUNT(*)
+             FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;"
+        );
+        let file = parse_file(Path::new("idle.sql"), &sql).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut engine = Engine::new(1).with_log(log.clone());
+            let (insert, setup) = file.statements.split_last().unwrap();
+            for statement in setup {
+                engine.execute(statement).await.unwrap();
+            }
+            let jobs = engine.deploy(insert).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+            assert_eq!(jobs[0].failure(), None);
+            jobs[0].cancel();
+        });
+        // The watermark reached the last event (4.9 s in): the windows up to 4 s fired.
+        let counts = topic_records(&log, "counts");
+        assert_eq!(counts.len(), fired, "with {setting:?}: {counts:?}");
+        assert!(counts.iter().all(|(_, v)| v.contains(r#""c":10"#)), "{counts:?}");
+    }
+}

@@ -47,6 +47,8 @@ pub const WINDOW_TIME: &str = "window_time";
 pub struct WindowSource {
     pub streams: Vec<SendableRecordBatchStream>,
     pub time_index: usize,
+    /// `table.exec.source.idle-timeout`: a partition silent this long holds nothing back.
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 /// The columns a window TVF produces: its input's, then `window_start`, `window_end`,
@@ -264,7 +266,12 @@ impl WindowPipeline {
     pub async fn run(mut self, metrics: Arc<JobMetrics>) -> Result<(), EngineError> {
         metrics.counts_input.store(true, std::sync::atomic::Ordering::Relaxed);
         let partitions = self.source.streams.len();
-        let mut tracker = WatermarkTracker::new(partitions);
+        let idle_timeout = self.source.idle_timeout;
+        let mut tracker = WatermarkTracker::new(partitions).with_idle_timeout(idle_timeout);
+        // Idle partitions are looked for a few times per timeout (never, without one).
+        let mut idle_check = tokio::time::interval(idle_timeout.map_or(std::time::Duration::from_secs(3600), |t| {
+            (t / 4).max(std::time::Duration::from_millis(1))
+        }));
         let streams = std::mem::take(&mut self.source.streams);
         // Each partition's stream ends with a marker: a finished partition no longer holds
         // the watermark back, as a finished Flink source split sends the maximum watermark.
@@ -275,9 +282,22 @@ impl WindowPipeline {
                 .boxed()
         });
         let mut merged = futures::stream::select_all(tagged);
-        while let Some((partition, batch)) = merged.next().await {
+        loop {
+            let next = tokio::select! {
+                next = merged.next() => next,
+                now = idle_check.tick() => {
+                    if tracker.check_idle(now.into_std()) {
+                        self.fire(tracker.current(), &metrics).await?;
+                    }
+                    continue;
+                }
+            };
+            let Some((partition, batch)) = next else { break };
             match batch {
-                Some(batch) => self.process(partition, &batch?, &mut tracker, &metrics).await?,
+                Some(batch) => {
+                    tracker.touch(partition, std::time::Instant::now());
+                    self.process(partition, &batch?, &mut tracker, &metrics).await?
+                }
                 None => {
                     tracker.observe(partition, i64::MAX);
                     self.fire(tracker.current(), &metrics).await?;
