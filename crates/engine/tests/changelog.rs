@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use common::Dir;
@@ -116,12 +116,7 @@ fn fixture(name: &str, seed: u64) -> Fixture {
 /// The final query's changelog, as `pipegen sql --format changelog` prints it.
 fn changelog(sql: &str) -> Result<Vec<String>, EngineError> {
     let file = parse_file(Path::new("t.sql"), sql).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    common::runtime().block_on(async {
         let mut engine = Engine::new(1);
         let mut lines = Vec::new();
         for statement in &file.statements {
@@ -176,12 +171,20 @@ fn check(name: &str, sql: &str, expected: Vec<String>) -> usize {
     retractions
 }
 
-fn by_key<'a>(events: impl Iterator<Item = &'a Event>) -> BTreeMap<&'a str, Vec<&'a Event>> {
-    let mut groups: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
-    for e in events {
-        groups.entry(&e.k).or_default().push(e);
+/// Items grouped by a key, keys in order.
+fn grouped<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    key: impl Fn(&'a T) -> &'a str,
+) -> BTreeMap<&'a str, Vec<&'a T>> {
+    let mut groups: BTreeMap<&str, Vec<&T>> = BTreeMap::new();
+    for item in items {
+        groups.entry(key(item)).or_default().push(item);
     }
     groups
+}
+
+fn by_key<'a>(events: impl Iterator<Item = &'a Event>) -> BTreeMap<&'a str, Vec<&'a Event>> {
+    grouped(events, |e| e.k.as_str())
 }
 
 #[test]
@@ -275,12 +278,8 @@ fn distinct_counts_global_aggregates_and_select_distinct() {
     );
 }
 
-fn customers_by_key(customers: &[Customer]) -> HashMap<&str, Vec<&Customer>> {
-    let mut map: HashMap<&str, Vec<&Customer>> = HashMap::new();
-    for c in customers {
-        map.entry(&c.k).or_default().push(c);
-    }
-    map
+fn customers_by_key(customers: &[Customer]) -> BTreeMap<&str, Vec<&Customer>> {
+    grouped(customers, |c| c.k.as_str())
 }
 
 #[test]
@@ -405,12 +404,7 @@ fn interval_joins_match_rows_close_in_time() {
 /// Runs the statements, the last one an INSERT, and returns its job's state size at the end.
 fn state_left_after(sql: &str) -> u64 {
     let file = parse_file(Path::new("t.sql"), sql).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    common::runtime().block_on(async {
         let mut engine = Engine::new(1);
         let (insert, setup) = file.statements.split_last().unwrap();
         for statement in setup {

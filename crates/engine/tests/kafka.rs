@@ -83,12 +83,7 @@ fn avro_confluent_in_windows_out() {
          SELECT window_start, order_count, partitions FROM stats;"
     );
     let file = parse_file(Path::new("kafka.sql"), &sql).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (outcome, rows) = runtime.block_on(async {
+    let (outcome, rows) = common::runtime().block_on(async {
         let mut engine = Engine::new(1).with_log(log.clone());
         let mut outcome = Vec::new();
         let mut rows = Vec::new();
@@ -191,12 +186,7 @@ fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
          INSERT INTO appended SELECT `user`, COUNT(*) FROM clicks GROUP BY `user`;"
     );
     let file = parse_file(Path::new("upsert.sql"), &sql).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let refused = runtime.block_on(async {
+    let refused = common::runtime().block_on(async {
         let mut engine = Engine::new(1).with_log(log.clone());
         let (inserts, declarations): (Vec<_>, Vec<_>) = file
             .statements
@@ -280,12 +270,7 @@ fn an_idle_partition_holds_windows_back_until_its_idle_timeout() {
              FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;"
         );
         let file = parse_file(Path::new("idle.sql"), &sql).unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        common::runtime().block_on(async {
             let mut engine = Engine::new(1).with_log(log.clone());
             let (insert, setup) = file.statements.split_last().unwrap();
             for statement in setup {

@@ -9,7 +9,8 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use pipegen_engine::{Engine, EngineError, InsertOutcome};
 use pipegen_sql::{Statement, parse_file};
 
-fn runtime() -> tokio::runtime::Runtime {
+/// A two-worker runtime, as the engine runs in `pipegen`.
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
