@@ -156,13 +156,11 @@ fn aggregations_top_n_joins_and_distinct_match_their_input() {
     expected.sort();
     assert_eq!(tables["labelled"], expected, "join");
 
+    // Rows compare as text, as the folded changelog orders them.
     let expected: Vec<String> = input
         .iter()
         .filter(|o| o.quantity > 3)
-        .map(|o| o.quantity)
-        .collect::<BTreeSet<_>>()
-        .iter()
-        .map(|q| q.to_string())
+        .map(|o| o.quantity.to_string())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();

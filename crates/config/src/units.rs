@@ -24,15 +24,41 @@ impl Duration {
     }
 }
 
+/// Units and their nanoseconds: the short forms, and the long ones Flink's configuration
+/// accepts (`10 min`, `1 hour`, `30 seconds`), so that Flink settings parse here too.
 const DURATION_UNITS: &[(&str, u128)] = &[
     ("ns", 1),
+    ("nano", 1),
+    ("nanos", 1),
+    ("nanosecond", 1),
+    ("nanoseconds", 1),
     ("us", 1_000),
     ("µs", 1_000),
+    ("micro", 1_000),
+    ("micros", 1_000),
+    ("microsecond", 1_000),
+    ("microseconds", 1_000),
     ("ms", 1_000_000),
+    ("milli", 1_000_000),
+    ("millis", 1_000_000),
+    ("millisecond", 1_000_000),
+    ("milliseconds", 1_000_000),
     ("s", 1_000_000_000),
+    ("sec", 1_000_000_000),
+    ("secs", 1_000_000_000),
+    ("second", 1_000_000_000),
+    ("seconds", 1_000_000_000),
     ("m", 60_000_000_000),
+    ("min", 60_000_000_000),
+    ("mins", 60_000_000_000),
+    ("minute", 60_000_000_000),
+    ("minutes", 60_000_000_000),
     ("h", 3_600_000_000_000),
+    ("hour", 3_600_000_000_000),
+    ("hours", 3_600_000_000_000),
     ("d", 86_400_000_000_000),
+    ("day", 86_400_000_000_000),
+    ("days", 86_400_000_000_000),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -285,6 +311,19 @@ mod tests {
             let err = bad.parse::<Duration>().unwrap_err().to_string();
             assert!(err.contains(bad.trim()), "{err}");
         }
+    }
+
+    #[test]
+    fn flink_unit_names_parse() {
+        for (text, secs) in [
+            ("10 min", 600),
+            ("1 hour", 3_600),
+            ("30 seconds", 30),
+            ("2 days", 172_800),
+        ] {
+            assert_eq!(text.parse::<Duration>().unwrap(), Duration::from_secs(secs), "{text}");
+        }
+        assert_eq!("500 millis".parse::<Duration>().unwrap(), Duration::from_millis(500));
     }
 
     #[test]

@@ -319,7 +319,7 @@ impl Engine {
             [] => {
                 let plan = self.logical_plan(self.ctx.state(), &query).await?;
                 if keeps_state(&plan) {
-                    let node = self.plan_changelog(&query).await?;
+                    let node = self.plan_changelog(&query, &plan).await?;
                     if let Some(operator) = node.updating_operator()
                         && !sink.accepts_updates()
                     {
@@ -377,9 +377,9 @@ impl Engine {
         })
     }
 
-    /// Plans a query with state outside windows (aggregations, joins, Top-N) into pipegen's
-    /// changelog operators, over one partition.
-    async fn plan_changelog(&self, query: &Query) -> Result<Node, EngineError> {
+    /// Turns a query with state outside windows (aggregations, joins, Top-N), planned as
+    /// `logical`, into pipegen's changelog operators over one partition.
+    async fn plan_changelog(&self, query: &Query, logical: &LogicalPlan) -> Result<Node, EngineError> {
         let mut state = self.ctx.state();
         let options = state.config_mut().options_mut();
         options.execution.target_partitions = 1;
@@ -387,8 +387,7 @@ impl Engine {
         // the SQL), and plan no filter that a DataFusion join would feed at run time.
         options.optimizer.join_reordering = false;
         options.optimizer.enable_dynamic_filter_pushdown = false;
-        let logical = self.logical_plan(state.clone(), query).await?;
-        let physical = unbuffered_filters(state.create_physical_plan(&logical).await?)?;
+        let physical = unbuffered_filters(state.create_physical_plan(logical).await?)?;
         let mut config = StateConfig::from_settings(&self.settings)?;
         config.watermark_delay_ms = self.watermark_delay(query);
         Node::build(&physical, config)

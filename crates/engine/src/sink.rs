@@ -37,7 +37,7 @@ impl TableSink for Blackhole {
 /// formatted as Flink's SQL client shows them; `print-identifier` prefixes each line with
 /// `identifier> `.
 pub struct Print {
-    pub prefix: String,
+    prefix: String,
 }
 
 impl Print {

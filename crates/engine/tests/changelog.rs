@@ -345,18 +345,28 @@ fn left_joins_pad_then_take_back() {
 }
 
 #[test]
-fn full_outer_joins_keep_both_sides() {
+fn right_and_full_outer_joins_keep_their_preserved_sides() {
     let f = fixture("full-join", 16);
     let small: Vec<&Event> = f.events.iter().filter(|e| e.seq % 97 == 0).collect();
     let event_keys: BTreeSet<&str> = small.iter().map(|e| e.k.as_str()).collect();
     let customers = customers_by_key(&f.customers);
-    let mut expected: Vec<String> = small
+    let events_kept: Vec<String> = small
         .iter()
         .flat_map(|e| match customers.get(e.k.as_str()) {
             Some(cs) => cs.iter().map(|c| format!("{}, {}", e.seq, c.tier)).collect(),
             None => vec![format!("{}, NULL", e.seq)],
         })
         .collect();
+    check(
+        "right join",
+        &format!(
+            "{}SELECT e.seq, c.tier FROM customers c
+             RIGHT JOIN (SELECT * FROM events WHERE MOD(seq, 97) = 0) e ON e.k = c.k;",
+            f.tables
+        ),
+        events_kept.clone(),
+    );
+    let mut expected = events_kept;
     expected.extend(
         f.customers
             .iter()

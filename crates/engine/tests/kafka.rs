@@ -153,7 +153,7 @@ fn compacted(records: &[(String, String)]) -> BTreeMap<String, String> {
 fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
     let log = Arc::new(EmbeddedLog::new());
     log.create_topic(TopicSpec::new("clicks", 3)).unwrap();
-    for topic in ["totals", "top", "appended"] {
+    for topic in ["totals", "top", "keyed", "appended"] {
         log.create_topic(TopicSpec::new(topic, 2)).unwrap();
     }
     // 30,000 clicks by 7 users, in several batches per partition (so results update).
@@ -175,6 +175,9 @@ fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
          CREATE TABLE top (`user` STRING, id BIGINT, score BIGINT, PRIMARY KEY (`user`, id) NOT ENFORCED)
            WITH ('connector' = 'upsert-kafka', 'topic' = 'top', 'key.format' = 'json', 'value.format' = 'json',
                  'value.fields-include' = 'EXCEPT_KEY');
+         CREATE TABLE keyed (`user` STRING, id BIGINT)
+           WITH ('connector' = 'kafka', 'topic' = 'keyed', 'format' = 'json',
+                 'key.format' = 'json', 'key.fields' = 'user');
          CREATE TABLE appended (`user` STRING, clicks BIGINT)
            WITH ('connector' = 'kafka', 'topic' = 'appended', 'format' = 'json');";
     let sql = format!(
@@ -183,6 +186,7 @@ fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
          INSERT INTO top SELECT `user`, id, score FROM (
            SELECT *, ROW_NUMBER() OVER (PARTITION BY `user` ORDER BY score DESC) AS rn FROM clicks
          ) WHERE rn <= 2;
+         INSERT INTO keyed SELECT `user`, id FROM clicks WHERE id < 3;
          INSERT INTO appended SELECT `user`, COUNT(*) FROM clicks GROUP BY `user`;"
     );
     let file = parse_file(Path::new("upsert.sql"), &sql).unwrap();
@@ -197,7 +201,8 @@ fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
         }
         engine.execute(inserts[0]).await.unwrap();
         engine.execute(inserts[1]).await.unwrap();
-        engine.execute(inserts[2]).await.unwrap_err()
+        engine.execute(inserts[2]).await.unwrap();
+        engine.execute(inserts[3]).await.unwrap_err()
     });
 
     let totals = topic_records(&log, "totals");
@@ -236,6 +241,19 @@ fn upsert_kafka_takes_updates_and_append_only_tables_refuse_them() {
         }
     }
     assert_eq!(compacted(&top), expected);
+
+    let mut keyed = topic_records(&log, "keyed");
+    keyed.sort();
+    let expected: Vec<(String, String)> = [(0, "u0"), (1, "u3"), (2, "u6")]
+        .into_iter()
+        .map(|(id, user)| {
+            (
+                format!(r#"{{"user":"{user}"}}"#),
+                format!(r#"{{"user":"{user}","id":{id}}}"#),
+            )
+        })
+        .collect();
+    assert_eq!(keyed, expected, "an append-only table keyed by 'key.fields'");
 
     let message = refused.to_string();
     assert!(

@@ -63,7 +63,11 @@ fn pipegen(properties: &ClientProperties, topic: &str) -> f64 {
     .unwrap();
     let elapsed = started.elapsed().as_secs_f64();
     let report = recorder.report(&plan);
-    assert_eq!(report.acked, COUNT, "every record acknowledged: {:?}", report.errors);
+    assert_eq!(
+        report.totals.acked, COUNT,
+        "every record acknowledged: {:?}",
+        report.errors
+    );
     COUNT as f64 / elapsed
 }
 

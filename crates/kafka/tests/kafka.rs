@@ -122,7 +122,7 @@ fn produces_100k_avro_confluent_records_and_reads_every_one_back() {
     .unwrap();
     let report = recorder.report(&plan);
     assert_eq!(
-        (report.sent, report.acked, report.failed),
+        (report.totals.sent, report.totals.acked, report.totals.failed),
         (100_000, 100_000, 0),
         "{:?}",
         report.errors
@@ -201,7 +201,7 @@ fn consumer_group_lag_follows_commits() {
         TIMEOUT,
     )
     .unwrap();
-    assert_eq!(recorder.report(&plan).acked, 20);
+    assert_eq!(recorder.report(&plan).totals.acked, 20);
 
     assert_eq!(
         admin.lag("readers", "events").unwrap(),

@@ -61,8 +61,8 @@ fn run(name: &str, pattern: Option<&str>) -> ProducerReport {
     let fmt = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
     println!(
         "sent {} of {} planned; publish delay ms: p50 {} p90 {} p99 {} p99.9 {} max {}",
-        report.sent,
-        report.planned.unwrap_or(0),
+        report.totals.sent,
+        report.totals.planned.unwrap_or(0),
         fmt(delay.p50),
         fmt(delay.p90),
         fmt(delay.p99),
@@ -86,8 +86,8 @@ fn unpaced() -> ProducerReport {
     println!(
         "
 == max rate for 2 s, metrics on: {} records, {:.0} records/s",
-        report.sent,
-        report.achieved_rate.unwrap_or(0.0)
+        report.totals.sent,
+        report.totals.achieved_rate.unwrap_or(0.0)
     );
     report
 }
@@ -103,7 +103,7 @@ fn main() {
     let result = serde_json::json!({
         "steady": { "producer": steady },
         "spike": { "producer": spike },
-        "max": { "producer": { "sent": max.sent, "achieved_rate": max.achieved_rate } },
+        "max": { "producer": { "sent": max.totals.sent, "achieved_rate": max.totals.achieved_rate } },
     });
     let path = std::env::temp_dir().join("pipegen-pacing-result.json");
     match std::fs::write(&path, serde_json::to_vec_pretty(&result).unwrap_or_default()) {

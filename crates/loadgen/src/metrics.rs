@@ -158,16 +158,18 @@ impl Recorder {
             .map(|l| l.saturating_duration_since(self.start).as_secs_f64())
             .unwrap_or(0.0);
         ProducerReport {
-            planned: plan.planned_total(),
-            sent,
-            acked: totals(|s| &s.acked),
-            failed: totals(|s| &s.failed),
-            bytes: totals(|s| &s.bytes),
-            target_rate: match plan.base {
-                pipegen_config::Rate::PerSecond(r) => Some(r),
-                pipegen_config::Rate::Max => None,
+            totals: ProducerTotals {
+                planned: plan.planned_total(),
+                sent,
+                acked: totals(|s| &s.acked),
+                failed: totals(|s| &s.failed),
+                bytes: totals(|s| &s.bytes),
+                target_rate: match plan.base {
+                    pipegen_config::Rate::PerSecond(r) => Some(r),
+                    pipegen_config::Rate::Max => None,
+                },
+                achieved_rate: (elapsed > 0.0).then(|| sent as f64 / elapsed),
             },
-            achieved_rate: (elapsed > 0.0).then(|| sent as f64 / elapsed),
             latency_ms: LatencyReport {
                 publish: self
                     .publish
@@ -188,8 +190,9 @@ impl Recorder {
     }
 }
 
+/// The producer's totals against its plan (the `producer` object of a run's JSON result).
 #[derive(Debug, Clone, Serialize)]
-pub struct ProducerReport {
+pub struct ProducerTotals {
     /// `None` when the rate is `max` with no message cap.
     pub planned: Option<u64>,
     pub sent: u64,
@@ -199,6 +202,12 @@ pub struct ProducerReport {
     pub target_rate: Option<f64>,
     /// Sent per second from the start to the last send; `None` before anything was sent.
     pub achieved_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProducerReport {
+    #[serde(flatten)]
+    pub totals: ProducerTotals,
     pub latency_ms: LatencyReport,
     pub errors: BTreeMap<String, u64>,
     pub timeline: Vec<TimelineEntry>,

@@ -45,7 +45,12 @@ fn sends_exactly_the_plan_with_event_times_on_the_schedule() {
     let mut sink = MemorySink::new(true);
     let report = run(&plan, &mut sink, false);
     assert_eq!(
-        (report.planned, report.sent, report.acked, report.failed),
+        (
+            report.totals.planned,
+            report.totals.sent,
+            report.totals.acked,
+            report.totals.failed
+        ),
         (Some(200), 200, 200, 0)
     );
     assert_eq!(sink.records.len(), 200);
@@ -66,16 +71,16 @@ fn sends_exactly_the_plan_with_event_times_on_the_schedule() {
 #[test]
 fn the_message_cap_and_the_stop_flag_end_the_run() {
     let plan = RatePlan::new(Rate::PerSecond(5000.0), Duration::from_secs(60), Some(50), None).unwrap();
-    assert_eq!(run(&plan, &mut MemorySink::new(false), false).sent, 50);
-    assert_eq!(run(&plan, &mut MemorySink::new(false), true).sent, 0);
+    assert_eq!(run(&plan, &mut MemorySink::new(false), false).totals.sent, 50);
+    assert_eq!(run(&plan, &mut MemorySink::new(false), true).totals.sent, 0);
 }
 
 #[test]
 fn max_rate_sends_as_fast_as_the_sink_takes() {
     let plan = RatePlan::new(Rate::Max, Duration::from_secs(60), Some(20_000), None).unwrap();
     let report = run(&plan, &mut MemorySink::new(false), false);
-    assert_eq!(report.sent, 20_000);
-    assert!(report.achieved_rate.unwrap() > 0.0);
+    assert_eq!(report.totals.sent, 20_000);
+    assert!(report.totals.achieved_rate.unwrap() > 0.0);
 }
 
 /// Stalls once, for 60 ms, on its second batch.
@@ -105,7 +110,7 @@ fn a_stall_shows_as_delay_not_as_missing_messages() {
         batches: 0,
     };
     let report = run(&plan, &mut sink, false);
-    assert_eq!(report.sent, 300, "nothing is skipped to catch up");
+    assert_eq!(report.totals.sent, 300, "nothing is skipped to catch up");
     let delay = &report.latency_ms.publish_delay;
     assert!(
         delay.max.unwrap() >= 50.0,

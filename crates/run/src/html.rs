@@ -27,17 +27,32 @@ fn rate(value: Option<f64>) -> String {
     value.map_or("n/a".to_string(), |v| format!("{v:.1}"))
 }
 
-fn latency_row(out: &mut String, name: &str, p: &Percentiles) {
-    let _ = writeln!(
-        out,
-        "<tr><td>{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        p.count,
+/// A section's table: a header row, then one row per entry, every cell escaped.
+fn table(out: &mut String, heading: &str, headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+    let cells = |tag: &str, values: &[String]| {
+        values
+            .iter()
+            .map(|v| format!("<{tag}>{}</{tag}>", escape(v)))
+            .collect::<String>()
+    };
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let _ = writeln!(out, "<h2>{heading}</h2><table><tr>{}</tr>", cells("th", &headers));
+    for row in rows {
+        let _ = writeln!(out, "<tr>{}</tr>", cells("td", &row));
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+fn latency_row(name: &str, p: &Percentiles) -> Vec<String> {
+    vec![
+        name.to_string(),
+        p.count.to_string(),
         ms(p.p50),
         ms(p.p90),
         ms(p.p99),
         ms(p.p999),
-        ms(p.max)
-    );
+        ms(p.max),
+    ]
 }
 
 pub fn render(result: &RunResult) -> String {
@@ -99,81 +114,84 @@ pub fn render(result: &RunResult) -> String {
     }
     let _ = writeln!(out, "</table>");
 
-    let _ = writeln!(
-        out,
-        "<h2>Latency (ms)</h2><table><tr><th>measure</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>"
+    let latency = &result.latency_ms;
+    table(
+        &mut out,
+        "Latency (ms)",
+        &["measure", "count", "p50", "p90", "p99", "p99.9", "max"],
+        [
+            latency_row("publish", &latency.publish),
+            latency_row("publish delay", &latency.publish_delay),
+            latency_row("end to end", &latency.end_to_end),
+        ],
     );
-    latency_row(&mut out, "publish", &result.latency_ms.publish);
-    latency_row(&mut out, "publish delay", &result.latency_ms.publish_delay);
-    latency_row(&mut out, "end to end", &result.latency_ms.end_to_end);
-    let _ = writeln!(
-        out,
-        "</table><p>End to end: {}.</p>",
-        escape(&result.latency_ms.end_to_end_definition)
+    let _ = writeln!(out, "<p>End to end: {}.</p>", escape(&latency.end_to_end_definition));
+    table(
+        &mut out,
+        "Timeline",
+        &["second", "target", "sent", "acked", "failed", "consumed"],
+        result.timeline.iter().map(|row| {
+            vec![
+                row.t_s.to_string(),
+                or_na(row.target_rate),
+                row.sent.to_string(),
+                row.acked.to_string(),
+                row.failed.to_string(),
+                row.consumed.to_string(),
+            ]
+        }),
     );
-
-    let _ = writeln!(
-        out,
-        "<h2>Timeline</h2><table><tr><th>second</th><th>target</th><th>sent</th><th>acked</th><th>failed</th><th>consumed</th></tr>"
+    table(
+        &mut out,
+        "Topics",
+        &["topic", "role", "partitions", "end offsets", "lag"],
+        result.topics.iter().map(|topic| {
+            let offsets: Vec<String> = topic.end_offsets.iter().map(u64::to_string).collect();
+            vec![
+                topic.name.clone(),
+                topic.role.clone(),
+                topic.partitions.to_string(),
+                offsets.join(", "),
+                or_na(topic.lag),
+            ]
+        }),
     );
-    for row in &result.timeline {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            row.t_s,
-            or_na(row.target_rate),
-            row.sent,
-            row.acked,
-            row.failed,
-            row.consumed
-        );
-    }
-    let _ = writeln!(out, "</table>");
-
-    let _ = writeln!(
-        out,
-        "<h2>Topics</h2><table><tr><th>topic</th><th>role</th><th>partitions</th><th>end offsets</th><th>lag</th></tr>"
+    table(
+        &mut out,
+        "Jobs",
+        &[
+            "job",
+            "name",
+            "status",
+            "records in",
+            "records out",
+            "late dropped",
+            "open windows",
+            "state bytes",
+        ],
+        result.jobs.iter().map(|job| {
+            vec![
+                job.id.clone(),
+                job.name.clone(),
+                job.status.clone(),
+                or_na(job.records_in),
+                job.records_out.to_string(),
+                job.late_records_dropped.to_string(),
+                job.open_windows.to_string(),
+                job.state_bytes.to_string(),
+            ]
+        }),
     );
-    for topic in &result.topics {
-        let offsets: Vec<String> = topic.end_offsets.iter().map(u64::to_string).collect();
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&topic.name),
-            topic.role,
-            topic.partitions,
-            offsets.join(", "),
-            or_na(topic.lag)
-        );
-    }
-    let _ = writeln!(out, "</table>");
-
-    let _ = writeln!(
-        out,
-        "<h2>Jobs</h2><table><tr><th>job</th><th>name</th><th>status</th><th>records in</th><th>records out</th><th>late dropped</th><th>open windows</th><th>state bytes</th></tr>"
-    );
-    for job in &result.jobs {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&job.id),
-            escape(&job.name),
-            escape(&job.status),
-            or_na(job.records_in),
-            job.records_out,
-            job.late_records_dropped,
-            job.open_windows,
-            job.state_bytes
-        );
-    }
-    let _ = writeln!(out, "</table>");
-
     if !result.errors.is_empty() {
-        let _ = writeln!(out, "<h2>Errors</h2><table><tr><th>error</th><th>count</th></tr>");
-        for (error, count) in &result.errors {
-            let _ = writeln!(out, "<tr><td>{}</td><td>{count}</td></tr>", escape(error));
-        }
-        let _ = writeln!(out, "</table>");
+        table(
+            &mut out,
+            "Errors",
+            &["error", "count"],
+            result
+                .errors
+                .iter()
+                .map(|(error, count)| vec![error.clone(), count.to_string()]),
+        );
     }
 
     let config = serde_json::to_string_pretty(&result.config).unwrap_or_default();

@@ -23,8 +23,7 @@ use crate::pipeline::{Pipeline, RunSql, substitute};
 use crate::produce::LogSink;
 use crate::progress::{Progress, ProgressStyle, Snapshot};
 use crate::result::{
-    Backends, ConsumerSummary, Environment, JobRow, Latency, ProducerSummary, RunResult, Status, TimelineRow, Timings,
-    TopicRow,
+    Backends, ConsumerSummary, Environment, JobRow, Latency, RunResult, Status, TimelineRow, Timings, TopicRow,
 };
 
 /// After the load ends, results count as complete once nothing new has arrived for this long.
@@ -456,15 +455,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
             schema_registry: "embedded".into(),
         },
         config: request.config.redacted_json(),
-        producer: ProducerSummary {
-            planned: report.planned,
-            sent: report.sent,
-            acked: report.acked,
-            failed: report.failed,
-            bytes: report.bytes,
-            target_rate: report.target_rate,
-            achieved_rate: report.achieved_rate,
-        },
+        producer: report.totals.clone(),
         consumer: ConsumerSummary {
             consumed: consumers
                 .iter()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pipegen_loadgen::metrics::Percentiles;
+use pipegen_loadgen::metrics::{Percentiles, ProducerTotals};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,17 +19,6 @@ pub struct Backends {
     pub log: String,
     pub engine: String,
     pub schema_registry: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProducerSummary {
-    pub planned: Option<u64>,
-    pub sent: u64,
-    pub acked: u64,
-    pub failed: u64,
-    pub bytes: u64,
-    pub target_rate: Option<f64>,
-    pub achieved_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,7 +100,7 @@ pub struct RunResult {
     pub error: Option<String>,
     pub backends: Backends,
     pub config: serde_json::Value,
-    pub producer: ProducerSummary,
+    pub producer: ProducerTotals,
     pub consumer: ConsumerSummary,
     pub latency_ms: Latency,
     pub timeline: Vec<TimelineRow>,

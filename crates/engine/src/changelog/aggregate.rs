@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
-use datafusion::arrow::compute::{cast, take};
+use datafusion::arrow::array::{Array, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{cast, take_arrays};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
@@ -214,7 +214,7 @@ impl GroupAggregate {
                     if selected.is_empty() {
                         continue;
                     }
-                    let values = take_all(&arguments, &selected)?;
+                    let values = take_arrays(&arguments, &UInt32Array::from(selected), None)?;
                     let accumulator = &mut group.accumulators[a];
                     if retraction {
                         accumulator.retract_batch(&values)?;
@@ -275,14 +275,6 @@ impl GroupAggregate {
             self.bytes = self.groups.values().map(|g| g.bytes).sum();
         }
     }
-}
-
-fn take_all(columns: &[ArrayRef], rows: &[u32]) -> Result<Vec<ArrayRef>, DataFusionError> {
-    let indices = UInt32Array::from(rows.to_vec());
-    Ok(columns
-        .iter()
-        .map(|c| take(c.as_ref(), &indices, None))
-        .collect::<Result<_, _>>()?)
 }
 
 /// Rows of values as a batch of `schema`, each column cast to its declared type.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array, new_null_array};
-use datafusion::arrow::compute::{concat_batches, take};
+use datafusion::arrow::compute::{concat_batches, take_arrays};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::OwnedRow;
 use datafusion::common::{JoinSide, JoinType, NullEquality};
@@ -35,6 +35,13 @@ impl Side {
         match self {
             Side::Left => 0,
             Side::Right => 1,
+        }
+    }
+
+    fn other(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
         }
     }
 }
@@ -225,7 +232,11 @@ impl StreamJoin {
                 );
             }
         }
-        let this_columns = take_rows(batch.columns(), pairs.iter().map(|p| p.0))?;
+        let this_columns = take_arrays(
+            batch.columns(),
+            &UInt32Array::from_iter_values(pairs.iter().map(|p| p.0)),
+            None,
+        )?;
         let other_columns = {
             let state = &self.sides[other];
             state.rows_codec.decode(
@@ -269,8 +280,8 @@ impl StreamJoin {
             .filter(|r| matches_per_row[*r as usize] == 0 && self.sides[this].outer)
             .collect();
         let padded = {
-            let this_columns = take_rows(batch.columns(), unmatched.iter().copied())?;
-            let nulls = self.null_columns(Side::other(side), unmatched.len());
+            let nulls = self.null_columns(side.other(), unmatched.len());
+            let this_columns = take_arrays(batch.columns(), &UInt32Array::from(unmatched), None)?;
             self.assemble(side, this_columns, nulls)?
         };
 
@@ -431,23 +442,86 @@ impl StreamJoin {
     }
 }
 
-impl Side {
-    fn other(side: Side) -> Side {
-        match side {
-            Side::Left => Side::Right,
-            Side::Right => Side::Left,
-        }
-    }
-}
-
 fn stored_bytes(key: &[u8], stored: &Stored) -> usize {
     key.len() + stored.row.as_ref().len() + std::mem::size_of::<Stored>()
 }
 
-fn take_rows(columns: &[ArrayRef], rows: impl Iterator<Item = u32>) -> Result<Vec<ArrayRef>, DataFusionError> {
-    let indices = UInt32Array::from_iter_values(rows);
-    Ok(columns
-        .iter()
-        .map(|c| take(c.as_ref(), &indices, None))
-        .collect::<Result<_, _>>()?)
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use datafusion::arrow::array::Int64Array;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::prelude::{SessionConfig, SessionContext};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn rows_idle_past_the_ttl_no_longer_join() {
+        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("v", DataType::Int64, false),
+        ]));
+        let row = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Int64Array::from(vec![1])),
+                Arc::new(Int64Array::from(vec![10])),
+            ],
+        )
+        .unwrap();
+        ctx.register_batch("a", row.clone()).unwrap();
+        ctx.register_batch("b", row.clone()).unwrap();
+        let plan = ctx
+            .sql("SELECT * FROM a JOIN b ON a.k = b.k")
+            .await
+            .unwrap()
+            .create_physical_plan()
+            .await
+            .unwrap();
+        let mut found = None;
+        plan.apply(|node| {
+            if node.is::<HashJoinExec>() {
+                found = Some(node.clone());
+                return Ok(TreeNodeRecursion::Stop);
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .unwrap();
+        let node = found.expect("an equi-join plans as a hash join");
+        let config = StateConfig {
+            ttl: Some(Duration::from_secs(10)),
+            watermark_delay_ms: None,
+        };
+        let mut join = StreamJoin::new(node.downcast_ref::<HashJoinExec>().unwrap(), config).unwrap();
+        let start = Instant::now();
+        let joined = |c: Changes| c.rows.num_rows();
+        assert_eq!(joined(join.process(Side::Left, 0, &row, start).unwrap()), 0);
+        // Within the TTL: joins, and the match refreshes the left row.
+        assert_eq!(
+            joined(
+                join.process(Side::Right, 0, &row, start + Duration::from_secs(5))
+                    .unwrap()
+            ),
+            1
+        );
+        assert_eq!(
+            joined(
+                join.process(Side::Right, 0, &row, start + Duration::from_secs(14))
+                    .unwrap()
+            ),
+            1
+        );
+        // 11 s after the left row was last touched: expired, nothing joins it.
+        assert_eq!(
+            joined(
+                join.process(Side::Right, 0, &row, start + Duration::from_secs(25))
+                    .unwrap()
+            ),
+            0
+        );
+    }
 }

@@ -123,22 +123,14 @@ impl StateConfig {
     }
 }
 
-/// A duration as Flink's configuration writes it: a number and a unit (`ms`, `s`, `min`, `h`,
-/// `d` and their long forms); a bare number is milliseconds.
+/// A duration as Flink's configuration writes it (`1 h`, `10 min`, `500 ms`); a bare number
+/// is milliseconds, as in Flink.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let millis = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => 1,
-        "s" | "sec" | "secs" | "second" | "seconds" => 1_000,
-        "min" | "m" | "minute" | "minutes" => 60_000,
-        "h" | "hour" | "hours" => 3_600_000,
-        "d" | "day" | "days" => 86_400_000,
-        _ => return None,
-    };
-    Some(Duration::from_millis(number.checked_mul(millis)?))
+    if let Ok(millis) = text.parse::<u64>() {
+        return Some(Duration::from_millis(millis));
+    }
+    text.parse::<pipegen_config::units::Duration>().ok().map(|d| d.as_std())
 }
 
 /// One operator of a changelog query.
@@ -183,9 +175,9 @@ fn is_stateless_step(name: &str) -> bool {
     )
 }
 
-/// Whether a logical plan needs pipegen's stateful operators (or holds a construct the
-/// engine does not run); the rest runs as DataFusion plans it.
-pub fn needs_state(plan: &Arc<dyn ExecutionPlan>) -> bool {
+/// Whether a physical plan holds a step that keeps state (pipegen runs it, or refuses it);
+/// a plan without one streams as DataFusion runs it.
+fn needs_state(plan: &Arc<dyn ExecutionPlan>) -> bool {
     let mut stateful = false;
     let _ = plan.apply(|node| {
         stateful |= !is_stateless_step(node.name());
@@ -443,5 +435,22 @@ fn refused(name: &str) -> String {
         }
         n if n.contains("Join") => "joins without an equality condition".into(),
         other => format!("the plan step {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flink_durations() {
+        assert_eq!(
+            parse_duration("3600000"),
+            Some(Duration::from_secs(3_600)),
+            "bare: milliseconds"
+        );
+        assert_eq!(parse_duration("1 h"), Some(Duration::from_secs(3_600)));
+        assert_eq!(parse_duration("10 min"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("ten minutes"), None);
     }
 }

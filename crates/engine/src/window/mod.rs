@@ -268,8 +268,9 @@ impl WindowPipeline {
         let partitions = self.source.streams.len();
         let idle_timeout = self.source.idle_timeout;
         let mut tracker = WatermarkTracker::new(partitions).with_idle_timeout(idle_timeout);
-        // Idle partitions are looked for a few times per timeout (never, without one).
-        let mut idle_check = tokio::time::interval(idle_timeout.map_or(std::time::Duration::from_secs(3600), |t| {
+        // Idle partitions are looked for a few times per timeout; without one, never (the
+        // branch below is off, the period unused).
+        let mut idle_check = tokio::time::interval(idle_timeout.map_or(std::time::Duration::from_secs(1), |t| {
             (t / 4).max(std::time::Duration::from_millis(1))
         }));
         let streams = std::mem::take(&mut self.source.streams);
@@ -285,7 +286,7 @@ impl WindowPipeline {
         loop {
             let next = tokio::select! {
                 next = merged.next() => next,
-                now = idle_check.tick() => {
+                now = idle_check.tick(), if idle_timeout.is_some() => {
                     if tracker.check_idle(now.into_std()) {
                         self.fire(tracker.current(), &metrics).await?;
                     }
