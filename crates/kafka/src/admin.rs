@@ -7,6 +7,7 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::client_config::ClientProperties;
@@ -32,6 +33,8 @@ pub struct PartitionOffsets {
 
 pub struct KafkaAdmin {
     servers: String,
+    /// The client settings (security included) the short-lived consumers of `lag` start from.
+    properties: ClientProperties,
     admin: AdminClient<DefaultClientContext>,
     /// For metadata, watermarks and committed offsets.
     probe: BaseConsumer,
@@ -50,6 +53,7 @@ impl KafkaAdmin {
         let probe = probe_config.create().map_err(fail)?;
         Ok(Self {
             servers,
+            properties: properties.clone(),
             admin,
             probe,
             timeout,
@@ -134,23 +138,38 @@ impl KafkaAdmin {
 
     /// The number of partitions of a topic.
     pub fn partitions(&self, topic: &str) -> Result<u32, KafkaError> {
+        self.partitions_if_exists(topic)?
+            .ok_or_else(|| self.fail(format!("describing `{topic}`"), "no such topic"))
+    }
+
+    /// The number of partitions of a topic, `None` when the cluster has no such topic.
+    pub fn partitions_if_exists(&self, topic: &str) -> Result<Option<u32>, KafkaError> {
         let metadata = self
             .probe
             .fetch_metadata(Some(topic), self.timeout)
             .map_err(|e| self.fail(format!("describing `{topic}`"), e))?;
-        let t = metadata
-            .topics()
-            .first()
-            .ok_or_else(|| self.fail(format!("describing `{topic}`"), "no such topic"))?;
-        if let Some(error) = t.error() {
-            return Err(self.fail(format!("describing `{topic}`"), format!("{error:?}")));
+        let Some(t) = metadata.topics().first() else {
+            return Ok(None);
+        };
+        match t.error() {
+            Some(RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) => Ok(None),
+            Some(error) => Err(self.fail(format!("describing `{topic}`"), format!("{error:?}"))),
+            None => Ok(Some(t.partitions().len() as u32)),
         }
-        Ok(t.partitions().len() as u32)
     }
 
     /// Earliest and latest offset of every partition.
     pub fn offsets(&self, topic: &str) -> Result<Vec<PartitionOffsets>, KafkaError> {
-        (0..self.partitions(topic)? as i32)
+        self.offsets_if_exists(topic)?
+            .ok_or_else(|| self.fail(format!("reading offsets of `{topic}`"), "no such topic"))
+    }
+
+    /// Earliest and latest offset of every partition, `None` when the cluster has no such topic.
+    pub fn offsets_if_exists(&self, topic: &str) -> Result<Option<Vec<PartitionOffsets>>, KafkaError> {
+        let Some(partitions) = self.partitions_if_exists(topic)? else {
+            return Ok(None);
+        };
+        (0..partitions as i32)
             .map(|partition| {
                 let (earliest, latest) = self
                     .probe
@@ -162,7 +181,8 @@ impl KafkaAdmin {
                     latest,
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()
+            .map(Some)
     }
 
     /// Per partition: latest offset minus the group's committed offset (the whole partition
@@ -173,11 +193,8 @@ impl KafkaAdmin {
         for o in &offsets {
             list.add_partition(topic, o.partition);
         }
-        let mut config = ClientProperties::default().to_client_config();
-        config
-            .set("bootstrap.servers", &self.servers)
-            .set("group.id", group)
-            .set("enable.auto.commit", "false");
+        let mut config = self.properties.to_client_config();
+        config.set("group.id", group).set("enable.auto.commit", "false");
         let consumer: BaseConsumer = config
             .create()
             .map_err(|e| self.fail("creating a consumer for lag", e))?;

@@ -132,6 +132,8 @@ pub fn producer_properties(
     p.set("retries", producer.retries);
     p.set("retry.backoff.ms", producer.retry_backoff_ms);
     p.set("enable.idempotence", producer.enable_idempotence);
+    // Keyed records go where Kafka's Java clients (and so Flink) put them: murmur2 of the key.
+    p.set("partitioner", "murmur2_random");
     for (k, v) in producer.properties.iter() {
         p.set(k, v);
     }
@@ -199,6 +201,7 @@ mod tests {
             ("enable.idempotence", "false"),
             ("queue.buffering.max.messages", "200000"),
             ("security.protocol", "plaintext"),
+            ("partitioner", "murmur2_random"),
         ] {
             assert_eq!(p.get(key), Some(value), "{key}");
         }

@@ -8,6 +8,7 @@ mod client_config;
 mod consumer;
 mod error;
 mod ledger;
+mod log;
 mod producer;
 
 pub use admin::{KafkaAdmin, PartitionOffsets, TopicPlan};
@@ -15,4 +16,5 @@ pub use client_config::{ClientProperties, consumer_properties, producer_properti
 pub use consumer::{Consumed, TopicReader};
 pub use error::KafkaError;
 pub use ledger::{TopicLedger, run_topic_name};
+pub use log::KafkaLog;
 pub use producer::KafkaSink;

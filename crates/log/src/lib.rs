@@ -37,6 +37,9 @@ pub enum LogError {
     },
     #[error("a topic needs at least one partition")]
     NoPartitions,
+    /// The log could not be reached or refused the request (an external log: Kafka).
+    #[error("{0}")]
+    Unavailable(String),
     #[error(
         "offset {} of `{topic}` partition {partition} is out of range: records {}..{} are held (retention removed the older ones)",
         .range.offset, .range.start, .range.end

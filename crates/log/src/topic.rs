@@ -77,7 +77,8 @@ pub struct PartitionOffsets {
     pub start: u64,
     /// The offset the next record gets (the high watermark).
     pub end: u64,
-    pub bytes: u64,
+    /// What the partition holds, where the log says (Kafka's protocol does not).
+    pub bytes: Option<u64>,
     /// Records removed by retention so far.
     pub evicted: u64,
 }
@@ -206,7 +207,7 @@ impl Topic {
                     partition: i as u32,
                     start: log.start_offset,
                     end: log.end_offset(),
-                    bytes: log.bytes,
+                    bytes: Some(log.bytes),
                     evicted: p.evicted.load(Ordering::Relaxed),
                 }
             })
