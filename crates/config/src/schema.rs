@@ -75,13 +75,28 @@ pub struct PipelineConfig {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KafkaConfig {
     pub producer: ProducerConfig,
     pub consumer: ConsumerConfig,
     pub topics: TopicsConfig,
     pub security: SecurityConfig,
+    /// How long connecting and each admin request (topics, offsets) may take: a cluster that
+    /// does not answer within it is one clear error naming its address.
+    pub timeout: Duration,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        Self {
+            producer: ProducerConfig::default(),
+            consumer: ConsumerConfig::default(),
+            topics: TopicsConfig::default(),
+            security: SecurityConfig::default(),
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -34,6 +34,7 @@ pub struct Recorder {
     publish_delay: Mutex<Histogram<u64>>,
     errors: Mutex<BTreeMap<String, u64>>,
     last_send: Mutex<Option<Instant>>,
+    first_ack: std::sync::OnceLock<Instant>,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -57,6 +58,7 @@ impl Recorder {
             publish_delay: Mutex::new(histogram()),
             errors: Mutex::new(BTreeMap::new()),
             last_send: Mutex::new(None),
+            first_ack: std::sync::OnceLock::new(),
         }
     }
 
@@ -88,10 +90,16 @@ impl Recorder {
     }
 
     pub fn acked(&self, at: Instant, intended: Instant) {
+        self.first_ack.get_or_init(|| at);
         self.second(at).acked.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut h) = self.publish.lock() {
             h.saturating_record(micros_between(intended, at));
         }
+    }
+
+    /// When the log first acknowledged a record (the end of a run's startup).
+    pub fn first_ack(&self) -> Option<Instant> {
+        self.first_ack.get().copied()
     }
 
     pub fn failed(&self, at: Instant, kind: &str) {

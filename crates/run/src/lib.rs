@@ -2,9 +2,11 @@
 //! SQL, produce the planned load, consume what the pipeline writes, stop when the results are
 //! in, write the JSON result and the HTML report, and clean up.
 //!
-//! This slice runs the embedded stack (in-process log, embedded registry over HTTP on
-//! 127.0.0.1, the embedded engine); Kafka and Flink backends plug into the same steps.
+//! The log is the embedded one or a Kafka cluster, the registry the embedded one (over HTTP on
+//! 127.0.0.1) or a Confluent-compatible one; the engine is the embedded one (Flink plugs into
+//! the same steps).
 
+mod backends;
 mod consume;
 mod html;
 mod orchestrate;

@@ -13,14 +13,13 @@ use pipegen_loadgen::driver::drive;
 use pipegen_loadgen::metrics::{Percentiles, Recorder};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator};
-use pipegen_log::{EmbeddedLog, Log, Retention, TopicSpec};
+use pipegen_log::Log;
 use pipegen_project::Project;
-use pipegen_registry::{EmbeddedRegistry, RegistryClient};
 use pipegen_sql::parse_file;
 
+use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
 use crate::consume::{ConsumerMetrics, EndToEnd, consume};
-use crate::pipeline::{Pipeline, RunSql, substitute};
-use crate::produce::LogSink;
+use crate::pipeline::{Pipeline, RunSql, rename_topics, substitute};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
 use crate::result::{
     Backends, ConsumerSummary, Environment, JobRow, Latency, RunResult, Status, TimelineRow, Timings, TopicRow,
@@ -28,7 +27,6 @@ use crate::result::{
 
 /// After the load ends, results count as complete once nothing new has arrived for this long.
 const QUIET: Duration = Duration::from_secs(3);
-const REGISTRY_TIMEOUT: Duration = Duration::from_secs(10);
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A task reading one sink topic, and what it measured.
@@ -62,6 +60,9 @@ pub enum RunError {
     /// A backend this slice does not drive yet.
     #[error("{0}")]
     NotAvailable(String),
+    /// A service the run needs did not answer or refused (exit 1).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Io(String),
 }
@@ -95,37 +96,70 @@ fn engine_diagnostic(error: &EngineError, file: &RunSql, statement_position: pip
 
 async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let config = &request.config.config;
-    if let Some(servers) = &config.bootstrap_servers {
-        return Err(RunError::NotAvailable(format!(
-            "runs against Kafka ({servers}) are not available in this version; unset bootstrap_servers to run on the embedded stack"
-        )));
-    }
     if config.engine == pipegen_config::Engine::Flink {
         return Err(RunError::NotAvailable(
             "runs on Flink are not available in this version; use --engine embedded".into(),
         ));
     }
-    if config.schema_registry_url.is_some() {
-        return Err(RunError::NotAvailable(
-            "an external schema registry with the embedded log is not available in this version; unset schema_registry_url".into(),
-        ));
+    // From here on Ctrl-C ends the run cleanly: what it created is removed, the report written.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, Ordering::SeqCst);
+            }
+        });
     }
     let started_at = chrono::Utc::now();
     let run_id = run_id(&started_at);
-    let deploy_started = Instant::now();
+    let mut log = LogBackend::open(config, &run_id)?;
+    let mut registry = RegistryBackend::open(config)?;
+    let outcome = run_pipeline(&request, &mut log, &mut registry, &interrupted, started_at, &run_id).await;
 
-    // The stack.
-    let registry = EmbeddedRegistry::start("127.0.0.1:0".parse().expect("a socket address"))
-        .map_err(|e| RunError::Io(format!("cannot start the embedded schema registry: {e}")))?;
-    let log = Arc::new(EmbeddedLog::new());
-    let shared_log: Arc<dyn Log> = log.clone();
+    let mut cleanup_errors = BTreeMap::new();
+    if config.run.cleanup {
+        match log.cleanup() {
+            Ok(topics) if !topics.is_empty() => tracing::info!(?topics, "deleted the topics this run created"),
+            Ok(_) => {}
+            Err(e) => {
+                cleanup_errors.insert(format!("cleanup: {e}"), 1);
+            }
+        }
+        match registry.cleanup() {
+            Ok(subjects) if !subjects.is_empty() => {
+                tracing::info!(?subjects, "deleted the subjects this run registered");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                cleanup_errors.insert(format!("cleanup: {e}"), 1);
+            }
+        }
+    }
+    let mut result = outcome?;
+    result.errors.extend(cleanup_errors);
+    write_reports(&request, result, started_at)
+}
+
+/// Everything from deploying the SQL to the result; what it creates is the caller's to clean up.
+async fn run_pipeline(
+    request: &RunRequest<'_>,
+    log: &mut LogBackend,
+    registry: &mut RegistryBackend,
+    interrupted: &Arc<AtomicBool>,
+    started_at: chrono::DateTime<chrono::Utc>,
+    run_id: &str,
+) -> Result<RunResult, RunError> {
+    let config = &request.config.config;
+    let deploy_started = Instant::now();
+    let shared_log = log.shared();
 
     // The SQL, with what the stack's addresses are.
     let values = BTreeMap::from([
-        ("BOOTSTRAP_SERVERS", "embedded".to_string()),
-        ("SCHEMA_REGISTRY_URL", registry.url()),
+        ("BOOTSTRAP_SERVERS", log.bootstrap_servers()),
+        ("SCHEMA_REGISTRY_URL", registry.url().to_owned()),
         ("PROJECT_DIR", request.project.root.display().to_string()),
-        ("RUN_ID", run_id.clone()),
+        ("RUN_ID", run_id.to_owned()),
     ]);
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -147,22 +181,19 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     if !problems.is_empty() {
         return Err(RunError::Input(problems));
     }
+    let declared = rename_topics(&mut files, |topic| log.topic_name(topic, run_id));
     let pipeline = Pipeline::analyse(request.project, &files).map_err(RunError::Input)?;
 
     // Provision: topics, and the schemas the generator writes with.
-    let topics_config = &config.kafka.topics;
-    for topic in &pipeline.topics {
-        let partitions = topics_config
-            .overrides
-            .get(topic)
-            .and_then(|o| o.partitions)
-            .unwrap_or(topics_config.partitions)
-            .max(1);
-        let mut spec = TopicSpec::new(topic.clone(), partitions);
-        spec.retention = embedded_retention(topics_config, topic)?;
-        log.create_topic(spec).map_err(|e| RunError::Io(e.to_string()))?;
-    }
-    let registry_client = RegistryClient::new(&registry.url(), REGISTRY_TIMEOUT);
+    let needs: Vec<TopicNeed> = pipeline
+        .topics
+        .iter()
+        .map(|topic| {
+            let declared = declared.get(topic).map_or(topic.as_str(), String::as_str);
+            TopicNeed::from_config(&config.kafka.topics, declared, topic.clone())
+        })
+        .collect();
+    log.provision(&needs)?;
     let mut generators = Vec::new();
     for fed in &pipeline.fed {
         let schema_path = request.project.root.join(&fed.schema.path);
@@ -170,11 +201,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
             .map_err(|e| RunError::Io(format!("cannot read {}: {e}", fed.schema.path.display())))?;
         let format = fed.table.format().unwrap_or("json");
         let schema_id = if format == "avro-confluent" {
-            Some(
-                registry_client
-                    .register(&format!("{}-value", fed.topic), &schema_text)
-                    .map_err(|e| RunError::Io(format!("registering the schema of `{}`: {e}", fed.topic)))?,
-            )
+            Some(registry.register(&format!("{}-value", fed.topic), &schema_text)?)
         } else {
             None
         };
@@ -257,29 +284,19 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let plan = Arc::new(request.plan.clone());
     let recorder = Arc::new(Recorder::new(start, plan.duration));
     let stop_producing = Arc::new(AtomicBool::new(false));
-    let first_append = Arc::new(std::sync::OnceLock::new());
     let mut producers = Vec::new();
     for (topic, mut generator) in generators {
         let (plan, recorder, stop) = (plan.clone(), recorder.clone(), stop_producing.clone());
-        let mut sink = LogSink::new(shared_log.clone(), &topic, first_append.clone());
+        let mut sink = log.load_sink(&topic, recorder.clone())?;
         producers.push(
             std::thread::Builder::new()
                 .name(format!("pipegen-produce-{topic}"))
-                .spawn(move || drive(&plan, &mut generator, &mut sink, &recorder, &stop, FLUSH_TIMEOUT))
+                .spawn(move || drive(&plan, &mut generator, sink.as_mut(), &recorder, &stop, FLUSH_TIMEOUT))
                 .map_err(|e| RunError::Io(format!("cannot start the producer: {e}")))?,
         );
     }
 
     // Watch until the results are in.
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let interrupted = interrupted.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-            }
-        });
-    }
     let mut progress = Progress::new(request.progress);
     let timeout = config.run.pipeline_timeout.as_std();
     let expected = config.run.expected_messages;
@@ -442,17 +459,18 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         }
     }
     definitions.dedup();
-    let topics = topic_rows(&log, &pipeline, &consumers);
+    let topics = topic_rows(shared_log.as_ref(), &pipeline, &consumers);
     let result = RunResult {
-        run_id: run_id.clone(),
+        run_id: run_id.to_owned(),
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         status,
         error,
         backends: Backends {
-            log: "embedded".into(),
+            log: log.name().into(),
             engine: "embedded".into(),
-            schema_registry: "embedded".into(),
+            schema_registry: registry.name().into(),
+            log_client_config: log.client_config(),
         },
         config: request.config.redacted_json(),
         producer: report.totals.clone(),
@@ -479,8 +497,8 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         jobs: job_rows,
         errors,
         timings: Timings {
-            startup_ms: first_append
-                .get()
+            startup_ms: recorder
+                .first_ack()
                 .map(|first| first.saturating_duration_since(request.process_started).as_secs_f64() * 1000.0),
             deploy_ms: deploy_time.as_secs_f64() * 1000.0,
         },
@@ -491,8 +509,16 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
         },
     };
-    drop(registry);
+    Ok(result)
+}
 
+/// Writes the JSON result and the HTML report, each whole or not at all.
+fn write_reports(
+    request: &RunRequest<'_>,
+    result: RunResult,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> Result<RunOutcome, RunError> {
+    let config = &request.config.config;
     let reports_dir = request.project.root.join(&config.run.reports_dir);
     let mut stem = format!("pipegen-execution-report-{}", started_at.format("%Y%m%d-%H%M%S"));
     // Two runs started in one second keep both reports.
@@ -514,34 +540,6 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         json_path,
         html_path,
     })
-}
-
-/// What an embedded topic keeps: Kafka's `retention.bytes` (per partition) and `retention.ms`
-/// from `kafka.topics.config` and the topic's own overrides; by default 64 MB per partition, so
-/// that a long run's memory levels off (the pipeline reads records as they arrive).
-fn embedded_retention(topics: &pipegen_config::TopicsConfig, topic: &str) -> Result<Retention, RunError> {
-    let mut retention = Retention {
-        bytes_per_partition: Some(64 << 20),
-        time: None,
-    };
-    let overrides = topics.overrides.get(topic).map(|o| o.config.iter().collect::<Vec<_>>());
-    for (key, value) in topics.config.iter().chain(overrides.into_iter().flatten()) {
-        let number = || {
-            value.trim().parse::<i64>().map_err(|_| {
-                RunError::Input(vec![
-                    Diagnostic::error(format!("kafka.topics.config: `{key}: {value}` is not a whole number"))
-                        .with_hint("Kafka's retention settings are numbers: bytes, or milliseconds"),
-                ])
-            })
-        };
-        match key.as_str() {
-            // -1 keeps everything, as on Kafka.
-            "retention.bytes" => retention.bytes_per_partition = u64::try_from(number()?).ok(),
-            "retention.ms" => retention.time = u64::try_from(number()?).ok().map(Duration::from_millis),
-            _ => {}
-        }
-    }
-    Ok(retention)
 }
 
 fn snapshot(plan: &RatePlan, recorder: &Recorder, consumers: &[SinkConsumer], elapsed: Duration) -> Snapshot {
@@ -595,7 +593,7 @@ fn sum_per_second(series: impl Iterator<Item = Vec<u64>>) -> Vec<u64> {
     total
 }
 
-fn topic_rows(log: &EmbeddedLog, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
+fn topic_rows(log: &dyn Log, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
     pipeline
         .topics
         .iter()

@@ -84,6 +84,23 @@ pub fn substitute(path: &Path, text: &str, values: &BTreeMap<&str, String>) -> R
     Ok(out)
 }
 
+/// Gives every Kafka table's topic the name this run uses for it (per-run names on a shared
+/// cluster); returns each run name with the name the SQL declares.
+pub fn rename_topics(files: &mut [RunSql], name: impl Fn(&str) -> String) -> BTreeMap<String, String> {
+    let mut declared = BTreeMap::new();
+    for statement in files.iter_mut().flat_map(|f| &mut f.statements) {
+        if let Statement::CreateTable(table) = &mut statement.kind
+            && is_kafka(table)
+        {
+            for option in table.options.iter_mut().filter(|o| o.key == "topic") {
+                let renamed = name(&option.value);
+                declared.insert(renamed.clone(), std::mem::replace(&mut option.value, renamed));
+            }
+        }
+    }
+    declared
+}
+
 impl<'p> Pipeline<'p> {
     pub fn analyse(project: &'p Project, files: &[RunSql]) -> Result<Self, Vec<Diagnostic>> {
         let mut tables: BTreeMap<String, CreateTable> = BTreeMap::new();

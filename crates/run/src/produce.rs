@@ -3,7 +3,7 @@
 //! acknowledged when the log holds them. A batch's keys and values are copied once into one
 //! shared buffer that every record slices, so the log holds no allocation per record for them.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -14,16 +14,13 @@ use pipegen_log::{Log, Record};
 pub struct LogSink {
     log: Arc<dyn Log>,
     topic: String,
-    /// When the first record reached the log (the run's startup time ends there).
-    first_append: Arc<OnceLock<Instant>>,
 }
 
 impl LogSink {
-    pub fn new(log: Arc<dyn Log>, topic: &str, first_append: Arc<OnceLock<Instant>>) -> Self {
+    pub fn new(log: Arc<dyn Log>, topic: &str) -> Self {
         Self {
             log,
             topic: topic.to_string(),
-            first_append,
         }
     }
 }
@@ -58,7 +55,6 @@ impl Sink for LogSink {
         match self.log.append(&self.topic, records) {
             Ok(()) => {
                 let now = Instant::now();
-                self.first_append.get_or_init(|| now);
                 for record in batch {
                     recorder.acked(now, record.intended);
                 }

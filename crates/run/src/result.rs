@@ -19,6 +19,9 @@ pub struct Backends {
     pub log: String,
     pub engine: String,
     pub schema_registry: String,
+    /// The Kafka client settings the run produced with (librdkafka's keys, secrets redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_client_config: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

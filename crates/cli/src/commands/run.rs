@@ -81,6 +81,9 @@ fn execute(
         RunError::NotAvailable(reason) => Failure::input(
             Diagnostic::error(reason).with_hint("`pipegen run --dry-run` shows the backends a run would use"),
         ),
+        RunError::Unavailable(message) => Failure::Failed(vec![Diagnostic::error(message).with_hint(
+            "check that the service is up and reachable from here; `pipegen validate --check-connectivity` probes each one",
+        )]),
         RunError::Io(message) => Failure::Failed(vec![Diagnostic::error(message)]),
     })?;
     let result = &outcome.result;

@@ -1,0 +1,195 @@
+//! `pipegen run` against a real Kafka-protocol broker (tansu, started on a free loopback port):
+//! the load generator produces through librdkafka, the embedded engine reads and writes the
+//! cluster, the run reads the results back, and cleanup removes exactly what the run created.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::Scratch;
+use pipegen_config::{ProducerConfig, SecurityConfig};
+use pipegen_kafka::{KafkaAdmin, TopicPlan, producer_properties};
+use pipegen_testkit::Tansu;
+use serde_json::Value;
+
+fn admin(broker: &Tansu) -> KafkaAdmin {
+    let properties = producer_properties(
+        &broker.bootstrap_servers(),
+        &ProducerConfig::default(),
+        &SecurityConfig::default(),
+    );
+    KafkaAdmin::new(&properties, Duration::from_secs(20)).unwrap()
+}
+
+fn result_of(s: &Scratch, project: &str) -> Value {
+    let reports = s.path().join(project).join("reports");
+    let json = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a JSON result");
+    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+}
+
+#[test]
+fn the_default_project_runs_on_kafka_with_per_run_topics_and_cleans_up() {
+    let broker = Tansu::start();
+    let servers = broker.bootstrap_servers();
+    let admin = admin(&broker);
+    // A topic that was there before the run: used by nobody here, and never deleted.
+    admin
+        .create_topics(&[TopicPlan {
+            name: "someone-elses".into(),
+            partitions: 1,
+            replication_factor: 1,
+            config: Default::default(),
+        }])
+        .unwrap();
+
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    s.edit(
+        "demo/sql/03_pipeline.sql",
+        "INTERVAL '10' SECOND",
+        "INTERVAL '1' SECOND",
+    );
+    s.edit("demo/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
+    s.run_with_env(
+        &[
+            "--project-dir",
+            "demo",
+            "--bootstrap-servers",
+            &servers,
+            "run",
+            "--duration",
+            "6s",
+            "--message-rate",
+            "400",
+            "--seed",
+            "3",
+            "-q",
+        ],
+        &[("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run")],
+    )
+    .expect(0);
+    let result = result_of(&s, "demo");
+    let run_id = result["run_id"].as_str().unwrap();
+
+    assert_eq!(result["status"], "succeeded", "{result:#}");
+    assert_eq!(result["backends"]["log"], "kafka");
+    assert_eq!(result["backends"]["engine"], "embedded");
+    let client = &result["backends"]["log_client_config"];
+    assert_eq!(client["bootstrap.servers"], servers.as_str());
+    assert_eq!(client["partitioner"], "murmur2_random");
+    let producer = &result["producer"];
+    assert_eq!(producer["sent"], 2400);
+    assert_eq!(producer["acked"], 2400, "every record acknowledged by the broker");
+    assert_eq!(producer["failed"], 0);
+    let publish = &result["latency_ms"]["publish"];
+    assert_eq!(publish["count"], 2400, "publish latency from delivery reports");
+
+    let job = &result["jobs"][0];
+    assert_eq!(
+        job["records_in"], 2400,
+        "the engine read every record from the broker: {job}"
+    );
+    let consumed = result["consumer"]["consumed"].as_u64().unwrap();
+    assert!(consumed >= 5, "windows fired and their rows came back: {consumed}");
+    assert_eq!(job["records_out"].as_u64().unwrap(), consumed);
+
+    let topics = result["topics"].as_array().unwrap();
+    assert!(!topics.is_empty());
+    for topic in topics {
+        let name = topic["name"].as_str().unwrap();
+        assert!(name.ends_with(run_id), "per-run topic names carry the run id: {name}");
+    }
+    let source = topics.iter().find(|t| t["role"] == "source").unwrap();
+    assert_eq!(source["partitions"], 3);
+
+    // Cleanup deleted the run's topics, and only those.
+    assert_eq!(admin.topics().unwrap(), ["someone-elses"]);
+}
+
+#[test]
+fn a_pass_through_pipeline_on_kafka_accounts_for_every_record_and_can_keep_its_topics() {
+    let broker = Tansu::start();
+    let servers = broker.bootstrap_servers();
+    let s = Scratch::new();
+    s.run(&["init", "shop"]).expect(0);
+    s.write(
+        "shop/sql/02_sink.sql",
+        "CREATE TABLE `copies` (`order_id` STRING, `category` STRING, `event_time` TIMESTAMP(3)) WITH (
+           'connector' = 'kafka', 'topic' = 'shop-copies',
+           'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}', 'format' = 'json');\n",
+    );
+    s.write(
+        "shop/sql/03_pipeline.sql",
+        "INSERT INTO `copies` SELECT order_id, category, event_time FROM `orders`;\n",
+    );
+    s.run(&[
+        "--project-dir",
+        "shop",
+        "--bootstrap-servers",
+        &servers,
+        "run",
+        "--duration",
+        "3s",
+        "--message-rate",
+        "500",
+        "--cleanup=false",
+        "-q",
+    ])
+    .expect(0);
+    let result = result_of(&s, "shop");
+    assert_eq!(result["status"], "succeeded", "{result:#}");
+    assert_eq!(result["producer"]["acked"], 1500);
+    assert_eq!(result["consumer"]["consumed"], 1500, "every input is accounted for");
+    assert_eq!(result["latency_ms"]["end_to_end"]["count"], 1500);
+
+    // --cleanup=false keeps the topics, under the names the SQL gives them (naming: fixed).
+    let mut topics = admin(&broker).topics().unwrap();
+    topics.sort();
+    let mut declared: Vec<String> = result["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    declared.sort();
+    assert!(declared.contains(&"shop-copies".to_owned()), "{declared:?}");
+    assert_eq!(topics, declared);
+}
+
+#[test]
+fn a_broker_that_is_down_is_one_clear_error_within_the_timeout() {
+    let port = pipegen_testkit::free_port();
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    let servers = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    let out = s
+        .run_with_env(
+            &[
+                "--project-dir",
+                "demo",
+                "--bootstrap-servers",
+                &servers,
+                "run",
+                "--duration",
+                "2s",
+            ],
+            &[("PIPEGEN_KAFKA__TIMEOUT", "3s")],
+        )
+        .expect(1);
+    assert!(out.stderr.contains(&servers), "names the address: {}", out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "gave up after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        !s.path().join("demo/reports").exists(),
+        "nothing ran, so no report: {:?}",
+        std::fs::read_dir(s.path().join("demo")).unwrap().collect::<Vec<_>>()
+    );
+}

@@ -1,0 +1,313 @@
+//! The run's backends behind the seams: where topics live (the embedded log or a Kafka
+//! cluster) and where schemas are registered (the embedded registry or a Confluent-compatible
+//! one). Each remembers what the run created, so that cleanup removes exactly that.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pipegen_config::{Config, TopicNaming, TopicsConfig};
+use pipegen_kafka::{
+    KafkaAdmin, KafkaLog, KafkaSink, TopicLedger, TopicPlan, consumer_properties, producer_properties, run_topic_name,
+};
+use pipegen_loadgen::metrics::Recorder;
+use pipegen_loadgen::sink::Sink;
+use pipegen_log::{EmbeddedLog, Log, Retention, TopicSpec};
+use pipegen_registry::{EmbeddedRegistry, RegistryClient};
+
+use crate::orchestrate::RunError;
+use crate::produce::LogSink;
+
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A topic the run needs, with what it is created with.
+pub struct TopicNeed {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u16,
+    /// `kafka.topics.config` with the topic's overrides on top.
+    pub config: Vec<(String, String)>,
+}
+
+impl TopicNeed {
+    pub fn from_config(topics: &TopicsConfig, declared: &str, name: String) -> Self {
+        let overrides = topics.overrides.get(declared);
+        let mut config: Vec<(String, String)> = topics.config.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (key, value) in overrides.map(|o| o.config.iter()).into_iter().flatten() {
+            config.retain(|(k, _)| k != key);
+            config.push((key.clone(), value.clone()));
+        }
+        Self {
+            name,
+            partitions: overrides.and_then(|o| o.partitions).unwrap_or(topics.partitions).max(1),
+            replication_factor: overrides
+                .and_then(|o| o.replication_factor)
+                .unwrap_or(topics.replication_factor),
+            config,
+        }
+    }
+}
+
+pub enum LogBackend {
+    Embedded(Arc<EmbeddedLog>),
+    Kafka(Box<KafkaBackend>),
+}
+
+pub struct KafkaBackend {
+    servers: String,
+    admin: KafkaAdmin,
+    ledger: TopicLedger,
+    producer: pipegen_kafka::ClientProperties,
+    log: Arc<KafkaLog>,
+    naming: TopicNaming,
+}
+
+impl LogBackend {
+    /// The embedded log, or the Kafka cluster `bootstrap_servers` names (checked reachable
+    /// within `kafka.timeout`, so a broker that is down is one clear error up front).
+    pub fn open(config: &Config, run_id: &str) -> Result<Self, RunError> {
+        let Some(servers) = &config.bootstrap_servers else {
+            return Ok(Self::Embedded(Arc::new(EmbeddedLog::new())));
+        };
+        let kafka = &config.kafka;
+        let producer = producer_properties(servers, &kafka.producer, &kafka.security);
+        let consumer = consumer_properties(servers, &kafka.consumer, &kafka.security, &format!("pipegen-{run_id}"));
+        tracing::debug!(producer = ?producer, consumer = ?consumer, "Kafka client configuration");
+        let unreachable = |e: pipegen_kafka::KafkaError| RunError::Unavailable(e.to_string());
+        let admin = KafkaAdmin::new(&producer, kafka.timeout.as_std()).map_err(unreachable)?;
+        admin.brokers().map_err(unreachable)?;
+        let log_admin = KafkaAdmin::new(&producer, kafka.timeout.as_std()).map_err(unreachable)?;
+        let log = KafkaLog::new(log_admin, &producer, &consumer).map_err(unreachable)?;
+        Ok(Self::Kafka(Box::new(KafkaBackend {
+            servers: servers.clone(),
+            admin,
+            ledger: TopicLedger::default(),
+            producer,
+            log: Arc::new(log),
+            naming: kafka.topics.naming,
+        })))
+    }
+
+    /// `embedded` or `kafka`, as the report names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Embedded(_) => "embedded",
+            Self::Kafka(_) => "kafka",
+        }
+    }
+
+    /// What `${BOOTSTRAP_SERVERS}` becomes in the SQL.
+    pub fn bootstrap_servers(&self) -> String {
+        match self {
+            Self::Embedded(_) => "embedded".into(),
+            Self::Kafka(kafka) => kafka.servers.clone(),
+        }
+    }
+
+    pub fn shared(&self) -> Arc<dyn Log> {
+        match self {
+            Self::Embedded(log) => log.clone(),
+            Self::Kafka(kafka) => kafka.log.clone(),
+        }
+    }
+
+    /// The name this run uses for a topic the SQL declares (`kafka.topics.naming`; a run's own
+    /// embedded log needs no per-run names).
+    pub fn topic_name(&self, declared: &str, run_id: &str) -> String {
+        match self {
+            Self::Embedded(_) => declared.to_owned(),
+            Self::Kafka(kafka) => run_topic_name(declared, kafka.naming, run_id),
+        }
+    }
+
+    /// Creates the topics that do not exist yet; on Kafka, topics that already exist are used
+    /// as they are and never deleted by this run.
+    pub fn provision(&mut self, needs: &[TopicNeed]) -> Result<(), RunError> {
+        match self {
+            Self::Embedded(log) => {
+                for need in needs {
+                    let mut spec = TopicSpec::new(need.name.clone(), need.partitions);
+                    spec.retention = embedded_retention(&need.config)?;
+                    log.create_topic(spec).map_err(|e| RunError::Io(e.to_string()))?;
+                }
+                Ok(())
+            }
+            Self::Kafka(kafka) => {
+                let plans: Vec<TopicPlan> = needs
+                    .iter()
+                    .map(|need| TopicPlan {
+                        name: need.name.clone(),
+                        partitions: need.partitions,
+                        replication_factor: need.replication_factor,
+                        config: need.config.iter().cloned().collect(),
+                    })
+                    .collect();
+                let created = kafka
+                    .ledger
+                    .ensure(&kafka.admin, &plans)
+                    .map_err(|e| RunError::Unavailable(e.to_string()))?;
+                tracing::info!(?created, "topics created");
+                Ok(())
+            }
+        }
+    }
+
+    /// The load generator's sink into `topic`: on Kafka, librdkafka's producer with the
+    /// `kafka.producer` tuning, acknowledged by delivery reports.
+    pub fn load_sink(&self, topic: &str, recorder: Arc<Recorder>) -> Result<Box<dyn Sink>, RunError> {
+        match self {
+            Self::Embedded(log) => Ok(Box::new(LogSink::new(log.clone(), topic))),
+            Self::Kafka(kafka) => KafkaSink::new(&kafka.producer, topic, recorder)
+                .map(|sink| Box::new(sink) as Box<dyn Sink>)
+                .map_err(|e| RunError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// The librdkafka settings the run's producers use, secrets redacted (for the report).
+    pub fn client_config(&self) -> Option<std::collections::BTreeMap<String, String>> {
+        match self {
+            Self::Embedded(_) => None,
+            Self::Kafka(kafka) => Some(kafka.producer.redacted()),
+        }
+    }
+
+    /// Deletes the topics this run created; returns their names.
+    pub fn cleanup(self) -> Result<Vec<String>, RunError> {
+        match self {
+            Self::Embedded(_) => Ok(Vec::new()),
+            Self::Kafka(kafka) => {
+                let KafkaBackend {
+                    admin, mut ledger, log, ..
+                } = *kafka;
+                // Every client goes before its topics do: librdkafka clients refreshing
+                // metadata of a topic deleted under them have crashed.
+                if Arc::strong_count(&log) > 1 {
+                    tracing::warn!("Kafka clients outlive the run; deleting its topics under them");
+                }
+                drop(log);
+                ledger.cleanup(&admin).map_err(|e| RunError::Unavailable(e.to_string()))
+            }
+        }
+    }
+}
+
+/// What an embedded topic keeps: Kafka's `retention.bytes` (per partition) and `retention.ms`;
+/// by default 64 MB per partition, so that a long run's memory levels off (the pipeline reads
+/// records as they arrive).
+fn embedded_retention(config: &[(String, String)]) -> Result<Retention, RunError> {
+    let mut retention = Retention {
+        bytes_per_partition: Some(64 << 20),
+        time: None,
+    };
+    for (key, value) in config {
+        let number = || {
+            value.trim().parse::<i64>().map_err(|_| {
+                RunError::Input(vec![
+                    pipegen_diag::Diagnostic::error(format!(
+                        "kafka.topics.config: `{key}: {value}` is not a whole number"
+                    ))
+                    .with_hint("Kafka's retention settings are numbers: bytes, or milliseconds"),
+                ])
+            })
+        };
+        match key.as_str() {
+            // -1 keeps everything, as on Kafka.
+            "retention.bytes" => retention.bytes_per_partition = u64::try_from(number()?).ok(),
+            "retention.ms" => retention.time = u64::try_from(number()?).ok().map(Duration::from_millis),
+            _ => {}
+        }
+    }
+    Ok(retention)
+}
+
+/// The schema registry a run registers with: its own embedded one, served on 127.0.0.1, or
+/// the one `schema_registry_url` names, where it deletes only the subjects it created.
+pub struct RegistryBackend {
+    /// Kept alive for the run; `None` for an external registry.
+    embedded: Option<EmbeddedRegistry>,
+    client: RegistryClient,
+    url: String,
+    /// Subjects that existed before the run (never deleted).
+    existing: BTreeSet<String>,
+    created: Vec<String>,
+}
+
+impl RegistryBackend {
+    pub fn open(config: &Config) -> Result<Self, RunError> {
+        match &config.schema_registry_url {
+            None => {
+                let registry = EmbeddedRegistry::start("127.0.0.1:0".parse().expect("a socket address"))
+                    .map_err(|e| RunError::Io(format!("cannot start the embedded schema registry: {e}")))?;
+                let url = registry.url();
+                Ok(Self {
+                    client: RegistryClient::new(&url, REGISTRY_TIMEOUT),
+                    embedded: Some(registry),
+                    url,
+                    existing: BTreeSet::new(),
+                    created: Vec::new(),
+                })
+            }
+            Some(url) => {
+                let client = RegistryClient::new(url, REGISTRY_TIMEOUT);
+                let existing = client
+                    .subjects()
+                    .map_err(|e| RunError::Unavailable(format!("schema registry: {e}")))?
+                    .into_iter()
+                    .collect();
+                Ok(Self {
+                    embedded: None,
+                    client,
+                    url: url.clone(),
+                    existing,
+                    created: Vec::new(),
+                })
+            }
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        if self.embedded.is_some() { "embedded" } else { "http" }
+    }
+
+    /// What `${SCHEMA_REGISTRY_URL}` becomes in the SQL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Registers `schema` under `subject` after checking it is compatible with what the
+    /// subject holds; returns the schema id.
+    pub fn register(&mut self, subject: &str, schema: &str) -> Result<u32, RunError> {
+        let failed = |e: pipegen_registry::RegistryError| {
+            RunError::Unavailable(format!("registering the schema of subject `{subject}`: {e}"))
+        };
+        if self.existing.contains(subject) && !self.client.is_compatible(subject, schema).map_err(failed)? {
+            return Err(RunError::Input(vec![
+                pipegen_diag::Diagnostic::error(format!(
+                    "the schema is not compatible with what subject `{subject}` holds in the registry at {}",
+                    self.url
+                ))
+                .with_hint(
+                    "evolve the schema compatibly (add fields with defaults), or use `kafka.topics.naming: per-run` for fresh subjects",
+                ),
+            ]));
+        }
+        let id = self.client.register(subject, schema).map_err(failed)?;
+        if !self.existing.contains(subject) && !self.created.iter().any(|s| s == subject) {
+            self.created.push(subject.to_owned());
+        }
+        Ok(id)
+    }
+
+    /// Deletes the subjects this run created on an external registry; returns them.
+    pub fn cleanup(&mut self) -> Result<Vec<String>, RunError> {
+        if self.embedded.is_some() {
+            return Ok(Vec::new());
+        }
+        for subject in &self.created {
+            self.client
+                .delete_subject(subject)
+                .map_err(|e| RunError::Unavailable(format!("deleting subject `{subject}`: {e}")))?;
+        }
+        Ok(std::mem::take(&mut self.created))
+    }
+}
