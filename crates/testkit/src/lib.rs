@@ -24,28 +24,70 @@ fn tool(variable: &str) -> PathBuf {
     }
 }
 
-/// A tansu Kafka-protocol broker with in-memory storage.
+/// A tansu Kafka-protocol broker: in-memory storage, or an object store that outlives it (so
+/// a test can kill the broker and restart it on the same data).
 pub struct Tansu {
-    child: Child,
+    child: Option<Child>,
     pub port: u16,
+    storage: String,
+    /// The object store's address and credentials, for S3 storage.
+    env: Vec<(String, String)>,
 }
 
 impl Tansu {
     pub fn start() -> Tansu {
+        Self::launch("memory://tansu/".into(), Vec::new())
+    }
+
+    /// A broker keeping its data in `store` (bucket `tansu`).
+    pub fn start_on(store: &ObjectStore) -> Tansu {
+        Self::launch(
+            "s3://tansu/".into(),
+            vec![
+                ("AWS_ACCESS_KEY_ID".into(), "pipegen".into()),
+                ("AWS_SECRET_ACCESS_KEY".into(), "pipegen".into()),
+                ("AWS_DEFAULT_REGION".into(), "us-east-1".into()),
+                ("AWS_ENDPOINT".into(), format!("http://127.0.0.1:{}", store.port)),
+                ("AWS_ALLOW_HTTP".into(), "true".into()),
+            ],
+        )
+    }
+
+    fn launch(storage: String, env: Vec<(String, String)>) -> Tansu {
+        let mut broker = Tansu {
+            child: None,
+            port: free_port(),
+            storage,
+            env,
+        };
+        broker.restart();
+        broker
+    }
+
+    /// Kills the broker at once (SIGKILL: no clean shutdown).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the broker again on the same port and storage (after `kill`).
+    pub fn restart(&mut self) {
+        self.kill();
         let binary = tool("PIPEGEN_TEST_TANSU");
-        let port = free_port();
-        let url = format!("tcp://127.0.0.1:{port}");
+        let url = format!("tcp://127.0.0.1:{}", self.port);
         let child = Command::new(&binary)
             .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
-            .args(["--storage-engine", "memory://tansu/"])
+            .args(["--storage-engine", &self.storage])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let broker = Tansu { child, port };
-        wait_for_port(port, Duration::from_secs(20));
-        broker
+        self.child = Some(child);
+        wait_for_port(self.port, Duration::from_secs(20));
     }
 
     pub fn bootstrap_servers(&self) -> String {
@@ -54,6 +96,51 @@ impl Tansu {
 }
 
 impl Drop for Tansu {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An S3-compatible object store (moto's server) with one bucket, `tansu`: storage that
+/// survives a broker's restart.
+pub struct ObjectStore {
+    child: Child,
+    pub port: u16,
+}
+
+impl ObjectStore {
+    pub fn start() -> ObjectStore {
+        let binary = tool("PIPEGEN_TEST_MOTO");
+        let port = free_port();
+        let child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let store = ObjectStore { child, port };
+        wait_for_port(port, Duration::from_secs(30));
+        store.create_bucket("tansu");
+        store
+    }
+
+    fn create_bucket(&self, bucket: &str) {
+        use std::io::{Read, Write};
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("the object store answers");
+        write!(
+            stream,
+            "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        )
+        .expect("the request is sent");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {answer}");
+    }
+}
+
+impl Drop for ObjectStore {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
