@@ -67,6 +67,13 @@ impl Scratch {
     }
 
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        Outcome::from(command.output().expect("pipegen runs"))
+    }
+
+    /// The pipegen command `run` would start, for a test that drives the process itself.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pipegen"));
         command.args(args).current_dir(self.path()).env("HOME", self.home());
         for (key, _) in std::env::vars() {
@@ -74,8 +81,7 @@ impl Scratch {
                 command.env_remove(key);
             }
         }
-        command.envs(env.iter().copied());
-        Outcome::from(command.output().expect("pipegen runs"))
+        command
     }
 
     pub fn write(&self, relative: &str, text: &str) {

@@ -21,12 +21,14 @@ fn admin(broker: &Tansu) -> KafkaAdmin {
     KafkaAdmin::new(&properties, Duration::from_secs(20)).unwrap()
 }
 
+/// The newest JSON result of the project.
 fn result_of(s: &Scratch, project: &str) -> Value {
     let reports = s.path().join(project).join("reports");
     let json = std::fs::read_dir(&reports)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .max()
         .expect("a JSON result");
     serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
 }
@@ -192,4 +194,112 @@ fn a_broker_that_is_down_is_one_clear_error_within_the_timeout() {
         "nothing ran, so no report: {:?}",
         std::fs::read_dir(s.path().join("demo")).unwrap().collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn an_external_registry_keeps_its_subjects_and_refuses_an_incompatible_schema() {
+    use pipegen_registry::{EmbeddedRegistry, RegistryClient};
+    let broker = Tansu::start();
+    let servers = broker.bootstrap_servers();
+    let registry = EmbeddedRegistry::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let client = RegistryClient::new(&registry.url(), Duration::from_secs(10));
+    let other = r#"{"type":"record","name":"Other","fields":[{"name":"x","type":"int"}]}"#;
+    client.register("someone-elses-value", other).unwrap();
+
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    let args = |url: &str| {
+        vec![
+            "--project-dir".to_owned(),
+            "demo".into(),
+            "--bootstrap-servers".into(),
+            servers.clone(),
+            "--schema-registry-url".into(),
+            url.into(),
+            "run".into(),
+            "--duration".into(),
+            "2s".into(),
+            "--message-rate".into(),
+            "100".into(),
+            "-q".into(),
+        ]
+    };
+    let url = registry.url();
+    let run = |extra: &[(&str, &str)]| {
+        let args = args(&url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        s.run_with_env(&args, extra)
+    };
+    run(&[("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run")]).expect(0);
+    let result = result_of(&s, "demo");
+    assert_eq!(result["backends"]["schema_registry"], "http");
+    assert_eq!(result["producer"]["acked"], 200);
+    assert_eq!(
+        client.subjects().unwrap(),
+        ["someone-elses-value"],
+        "the run's subjects are deleted, the other one kept"
+    );
+
+    // A subject holding a schema the project's cannot evolve from: refused before producing.
+    client.register("demo-orders-value", other).unwrap();
+    let out = run(&[]).expect(2);
+    assert!(out.stderr.contains("not compatible"), "{}", out.stderr);
+    assert!(out.stderr.contains("demo-orders-value"), "{}", out.stderr);
+    let mut subjects = client.subjects().unwrap();
+    subjects.sort();
+    assert_eq!(subjects, ["demo-orders-value", "someone-elses-value"]);
+    assert!(
+        !admin(&broker).topics().unwrap().iter().any(|t| t.starts_with("demo")),
+        "the refused run removed the topics it had created"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_run_cleans_up_and_reports_interrupted() {
+    let broker = Tansu::start();
+    let servers = broker.bootstrap_servers();
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    let mut child = s
+        .command(&["--project-dir", "demo", "--bootstrap-servers", &servers])
+        .args(["run", "--duration", "60s", "--message-rate", "200", "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let admin = admin(&broker);
+    let started = Instant::now();
+    while admin.topics().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the run never created its topics"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let stopping = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(20),
+        "stopped {:?} after Ctrl-C",
+        stopping.elapsed()
+    );
+    assert_eq!(status.code(), Some(1), "an interrupted run is not a success");
+
+    let result = result_of(&s, "demo");
+    assert_eq!(result["status"], "interrupted", "{result:#}");
+    let producer = &result["producer"];
+    let sent = producer["sent"].as_u64().unwrap();
+    assert!(sent > 0 && sent < 12_000, "production stopped early: {producer}");
+    assert_eq!(
+        producer["acked"].as_u64().unwrap() + producer["failed"].as_u64().unwrap(),
+        sent,
+        "flushed: every record sent has its outcome: {producer}"
+    );
+    assert!(admin.topics().unwrap().is_empty(), "the run's topics are gone");
 }

@@ -12,13 +12,10 @@ pub struct OutRecord<'a> {
     pub value: &'a [u8],
     /// The intended send time, on the sender's clock (for latency).
     pub intended: Instant,
-    /// The intended send time as wall-clock microseconds: the record timestamp, and the header
-    /// that lets a consumer measure end-to-end latency.
+    /// The intended send time as wall-clock microseconds: the record timestamp, from which a
+    /// consumer can measure end-to-end latency.
     pub event_micros: i64,
 }
-
-/// Header carrying `event_micros` (8 bytes, big-endian) when the sink supports headers.
-pub const INTENDED_TIME_HEADER: &str = "pipegen-intended-us";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -79,12 +79,12 @@ fn fetch_reads_from_an_offset_and_shares_the_bytes() {
     let mut with_header = Record::new(None, value.clone(), 42);
     with_header
         .headers
-        .push(("pipegen-intended-us".into(), Bytes::from_static(&[0, 1])));
+        .push(("trace-id".into(), Bytes::from_static(&[0, 1])));
     log.produce_to("t", 0, vec![record(None, "a"), with_header, record(None, "c")])
         .unwrap();
     let fetched = log.fetch("t", 0, 1, 10, NO_WAIT).unwrap();
     assert_eq!(fetched.iter().map(|f| f.offset).collect::<Vec<_>>(), [1, 2]);
-    assert_eq!(fetched[0].record.headers[0].0, "pipegen-intended-us");
+    assert_eq!(fetched[0].record.headers[0].0, "trace-id");
     assert_eq!(fetched[0].record.timestamp_ms, 42);
     assert_eq!(
         fetched[0].record.value.as_ptr(),

@@ -229,7 +229,9 @@ pub struct RegistryBackend {
     url: String,
     /// Subjects that existed before the run (never deleted).
     existing: BTreeSet<String>,
-    created: Vec<String>,
+    /// The run's topics: their `-key` and `-value` subjects that appear during the run (the
+    /// engine's sinks register theirs) are the run's too.
+    topics: Vec<String>,
 }
 
 impl RegistryBackend {
@@ -244,7 +246,7 @@ impl RegistryBackend {
                     embedded: Some(registry),
                     url,
                     existing: BTreeSet::new(),
-                    created: Vec::new(),
+                    topics: Vec::new(),
                 })
             }
             Some(url) => {
@@ -259,7 +261,7 @@ impl RegistryBackend {
                     client,
                     url: url.clone(),
                     existing,
-                    created: Vec::new(),
+                    topics: Vec::new(),
                 })
             }
         }
@@ -291,23 +293,37 @@ impl RegistryBackend {
                 ),
             ]));
         }
-        let id = self.client.register(subject, schema).map_err(failed)?;
-        if !self.existing.contains(subject) && !self.created.iter().any(|s| s == subject) {
-            self.created.push(subject.to_owned());
-        }
-        Ok(id)
+        self.client.register(subject, schema).map_err(failed)
     }
 
-    /// Deletes the subjects this run created on an external registry; returns them.
-    pub fn cleanup(&mut self) -> Result<Vec<String>, RunError> {
+    /// The topics the run reads and writes, whose new subjects cleanup removes.
+    pub fn add_topics(&mut self, topics: impl IntoIterator<Item = String>) {
+        self.topics.extend(topics);
+    }
+
+    /// Deletes, on an external registry, the subjects of the run's topics that did not exist
+    /// before the run; returns them.
+    pub fn cleanup(self) -> Result<Vec<String>, RunError> {
         if self.embedded.is_some() {
             return Ok(Vec::new());
         }
-        for subject in &self.created {
+        let ours: BTreeSet<String> = self
+            .topics
+            .iter()
+            .flat_map(|topic| [format!("{topic}-key"), format!("{topic}-value")])
+            .collect();
+        let created: Vec<String> = self
+            .client
+            .subjects()
+            .map_err(|e| RunError::Unavailable(format!("schema registry: {e}")))?
+            .into_iter()
+            .filter(|subject| ours.contains(subject) && !self.existing.contains(subject))
+            .collect();
+        for subject in &created {
             self.client
                 .delete_subject(subject)
                 .map_err(|e| RunError::Unavailable(format!("deleting subject `{subject}`: {e}")))?;
         }
-        Ok(std::mem::take(&mut self.created))
+        Ok(created)
     }
 }

@@ -194,6 +194,7 @@ async fn run_pipeline(
         })
         .collect();
     log.provision(&needs)?;
+    registry.add_topics(pipeline.topics.iter().cloned());
     let mut generators = Vec::new();
     for fed in &pipeline.fed {
         let schema_path = request.project.root.join(&fed.schema.path);
