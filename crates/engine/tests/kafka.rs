@@ -305,3 +305,49 @@ fn an_idle_partition_holds_windows_back_until_its_idle_timeout() {
         assert!(counts.iter().all(|(_, v)| v.contains(r#""c":10"#)), "{counts:?}");
     }
 }
+
+#[test]
+fn sources_read_key_columns_and_record_metadata() {
+    let log = Arc::new(EmbeddedLog::new());
+    log.create_topic(TopicSpec::new("events", 2)).unwrap();
+    for i in 0..6i64 {
+        let mut record = Record::new(
+            Some(Bytes::from(format!(r#"{{"device":"d{}"}}"#, i % 3))),
+            Bytes::from(format!(r#"{{"reading":{}}}"#, i * 10)),
+            1_700_000_000_000 + i,
+        );
+        record.headers.push(("trace".into(), Bytes::from(format!("t{i}"))));
+        log.produce_all("events", vec![record]).unwrap();
+    }
+    let sql = "CREATE TABLE events (
+           device STRING, reading INT,
+           headers MAP<STRING, BYTES> METADATA,
+           src STRING METADATA FROM 'topic' VIRTUAL,
+           ts_type STRING METADATA FROM 'timestamp-type' VIRTUAL,
+           ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'
+         ) WITH ('connector' = 'kafka', 'topic' = 'events', 'scan.bounded.mode' = 'latest-offset',
+                 'key.format' = 'json', 'key.fields' = 'device',
+                 'value.format' = 'json', 'value.fields-include' = 'EXCEPT_KEY');
+         SELECT device, reading, CAST(headers['trace'] AS STRING), src, ts_type, ts FROM events";
+    let file = parse_file(Path::new("keys.sql"), sql).unwrap();
+    let rows = common::runtime().block_on(async {
+        let mut engine = Engine::new(1).with_log(log.clone());
+        engine.execute(&file.statements[0]).await.unwrap();
+        text_rows(&pipegen_engine::render::materialize(&engine.query(&file.statements[1]).await.unwrap()).unwrap())
+    });
+    let mut rows = rows;
+    rows.sort();
+    // TIMESTAMP_LTZ shows as UTC.
+    let mut expected: Vec<String> = (0..6i64)
+        .map(|i| {
+            format!(
+                "d{} | {} | t{i} | events | CreateTime | {}Z",
+                i % 3,
+                i * 10,
+                ts(1_700_000_000_000 + i)
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected, "key columns from keys, value columns from values");
+}

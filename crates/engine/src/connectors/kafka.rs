@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, TimestampMillisecondArray};
+use datafusion::arrow::array::{
+    ArrayRef, BinaryBuilder, Int32Array, Int64Array, MapBuilder, MapFieldNames, RecordBatch, StringArray,
+    StringBuilder, TimestampMillisecondArray,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::error::DataFusionError;
@@ -19,6 +22,7 @@ use pipegen_log::{Fetched, Log, LogError, Record};
 use pipegen_sql::{ColumnKind, CreateTable};
 
 use crate::changelog::RowKind;
+use crate::connectors::record_layout::{RecordLayout, RowDecoder};
 use crate::error::EngineError;
 use crate::formats::{self, ValueEncoder};
 use crate::sink::TableSink;
@@ -33,8 +37,12 @@ const IDLE_POLL: Duration = Duration::from_millis(2);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Metadata {
     Timestamp,
+    TimestampType,
     Partition,
     Offset,
+    Topic,
+    Headers,
+    LeaderEpoch,
 }
 
 /// What a Kafka table reads: the topic, where to start, where to stop.
@@ -94,8 +102,12 @@ fn metadata_kinds(table: &CreateTable) -> Result<Vec<Metadata>, EngineError> {
         .filter_map(|c| match &c.kind {
             ColumnKind::Metadata { key, .. } => Some(match key.as_deref().unwrap_or(&c.name) {
                 "timestamp" => Ok(Metadata::Timestamp),
+                "timestamp-type" => Ok(Metadata::TimestampType),
                 "partition" => Ok(Metadata::Partition),
                 "offset" => Ok(Metadata::Offset),
+                "topic" => Ok(Metadata::Topic),
+                "headers" => Ok(Metadata::Headers),
+                "leader-epoch" => Ok(Metadata::LeaderEpoch),
                 other => Err(EngineError::unsupported(format!("the Kafka metadata '{other}'"))),
             }),
             _ => None,
@@ -119,7 +131,7 @@ pub fn source_partitions(
     })?;
     let (physical, output) = columns(table)?;
     // Fail at deploy time on a format the engine cannot read.
-    formats::decoder(table, physical.clone())?;
+    RowDecoder::new(table, physical.clone())?;
     let from_latest = match table.option("scan.startup.mode") {
         None | Some("earliest-offset" | "group-offsets") => false,
         Some("latest-offset") => true,
@@ -159,7 +171,7 @@ pub struct KafkaPartition {
 }
 
 struct Cursor {
-    decoder: Box<dyn formats::ValueDecoder>,
+    decoder: RowDecoder,
     offset: Option<u64>,
     end: Option<u64>,
 }
@@ -172,7 +184,7 @@ impl PartitionStream for KafkaPartition {
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let scan = self.scan.clone();
         let partition = self.partition;
-        let cursor = formats::decoder(&scan.table, scan.physical.clone()).map(|decoder| Cursor {
+        let cursor = RowDecoder::new(&scan.table, scan.physical.clone()).map(|decoder| Cursor {
             decoder,
             offset: None,
             end: None,
@@ -241,7 +253,11 @@ async fn next_batch(scan: &Scan, partition: u32, cursor: &mut Cursor) -> Result<
                 .map_err(log_error)?;
         }
         let values: Vec<&[u8]> = records.iter().map(|r| r.record.value.as_ref()).collect();
-        let decoded = cursor.decoder.decode(&values).map_err(|e| {
+        let keys: Vec<&[u8]> = records
+            .iter()
+            .map(|r| r.record.key.as_ref().map_or(&[][..], |k| k.as_ref()))
+            .collect();
+        let decoded = cursor.decoder.decode(&keys, &values).map_err(|e| {
             EngineError::Invalid(format!(
                 "topic `{}` partition {partition}, offsets {}..={}: {e}",
                 scan.topic, records[0].offset, last.offset
@@ -268,17 +284,48 @@ fn with_metadata(
     let mut columns = decoded.columns().to_vec();
     let width = scan.physical.fields().len();
     for (index, kind) in scan.metadata.iter().enumerate() {
+        let ty: &DataType = scan.output.field(width + index).data_type();
         let column: ArrayRef = match kind {
             Metadata::Timestamp => Arc::new(TimestampMillisecondArray::from_iter_values(
                 records.iter().map(|r| r.record.timestamp_ms),
             )),
             Metadata::Partition => Arc::new(Int32Array::from(vec![partition as i32; records.len()])),
             Metadata::Offset => Arc::new(Int64Array::from_iter_values(records.iter().map(|r| r.offset as i64))),
+            // The log keeps the producer's create time.
+            Metadata::TimestampType => Arc::new(StringArray::from(vec!["CreateTime"; records.len()])),
+            Metadata::Topic => Arc::new(StringArray::from(vec![scan.topic.as_str(); records.len()])),
+            Metadata::LeaderEpoch => Arc::new(Int32Array::new_null(records.len())),
+            Metadata::Headers => headers(records, ty)?,
         };
-        let ty: &DataType = scan.output.field(width + index).data_type();
         columns.push(cast(&column, ty)?);
     }
     Ok(RecordBatch::try_new(scan.output.clone(), columns)?)
+}
+
+/// Each record's headers as `MAP<STRING, BYTES>`, built with the declared map's field names.
+fn headers(records: &[Fetched], ty: &DataType) -> Result<ArrayRef, EngineError> {
+    let DataType::Map(entries, _) = ty else {
+        return Err(EngineError::Invalid(format!(
+            "the 'headers' metadata column is MAP<STRING, BYTES>, not {ty}"
+        )));
+    };
+    let DataType::Struct(fields) = entries.data_type() else {
+        return Err(EngineError::Invalid(format!("unexpected map type {ty}")));
+    };
+    let names = MapFieldNames {
+        entry: entries.name().clone(),
+        key: fields[0].name().clone(),
+        value: fields[1].name().clone(),
+    };
+    let mut builder = MapBuilder::new(Some(names), StringBuilder::new(), BinaryBuilder::new());
+    for fetched in records {
+        for (key, value) in &fetched.record.headers {
+            builder.keys().append_value(key);
+            builder.values().append_value(value);
+        }
+        builder.append(true)?;
+    }
+    Ok(Arc::new(builder.finish()))
 }
 
 /// Writes an INSERT's rows to the table's topic: `kafka` appends (keys from 'key.fields'
@@ -299,53 +346,15 @@ impl KafkaSink {
     pub fn new(table: &CreateTable, schema: SchemaRef, log: Arc<dyn Log>) -> Result<Self, EngineError> {
         let topic = topic(table)?.to_string();
         let upsert = table.connector() == Some("upsert-kafka");
-        let key_names: Vec<String> = if upsert {
-            table.primary_key.clone().ok_or_else(|| {
-                EngineError::Invalid(format!(
-                    "'upsert-kafka' table `{}` needs a PRIMARY KEY (...) NOT ENFORCED: its key is the record key",
-                    table.name
-                ))
-            })?
-        } else {
-            match table.option("key.fields") {
-                Some(fields) => fields.split(';').map(|f| f.trim().to_string()).collect(),
-                None if table.option("key.format").is_some() => {
-                    return Err(EngineError::Invalid(format!(
-                        "table `{}` sets 'key.format' but no 'key.fields'",
-                        table.name
-                    )));
-                }
-                None => Vec::new(),
-            }
-        };
-        let key_columns = key_names
-            .iter()
-            .map(|name| {
-                schema.index_of(name).map_err(|_| {
-                    EngineError::Invalid(format!(
-                        "table `{}`: the key column `{name}` is not one of its physical columns",
-                        table.name
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let RecordLayout {
+            key_columns,
+            value_columns,
+        } = RecordLayout::of(table, &schema)?;
         let key = if key_columns.is_empty() {
             None
         } else {
             let key_schema = Arc::new(schema.project(&key_columns)?);
             Some((key_columns.clone(), formats::key_encoder(table, key_schema, &topic)?))
-        };
-        let value_columns: Vec<usize> = match table.option("value.fields-include") {
-            None | Some("ALL") => (0..schema.fields().len()).collect(),
-            Some("EXCEPT_KEY") => (0..schema.fields().len())
-                .filter(|c| !key_columns.contains(c))
-                .collect(),
-            Some(other) => {
-                return Err(EngineError::Invalid(format!(
-                    "table `{}`: 'value.fields-include' = '{other}' (ALL or EXCEPT_KEY)",
-                    table.name
-                )));
-            }
         };
         let encoder = formats::encoder(table, Arc::new(schema.project(&value_columns)?), &topic)?;
         Ok(Self {

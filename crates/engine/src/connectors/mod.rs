@@ -2,3 +2,4 @@ pub mod channel;
 pub mod datagen;
 pub mod filesystem;
 pub mod kafka;
+pub mod record_layout;

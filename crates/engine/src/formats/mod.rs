@@ -107,6 +107,34 @@ pub fn key_encoder(table: &CreateTable, schema: SchemaRef, topic: &str) -> Resul
     })
 }
 
+/// The decoder of record keys: `key.format` over the key columns (`key.`-prefixed options).
+pub fn key_decoder(table: &CreateTable, schema: SchemaRef) -> Result<Box<dyn ValueDecoder>, EngineError> {
+    let format = table.option("key.format").ok_or_else(|| {
+        EngineError::Invalid(format!(
+            "table `{}` reads columns from record keys but has no 'key.format'",
+            table.name
+        ))
+    })?;
+    Ok(match format {
+        "json" => Box::new(json::JsonDecoder::new(
+            schema,
+            table.option("key.json.ignore-parse-errors") == Some("true"),
+        )?),
+        "csv" => Box::new(csv::CsvDecoder::new(schema, b',')),
+        "raw" => Box::new(raw::RawDecoder::new(schema)?),
+        "avro-confluent" => {
+            let url = table.option("key.avro-confluent.url").ok_or_else(|| {
+                EngineError::Invalid(format!(
+                    "table `{}`: the avro-confluent key format needs 'key.avro-confluent.url'",
+                    table.name
+                ))
+            })?;
+            Box::new(avro::ConfluentDecoder::new(schema, url))
+        }
+        other => return Err(unsupported_format(other)),
+    })
+}
+
 fn registry_url<'a>(table: &'a CreateTable, format: &str) -> Result<&'a str, EngineError> {
     format_option(table, format, "url").ok_or_else(|| {
         EngineError::Invalid(format!(
