@@ -26,7 +26,7 @@ use crate::changelog::{ChangeStream, Changes, Node, StateConfig};
 use crate::connectors::channel::ChannelPartition;
 use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
 use crate::connectors::filesystem;
-use crate::connectors::kafka::{self, KafkaSink};
+use crate::connectors::kafka::{self, KafkaSink, UpsertSource};
 use crate::error::EngineError;
 use crate::job::{InsertOutcome, Job};
 use crate::metrics::JobMetrics;
@@ -56,6 +56,8 @@ pub struct Engine {
     windows_planned: usize,
     /// Tables only written to (upsert-kafka).
     write_only: std::collections::HashSet<String>,
+    /// upsert-kafka tables whose topic exists: read as changelogs.
+    upserts: HashMap<String, UpsertSource>,
     lost_to_retention: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -74,6 +76,7 @@ impl Engine {
             settings: HashMap::new(),
             windows_planned: 0,
             write_only: Default::default(),
+            upserts: HashMap::new(),
             lost_to_retention: Arc::default(),
         }
     }
@@ -200,8 +203,23 @@ impl Engine {
                 self.register_source(table, schema, partitions).await
             }
             Some("upsert-kafka") => {
-                // A changelog of keys: written to; reading it back needs a changelog source.
-                self.write_only.insert(table.name.clone());
+                // Written to; read as a changelog of its keys when its topic exists.
+                match &self.log {
+                    Some(log) if log.offsets(kafka::topic(table)?).is_ok() => {
+                        let source = UpsertSource::new(table, log.clone(), self.lost_to_retention.clone())?;
+                        let physical = format!("{}__physical", table.name);
+                        self.ctx.register_table(
+                            &physical,
+                            Arc::new(StreamingTable::try_new(source.schema(), vec![source.plan_partition()])?),
+                        )?;
+                        self.register_view(table, &physical).await?;
+                        self.sources.insert(table.name.clone(), table.clone());
+                        self.upserts.insert(table.name.clone(), source);
+                    }
+                    _ => {
+                        self.write_only.insert(table.name.clone());
+                    }
+                }
                 self.sinks
                     .insert(table.name.clone(), (SinkTable::Kafka(Box::new(table.clone())), schema));
                 Ok(())
@@ -314,11 +332,20 @@ impl Engine {
         crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query);
         let windows = window_tvfs(&query);
+        if !windows.is_empty()
+            && let Some(table) = pipegen_sql::referenced_tables(&query)
+                .into_iter()
+                .find(|t| self.upserts.contains_key(t))
+        {
+            return Err(EngineError::unsupported(format!(
+                "a window over the upsert-kafka table `{table}` (its rows update)"
+            )));
+        }
         let mut tasks = Vec::new();
         let (output, produced): (ChangeStream, SchemaRef) = match windows.as_slice() {
             [] => {
                 let plan = self.logical_plan(self.ctx.state(), &query).await?;
-                if keeps_state(&plan) {
+                if keeps_state(&plan, &self.upserts) {
                     let node = self.plan_changelog(&query, &plan).await?;
                     if let Some(operator) = node.updating_operator()
                         && !sink.accepts_updates()
@@ -390,7 +417,7 @@ impl Engine {
         let physical = unbuffered_filters(state.create_physical_plan(logical).await?)?;
         let mut config = StateConfig::from_settings(&self.settings)?;
         config.watermark_delay_ms = self.watermark_delay(query);
-        Node::build(&physical, config)
+        Node::build(&physical, config, &self.upserts)
     }
 
     /// The largest out-of-orderness the query's sources declare (`WATERMARK FOR ts AS ts -
@@ -652,14 +679,24 @@ fn first_words(text: &str) -> String {
 /// Whether a query keeps state across rows (outside windows): aggregations, joins, OVER,
 /// sorts, limits, DISTINCT (and UNION without ALL). UNION ALL interleaves its inputs' streams
 /// and keeps none.
-fn keeps_state(plan: &LogicalPlan) -> bool {
-    matches!(
-        plan,
-        LogicalPlan::Aggregate(_)
-            | LogicalPlan::Window(_)
-            | LogicalPlan::Join(_)
-            | LogicalPlan::Sort(_)
-            | LogicalPlan::Limit(_)
-            | LogicalPlan::Distinct(_)
-    ) || plan.inputs().into_iter().any(keeps_state)
+fn keeps_state(plan: &LogicalPlan, upserts: &HashMap<String, UpsertSource>) -> bool {
+    let reads_upserts = match plan {
+        LogicalPlan::TableScan(scan) => scan
+            .table_name
+            .table()
+            .strip_suffix("__physical")
+            .is_some_and(|table| upserts.contains_key(table)),
+        _ => false,
+    };
+    reads_upserts
+        || matches!(
+            plan,
+            LogicalPlan::Aggregate(_)
+                | LogicalPlan::Window(_)
+                | LogicalPlan::Join(_)
+                | LogicalPlan::Sort(_)
+                | LogicalPlan::Limit(_)
+                | LogicalPlan::Distinct(_)
+        )
+        || plan.inputs().into_iter().any(|input| keeps_state(input, upserts))
 }

@@ -351,3 +351,84 @@ fn sources_read_key_columns_and_record_metadata() {
     expected.sort();
     assert_eq!(rows, expected, "key columns from keys, value columns from values");
 }
+
+#[test]
+fn upsert_kafka_tables_read_as_changelogs_of_their_keys() {
+    let log = Arc::new(EmbeddedLog::new());
+    log.create_topic(TopicSpec::new("accounts", 3)).unwrap();
+    // 3,000 upserts over 40 accounts in 4 regions, some re-sent unchanged, some deleted.
+    let mut latest: BTreeMap<i64, (String, i64)> = BTreeMap::new();
+    for i in 0..3_000i64 {
+        let id = (i * 17) % 40;
+        let key = Bytes::from(format!(r#"{{"id":{id}}}"#));
+        let value = if i % 11 == 5 {
+            latest.remove(&id);
+            Bytes::new()
+        } else {
+            let region = format!("r{}", (i / 7) % 4);
+            let balance = if i % 13 == 0 {
+                latest.get(&id).map_or(i, |(_, b)| *b) // the same row again, at times
+            } else {
+                (i * 31) % 1_000
+            };
+            latest.insert(id, (region.clone(), balance));
+            Bytes::from(format!(r#"{{"id":{id},"region":"{region}","balance":{balance}}}"#))
+        };
+        log.produce_all("accounts", vec![Record::new(Some(key), value, i)])
+            .unwrap();
+    }
+    let sql = "CREATE TABLE accounts (id BIGINT, region STRING, balance BIGINT, PRIMARY KEY (id) NOT ENFORCED)
+           WITH ('connector' = 'upsert-kafka', 'topic' = 'accounts', 'scan.bounded.mode' = 'latest-offset',
+                 'key.format' = 'json', 'value.format' = 'json');
+         SELECT id, region, balance FROM accounts WHERE balance >= 0;
+         SELECT region, COUNT(*), SUM(balance) FROM accounts GROUP BY region;
+         SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE accounts, DESCRIPTOR(ts), INTERVAL '1' SECOND))
+           GROUP BY window_start";
+    let file = parse_file(Path::new("upsert_source.sql"), sql).unwrap();
+    let (rows, totals, changelog, window) = common::runtime().block_on(async {
+        let mut engine = Engine::new(1).with_log(log.clone());
+        engine.execute(&file.statements[0]).await.unwrap();
+        let changes = engine.query(&file.statements[1]).await.unwrap();
+        let rows = text_rows(&pipegen_engine::render::materialize(&changes).unwrap());
+        let changelog = pipegen_engine::render::changelog(&changes).unwrap();
+        let totals = engine.query(&file.statements[2]).await.unwrap();
+        let totals = text_rows(&pipegen_engine::render::materialize(&totals).unwrap());
+        let window = engine.query(&file.statements[3]).await.unwrap_err();
+        (rows, totals, changelog, window)
+    });
+
+    let mut rows = rows;
+    rows.sort();
+    let mut expected: Vec<String> = latest
+        .iter()
+        .map(|(id, (region, balance))| format!("{id} | {region} | {balance}"))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        rows, expected,
+        "the table folds to each key's latest row, deleted keys gone"
+    );
+
+    let mut by_region: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for (region, balance) in latest.values() {
+        let entry = by_region.entry(region).or_default();
+        entry.0 += 1;
+        entry.1 += balance;
+    }
+    let mut totals = totals;
+    totals.sort();
+    let expected: Vec<String> = by_region
+        .iter()
+        .map(|(region, (count, sum))| format!("{region} | {count} | {sum}"))
+        .collect();
+    assert_eq!(
+        totals, expected,
+        "an aggregate over the changelog retracts replaced rows"
+    );
+
+    for kind in ["+I", "-U", "+U", "-D"] {
+        assert!(changelog.contains(kind), "{kind} in the changelog");
+    }
+    let message = window.to_string();
+    assert!(message.contains("window over the upsert-kafka table"), "{message}");
+}

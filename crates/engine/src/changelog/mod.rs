@@ -16,7 +16,9 @@ mod interval;
 pub mod join;
 mod keys;
 pub mod rank;
+pub mod upsert;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,16 +31,19 @@ use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::streaming::StreamingTableExec;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 
+use crate::connectors::kafka::{UPSERT_SOURCE, UpsertSource};
 use crate::error::EngineError;
 use crate::metrics::JobMetrics;
 use crate::step::Step;
 use aggregate::GroupAggregate;
 use join::StreamJoin;
 use rank::TopN;
+use upsert::UpsertNormalize;
 
 /// What a changelog row does to the table it describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,6 +160,11 @@ pub enum Node {
         rank: Box<TopN>,
     },
     Union(Vec<Node>),
+    /// An upsert-kafka table read as a changelog.
+    Upsert {
+        source: Box<UpsertSource>,
+        normalize: Box<UpsertNormalize>,
+    },
 }
 
 /// Plan steps that keep no state and stream as they are.
@@ -180,7 +190,7 @@ fn is_stateless_step(name: &str) -> bool {
 fn needs_state(plan: &Arc<dyn ExecutionPlan>) -> bool {
     let mut stateful = false;
     let _ = plan.apply(|node| {
-        stateful |= !is_stateless_step(node.name());
+        stateful |= !is_stateless_step(node.name()) || upsert_scan(node).is_some();
         Ok(if stateful {
             datafusion::common::tree_node::TreeNodeRecursion::Stop
         } else {
@@ -190,15 +200,41 @@ fn needs_state(plan: &Arc<dyn ExecutionPlan>) -> bool {
     stateful
 }
 
+/// The upsert table a plan step scans, when it is the scan of one.
+fn upsert_scan(plan: &Arc<dyn ExecutionPlan>) -> Option<&StreamingTableExec> {
+    plan.downcast_ref::<StreamingTableExec>()
+        .filter(|scan| scan.partition_schema().metadata().contains_key(UPSERT_SOURCE))
+}
+
 impl Node {
-    /// The operator tree for a physical plan planned with one partition.
-    pub fn build(plan: &Arc<dyn ExecutionPlan>, config: StateConfig) -> Result<Node, EngineError> {
+    /// The operator tree for a physical plan planned with one partition; `upserts` are the
+    /// upsert-kafka tables a plan may scan.
+    pub fn build(
+        plan: &Arc<dyn ExecutionPlan>,
+        config: StateConfig,
+        upserts: &HashMap<String, UpsertSource>,
+    ) -> Result<Node, EngineError> {
         if !needs_state(plan) {
             return Ok(Node::Plan(plan.clone()));
         }
-        let child = |node: &Arc<dyn ExecutionPlan>| Node::build(node, config).map(Box::new);
+        if let Some(scan) = upsert_scan(plan) {
+            let table = &scan.partition_schema().metadata()[UPSERT_SOURCE];
+            let source = upserts
+                .get(table)
+                .ok_or_else(|| EngineError::Invalid(format!("the upsert-kafka table `{table}` is not declared")))?;
+            let normalize = UpsertNormalize::new(
+                source.schema(),
+                source.key_columns().to_vec(),
+                scan.projection().as_ref().map(|p| p.to_vec()),
+            )?;
+            return Ok(Node::Upsert {
+                source: Box::new(source.clone()),
+                normalize: Box::new(normalize),
+            });
+        }
+        let child = |node: &Arc<dyn ExecutionPlan>| Node::build(node, config, upserts).map(Box::new);
         if let Some(filter) = plan.downcast_ref::<FilterExec>() {
-            if let Some(node) = rank::top_n(filter, config)? {
+            if let Some(node) = rank::top_n(filter, config, upserts)? {
                 return Ok(node);
             }
             return Ok(Node::Step {
@@ -249,11 +285,11 @@ impl Node {
             "UnionExec" | "InterleaveExec" => Ok(Node::Union(
                 plan.children()
                     .into_iter()
-                    .map(|c| Node::build(c, config))
+                    .map(|c| Node::build(c, config, upserts))
                     .collect::<Result<_, _>>()?,
             )),
             "CoalesceBatchesExec" | "RepartitionExec" | "CoalescePartitionsExec" | "CooperativeExec" => {
-                Node::build(plan.children()[0], config)
+                Node::build(plan.children()[0], config, upserts)
             }
             name => Err(EngineError::unsupported(refused(name))),
         }
@@ -264,7 +300,7 @@ impl Node {
         match self {
             Node::Plan(_) => false,
             Node::Step { input, .. } => input.is_updating(),
-            Node::Aggregate { .. } | Node::Rank { .. } => true,
+            Node::Aggregate { .. } | Node::Rank { .. } | Node::Upsert { .. } => true,
             Node::Join { join, .. } => join.is_updating(),
             Node::Union(inputs) => inputs.iter().any(Node::is_updating),
         }
@@ -279,6 +315,7 @@ impl Node {
             Node::Rank { .. } => Some("Rank (ROW_NUMBER: a Top-N or a deduplication)"),
             Node::Join { join, .. } => join.is_updating().then_some("Join (an outer join)"),
             Node::Union(inputs) => inputs.iter().find_map(Node::updating_operator),
+            Node::Upsert { .. } => Some("ChangelogNormalize (reading an upsert-kafka table)"),
         }
     }
 
@@ -331,6 +368,18 @@ impl Node {
                             }
                         };
                         track_state(&metrics, before, join.state_bytes());
+                        futures::future::ready(out)
+                    })
+                    .boxed()
+            }
+            Node::Upsert { source, mut normalize } => {
+                let metrics = metrics.clone();
+                source
+                    .stream()
+                    .and_then(move |(rows, deleted)| {
+                        let before = normalize.state_bytes();
+                        let out = normalize.process(&rows, &deleted);
+                        track_state(&metrics, before, normalize.state_bytes());
                         futures::future::ready(out)
                     })
                     .boxed()
@@ -390,6 +439,7 @@ impl Node {
             Node::Join { join, .. } => join.schema(),
             Node::Rank { rank, .. } => rank.schema(),
             Node::Union(inputs) => inputs[0].schema(),
+            Node::Upsert { normalize, .. } => normalize.schema(),
         }
     }
 }

@@ -52,7 +52,11 @@ fn ranked_bytes((key, row): &Ranked) -> usize {
 
 /// The Top-N under `filter`, if the filter ranks rows of a ROW_NUMBER window; the node runs
 /// the whole pattern: window, filter and the projections between.
-pub fn top_n(filter: &FilterExec, config: StateConfig) -> Result<Option<Node>, EngineError> {
+pub fn top_n(
+    filter: &FilterExec,
+    config: StateConfig,
+    upserts: &std::collections::HashMap<String, crate::connectors::kafka::UpsertSource>,
+) -> Result<Option<Node>, EngineError> {
     let mut node = filter.input();
     let projection = node.downcast_ref::<ProjectionExec>();
     if let Some(projection) = projection {
@@ -105,7 +109,7 @@ pub fn top_n(filter: &FilterExec, config: StateConfig) -> Result<Option<Node>, E
     ) {
         below = below.children()[0];
     }
-    let input = Node::build(below, config)?;
+    let input = Node::build(below, config, upserts)?;
     if input.is_updating() {
         return Err(EngineError::unsupported(
             "a Top-N over an updating input (an aggregation or an outer join)",

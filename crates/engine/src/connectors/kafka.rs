@@ -18,6 +18,7 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
+use futures::StreamExt;
 use pipegen_log::{Fetched, Log, LogError, Record};
 use pipegen_sql::{ColumnKind, CreateTable};
 
@@ -121,47 +122,180 @@ pub fn source_partitions(
     log: Arc<dyn Log>,
     lost: Arc<AtomicU64>,
 ) -> Result<Vec<Arc<dyn PartitionStream>>, EngineError> {
-    let topic = topic(table)?.to_string();
-    let partitions = log.offsets(&topic).map_err(|e| match e {
-        LogError::UnknownTopic(_) => EngineError::Invalid(format!(
-            "table `{}` reads topic `{topic}`, which does not exist",
-            table.name
-        )),
-        other => EngineError::Invalid(other.to_string()),
-    })?;
     let (physical, output) = columns(table)?;
-    // Fail at deploy time on a format the engine cannot read.
-    RowDecoder::new(table, physical.clone())?;
-    let from_latest = match table.option("scan.startup.mode") {
-        None | Some("earliest-offset" | "group-offsets") => false,
-        Some("latest-offset") => true,
-        Some(other) => return Err(EngineError::unsupported(format!("'scan.startup.mode' = '{other}'"))),
-    };
-    let bounded = match table.option("scan.bounded.mode") {
-        None | Some("unbounded") => false,
-        Some("latest-offset") => true,
-        Some(other) => return Err(EngineError::unsupported(format!("'scan.bounded.mode' = '{other}'"))),
-    };
-    let scan = Scan {
-        log,
-        topic,
-        table: table.clone(),
-        physical,
-        output,
-        metadata: metadata_kinds(table)?,
-        from_latest,
-        bounded,
-        lost,
-    };
+    let (scan, partitions) = Scan::new(table, log, lost, physical, output)?;
     Ok(partitions
-        .iter()
-        .map(|p| {
+        .into_iter()
+        .map(|partition| {
             Arc::new(KafkaPartition {
                 scan: scan.clone(),
-                partition: p.partition,
+                partition,
             }) as Arc<dyn PartitionStream>
         })
         .collect())
+}
+
+impl Scan {
+    /// The scan of a Kafka table and its topic's partitions.
+    fn new(
+        table: &CreateTable,
+        log: Arc<dyn Log>,
+        lost: Arc<AtomicU64>,
+        physical: SchemaRef,
+        output: SchemaRef,
+    ) -> Result<(Self, Vec<u32>), EngineError> {
+        let topic = topic(table)?.to_string();
+        let partitions = log.offsets(&topic).map_err(|e| match e {
+            LogError::UnknownTopic(_) => EngineError::Invalid(format!(
+                "table `{}` reads topic `{topic}`, which does not exist",
+                table.name
+            )),
+            other => EngineError::Invalid(other.to_string()),
+        })?;
+        // Fail at deploy time on a format the engine cannot read.
+        RowDecoder::new(table, physical.clone())?;
+        let from_latest = match table.option("scan.startup.mode") {
+            None | Some("earliest-offset" | "group-offsets") => false,
+            Some("latest-offset") => true,
+            Some(other) => return Err(EngineError::unsupported(format!("'scan.startup.mode' = '{other}'"))),
+        };
+        let bounded = match table.option("scan.bounded.mode") {
+            None | Some("unbounded") => false,
+            Some("latest-offset") => true,
+            Some(other) => return Err(EngineError::unsupported(format!("'scan.bounded.mode' = '{other}'"))),
+        };
+        let scan = Scan {
+            log,
+            topic,
+            table: table.clone(),
+            physical,
+            output,
+            metadata: metadata_kinds(table)?,
+            from_latest,
+            bounded,
+            lost,
+        };
+        Ok((scan, partitions.iter().map(|p| p.partition).collect()))
+    }
+}
+
+/// An upsert-kafka table read as a changelog: every partition's rows, tombstones included
+/// (flagged), for [`crate::changelog::upsert::UpsertNormalize`] to turn into changes.
+#[derive(Clone, Debug)]
+pub struct UpsertSource {
+    scan: Scan,
+    partitions: Vec<u32>,
+    key_columns: Vec<usize>,
+}
+
+/// Schema metadata marking the scan of an upsert source in a plan (its value: the table).
+pub const UPSERT_SOURCE: &str = "pipegen.upsert-source";
+
+impl UpsertSource {
+    pub fn new(table: &CreateTable, log: Arc<dyn Log>, lost: Arc<AtomicU64>) -> Result<Self, EngineError> {
+        let (physical, output) = columns(table)?;
+        let key_columns = RecordLayout::of(table, &physical)?.key_columns;
+        // A deletion has a key only: every other column may be NULL in the source's rows.
+        let nullable = |schema: &SchemaRef| -> SchemaRef {
+            let fields: Vec<Field> = schema
+                .fields()
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let field = f.as_ref().clone();
+                    if key_columns.contains(&i) {
+                        field
+                    } else {
+                        field.with_nullable(true)
+                    }
+                })
+                .collect();
+            Arc::new(Schema::new(fields))
+        };
+        let (physical, output) = (nullable(&physical), nullable(&output));
+        let output = Arc::new(
+            output
+                .as_ref()
+                .clone()
+                .with_metadata([(UPSERT_SOURCE.to_string(), table.name.clone())].into_iter().collect()),
+        );
+        let (scan, partitions) = Scan::new(table, log, lost, physical, output)?;
+        Ok(Self {
+            scan,
+            partitions,
+            key_columns,
+        })
+    }
+
+    /// The source's columns: physical, then METADATA ones; marked with [`UPSERT_SOURCE`].
+    pub fn schema(&self) -> SchemaRef {
+        self.scan.output.clone()
+    }
+
+    pub fn key_columns(&self) -> &[usize] {
+        &self.key_columns
+    }
+
+    /// What the plan's scan of this table executes: never run (the changelog operators read
+    /// the table through [`UpsertSource::stream`]), but it fails clearly if it were.
+    pub fn plan_partition(&self) -> Arc<dyn PartitionStream> {
+        Arc::new(UpsertOnly {
+            schema: self.scan.output.clone(),
+            table: self.scan.table.name.clone(),
+        })
+    }
+
+    /// Every partition's rows with their deletion flags, interleaved as they arrive.
+    pub fn stream(&self) -> futures::stream::BoxStream<'static, Result<(RecordBatch, Vec<bool>), DataFusionError>> {
+        let streams = self.partitions.iter().map(|&partition| {
+            let scan = self.scan.clone();
+            let cursor = RowDecoder::new(&scan.table, scan.physical.clone()).map(|decoder| Cursor {
+                decoder,
+                offset: None,
+                end: None,
+            });
+            futures::stream::unfold(Some(cursor), move |state| {
+                let scan = scan.clone();
+                async move {
+                    let mut cursor = match state? {
+                        Ok(cursor) => cursor,
+                        Err(e) => return Some((Err(external(e)), None)),
+                    };
+                    match next_batch(&scan, partition, &mut cursor, true).await {
+                        Ok(Some(rows)) => Some((Ok(rows), Some(Ok(cursor)))),
+                        Ok(None) => None,
+                        Err(e) => Some((Err(external(e)), None)),
+                    }
+                }
+            })
+            .boxed()
+        });
+        futures::stream::select_all(streams).boxed()
+    }
+}
+
+/// The plan-side stand-in of an upsert source (see [`UpsertSource::plan_partition`]).
+#[derive(Debug)]
+struct UpsertOnly {
+    schema: SchemaRef,
+    table: String,
+}
+
+impl PartitionStream for UpsertOnly {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let error = EngineError::Invalid(format!(
+            "the upsert-kafka table `{}` reads as a changelog, which this query does not take",
+            self.table
+        ));
+        Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            futures::stream::once(async move { Err(external(error)) }),
+        ))
+    }
 }
 
 #[derive(Debug)]
@@ -196,8 +330,8 @@ impl PartitionStream for KafkaPartition {
                     Ok(cursor) => cursor,
                     Err(e) => return Some((Err(external(e)), None)),
                 };
-                match next_batch(&scan, partition, &mut cursor).await {
-                    Ok(Some(batch)) => Some((Ok(batch), Some(Ok(cursor)))),
+                match next_batch(&scan, partition, &mut cursor, false).await {
+                    Ok(Some((batch, _))) => Some((Ok(batch), Some(Ok(cursor)))),
                     Ok(None) => None,
                     Err(e) => Some((Err(external(e)), None)),
                 }
@@ -211,9 +345,46 @@ fn external(e: EngineError) -> DataFusionError {
     DataFusionError::External(Box::new(e))
 }
 
-/// The next batch of records, waiting while the partition has none; `None` at the end of a
-/// bounded scan.
-async fn next_batch(scan: &Scan, partition: u32, cursor: &mut Cursor) -> Result<Option<RecordBatch>, EngineError> {
+/// The next batch of rows, waiting while the partition has none; `None` at the end of a
+/// bounded scan. With `deletions`, tombstones (empty values) are rows too, flagged `true`.
+async fn next_batch(
+    scan: &Scan,
+    partition: u32,
+    cursor: &mut Cursor,
+    deletions: bool,
+) -> Result<Option<(RecordBatch, Vec<bool>)>, EngineError> {
+    let Some(records) = next_records(scan, partition, cursor).await? else {
+        return Ok(None);
+    };
+    let values: Vec<&[u8]> = records.iter().map(|r| r.record.value.as_ref()).collect();
+    let keys: Vec<&[u8]> = records
+        .iter()
+        .map(|r| r.record.key.as_ref().map_or(&[][..], |k| k.as_ref()))
+        .collect();
+    let context = |e: EngineError| {
+        EngineError::Invalid(format!(
+            "topic `{}` partition {partition}, offsets {}..={}: {e}",
+            scan.topic,
+            records[0].offset,
+            records[records.len() - 1].offset
+        ))
+    };
+    let (decoded, deleted) = if deletions {
+        let deleted: Vec<bool> = values.iter().map(|v| v.is_empty()).collect();
+        let rows = cursor
+            .decoder
+            .decode_upserts(&keys, &values, &deleted)
+            .map_err(context)?;
+        (rows, deleted)
+    } else {
+        (cursor.decoder.decode(&keys, &values).map_err(context)?, Vec::new())
+    };
+    Ok(Some((with_metadata(scan, partition, decoded, &records)?, deleted)))
+}
+
+/// The next records of a partition, waiting while it has none; `None` at the end of a bounded
+/// scan.
+async fn next_records(scan: &Scan, partition: u32, cursor: &mut Cursor) -> Result<Option<Vec<Fetched>>, EngineError> {
     let log_error = |e: LogError| EngineError::Invalid(e.to_string());
     if cursor.offset.is_none() {
         let offsets = scan.log.offsets(&scan.topic).map_err(log_error)?;
@@ -252,18 +423,7 @@ async fn next_batch(scan: &Scan, partition: u32, cursor: &mut Cursor) -> Result<
                 .commit(group, &scan.topic, partition, last.offset + 1)
                 .map_err(log_error)?;
         }
-        let values: Vec<&[u8]> = records.iter().map(|r| r.record.value.as_ref()).collect();
-        let keys: Vec<&[u8]> = records
-            .iter()
-            .map(|r| r.record.key.as_ref().map_or(&[][..], |k| k.as_ref()))
-            .collect();
-        let decoded = cursor.decoder.decode(&keys, &values).map_err(|e| {
-            EngineError::Invalid(format!(
-                "topic `{}` partition {partition}, offsets {}..={}: {e}",
-                scan.topic, records[0].offset, last.offset
-            ))
-        })?;
-        return with_metadata(scan, partition, decoded, &records).map(Some);
+        return Ok(Some(records));
     }
 }
 

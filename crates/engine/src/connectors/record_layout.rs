@@ -3,6 +3,8 @@
 //! the value holding every physical column ('value.fields-include' = 'ALL', the default) or
 //! all but the key columns ('EXCEPT_KEY').
 
+use datafusion::arrow::array::UInt32Array;
+use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use pipegen_sql::CreateTable;
@@ -86,7 +88,8 @@ impl RowDecoder {
     pub fn new(table: &CreateTable, physical: SchemaRef) -> Result<Self, EngineError> {
         let layout = RecordLayout::of(table, &physical)?;
         let value = formats::decoder(table, std::sync::Arc::new(physical.project(&layout.value_columns)?))?;
-        let key = if layout.reads_key() {
+        // An upsert table's deletions (tombstones) carry their key only.
+        let key = if layout.reads_key() || table.connector() == Some("upsert-kafka") {
             let key_schema = std::sync::Arc::new(physical.project(&layout.key_columns)?);
             Some(formats::key_decoder(table, key_schema)?)
         } else {
@@ -100,10 +103,65 @@ impl RowDecoder {
         })
     }
 
+    /// One row per record of an upsert table, tombstones (`deleted`) included: key columns from
+    /// every key, the other columns from the values (NULL for a tombstone).
+    pub fn decode_upserts(
+        &mut self,
+        keys: &[&[u8]],
+        values: &[&[u8]],
+        deleted: &[bool],
+    ) -> Result<RecordBatch, EngineError> {
+        let key_decoder = self
+            .key
+            .as_mut()
+            .ok_or_else(|| EngineError::Invalid("an upsert table needs a 'key.format'".into()))?;
+        let decoded_keys = key_decoder.decode(keys)?;
+        let present: Vec<&[u8]> = values
+            .iter()
+            .zip(deleted)
+            .filter(|(_, deleted)| !**deleted)
+            .map(|(value, _)| *value)
+            .collect();
+        let decoded_values = self.value.decode(&present)?;
+        if decoded_keys.num_rows() != keys.len() || decoded_values.num_rows() != present.len() {
+            return Err(EngineError::Invalid(
+                "a record key or value did not parse (an upsert table cannot skip records)".into(),
+            ));
+        }
+        // Each row's place among the decoded values; none for a tombstone.
+        let mut next = 0u32;
+        let places: UInt32Array = deleted
+            .iter()
+            .map(|deleted| {
+                (!deleted).then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        let columns = (0..self.physical.fields().len())
+            .map(
+                |column| match self.layout.key_columns.iter().position(|c| *c == column) {
+                    Some(in_key) => Ok(decoded_keys.column(in_key).clone()),
+                    None => {
+                        let in_value = self
+                            .layout
+                            .value_columns
+                            .iter()
+                            .position(|c| *c == column)
+                            .expect("every physical column is in the key or the value");
+                        Ok(take(decoded_values.column(in_value), &places, None)?)
+                    }
+                },
+            )
+            .collect::<Result<Vec<_>, EngineError>>()?;
+        Ok(RecordBatch::try_new(self.physical.clone(), columns)?)
+    }
+
     /// One row per record; `keys` are read only when the layout needs them.
     pub fn decode(&mut self, keys: &[&[u8]], values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
         let decoded_values = self.value.decode(values)?;
-        let Some(key_decoder) = &mut self.key else {
+        let Some(key_decoder) = self.key.as_mut().filter(|_| self.layout.reads_key()) else {
             return Ok(decoded_values);
         };
         let decoded_keys = key_decoder.decode(keys)?;
