@@ -2,7 +2,9 @@
 //! figures Flink 2.1 reached on a machine of this kind (shared/bench/flink-anchors.md):
 //! query A (datagen → filter → blackhole, 5,000,000 rows) 1.44 M rows/s; query B (tumbling
 //! 1 s window, 1,000 keys) 0.64 M rows/s. Rate = rows / time from deploying the INSERT to its
-//! end, as Flink's job duration counts, median of 3 runs.
+//! end, as Flink's job duration counts, median of 3 runs. The window queries run again with
+//! `flink.parallelism` 2 (two keyed window instances) on the same two-worker runtime, so the
+//! two figures compare side by side.
 
 use std::path::Path;
 use std::time::Instant;
@@ -71,11 +73,11 @@ const ROWS: f64 = 5_000_000.0;
 const JOIN_ROWS: f64 = 2_000_000.0;
 
 /// Runs the statements; returns the INSERT's rows out and seconds.
-fn run(runtime: &tokio::runtime::Runtime, query: &str) -> Result<(u64, f64), EngineError> {
+fn run(runtime: &tokio::runtime::Runtime, query: &str, parallelism: usize) -> Result<(u64, f64), EngineError> {
     let file =
         pipegen_sql::parse_file(Path::new("anchor.sql"), &format!("{SOURCE}{query}")).expect("the anchors parse");
     runtime.block_on(async {
-        let mut engine = Engine::new(1);
+        let mut engine = Engine::new(parallelism);
         let (last, setup) = file.statements.split_last().expect("statements");
         for statement in setup {
             engine.execute(statement).await?;
@@ -101,20 +103,25 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // As `pipegen run` runs the engine: two workers.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
     println!("{:<44} {:>14} {:>12} {:>10}", "query", "rows/s", "Flink 2.1", "ratio");
     // B first: the process's peak memory after it is B's.
-    for (name, query, flink) in [
-        ("B: tumbling 1 s window, 1,000 keys", QUERY_B, Some(0.64e6)),
-        ("A: datagen -> filter -> blackhole", QUERY_A, Some(1.44e6)),
-        ("hop 5 s / 1 s, 1,000 keys", QUERY_HOP, None),
+    for (name, query, flink, parallelism) in [
+        ("B: tumbling 1 s window, 1,000 keys", QUERY_B, Some(0.64e6), 1),
+        ("B at parallelism 2", QUERY_B, Some(0.64e6), 2),
+        ("A: datagen -> filter -> blackhole", QUERY_A, Some(1.44e6), 1),
+        ("hop 5 s / 1 s, 1,000 keys", QUERY_HOP, None, 1),
+        ("hop at parallelism 2", QUERY_HOP, None, 2),
         (
             "interval join 1 s, 2 x 1 M rows, 100,000 keys",
             QUERY_INTERVAL_JOIN,
             None,
+            1,
         ),
     ] {
         let rows_in = if query == QUERY_INTERVAL_JOIN { JOIN_ROWS } else { ROWS };
@@ -122,7 +129,7 @@ fn main() {
         let mut rates = Vec::new();
         let mut outcome = None;
         for _ in 0..3 {
-            match run(&runtime, query) {
+            match run(&runtime, query, parallelism) {
                 Ok((rows_out, seconds)) => {
                     rates.push(rows_in / seconds);
                     outcome = Some(rows_out);

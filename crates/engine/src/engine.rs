@@ -474,13 +474,17 @@ impl Engine {
         }
         let mut watermark_expr = watermark.expr.clone();
         rewrite_expr(&mut watermark_expr);
-        let source = self
-            .ctx
-            .sql(&format!(
+        // One stream per source partition, never repartitioned: watermarks are per partition
+        // (Flink's per-split watermarks); keyed instances come after the windows are assigned.
+        let mut state = self.ctx.state();
+        state.config_mut().options_mut().execution.target_partitions = 1;
+        let plan = state
+            .create_logical_plan(&format!(
                 "SELECT *, {watermark_expr} AS `__pipegen_watermark` FROM {}",
                 quote(&window.table)
             ))
             .await?;
+        let source = datafusion::dataframe::DataFrame::new(state, plan);
         let with_watermark = source.schema().as_arrow().clone();
         let input = Schema::new(with_watermark.fields()[..with_watermark.fields().len() - 1].to_vec());
         let time_index = input.index_of(&window.time_column)?;
@@ -544,6 +548,7 @@ impl Engine {
             windowed,
             rows_sender,
             physical,
+            self.parallelism,
         )?;
         let output = execute_stream(plan, state.task_ctx())?;
         Ok((pipeline, output))

@@ -28,6 +28,7 @@ pub enum GroupKey {
 }
 
 /// Everything the operator needs from the planned aggregate.
+#[derive(Clone)]
 pub struct AggregateShape {
     pub keys: Vec<GroupKey>,
     pub aggregates: Vec<Arc<AggregateFunctionExpr>>,

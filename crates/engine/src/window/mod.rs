@@ -9,9 +9,12 @@
 //!                   --> channel --> [the rest of the plan: projection, HAVING] --> sink
 //! ```
 //!
-//! A window TVF without aggregation sends the assigned rows straight into the plan.
+//! A window TVF without aggregation sends the assigned rows straight into the plan. With
+//! `flink.parallelism` above one, an aggregation by key runs as that many instances (see
+//! [`parallel`]).
 
 pub mod aggregate;
+pub mod parallel;
 pub mod session;
 pub mod spec;
 
@@ -36,6 +39,7 @@ use crate::metrics::JobMetrics;
 use crate::step::Step;
 use crate::watermark::WatermarkTracker;
 use aggregate::{AggregateShape, GroupKey, WindowAggregator, epoch_millis};
+use parallel::KeyedAggregators;
 use spec::WindowSpec;
 
 pub const WINDOW_START: &str = "window_start";
@@ -84,6 +88,11 @@ enum Stage {
         below: Vec<Step>,
         aggregator: Box<WindowAggregator>,
     },
+    /// The aggregation split by key over several instances.
+    Keyed {
+        below: Vec<Step>,
+        aggregators: Box<KeyedAggregators>,
+    },
 }
 
 /// How rows find their windows.
@@ -111,6 +120,7 @@ pub fn split_plan(
     windowed: SchemaRef,
     rows_sender: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
     plan: Arc<dyn ExecutionPlan>,
+    parallelism: usize,
 ) -> Result<(WindowPipeline, Arc<dyn ExecutionPlan>), EngineError> {
     let mut aggregates = Vec::new();
     plan.apply(|node| {
@@ -170,8 +180,18 @@ pub fn split_plan(
         filters: aggregate.filter_expr().to_vec(),
         output: output.clone(),
     };
-    let aggregator = WindowAggregator::new(shape, &aggregate.input().schema())?;
     let (sender, partition) = ChannelPartition::new(output.clone());
+    let input_schema = aggregate.input().schema();
+    let stage = match KeyedAggregators::start(&shape, &input_schema, parallelism, sender.clone())? {
+        Some(aggregators) => Stage::Keyed {
+            below,
+            aggregators: Box::new(aggregators),
+        },
+        None => Stage::Aggregate {
+            below,
+            aggregator: Box::new(WindowAggregator::new(shape, &input_schema)?),
+        },
+    };
     let replacement: Arc<dyn ExecutionPlan> = Arc::new(StreamingTableExec::try_new(
         output,
         vec![partition],
@@ -189,10 +209,6 @@ pub fn split_plan(
             })
         })?
         .data;
-    let stage = Stage::Aggregate {
-        below,
-        aggregator: Box::new(aggregator),
-    };
     Ok((pipeline(stage, sender), above))
 }
 
@@ -306,7 +322,11 @@ impl WindowPipeline {
             }
         }
         tracker.finish();
-        self.fire(tracker.current(), &metrics).await
+        self.fire(tracker.current(), &metrics).await?;
+        if let Stage::Keyed { aggregators, .. } = std::mem::replace(&mut self.stage, Stage::Rows) {
+            aggregators.finish().await?;
+        }
+        Ok(())
     }
 
     async fn process(
@@ -399,6 +419,13 @@ impl WindowPipeline {
                 }
                 aggregator.update(&batch)?;
             }
+            Stage::Keyed { below, aggregators } => {
+                let mut batch = windowed;
+                for step in below.iter() {
+                    batch = step.apply(batch)?;
+                }
+                aggregators.update(batch).await?;
+            }
         }
         Ok(())
     }
@@ -415,6 +442,18 @@ impl WindowPipeline {
             if let Some(rows) = closed {
                 self.accept(rows).await?;
             }
+        }
+        if let Stage::Keyed { aggregators, .. } = &mut self.stage {
+            aggregators.fire(watermark).await?;
+            let open = match &self.assigner {
+                Assigner::Sessions(sessions) => sessions.open_sessions() as u64,
+                Assigner::Slices(_) => aggregators.open_windows(),
+            };
+            metrics.open_windows.store(open, std::sync::atomic::Ordering::Relaxed);
+            metrics
+                .state_bytes
+                .store(aggregators.state_bytes(), std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
         }
         let Stage::Aggregate { aggregator, .. } = &mut self.stage else {
             return Ok(());

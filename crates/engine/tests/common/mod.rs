@@ -32,10 +32,23 @@ pub fn run(sql: &str, parallelism: usize) -> Result<Vec<InsertOutcome>, EngineEr
 }
 
 /// Runs the declarations, then the final query; returns its rows as `a | b | c`, sorted.
+/// Runs it twice, with one instance per keyed operator and with three, and checks that
+/// `flink.parallelism` changes nothing in the result.
 pub fn query(sql: &str) -> Result<Vec<String>, EngineError> {
+    let one = query_with(sql, 1);
+    let three = query_with(sql, 3);
+    match (&one, &three) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "the result with parallelism 3 differs from parallelism 1"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("parallelism 1 gave {one:?}, parallelism 3 gave {three:?}"),
+    }
+    one
+}
+
+fn query_with(sql: &str, parallelism: usize) -> Result<Vec<String>, EngineError> {
     let file = parse_file(Path::new("t.sql"), sql).unwrap();
     runtime().block_on(async {
-        let mut engine = Engine::new(1);
+        let mut engine = Engine::new(parallelism);
         let mut rows = Vec::new();
         for statement in &file.statements {
             if matches!(statement.kind, Statement::Query(_)) {
