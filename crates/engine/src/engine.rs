@@ -417,6 +417,7 @@ impl Engine {
         let physical = unbuffered_filters(state.create_physical_plan(logical).await?)?;
         let mut config = StateConfig::from_settings(&self.settings)?;
         config.watermark_delay_ms = self.watermark_delay(query);
+        config.parallelism = self.parallelism;
         Node::build(&physical, config, &self.upserts)
     }
 

@@ -113,11 +113,12 @@ fn fixture(name: &str, seed: u64) -> Fixture {
     }
 }
 
-/// The final query's changelog, as `pipegen sql --format changelog` prints it.
-fn changelog(sql: &str) -> Result<Vec<String>, EngineError> {
+/// The final query's changelog, as `pipegen sql --format changelog` prints it, with
+/// `parallelism` instances of each keyed operator.
+fn changelog(sql: &str, parallelism: usize) -> Result<Vec<String>, EngineError> {
     let file = parse_file(Path::new("t.sql"), sql).unwrap();
     common::runtime().block_on(async {
-        let mut engine = Engine::new(1);
+        let mut engine = Engine::new(parallelism);
         let mut lines = Vec::new();
         for statement in &file.statements {
             if matches!(statement.kind, Statement::Query(_)) {
@@ -161,14 +162,20 @@ fn fold(lines: &[String]) -> (Vec<String>, usize) {
     (rows, retractions)
 }
 
+/// Checks the folded changelog against `expected`, with one instance per keyed operator and
+/// with three; returns the retractions of the first.
 fn check(name: &str, sql: &str, expected: Vec<String>) -> usize {
-    let lines = changelog(sql).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let (rows, retractions) = fold(&lines);
     let mut expected = expected;
     expected.sort();
-    assert_eq!(rows.len(), expected.len(), "{name}: rows");
-    assert_eq!(rows, expected, "{name}");
-    retractions
+    let mut retractions = None;
+    for parallelism in [1, 3] {
+        let lines = changelog(sql, parallelism).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (rows, taken_back) = fold(&lines);
+        assert_eq!(rows.len(), expected.len(), "{name}, parallelism {parallelism}: rows");
+        assert_eq!(rows, expected, "{name}, parallelism {parallelism}");
+        retractions.get_or_insert(taken_back);
+    }
+    retractions.unwrap_or_default()
 }
 
 /// Items grouped by a key, keys in order.
@@ -591,7 +598,7 @@ fn deduplication_keeps_the_first_or_last_row() {
 #[test]
 fn a_limit_ends_the_query_after_its_rows() {
     let f = fixture("limit", 22);
-    let lines = changelog(&format!("{}SELECT k FROM events LIMIT 3;", f.tables)).unwrap();
+    let lines = changelog(&format!("{}SELECT k FROM events LIMIT 3;", f.tables), 1).unwrap();
     assert_eq!(lines.len(), 3);
     assert!(lines.iter().all(|l| l.starts_with("+I[")));
 }
@@ -610,7 +617,7 @@ fn unsupported_stateful_queries_name_their_construct() {
             "joins without an equality",
         ),
     ] {
-        let error = changelog(&format!("{}{sql};", f.tables)).unwrap_err();
+        let error = changelog(&format!("{}{sql};", f.tables), 1).unwrap_err();
         assert!(
             matches!(error, EngineError::Unsupported { .. }) && error.to_string().contains(construct),
             "{sql}: {error}"

@@ -102,6 +102,11 @@ impl GroupAggregate {
             .collect()
     }
 
+    /// The GROUP BY expressions (none for a global aggregate).
+    pub fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
+        self.keys.exprs()
+    }
+
     pub fn schema(&self) -> SchemaRef {
         self.output.clone()
     }

@@ -494,7 +494,7 @@ mod tests {
         let node = found.expect("an equi-join plans as a hash join");
         let config = StateConfig {
             ttl: Some(Duration::from_secs(10)),
-            watermark_delay_ms: None,
+            ..StateConfig::default()
         };
         let mut join = StreamJoin::new(node.downcast_ref::<HashJoinExec>().unwrap(), config).unwrap();
         let start = Instant::now();

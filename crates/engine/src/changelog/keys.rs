@@ -25,6 +25,11 @@ impl KeyEncoder {
         Ok(Self { exprs, converter })
     }
 
+    /// The expressions the key is computed from.
+    pub fn exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
+        &self.exprs
+    }
+
     /// The key columns of a batch.
     pub fn columns(&self, batch: &RecordBatch) -> Result<Vec<ArrayRef>, DataFusionError> {
         self.exprs

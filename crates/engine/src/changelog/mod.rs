@@ -12,6 +12,7 @@
 //! ```
 
 pub mod aggregate;
+mod exchange;
 mod interval;
 pub mod join;
 mod keys;
@@ -104,6 +105,8 @@ pub struct StateConfig {
     /// The sources' out-of-orderness (the largest WATERMARK delay of the tables a query
     /// reads), when they all declare one: interval joins drop rows the watermark has passed.
     pub watermark_delay_ms: Option<i64>,
+    /// `flink.parallelism`: instances of each keyed operator (0 and 1 mean one).
+    pub parallelism: usize,
 }
 
 impl StateConfig {
@@ -121,10 +124,7 @@ impl StateConfig {
                 (!ttl.is_zero()).then_some(ttl)
             }
         };
-        Ok(Self {
-            ttl,
-            watermark_delay_ms: None,
-        })
+        Ok(Self { ttl, ..Self::default() })
     }
 }
 
@@ -146,18 +146,20 @@ pub enum Node {
         input: Box<Node>,
         step: Step,
     },
+    /// One instance per key partition (`flink.parallelism`; one without GROUP BY keys).
     Aggregate {
         input: Box<Node>,
-        aggregate: Box<GroupAggregate>,
+        instances: Vec<GroupAggregate>,
     },
     Join {
         left: Box<Node>,
         right: Box<Node>,
         join: Box<StreamJoin>,
     },
+    /// One instance per key partition (`flink.parallelism`; one without PARTITION BY).
     Rank {
         input: Box<Node>,
-        rank: Box<TopN>,
+        ranks: Vec<TopN>,
     },
     Union(Vec<Node>),
     /// An upsert-kafka table read as a changelog.
@@ -262,11 +264,15 @@ impl Node {
                 }
             };
             let input = child(input)?;
-            let aggregate = GroupAggregate::new(partial, aggregate.schema(), input.is_updating(), config)?;
-            return Ok(Node::Aggregate {
-                input,
-                aggregate: Box::new(aggregate),
-            });
+            let instances = if partial.group_expr().expr().is_empty() {
+                1
+            } else {
+                config.parallelism.max(1)
+            };
+            let instances = (0..instances)
+                .map(|_| GroupAggregate::new(partial, aggregate.schema(), input.is_updating(), config))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Node::Aggregate { input, instances });
         }
         if let Some(join) = plan.downcast_ref::<HashJoinExec>() {
             let (left, right) = (child(join.left())?, child(join.right())?);
@@ -328,29 +334,49 @@ impl Node {
                 .stream(ctx, metrics)?
                 .and_then(move |changes| futures::future::ready(step.apply_changes(changes)))
                 .boxed(),
-            Node::Aggregate { input, mut aggregate } => {
+            Node::Aggregate { input, mut instances } => {
+                let input = input.stream(ctx, metrics)?;
                 let metrics = metrics.clone();
-                input
-                    .stream(ctx, &metrics)?
-                    .and_then(move |changes| {
-                        let before = aggregate.state_bytes();
-                        let out = aggregate.process(&changes, Instant::now());
-                        track_state(&metrics, before, aggregate.state_bytes());
-                        futures::future::ready(out)
-                    })
-                    .boxed()
+                let process = move |aggregate: &mut GroupAggregate, changes: &Changes| {
+                    let before = aggregate.state_bytes();
+                    let out = aggregate.process(changes, Instant::now());
+                    track_state(&metrics, before, aggregate.state_bytes());
+                    out
+                };
+                match instances.len() {
+                    1 => {
+                        let mut aggregate = instances.remove(0);
+                        input
+                            .and_then(move |changes| futures::future::ready(process(&mut aggregate, &changes)))
+                            .boxed()
+                    }
+                    _ => {
+                        let keys = instances[0].key_exprs().to_vec();
+                        exchange::keyed(input, keys, instances, process)
+                    }
+                }
             }
-            Node::Rank { input, mut rank } => {
+            Node::Rank { input, mut ranks } => {
+                let input = input.stream(ctx, metrics)?;
                 let metrics = metrics.clone();
-                input
-                    .stream(ctx, &metrics)?
-                    .and_then(move |changes| {
-                        let before = rank.state_bytes();
-                        let out = rank.process(&changes);
-                        track_state(&metrics, before, rank.state_bytes());
-                        futures::future::ready(out)
-                    })
-                    .boxed()
+                let process = move |rank: &mut TopN, changes: &Changes| {
+                    let before = rank.state_bytes();
+                    let out = rank.process(changes);
+                    track_state(&metrics, before, rank.state_bytes());
+                    out
+                };
+                match ranks.len() {
+                    1 => {
+                        let mut rank = ranks.remove(0);
+                        input
+                            .and_then(move |changes| futures::future::ready(process(&mut rank, &changes)))
+                            .boxed()
+                    }
+                    _ => {
+                        let keys = ranks[0].key_exprs().to_vec();
+                        exchange::keyed(input, keys, ranks, process)
+                    }
+                }
             }
             Node::Join { left, right, mut join } => {
                 let (left, left_partitions) = left.partitioned(ctx.clone(), metrics, join::Side::Left)?;
@@ -435,9 +461,9 @@ impl Node {
         match self {
             Node::Plan(plan) => plan.schema(),
             Node::Step { step, input } => step.schema(&input.schema()),
-            Node::Aggregate { aggregate, .. } => aggregate.schema(),
+            Node::Aggregate { instances, .. } => instances[0].schema(),
             Node::Join { join, .. } => join.schema(),
-            Node::Rank { rank, .. } => rank.schema(),
+            Node::Rank { ranks, .. } => ranks[0].schema(),
             Node::Union(inputs) => inputs[0].schema(),
             Node::Upsert { normalize, .. } => normalize.schema(),
         }

@@ -117,18 +117,27 @@ pub fn top_n(
     }
     let order = expr.order_by().to_vec();
     let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
-    let rank = TopN::new(
-        window.input().schema(),
-        expr.partition_by().to_vec(),
-        order,
-        limit,
-        rank_shown,
-        newer_first,
-        window.schema(),
-    )?;
+    let instances = if expr.partition_by().is_empty() {
+        1
+    } else {
+        config.parallelism.max(1)
+    };
+    let ranks = (0..instances)
+        .map(|_| {
+            TopN::new(
+                window.input().schema(),
+                expr.partition_by().to_vec(),
+                order.clone(),
+                limit,
+                rank_shown,
+                newer_first,
+                window.schema(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut node = Node::Rank {
         input: Box::new(input),
-        rank: Box::new(rank),
+        ranks,
     };
     if let Some(projection) = projection {
         node = Node::Step {
@@ -229,6 +238,11 @@ impl TopN {
             partitions: HashMap::new(),
             bytes: 0,
         })
+    }
+
+    /// The PARTITION BY expressions (none for a global Top-N).
+    pub fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
+        self.partition.exprs()
     }
 
     pub fn schema(&self) -> SchemaRef {
