@@ -443,11 +443,12 @@ impl Engine {
     }
 
     async fn logical_plan(&self, state: SessionState, query: &Query) -> Result<LogicalPlan, EngineError> {
-        Ok(state
+        let plan = state
             .statement_to_plan(DfStatement::Statement(Box::new(SqlStatement::Query(Box::new(
                 query.clone(),
             )))))
-            .await?)
+            .await?;
+        Ok(crate::result_types::flink_result_types(plan)?)
     }
 
     /// Plans a query over one window TVF: the source streams, the windowed table DataFusion

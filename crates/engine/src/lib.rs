@@ -21,6 +21,7 @@ mod job;
 mod legacy_windows;
 mod metrics;
 pub mod render;
+mod result_types;
 mod sink;
 mod step;
 mod translate;

@@ -109,3 +109,29 @@ fn wrong_column_counts_are_an_error() {
     let err = run(&format!("{SOURCE} INSERT INTO snk SELECT seq, k FROM src;"), 1).unwrap_err();
     assert!(err.to_string().contains("produces 2 columns"), "{err}");
 }
+
+#[test]
+fn aggregates_have_flinks_result_types() {
+    // seq 1..=10 in two groups by parity; d = seq / 4 as DECIMAL(10, 2).
+    let source = "CREATE TABLE nums (
+      seq INT, d AS CAST(seq AS DECIMAL(10, 2)) / 4
+    ) WITH (
+      'connector' = 'datagen', 'number-of-rows' = '10', 'rows-per-second' = '1000000000',
+      'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '10'
+    );";
+    let rows = common::query(&format!(
+        "{source}
+         SELECT MOD(seq, 2) AS odd, AVG(seq), SUM(seq), SUM(CAST(d AS DECIMAL(10, 2))),
+                AVG(CAST(d AS DECIMAL(10, 2))), COUNT(*)
+         FROM nums GROUP BY MOD(seq, 2)"
+    ))
+    .unwrap();
+    // Evens 2+4+6+8+10 = 30 (AVG 6), odds 1+3+5+7+9 = 25 (AVG 5); AVG(INT) is an INT, as in
+    // Flink; SUM(DECIMAL(10, 2)) is DECIMAL(38, 2) and AVG of it DECIMAL(38, 6).
+    assert_eq!(
+        rows,
+        ["0 | 6 | 30 | 7.50 | 1.500000 | 5", "1 | 5 | 25 | 6.25 | 1.250000 | 5"]
+    );
+    let integer_average = common::query(&format!("{source} SELECT AVG(seq) FROM nums WHERE seq <= 2")).unwrap();
+    assert_eq!(integer_average, ["1"], "(1 + 2) / 2 is 1 in integer arithmetic");
+}

@@ -1,0 +1,71 @@
+//! Aggregate result types as Flink gives them, where DataFusion's differ: `SUM` and `AVG` of
+//! an integer keep its type (`AVG(INT)` is an integer average, as in Flink), `SUM` of
+//! `DECIMAL(p, s)` is `DECIMAL(38, s)` and `AVG` of it `DECIMAL(38, max(s, 6))`. The planned
+//! aggregate is followed by casts to those types, under the names the plan above expects.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, ExprSchema};
+use datafusion::error::Result;
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, cast};
+
+/// The plan with Flink's result type after every aggregate whose type differs from it.
+pub fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
+    Ok(plan
+        .transform_up(|node| {
+            let LogicalPlan::Aggregate(aggregate) = &node else {
+                return Ok(Transformed::no(node));
+            };
+            let input = aggregate.input.schema();
+            let groups = aggregate.group_expr.len();
+            let mut casts = Vec::new();
+            for (index, expr) in aggregate.aggr_expr.iter().enumerate() {
+                let (_, field) = aggregate.schema.qualified_field(groups + index);
+                if let Some(flink) = flink_type(expr, input.as_ref())?
+                    && &flink != field.data_type()
+                {
+                    casts.push((groups + index, flink));
+                }
+            }
+            if casts.is_empty() {
+                return Ok(Transformed::no(node));
+            }
+            let schema = aggregate.schema.clone();
+            let columns: Vec<Expr> = (0..schema.fields().len())
+                .map(|index| {
+                    let (qualifier, field) = schema.qualified_field(index);
+                    let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+                    match casts.iter().find(|(at, _)| *at == index) {
+                        Some((_, ty)) => cast(column, ty.clone()).alias_qualified(qualifier.cloned(), field.name()),
+                        None => column,
+                    }
+                })
+                .collect();
+            Ok(Transformed::yes(
+                LogicalPlanBuilder::from(node).project(columns)?.build()?,
+            ))
+        })?
+        .data)
+}
+
+/// Flink's result type of an aggregate call, when it is one whose type Flink decides otherwise.
+fn flink_type(expr: &Expr, input: &dyn ExprSchema) -> Result<Option<DataType>> {
+    let expr = match expr {
+        Expr::Alias(alias) => alias.expr.as_ref(),
+        other => other,
+    };
+    let Expr::AggregateFunction(AggregateFunction { func, params }) = expr else {
+        return Ok(None);
+    };
+    let Some(argument) = params.args.first() else {
+        return Ok(None);
+    };
+    let argument = argument.get_type(input)?;
+    Ok(match (func.name().to_ascii_lowercase().as_str(), &argument) {
+        ("sum" | "avg", DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64) => Some(argument),
+        ("sum", DataType::Decimal128(_, scale)) => Some(DataType::Decimal128(38, *scale)),
+        ("avg", DataType::Decimal128(_, scale)) => Some(DataType::Decimal128(38, (*scale).max(6))),
+        _ => None,
+    })
+}
