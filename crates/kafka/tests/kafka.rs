@@ -401,3 +401,47 @@ fn read_until(
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+#[test]
+fn produces_and_reads_back_over_tls_and_names_a_plaintext_mismatch() {
+    use pipegen_config::SecurityProtocol;
+    let broker = pipegen_testkit::TlsBroker::start();
+    let servers = broker.bootstrap_servers();
+    let security = SecurityConfig {
+        security_protocol: SecurityProtocol::Ssl,
+        ssl_ca_location: Some(broker.ca.clone()),
+        ..SecurityConfig::default()
+    };
+    let properties = producer_properties(&servers, &ProducerConfig::default(), &security);
+    assert_eq!(properties.get("security.protocol"), Some("ssl"));
+    let admin = KafkaAdmin::new(&properties, TIMEOUT).unwrap();
+    admin.create_topics(&[topic("secure", 2)]).unwrap();
+
+    let plan = RatePlan::new(Rate::PerSecond(1000.0), Duration::from_secs(1), None, None).unwrap();
+    let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
+    let mut sink = KafkaSink::new(&properties, "secure", recorder.clone()).unwrap();
+    let mut generator = RecordGenerator::new(SCHEMA, Format::Json, GeneratorOptions::default()).unwrap();
+    drive(
+        &plan,
+        &mut generator,
+        &mut sink,
+        &recorder,
+        &AtomicBool::new(false),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(recorder.report(&plan).totals.acked, 1000);
+    let consumer = consumer_properties(&servers, &ConsumerConfig::default(), &security, "secure-readers");
+    let read = TopicReader::new(&consumer, "secure", 2)
+        .unwrap()
+        .read(1000, Duration::from_secs(5), TIMEOUT);
+    assert_eq!(read.len(), 1000, "every record read back over TLS");
+
+    // A client speaking plaintext to the TLS port gets nowhere, and is told where it failed.
+    let plaintext = producer_properties(&servers, &ProducerConfig::default(), &SecurityConfig::default());
+    let error = KafkaAdmin::new(&plaintext, Duration::from_secs(3))
+        .unwrap()
+        .topics()
+        .unwrap_err();
+    assert!(error.to_string().contains(&servers), "{error}");
+}

@@ -29,6 +29,8 @@ fn tool(variable: &str) -> PathBuf {
 pub struct Tansu {
     child: Option<Child>,
     pub port: u16,
+    /// The port clients are told to use (another one when a TLS front sits before the broker).
+    advertised: u16,
     storage: String,
     /// The object store's address and credentials, for S3 storage.
     env: Vec<(String, String)>,
@@ -54,9 +56,11 @@ impl Tansu {
     }
 
     fn launch(storage: String, env: Vec<(String, String)>) -> Tansu {
+        let port = free_port();
         let mut broker = Tansu {
             child: None,
-            port: free_port(),
+            port,
+            advertised: port,
             storage,
             env,
         };
@@ -77,8 +81,15 @@ impl Tansu {
         self.kill();
         let binary = tool("PIPEGEN_TEST_TANSU");
         let url = format!("tcp://127.0.0.1:{}", self.port);
+        let advertised = format!("tcp://127.0.0.1:{}", self.advertised);
         let child = Command::new(&binary)
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &advertised,
+            ])
             .args(["--storage-engine", &self.storage])
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -98,6 +109,86 @@ impl Tansu {
 impl Drop for Tansu {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A tansu broker reachable only over TLS: stunnel terminates TLS on `port` (with a
+/// certificate made for 127.0.0.1, signed by itself: `ca`) and forwards to the broker, which
+/// advertises the TLS port, so every connection a client makes is encrypted.
+pub struct TlsBroker {
+    stunnel: Child,
+    _broker: Tansu,
+    pub port: u16,
+    /// The certificate clients trust (PEM).
+    pub ca: PathBuf,
+    dir: PathBuf,
+}
+
+impl TlsBroker {
+    pub fn start() -> TlsBroker {
+        let dir = std::env::temp_dir().join(format!("pipegen-tls-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let (ca, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+            .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&ca)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(made.success(), "openssl could not make a certificate");
+        let port = free_port();
+        let mut broker = Tansu {
+            child: None,
+            port: free_port(),
+            advertised: port,
+            storage: "memory://tansu/".into(),
+            env: Vec::new(),
+        };
+        broker.restart();
+        let config = dir.join("stunnel.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "foreground = yes\npid =\n[kafka]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{}\ncert = {}\nkey = {}\n",
+                broker.port,
+                ca.display(),
+                key.display()
+            ),
+        )
+        .expect("the stunnel configuration is written");
+        let binary = tool("PIPEGEN_TEST_STUNNEL");
+        let stunnel = Command::new(&binary)
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        wait_for_port(port, Duration::from_secs(20));
+        TlsBroker {
+            stunnel,
+            _broker: broker,
+            port,
+            ca,
+            dir,
+        }
+    }
+
+    pub fn bootstrap_servers(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for TlsBroker {
+    fn drop(&mut self) {
+        let _ = self.stunnel.kill();
+        let _ = self.stunnel.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
