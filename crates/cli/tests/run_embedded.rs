@@ -80,6 +80,10 @@ fn the_default_project_runs_windows_end_to_end() {
     assert_eq!(producer["sent"], 2400);
     assert_eq!(producer["acked"], 2400);
     assert_eq!(producer["failed"], 0);
+    assert!(
+        producer["retried"].is_null(),
+        "the embedded log never retries: {producer}"
+    );
 
     let job = &result["jobs"][0];
     assert_eq!(job["records_in"], 2400, "the window job read every record: {job}");

@@ -87,6 +87,10 @@ fn the_default_project_runs_on_kafka_with_per_run_topics_and_cleans_up() {
     assert_eq!(producer["sent"], 2400);
     assert_eq!(producer["acked"], 2400, "every record acknowledged by the broker");
     assert_eq!(producer["failed"], 0);
+    assert!(
+        producer["retried"].is_u64(),
+        "librdkafka's retry count is measured: {producer}"
+    );
     let publish = &result["latency_ms"]["publish"];
     assert_eq!(publish["count"], 2400, "publish latency from delivery reports");
 

@@ -2,6 +2,7 @@
 //! acked and failed counts and the publish latency of the one metrics model.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use pipegen_loadgen::metrics::Recorder;
@@ -9,16 +10,29 @@ use pipegen_loadgen::sink::{OutRecord, Sink, SinkError};
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError as RdKafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::statistics::Statistics;
 
 use crate::client_config::ClientProperties;
 use crate::error::KafkaError;
 
 /// Delivery reports go straight into the recorder.
+/// How often librdkafka reports its statistics (the retry count comes from them).
+const STATS_INTERVAL_MS: u64 = 500;
+
 struct Deliveries {
     recorder: Arc<Recorder>,
+    /// Statistics reports received so far.
+    stats_seen: AtomicU64,
 }
 
-impl ClientContext for Deliveries {}
+impl ClientContext for Deliveries {
+    /// librdkafka's statistics: the brokers' retried requests, and a tick `flush` waits for.
+    fn stats(&self, statistics: Statistics) {
+        let retried: u64 = statistics.brokers.values().map(|b| b.txretries).sum();
+        self.recorder.retried(retried);
+        self.stats_seen.fetch_add(1, Ordering::Release);
+    }
+}
 
 impl ProducerContext for Deliveries {
     /// The intended send time travels with each message, as nanoseconds after the recorder's
@@ -56,9 +70,15 @@ impl KafkaSink {
         let servers = properties.get("bootstrap.servers").unwrap_or_default().to_owned();
         tracing::debug!(topic, config = ?properties, "creating Kafka producer");
         let start = recorder.start();
-        let producer = properties
-            .to_client_config()
-            .create_with_context(Deliveries { recorder })
+        let mut config = properties.to_client_config();
+        if properties.get("statistics.interval.ms").is_none() {
+            config.set("statistics.interval.ms", STATS_INTERVAL_MS.to_string());
+        }
+        let producer = config
+            .create_with_context(Deliveries {
+                recorder,
+                stats_seen: AtomicU64::new(0),
+            })
             .map_err(|e| KafkaError::new(&servers, "creating the producer", e))?;
         Ok(Self {
             servers,
@@ -103,12 +123,20 @@ impl Sink for KafkaSink {
     }
 
     fn flush(&mut self, timeout: Duration) -> Result<(), SinkError> {
-        self.producer.flush(timeout).map_err(|e| {
+        let flushed = self.producer.flush(timeout).map_err(|e| {
             SinkError(format!(
                 "Kafka at {}: {} messages still undelivered after {timeout:?}: {e}",
                 self.servers,
                 self.producer.in_flight_count()
             ))
-        })
+        });
+        // One more statistics report, so that the retry count covers the whole run.
+        let context = self.producer.context();
+        let seen = context.stats_seen.load(Ordering::Acquire);
+        let deadline = Instant::now() + Duration::from_millis(3 * STATS_INTERVAL_MS);
+        while context.stats_seen.load(Ordering::Acquire) == seen && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        flushed
     }
 }

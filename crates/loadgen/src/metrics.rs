@@ -35,6 +35,8 @@ pub struct Recorder {
     errors: Mutex<BTreeMap<String, u64>>,
     last_send: Mutex<Option<Instant>>,
     first_ack: std::sync::OnceLock<Instant>,
+    /// Produce requests the client repeated (a log that never retries leaves it unset).
+    retried: std::sync::OnceLock<AtomicU64>,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -59,6 +61,7 @@ impl Recorder {
             errors: Mutex::new(BTreeMap::new()),
             last_send: Mutex::new(None),
             first_ack: std::sync::OnceLock::new(),
+            retried: std::sync::OnceLock::new(),
         }
     }
 
@@ -95,6 +98,13 @@ impl Recorder {
         if let Ok(mut h) = self.publish.lock() {
             h.saturating_record(micros_between(intended, at));
         }
+    }
+
+    /// The client's running count of repeated send attempts, as it last reported it.
+    pub fn retried(&self, total: u64) {
+        self.retried
+            .get_or_init(AtomicU64::default)
+            .fetch_max(total, Ordering::Relaxed);
     }
 
     /// When the log first acknowledged a record (the end of a run's startup).
@@ -171,6 +181,7 @@ impl Recorder {
                 sent,
                 acked: totals(|s| &s.acked),
                 failed: totals(|s| &s.failed),
+                retried: self.retried.get().map(|r| r.load(Ordering::Relaxed)),
                 bytes: totals(|s| &s.bytes),
                 target_rate: match plan.base {
                     pipegen_config::Rate::PerSecond(r) => Some(r),
@@ -206,6 +217,10 @@ pub struct ProducerTotals {
     pub sent: u64,
     pub acked: u64,
     pub failed: u64,
+    /// Produce requests the client sent again after a broker error or timeout (librdkafka's
+    /// count; a request carries a batch of records, each still counted once in `acked` or
+    /// `failed`); `None` where the log never retries (the embedded one).
+    pub retried: Option<u64>,
     pub bytes: u64,
     pub target_rate: Option<f64>,
     /// Sent per second from the start to the last send; `None` before anything was sent.
