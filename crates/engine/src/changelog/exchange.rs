@@ -17,10 +17,73 @@ use datafusion::physical_expr::PhysicalExpr;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{ChangeStream, Changes};
+use super::aggregate::GroupAggregate;
+use super::rank::TopN;
+use super::{ChangeStream, Changes, track_state};
+use crate::metrics::JobMetrics;
 
 /// Change batches in flight to one instance.
 const QUEUE: usize = 4;
+
+/// A stateful operator whose state is partitioned by a key.
+pub trait KeyedOperator: Send + 'static {
+    /// What a row's key is computed from (none: one instance holds everything).
+    fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>];
+    fn state_bytes(&self) -> usize;
+    /// The changes the operator emits for `changes`.
+    fn apply(&mut self, changes: &Changes) -> Result<Changes, DataFusionError>;
+}
+
+impl KeyedOperator for GroupAggregate {
+    fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
+        GroupAggregate::key_exprs(self)
+    }
+
+    fn state_bytes(&self) -> usize {
+        GroupAggregate::state_bytes(self)
+    }
+
+    fn apply(&mut self, changes: &Changes) -> Result<Changes, DataFusionError> {
+        self.process(changes, std::time::Instant::now())
+    }
+}
+
+impl KeyedOperator for TopN {
+    fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
+        TopN::key_exprs(self)
+    }
+
+    fn state_bytes(&self) -> usize {
+        TopN::state_bytes(self)
+    }
+
+    fn apply(&mut self, changes: &Changes) -> Result<Changes, DataFusionError> {
+        self.process(changes)
+    }
+}
+
+/// Runs the instances of an operator over `input`: in line when there is one, else keyed over
+/// tasks; each keeps its share of `metrics.state_bytes` current.
+pub fn run_instances<O: KeyedOperator>(
+    input: ChangeStream,
+    mut instances: Vec<O>,
+    metrics: Arc<JobMetrics>,
+) -> ChangeStream {
+    let process = move |operator: &mut O, changes: &Changes| {
+        let before = operator.state_bytes();
+        let out = operator.apply(changes);
+        track_state(&metrics, before, operator.state_bytes());
+        out
+    };
+    if instances.len() == 1 {
+        let mut operator = instances.remove(0);
+        return input
+            .then(move |changes| futures::future::ready(changes.and_then(|changes| process(&mut operator, &changes))))
+            .boxed();
+    }
+    let keys = instances[0].key_exprs().to_vec();
+    keyed(input, keys, instances, process)
+}
 
 /// Runs `operators` (one per instance) over `input`, routing each row by `keys`.
 pub fn keyed<O, F>(

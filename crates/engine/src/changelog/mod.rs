@@ -334,50 +334,10 @@ impl Node {
                 .stream(ctx, metrics)?
                 .and_then(move |changes| futures::future::ready(step.apply_changes(changes)))
                 .boxed(),
-            Node::Aggregate { input, mut instances } => {
-                let input = input.stream(ctx, metrics)?;
-                let metrics = metrics.clone();
-                let process = move |aggregate: &mut GroupAggregate, changes: &Changes| {
-                    let before = aggregate.state_bytes();
-                    let out = aggregate.process(changes, Instant::now());
-                    track_state(&metrics, before, aggregate.state_bytes());
-                    out
-                };
-                match instances.len() {
-                    1 => {
-                        let mut aggregate = instances.remove(0);
-                        input
-                            .and_then(move |changes| futures::future::ready(process(&mut aggregate, &changes)))
-                            .boxed()
-                    }
-                    _ => {
-                        let keys = instances[0].key_exprs().to_vec();
-                        exchange::keyed(input, keys, instances, process)
-                    }
-                }
+            Node::Aggregate { input, instances } => {
+                exchange::run_instances(input.stream(ctx, metrics)?, instances, metrics.clone())
             }
-            Node::Rank { input, mut ranks } => {
-                let input = input.stream(ctx, metrics)?;
-                let metrics = metrics.clone();
-                let process = move |rank: &mut TopN, changes: &Changes| {
-                    let before = rank.state_bytes();
-                    let out = rank.process(changes);
-                    track_state(&metrics, before, rank.state_bytes());
-                    out
-                };
-                match ranks.len() {
-                    1 => {
-                        let mut rank = ranks.remove(0);
-                        input
-                            .and_then(move |changes| futures::future::ready(process(&mut rank, &changes)))
-                            .boxed()
-                    }
-                    _ => {
-                        let keys = ranks[0].key_exprs().to_vec();
-                        exchange::keyed(input, keys, ranks, process)
-                    }
-                }
-            }
+            Node::Rank { input, ranks } => exchange::run_instances(input.stream(ctx, metrics)?, ranks, metrics.clone()),
             Node::Join { left, right, mut join } => {
                 let (left, left_partitions) = left.partitioned(ctx.clone(), metrics, join::Side::Left)?;
                 let (right, right_partitions) = right.partitioned(ctx, metrics, join::Side::Right)?;

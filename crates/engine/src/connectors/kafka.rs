@@ -18,7 +18,7 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use pipegen_log::{Fetched, Log, LogError, Record};
 use pipegen_sql::{ColumnKind, CreateTable};
 
@@ -247,29 +247,10 @@ impl UpsertSource {
 
     /// Every partition's rows with their deletion flags, interleaved as they arrive.
     pub fn stream(&self) -> futures::stream::BoxStream<'static, Result<(RecordBatch, Vec<bool>), DataFusionError>> {
-        let streams = self.partitions.iter().map(|&partition| {
-            let scan = self.scan.clone();
-            let cursor = RowDecoder::new(&scan.table, scan.physical.clone()).map(|decoder| Cursor {
-                decoder,
-                offset: None,
-                end: None,
-            });
-            futures::stream::unfold(Some(cursor), move |state| {
-                let scan = scan.clone();
-                async move {
-                    let mut cursor = match state? {
-                        Ok(cursor) => cursor,
-                        Err(e) => return Some((Err(external(e)), None)),
-                    };
-                    match next_batch(&scan, partition, &mut cursor, true).await {
-                        Ok(Some(rows)) => Some((Ok(rows), Some(Ok(cursor)))),
-                        Ok(None) => None,
-                        Err(e) => Some((Err(external(e)), None)),
-                    }
-                }
-            })
-            .boxed()
-        });
+        let streams = self
+            .partitions
+            .iter()
+            .map(|&partition| partition_rows(self.scan.clone(), partition, true).boxed());
         futures::stream::select_all(streams).boxed()
     }
 }
@@ -316,29 +297,37 @@ impl PartitionStream for KafkaPartition {
     }
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let scan = self.scan.clone();
-        let partition = self.partition;
-        let cursor = RowDecoder::new(&scan.table, scan.physical.clone()).map(|decoder| Cursor {
-            decoder,
-            offset: None,
-            end: None,
-        });
-        let stream = futures::stream::unfold(Some(cursor), move |state| {
-            let scan = scan.clone();
-            async move {
-                let mut cursor = match state? {
-                    Ok(cursor) => cursor,
-                    Err(e) => return Some((Err(external(e)), None)),
-                };
-                match next_batch(&scan, partition, &mut cursor, false).await {
-                    Ok(Some((batch, _))) => Some((Ok(batch), Some(Ok(cursor)))),
-                    Ok(None) => None,
-                    Err(e) => Some((Err(external(e)), None)),
-                }
-            }
-        });
-        Box::pin(RecordBatchStreamAdapter::new(self.scan.output.clone(), stream))
+        let rows = partition_rows(self.scan.clone(), self.partition, false).map_ok(|(batch, _)| batch);
+        Box::pin(RecordBatchStreamAdapter::new(self.scan.output.clone(), rows))
     }
+}
+
+/// A partition's rows as they arrive (with deletion flags when `deletions`), until the end of
+/// a bounded scan.
+fn partition_rows(
+    scan: Scan,
+    partition: u32,
+    deletions: bool,
+) -> impl futures::Stream<Item = Result<(RecordBatch, Vec<bool>), DataFusionError>> + Send + 'static {
+    let cursor = RowDecoder::new(&scan.table, scan.physical.clone()).map(|decoder| Cursor {
+        decoder,
+        offset: None,
+        end: None,
+    });
+    futures::stream::unfold(Some(cursor), move |state| {
+        let scan = scan.clone();
+        async move {
+            let mut cursor = match state? {
+                Ok(cursor) => cursor,
+                Err(e) => return Some((Err(external(e)), None)),
+            };
+            match next_batch(&scan, partition, &mut cursor, deletions).await {
+                Ok(Some(rows)) => Some((Ok(rows), Some(Ok(cursor)))),
+                Ok(None) => None,
+                Err(e) => Some((Err(external(e)), None)),
+            }
+        }
+    })
 }
 
 fn external(e: EngineError) -> DataFusionError {

@@ -69,6 +69,14 @@ impl RecordLayout {
         })
     }
 
+    /// Where a column that is not only in the key sits among the value's columns.
+    fn in_value(&self, column: usize) -> usize {
+        self.value_columns
+            .iter()
+            .position(|c| *c == column)
+            .expect("every physical column is in the key or the value")
+    }
+
     /// Whether some column is found only in the record key.
     pub fn reads_key(&self) -> bool {
         self.key_columns.iter().any(|c| !self.value_columns.contains(c))
@@ -143,15 +151,11 @@ impl RowDecoder {
             .map(
                 |column| match self.layout.key_columns.iter().position(|c| *c == column) {
                     Some(in_key) => Ok(decoded_keys.column(in_key).clone()),
-                    None => {
-                        let in_value = self
-                            .layout
-                            .value_columns
-                            .iter()
-                            .position(|c| *c == column)
-                            .expect("every physical column is in the key or the value");
-                        Ok(take(decoded_values.column(in_value), &places, None)?)
-                    }
+                    None => Ok(take(
+                        decoded_values.column(self.layout.in_value(column)),
+                        &places,
+                        None,
+                    )?),
                 },
             )
             .collect::<Result<Vec<_>, EngineError>>()?;
@@ -176,15 +180,7 @@ impl RowDecoder {
             .map(
                 |column| match self.layout.key_columns.iter().position(|c| *c == column) {
                     Some(in_key) if !self.layout.value_columns.contains(&column) => decoded_keys.column(in_key).clone(),
-                    _ => {
-                        let in_value = self
-                            .layout
-                            .value_columns
-                            .iter()
-                            .position(|c| *c == column)
-                            .expect("every physical column is in the key or the value");
-                        decoded_values.column(in_value).clone()
-                    }
+                    _ => decoded_values.column(self.layout.in_value(column)).clone(),
                 },
             )
             .collect();

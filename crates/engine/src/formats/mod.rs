@@ -91,12 +91,7 @@ pub fn key_encoder(table: &CreateTable, schema: SchemaRef, topic: &str) -> Resul
         "csv" => Box::new(csv::CsvEncoder::new(b',')),
         "raw" => Box::new(raw::RawEncoder::new(schema)?),
         "avro-confluent" => {
-            let url = table.option("key.avro-confluent.url").ok_or_else(|| {
-                EngineError::Invalid(format!(
-                    "table `{}`: the avro-confluent key format needs 'key.avro-confluent.url'",
-                    table.name
-                ))
-            })?;
+            let url = key_registry_url(table)?;
             let subject = table
                 .option("key.avro-confluent.subject")
                 .map(str::to_string)
@@ -123,15 +118,19 @@ pub fn key_decoder(table: &CreateTable, schema: SchemaRef) -> Result<Box<dyn Val
         "csv" => Box::new(csv::CsvDecoder::new(schema, b',')),
         "raw" => Box::new(raw::RawDecoder::new(schema)?),
         "avro-confluent" => {
-            let url = table.option("key.avro-confluent.url").ok_or_else(|| {
-                EngineError::Invalid(format!(
-                    "table `{}`: the avro-confluent key format needs 'key.avro-confluent.url'",
-                    table.name
-                ))
-            })?;
+            let url = key_registry_url(table)?;
             Box::new(avro::ConfluentDecoder::new(schema, url))
         }
         other => return Err(unsupported_format(other)),
+    })
+}
+
+fn key_registry_url(table: &CreateTable) -> Result<&str, EngineError> {
+    table.option("key.avro-confluent.url").ok_or_else(|| {
+        EngineError::Invalid(format!(
+            "table `{}`: the avro-confluent key format needs 'key.avro-confluent.url'",
+            table.name
+        ))
     })
 }
 

@@ -43,6 +43,19 @@ struct Slot {
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
 }
 
+impl AggregateShape {
+    /// The GROUP BY expressions computed from the row (not from its window).
+    pub fn row_keys(&self) -> Vec<Arc<dyn PhysicalExpr>> {
+        self.keys
+            .iter()
+            .filter_map(|k| match k {
+                GroupKey::Row(expr) => Some(expr.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 pub struct WindowAggregator {
     shape: AggregateShape,
     row_keys: Vec<Arc<dyn PhysicalExpr>>,
@@ -54,14 +67,7 @@ pub struct WindowAggregator {
 
 impl WindowAggregator {
     pub fn new(shape: AggregateShape, input: &Schema) -> Result<Self> {
-        let row_keys: Vec<Arc<dyn PhysicalExpr>> = shape
-            .keys
-            .iter()
-            .filter_map(|k| match k {
-                GroupKey::Row(expr) => Some(expr.clone()),
-                _ => None,
-            })
-            .collect();
+        let row_keys = shape.row_keys();
         let fields = row_keys
             .iter()
             .map(|e| e.return_field(input))

@@ -18,7 +18,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::aggregate::{AggregateShape, GroupKey, WindowAggregator};
+use super::aggregate::{AggregateShape, WindowAggregator};
 use crate::error::EngineError;
 
 /// Batches in flight to one instance: enough to keep it busy while the router works.
@@ -57,14 +57,7 @@ impl KeyedAggregators {
         instances: usize,
         output: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
     ) -> Result<Option<Self>, EngineError> {
-        let keys: Vec<Arc<dyn PhysicalExpr>> = shape
-            .keys
-            .iter()
-            .filter_map(|k| match k {
-                GroupKey::Row(expr) => Some(expr.clone()),
-                _ => None,
-            })
-            .collect();
+        let keys = shape.row_keys();
         if keys.is_empty() || instances < 2 {
             return Ok(None);
         }
