@@ -67,8 +67,10 @@ impl Engine {
         let mut config = SessionConfig::new().with_target_partitions(parallelism.max(1));
         // Flink identifiers are case-sensitive; keep them as written.
         config.options_mut().sql_parser.enable_ident_normalization = false;
+        let ctx = SessionContext::new_with_config(config);
+        ctx.register_udf(crate::json_value::json_value_udf());
         Self {
-            ctx: SessionContext::new_with_config(config),
+            ctx,
             parallelism: parallelism.max(1),
             log: None,
             sources: HashMap::new(),

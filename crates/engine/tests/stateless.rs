@@ -135,3 +135,43 @@ fn aggregates_have_flinks_result_types() {
     let integer_average = common::query(&format!("{source} SELECT AVG(seq) FROM nums WHERE seq <= 2")).unwrap();
     assert_eq!(integer_average, ["1"], "(1 + 2) / 2 is 1 in integer arithmetic");
 }
+
+#[test]
+fn flinks_functions_give_flinks_results() {
+    let source = "CREATE TABLE one (
+      seq INT, ts AS TO_TIMESTAMP('2024-03-05 07:08:09.123', 'yyyy-MM-dd HH:mm:ss.SSS')
+    ) WITH (
+      'connector' = 'datagen', 'number-of-rows' = '1', 'rows-per-second' = '1000000000',
+      'fields.seq.kind' = 'sequence', 'fields.seq.start' = '7', 'fields.seq.end' = '7'
+    );";
+    let cases = [
+        ("IF(seq > 5, 'big', 'small')", "big"),
+        ("MOD(seq, 4)", "3"),
+        ("DATE_FORMAT(ts, 'yyyy-MM-dd HH:mm:ss')", "2024-03-05 07:08:09"),
+        ("DATE_FORMAT(ts, 'dd/MM/yy HH''h''mm')", "05/03/24 07h08"),
+        ("FROM_UNIXTIME(86400)", "1970-01-02 00:00:00"),
+        ("FROM_UNIXTIME(0, 'yyyyMMdd')", "19700101"),
+        ("UNIX_TIMESTAMP('2024-01-01 00:00:00')", "1704067200"),
+        ("UNIX_TIMESTAMP('02.01.2024', 'dd.MM.yyyy')", "1704153600"),
+        ("FLOOR(ts TO HOUR)", "2024-03-05T07:00:00"),
+        ("CEIL(ts TO DAY)", "2024-03-06T00:00:00"),
+        ("EXTRACT(MONTH FROM ts)", "3"),
+        ("HOUR(ts)", "7"),
+        ("DAYOFWEEK(ts)", "3"),
+        ("TIMESTAMPDIFF(MINUTE, ts, TIMESTAMPADD(HOUR, 2, ts))", "120"),
+        ("SPLIT_INDEX('a,b,c', ',', 1)", "b"),
+        ("SPLIT_INDEX('a,b,c', ',', 3)", "NULL"),
+        (
+            r#"JSON_VALUE('{"order": {"items": [{"sku": "x-1"}]}}', '$.order.items[0].sku')"#,
+            "x-1",
+        ),
+        (r#"JSON_VALUE('{"a": {"b": 1}}', '$.a')"#, "NULL"),
+    ];
+    for (expression, expected) in cases {
+        let rows = common::query(&format!("{source} SELECT {expression} FROM one"))
+            .unwrap_or_else(|e| panic!("{expression}: {e}"));
+        assert_eq!(rows, [expected], "{expression}");
+    }
+    let listed = common::query(&format!("{source} SELECT LISTAGG(CAST(seq AS STRING), '-') FROM one")).unwrap();
+    assert_eq!(listed, ["7"]);
+}
