@@ -1,4 +1,5 @@
 //! Server-side SVG line charts: one renderer for the HTML report and the live dashboard.
+//! The SVG is meant to sit inline in HTML, which puts it in the SVG namespace by itself.
 //!
 //! Each chart carries what it draws as data attributes, so a reader (a test, a script) can
 //! read back the values without reverse-engineering pixels: `data-chart` on the `<svg>`,
@@ -42,13 +43,21 @@ impl Unit {
         }
     }
 
+    /// Ticks fall on round multiples of this: powers of 1024 for bytes, 1 otherwise.
+    fn tick_scale(self, max: f64) -> f64 {
+        match self {
+            Unit::Bytes if max >= 1024.0 => 1024f64.powi((max.log2() / 10.0).floor() as i32),
+            _ => 1.0,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Unit::PerSecond => "records/s",
             Unit::Records => "records",
             Unit::Milliseconds => "ms",
             Unit::Bytes => "bytes",
-            Unit::Percent => "% of one core",
+            Unit::Percent => "%",
         }
     }
 }
@@ -93,6 +102,8 @@ fn bytes(value: f64) -> String {
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, Option<f64>)>,
+    /// Drawn dashed, so a plan stays visible under the line that follows it.
+    pub dashed: bool,
 }
 
 impl Series {
@@ -100,7 +111,13 @@ impl Series {
         Self {
             name: name.into(),
             points,
+            dashed: false,
         }
+    }
+
+    pub fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
     }
 }
 
@@ -177,7 +194,13 @@ impl LineChart {
             .max(1.0);
         let y_top = self.measured().map(|(_, y)| y).fold(0.0, f64::max);
         let has_data = self.measured().next().is_some();
-        let y_ticks = nice_ticks(y_top);
+        // Counts get whole-number ticks.
+        let y_top = match self.unit {
+            Unit::PerSecond | Unit::Records => y_top.max(4.0),
+            _ => y_top,
+        };
+        let scale = self.unit.tick_scale(y_top);
+        let y_ticks: Vec<f64> = nice_ticks(y_top / scale).into_iter().map(|t| t * scale).collect();
         let y_max = *y_ticks.last().unwrap_or(&1.0);
         let x_ticks = nice_ticks(x_max);
         let x_max = x_max.max(*x_ticks.last().unwrap_or(&1.0));
@@ -189,7 +212,7 @@ impl LineChart {
         let mut svg = String::new();
         let _ = write!(
             svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{title}" data-chart="{id}" data-unit="{unit}" data-empty="{empty}">"#,
+            r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{title}" data-chart="{id}" data-unit="{unit}" data-empty="{empty}">"#,
             title = escape(&self.title),
             id = escape(&self.id),
             unit = self.unit.name(),
@@ -279,9 +302,14 @@ impl LineChart {
                         .iter()
                         .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
                         .collect();
+                    let dash = if series.dashed {
+                        r#" stroke-dasharray="6 4""#
+                    } else {
+                        ""
+                    };
                     let _ = write!(
                         svg,
-                        r#"<polyline fill="none" stroke-width="1.6" points="{}"/>"#,
+                        r#"<polyline fill="none" stroke-width="1.6"{dash} points="{}"/>"#,
                         points.join(" ")
                     );
                 }
@@ -461,5 +489,15 @@ mod tests {
         assert_eq!(Unit::Milliseconds.format(2500.0), "2.5 s");
         assert_eq!(Unit::Bytes.format(64.0 * 1024.0 * 1024.0), "64 MiB");
         assert_eq!(Unit::Percent.format(50.0), "50%");
+    }
+
+    #[test]
+    fn byte_ticks_fall_on_round_binary_sizes() {
+        let svg = LineChart::new("memory", "Memory", Unit::Bytes)
+            .series(Series::new("rss", vec![(0.0, Some(110.0 * 1024.0 * 1024.0))]))
+            .to_svg();
+        for label in ["0 B", "50 MiB", "100 MiB", "150 MiB"] {
+            assert!(svg.contains(&format!(">{label}<")), "{label} missing: {svg}");
+        }
     }
 }

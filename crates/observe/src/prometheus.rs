@@ -31,9 +31,10 @@ use crate::server::Server;
 /// The content type of the OpenMetrics text format.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Names exported only once the backend measures them (a Flink job's checkpoints); the
-/// Grafana dashboard may chart them and shows "No data" until then.
-pub const MEASURED_ON_FLINK_ONLY: &[&str] = &["pipegen_job_last_checkpoint_duration_seconds"];
+/// Series exported only once they have a value: errors by kind (once one happens) and
+/// checkpoint durations (engines that take checkpoints, not the embedded one). A dashboard may
+/// chart them and shows "No data" until then, rather than a made-up zero.
+pub const EXPORTED_ONCE_MEASURED: &[&str] = &["pipegen_errors_total", "pipegen_job_last_checkpoint_duration_seconds"];
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 const LATENCY_BUCKETS: [f64; 16] = [

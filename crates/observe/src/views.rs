@@ -115,10 +115,7 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
             View::Throughput => {
                 charts.push(
                     LineChart::new("rate", "Produce rate: target vs achieved", Unit::PerSecond)
-                        .series(Series::new(
-                            "target",
-                            per_second(frames, |f| f.target_rate.map(|r| r as f64)),
-                        ))
+                        .series(Series::new("target", per_second(frames, |f| f.target_rate.map(|r| r as f64))).dashed())
                         .series(Series::new("achieved", per_second(frames, |f| Some(f.sent as f64))))
                         .series(Series::new("acked", per_second(frames, |f| Some(f.acked as f64))))
                         .bands(bands(phases))
@@ -258,7 +255,7 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
             }
             View::Resources => {
                 charts.push(
-                    LineChart::new("cpu", "pipegen CPU", Unit::Percent)
+                    LineChart::new("cpu", "pipegen CPU (% of one core)", Unit::Percent)
                         .series(Series::new("cpu", per_second(frames, |f| f.resources.cpu_percent)))
                         .x_span(span)
                         .empty_note("n/a: /proc is not available here"),
