@@ -356,7 +356,7 @@ async fn run_pipeline(
         live.tick(&sources, elapsed);
         if elapsed >= last_shown + Duration::from_secs(1) {
             last_shown = Duration::from_secs(elapsed.as_secs());
-            progress.show(&snapshot(&plan, &recorder, &consumers, elapsed));
+            progress.show(&snapshot(&plan, &recorder, &consumers, elapsed, expected));
         }
         if interrupted.load(Ordering::SeqCst) {
             break (Status::Interrupted, Some("interrupted (Ctrl-C)".to_string()));
@@ -601,7 +601,13 @@ fn write_reports(
     })
 }
 
-fn snapshot(plan: &RatePlan, recorder: &Recorder, consumers: &[SinkConsumer], elapsed: Duration) -> Snapshot {
+fn snapshot(
+    plan: &RatePlan,
+    recorder: &Recorder,
+    consumers: &[SinkConsumer],
+    elapsed: Duration,
+    expected: Option<u64>,
+) -> Snapshot {
     let second = Duration::from_secs(elapsed.as_secs().saturating_sub(1));
     let target = target_at(plan, second);
     let phase = phase_at(plan, second);
@@ -625,6 +631,7 @@ fn snapshot(plan: &RatePlan, recorder: &Recorder, consumers: &[SinkConsumer], el
             .iter()
             .map(|c| c.metrics.consumed.load(Ordering::Relaxed))
             .sum(),
+        expected,
         end_to_end_p99_ms: p99,
         errors: recorder.failed_total(),
     }
