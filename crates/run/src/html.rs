@@ -338,3 +338,110 @@ pub fn render(result: &RunResult) -> String {
     out.push_str("</body></html>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use pipegen_loadgen::metrics::ProducerTotals;
+
+    use super::*;
+    use crate::result::{
+        Backends, ConsumerSummary, Environment, Latency, PlannedPhase, RatePlanSummary, Status, TimelineRow, Timings,
+    };
+
+    fn result() -> RunResult {
+        RunResult {
+            run_id: "r1".into(),
+            started_at: "2026-01-01T00:00:00.000Z".into(),
+            finished_at: "2026-01-01T00:00:02.000Z".into(),
+            status: Status::Failed,
+            error: Some("job <script>alert(1)</script> failed".into()),
+            backends: Backends {
+                log: "embedded".into(),
+                engine: "embedded".into(),
+                schema_registry: "embedded".into(),
+                log_client_config: None,
+            },
+            config: serde_json::json!({"kafka": {"security": {"password": "[redacted]"}}}),
+            producer: ProducerTotals {
+                planned: Some(20),
+                sent: 20,
+                acked: 19,
+                failed: 1,
+                bytes: 400,
+                target_rate: Some(10.0),
+                achieved_rate: None,
+            },
+            consumer: ConsumerSummary {
+                consumed: 0,
+                expected: None,
+                bytes: 0,
+            },
+            latency_ms: Latency {
+                publish: Percentiles::default(),
+                publish_delay: Percentiles::default(),
+                end_to_end: Percentiles::default(),
+                end_to_end_definition: "n/a: nothing to time".into(),
+            },
+            timeline: (0..2)
+                .map(|t| TimelineRow {
+                    t_s: t,
+                    target_rate: Some(10),
+                    sent: 10,
+                    acked: 10 - t,
+                    failed: t,
+                    consumed: 0,
+                })
+                .collect(),
+            rate_plan: RatePlanSummary {
+                base_rate: Some(10.0),
+                phases: vec![PlannedPhase {
+                    start_s: 0.0,
+                    end_s: 2.0,
+                    rate: Some(10.0),
+                    origin: "base".into(),
+                }],
+                bands: vec![],
+            },
+            frames: vec![],
+            topics: vec![],
+            jobs: vec![],
+            errors: BTreeMap::from([("log append".to_string(), 1)]),
+            timings: Timings {
+                startup_ms: None,
+                deploy_ms: 1.5,
+            },
+            environment: Environment {
+                pipegen_version: "test".into(),
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                cpus: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn unmeasured_values_read_na_and_every_number_names_its_json_value() {
+        let html = render(&result());
+        assert!(html.contains(r#"<td data-json="/producer/achieved_rate">n/a</td>"#));
+        assert!(html.contains(r#"<td data-json="/latency_ms/publish/p99">n/a</td>"#));
+        assert!(html.contains(r#"<td data-json="/timings/startup_ms">n/a</td>"#));
+        assert!(html.contains(r#"<td data-json="/producer/acked">19</td>"#));
+        assert!(html.contains(r#"<td data-json="/errors/log append">1</td>"#));
+        // The error counted at the end has no frame to date it.
+        assert!(html.contains(
+            r#"<td class="text">log append</td><td data-json="/errors/log append">1</td><td class="text">n/a</td>"#
+        ));
+    }
+
+    #[test]
+    fn text_from_the_run_is_escaped_and_nothing_loads_from_elsewhere() {
+        let html = render(&result());
+        assert!(!html.contains("<script"), "escaped: {html}");
+        assert!(html.contains("job &lt;script&gt;alert(1)&lt;/script&gt; failed"));
+        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains(" src="));
+        assert!(html.contains("[redacted]"));
+        assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    }
+}

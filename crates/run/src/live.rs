@@ -120,6 +120,17 @@ impl LiveFeed {
                 .await
                 .map_err(unavailable)?;
                 eprintln!("dashboard: {}", dashboard.url());
+                let loopback = config
+                    .dashboard
+                    .bind_address
+                    .parse::<std::net::IpAddr>()
+                    .map_or(config.dashboard.bind_address == "localhost", |ip| ip.is_loopback());
+                if !loopback {
+                    eprintln!(
+                        "warning: the dashboard listens on {}, reachable from other machines (dashboard.bind_address)",
+                        config.dashboard.bind_address
+                    );
+                }
                 Some(dashboard)
             }
             None => None,
