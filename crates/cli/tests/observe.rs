@@ -579,6 +579,22 @@ fn a_finished_run_replays_and_bad_dashboard_input_is_refused_plainly() {
         )
         .expect(2);
     assert!(out.stderr.contains("once per second"), "{}", out.stderr);
+    // A taken port stops a run before it starts anything.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    let out = s
+        .run(&[
+            "--project-dir",
+            "demo",
+            "run",
+            "--dashboard",
+            "--dashboard-port",
+            &taken_port,
+        ])
+        .expect(2);
+    assert!(out.stderr.contains("--dashboard-port"), "{}", out.stderr);
+    assert!(!s.path().join("demo/reports").exists(), "nothing ran");
+    drop(taken);
     s.write("old.json", r#"{"run_id": "x"}"#);
     let out = s
         .run(&["--project-dir", "demo", "dashboard", "--result", "old.json"])

@@ -96,12 +96,19 @@ impl LiveFeed {
         plan: &RatePlan,
         run_id: &str,
     ) -> Result<Self, RunError> {
-        let unavailable = |e: pipegen_observe::ObserveError| {
-            RunError::Input(vec![Diagnostic::error(e.to_string()).with_hint(e.hint())])
+        // A taken port is the user's to change: the hint names the setting.
+        let unavailable = |setting: &'static str| {
+            move |e: pipegen_observe::ObserveError| {
+                RunError::Input(vec![
+                    Diagnostic::error(e.to_string()).with_hint(format!("{} ({setting})", e.hint())),
+                ])
+            }
         };
         let prometheus = match config.monitoring.prometheus_port {
             Some(port) => {
-                let endpoint = PrometheusEndpoint::start(port).await.map_err(unavailable)?;
+                let endpoint = PrometheusEndpoint::start(port)
+                    .await
+                    .map_err(unavailable("monitoring.prometheus_port"))?;
                 eprintln!("prometheus: http://{}/metrics", endpoint.address());
                 Some(endpoint)
             }
@@ -118,7 +125,7 @@ impl LiveFeed {
                     phases: phase_bands(plan),
                 })
                 .await
-                .map_err(unavailable)?;
+                .map_err(unavailable("--dashboard-port or dashboard.port"))?;
                 eprintln!("dashboard: {}", dashboard.url());
                 let loopback = config
                     .dashboard
