@@ -8,6 +8,13 @@
 //!
 //! This crate knows nothing of the run orchestrator or the engine: the run builds samples
 //! from its own measurements and hands them over.
+//!
+//! Choices: charts are SVG rendered here, on the server, so the report and the dashboard draw
+//! the same thing and need no script or chart library (the report has no script at all; the
+//! dashboard's small script only places what the server sends). `/metrics` is encoded by
+//! `prometheus-client`, the Prometheus project's own Rust client, rather than by hand, so the
+//! exposition format (escaping, suffixes, units, histogram buckets) is right by construction;
+//! see [`prometheus`].
 
 pub mod builder;
 pub mod chart;
