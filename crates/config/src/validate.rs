@@ -106,6 +106,16 @@ pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
             "write it like 30s, 5m or 1h",
         ));
     }
+    if config.monitoring.sample_interval.as_std() != std::time::Duration::from_secs(1) {
+        return Err(problem(
+            "monitoring.sample_interval",
+            format!(
+                "{} is not supported: the live views (dashboard, /metrics, the result's frames) sample once per second",
+                config.monitoring.sample_interval
+            ),
+            "set it to 1s or remove it",
+        ));
+    }
     if config.dashboard.bind_address.parse::<std::net::IpAddr>().is_err()
         && config.dashboard.bind_address != "localhost"
     {

@@ -140,6 +140,31 @@ impl Recorder {
         self.seconds.get(index).map_or(0, |s| s.sent.load(Ordering::Relaxed))
     }
 
+    /// Counts of second `index` of the run (zeros outside it).
+    pub fn second_counts(&self, index: usize) -> SecondCounts {
+        self.seconds
+            .get(index)
+            .map_or_else(SecondCounts::default, |s| SecondCounts {
+                sent: s.sent.load(Ordering::Relaxed),
+                acked: s.acked.load(Ordering::Relaxed),
+                failed: s.failed.load(Ordering::Relaxed),
+            })
+    }
+
+    /// Copies of the cumulative latency histograms (microseconds), for interval views.
+    pub fn latency_histograms(&self) -> LatencyHistograms {
+        let copy = |h: &Mutex<Histogram<u64>>| h.lock().map(|h| h.clone()).unwrap_or_else(|_| histogram());
+        LatencyHistograms {
+            publish: copy(&self.publish),
+            publish_delay: copy(&self.publish_delay),
+        }
+    }
+
+    /// Errors so far, by kind.
+    pub fn errors(&self) -> BTreeMap<String, u64> {
+        self.errors.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
     /// What has been measured so far, against the plan.
     pub fn report(&self, plan: &RatePlan) -> ProducerReport {
         let totals =
@@ -207,6 +232,23 @@ impl Recorder {
             timeline,
         }
     }
+}
+
+/// What the producer did within one second.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecondCounts {
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+}
+
+/// Cumulative latency histograms, in microseconds.
+#[derive(Debug, Clone)]
+pub struct LatencyHistograms {
+    /// Acknowledgement − intended send.
+    pub publish: Histogram<u64>,
+    /// Actual send − intended send.
+    pub publish_delay: Histogram<u64>,
 }
 
 /// The producer's totals against its plan (the `producer` object of a run's JSON result).

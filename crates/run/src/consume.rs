@@ -96,6 +96,14 @@ impl ConsumerMetrics {
         }
     }
 
+    /// Records read during second `index` since the start.
+    pub fn consumed_in_second(&self, index: usize) -> u64 {
+        self.per_second
+            .lock()
+            .map(|s| s.get(index).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
     /// Records read in each second since the start.
     pub fn per_second(&self) -> Vec<u64> {
         self.per_second.lock().map(|s| s.clone()).unwrap_or_default()

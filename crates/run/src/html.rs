@@ -1,164 +1,250 @@
-//! The plain HTML report: one self-contained file (no script, no stylesheet link, no network
-//! request) holding the JSON result's numbers as tables. The rich report with charts builds
-//! on the same result.
+//! The HTML report: one self-contained file (inline CSS and SVG, no script, no link, no
+//! network request) built from the JSON result alone, so both always agree.
+//!
+//! Every number cell names the JSON value it shows in a `data-json` attribute (a JSON Pointer such as `/latency_ms/publish/p99`), and every chart carries its points as data attributes
+//! (see `pipegen_observe::chart`): a reader can check the report against the result.
 
 use std::fmt::Write;
 
 use pipegen_loadgen::metrics::Percentiles;
+use pipegen_observe::View;
+use pipegen_observe::chart::{LineChart, Series, Unit, escape};
+use pipegen_observe::views::{bands, charts};
 
 use crate::result::RunResult;
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1500px;padding:0 2em;color:#222}\
+h1{font-size:1.5em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:0.2em}\
+table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}\
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}td.text{text-align:left}\
+.failed{color:#b00020}.succeeded{color:#0a7a2f}.interrupted{color:#a65e00}\
+pre{background:#f7f7f7;padding:1em;overflow:auto}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px;margin:0.5em 0 1em}\
+.charts svg{border:1px solid #e4e4e4;border-radius:6px;background:#fff;width:100%;height:auto}\
+.note{color:#555;font-size:0.9em}";
+
+/// A cell: what it shows, the JSON path it shows (numbers only), and whether it is text.
+struct Cell {
+    text: String,
+    path: Option<String>,
 }
 
-fn or_na<T: std::fmt::Display>(value: Option<T>) -> String {
-    value.map_or("n/a".to_string(), |v| v.to_string())
-}
-
-fn ms(value: Option<f64>) -> String {
-    value.map_or("n/a".to_string(), |v| format!("{v:.3}"))
-}
-
-fn rate(value: Option<f64>) -> String {
-    value.map_or("n/a".to_string(), |v| format!("{v:.1}"))
-}
-
-/// A section's table: a header row, then one row per entry, every cell escaped.
-fn table(out: &mut String, heading: &str, headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
-    let cells = |tag: &str, values: &[String]| {
-        values
-            .iter()
-            .map(|v| format!("<{tag}>{}</{tag}>", escape(v)))
-            .collect::<String>()
-    };
-    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
-    let _ = writeln!(out, "<h2>{heading}</h2><table><tr>{}</tr>", cells("th", &headers));
-    for row in rows {
-        let _ = writeln!(out, "<tr>{}</tr>", cells("td", &row));
+fn text(value: impl Into<String>) -> Cell {
+    Cell {
+        text: value.into(),
+        path: None,
     }
-    let _ = writeln!(out, "</table>");
 }
 
-fn latency_row(name: &str, p: &Percentiles) -> Vec<String> {
+/// A JSON number (or null) at `path`, shown with `decimals` places.
+fn num(path: impl Into<String>, value: Option<f64>, decimals: usize) -> Cell {
+    Cell {
+        text: value.map_or("n/a".to_string(), |v| format!("{v:.decimals$}")),
+        path: Some(path.into()),
+    }
+}
+
+fn int(path: impl Into<String>, value: Option<u64>) -> Cell {
+    Cell {
+        text: value.map_or("n/a".to_string(), |v| v.to_string()),
+        path: Some(path.into()),
+    }
+}
+
+fn row(out: &mut String, cells: &[Cell]) {
+    out.push_str("<tr>");
+    for cell in cells {
+        match &cell.path {
+            Some(path) => {
+                let _ = write!(out, r#"<td data-json="{}">{}</td>"#, escape(path), escape(&cell.text));
+            }
+            None => {
+                let _ = write!(out, r#"<td class="text">{}</td>"#, escape(&cell.text));
+            }
+        }
+    }
+    out.push_str("</tr>\n");
+}
+
+fn table(out: &mut String, id: &str, headers: &[&str], rows: impl IntoIterator<Item = Vec<Cell>>) {
+    let _ = write!(out, r#"<table id="{id}"><tr>"#);
+    for header in headers {
+        let _ = write!(out, "<th>{}</th>", escape(header));
+    }
+    out.push_str("</tr>\n");
+    for cells in rows {
+        row(out, &cells);
+    }
+    out.push_str("</table>\n");
+}
+
+fn latency_row(name: &str, key: &str, p: &Percentiles) -> Vec<Cell> {
+    let path = |field: &str| format!("/latency_ms/{key}/{field}");
     vec![
-        name.to_string(),
-        p.count.to_string(),
-        ms(p.p50),
-        ms(p.p90),
-        ms(p.p99),
-        ms(p.p999),
-        ms(p.max),
+        text(name),
+        int(path("count"), Some(p.count)),
+        num(path("p50"), p.p50, 3),
+        num(path("p90"), p.p90, 3),
+        num(path("p99"), p.p99, 3),
+        num(path("p999"), p.p999, 3),
+        num(path("max"), p.max, 3),
     ]
+}
+
+fn status_name(result: &RunResult) -> String {
+    serde_json::to_value(result.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The charts drawn from the per-second timeline.
+fn timeline_charts(result: &RunResult, planned_s: f64) -> Vec<LineChart> {
+    let timeline = &result.timeline;
+    let per_second = |f: &dyn Fn(&crate::result::TimelineRow) -> Option<f64>| {
+        timeline.iter().map(|r| (r.t_s as f64, f(r))).collect::<Vec<_>>()
+    };
+    let phases = bands(&result.rate_plan.bands);
+    vec![
+        LineChart::new("rate-plan", "Rate plan vs achieved", Unit::PerSecond)
+            .series(Series::new("target", per_second(&|r| r.target_rate.map(|t| t as f64))).dashed())
+            .series(Series::new("achieved", per_second(&|r| Some(r.sent as f64))))
+            .bands(phases.clone())
+            .x_span(planned_s),
+        LineChart::new("throughput", "Throughput", Unit::PerSecond)
+            .series(Series::new("sent", per_second(&|r| Some(r.sent as f64))))
+            .series(Series::new("acked", per_second(&|r| Some(r.acked as f64))))
+            .series(Series::new("consumed", per_second(&|r| Some(r.consumed as f64))))
+            .bands(phases)
+            .x_span(planned_s),
+    ]
+}
+
+fn chart_grid(out: &mut String, charts: impl IntoIterator<Item = LineChart>) {
+    out.push_str("<div class=\"charts\">\n");
+    for chart in charts {
+        out.push_str(&chart.to_svg());
+        out.push('\n');
+    }
+    out.push_str("</div>\n");
 }
 
 pub fn render(result: &RunResult) -> String {
     let mut out = String::new();
+    let status = status_name(result);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>pipegen run {id}</title>\
-         <style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:0.5em 0 1.5em}}\
-         td,th{{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
-         .failed{{color:#b00}}.succeeded{{color:#080}}.interrupted{{color:#a60}}pre{{background:#f7f7f7;padding:1em;overflow:auto}}</style></head><body>\n",
-        id = escape(&result.run_id)
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
+         <link rel=\"icon\" href=\"data:,\"><title>pipegen run {id}</title><style>{STYLE}</style></head><body>\n\
+         <h1>pipegen run <code>{id}</code>: <span class=\"{status}\">{status}</span></h1>\n",
+        id = escape(&result.run_id),
     );
-    let status = serde_json::to_value(result.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let _ = writeln!(out, "<h1>pipegen run <code>{}</code></h1>", escape(&result.run_id));
-    let _ = writeln!(out, "<h2>Summary</h2><table>");
-    let _ = writeln!(out, "<tr><td>status</td><td class=\"{status}\">{status}</td></tr>");
+
+    let _ = writeln!(out, "<h2>Summary</h2>");
+    let mut summary = vec![vec![text("status"), text(&status)]];
     if let Some(error) = &result.error {
-        let _ = writeln!(
-            out,
-            "<tr><td>error</td><td class=\"failed\">{}</td></tr>",
-            escape(error)
-        );
-    }
-    for (name, value) in [
-        ("started", result.started_at.clone()),
-        ("finished", result.finished_at.clone()),
-        ("log", result.backends.log.clone()),
-        ("engine", result.backends.engine.clone()),
-        ("schema registry", result.backends.schema_registry.clone()),
-    ] {
-        let _ = writeln!(out, "<tr><td>{name}</td><td>{}</td></tr>", escape(&value));
+        summary.push(vec![text("error"), text(error)]);
     }
     let p = &result.producer;
     let c = &result.consumer;
-    for (name, value) in [
-        ("planned messages", or_na(p.planned)),
-        ("sent", p.sent.to_string()),
-        ("acked", p.acked.to_string()),
-        ("failed", p.failed.to_string()),
-        ("bytes produced", p.bytes.to_string()),
-        ("target rate (msg/s)", rate(p.target_rate)),
-        ("achieved rate (msg/s)", rate(p.achieved_rate)),
-        ("consumed", c.consumed.to_string()),
-        (
-            "startup: process start to first record (ms)",
-            ms(result.timings.startup_ms),
-        ),
-        (
-            "stack start and deploy (ms)",
-            format!("{:.3}", result.timings.deploy_ms),
-        ),
-        ("expected", or_na(c.expected)),
-        ("bytes consumed", c.bytes.to_string()),
-    ] {
-        let _ = writeln!(out, "<tr><td>{name}</td><td>{value}</td></tr>");
-    }
-    let _ = writeln!(out, "</table>");
+    summary.extend([
+        vec![text("started"), text(&result.started_at)],
+        vec![text("finished"), text(&result.finished_at)],
+        vec![text("log"), text(&result.backends.log)],
+        vec![text("engine"), text(&result.backends.engine)],
+        vec![text("schema registry"), text(&result.backends.schema_registry)],
+        vec![text("planned messages"), int("/producer/planned", p.planned)],
+        vec![text("sent"), int("/producer/sent", Some(p.sent))],
+        vec![text("acked"), int("/producer/acked", Some(p.acked))],
+        vec![text("failed"), int("/producer/failed", Some(p.failed))],
+        vec![text("bytes produced"), int("/producer/bytes", Some(p.bytes))],
+        vec![
+            text("target rate (msg/s)"),
+            num("/producer/target_rate", p.target_rate, 1),
+        ],
+        vec![
+            text("achieved rate (msg/s)"),
+            num("/producer/achieved_rate", p.achieved_rate, 1),
+        ],
+        vec![text("consumed"), int("/consumer/consumed", Some(c.consumed))],
+        vec![text("expected"), int("/consumer/expected", c.expected)],
+        vec![text("bytes consumed"), int("/consumer/bytes", Some(c.bytes))],
+        vec![
+            text("startup: process start to first record (ms)"),
+            num("/timings/startup_ms", result.timings.startup_ms, 3),
+        ],
+        vec![
+            text("stack start and deploy (ms)"),
+            num("/timings/deploy_ms", Some(result.timings.deploy_ms), 3),
+        ],
+    ]);
+    table(&mut out, "summary", &["", "value"], summary);
+
+    let planned_s = result.rate_plan.phases.last().map_or(0.0, |p| p.end_s);
+    let _ = writeln!(out, "<h2>Rate plan and throughput</h2>");
+    table(
+        &mut out,
+        "rate-plan",
+        &["phase from (s)", "to (s)", "rate (msg/s)", "set by"],
+        result.rate_plan.phases.iter().enumerate().map(|(i, phase)| {
+            let path = |field: &str| format!("/rate_plan/phases/{i}/{field}");
+            vec![
+                num(path("start_s"), Some(phase.start_s), 3),
+                num(path("end_s"), Some(phase.end_s), 3),
+                num(path("rate"), phase.rate, 1),
+                text(&phase.origin),
+            ]
+        }),
+    );
+    chart_grid(&mut out, timeline_charts(result, planned_s));
 
     let latency = &result.latency_ms;
+    let _ = writeln!(out, "<h2>Latency (ms)</h2>");
     table(
         &mut out,
-        "Latency (ms)",
+        "latency",
         &["measure", "count", "p50", "p90", "p99", "p99.9", "max"],
         [
-            latency_row("publish", &latency.publish),
-            latency_row("publish delay", &latency.publish_delay),
-            latency_row("end to end", &latency.end_to_end),
+            latency_row("publish", "publish", &latency.publish),
+            latency_row("publish delay", "publish_delay", &latency.publish_delay),
+            latency_row("end to end", "end_to_end", &latency.end_to_end),
         ],
     );
-    let _ = writeln!(out, "<p>End to end: {}.</p>", escape(&latency.end_to_end_definition));
-    table(
-        &mut out,
-        "Timeline",
-        &["second", "target", "sent", "acked", "failed", "consumed"],
-        result.timeline.iter().map(|row| {
-            vec![
-                row.t_s.to_string(),
-                or_na(row.target_rate),
-                row.sent.to_string(),
-                row.acked.to_string(),
-                row.failed.to_string(),
-                row.consumed.to_string(),
-            ]
-        }),
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Latencies count from each record's intended send time. End to end: {}. \
+         The charts below show each second's percentiles from HdrHistogram interval data.</p>",
+        escape(&latency.end_to_end_definition)
     );
+    let phases = &result.rate_plan.bands;
+    let frame_charts = |views: &[View]| charts(&result.frames, phases, planned_s as u64, views);
+    chart_grid(&mut out, frame_charts(&[View::Latency]));
+
+    let _ = writeln!(out, "<h2>Topics</h2>");
     table(
         &mut out,
-        "Topics",
+        "topics",
         &["topic", "role", "partitions", "end offsets", "lag"],
-        result.topics.iter().map(|topic| {
+        result.topics.iter().enumerate().map(|(i, topic)| {
             let offsets: Vec<String> = topic.end_offsets.iter().map(u64::to_string).collect();
             vec![
-                topic.name.clone(),
-                topic.role.clone(),
-                topic.partitions.to_string(),
-                offsets.join(", "),
-                or_na(topic.lag),
+                text(&topic.name),
+                text(&topic.role),
+                int(format!("/topics/{i}/partitions"), Some(topic.partitions.into())),
+                Cell {
+                    text: offsets.join(", "),
+                    path: Some(format!("/topics/{i}/end_offsets")),
+                },
+                int(format!("/topics/{i}/lag"), topic.lag),
             ]
         }),
     );
+    chart_grid(&mut out, frame_charts(&[View::Lag]));
+
+    let _ = writeln!(out, "<h2>Jobs</h2>");
     table(
         &mut out,
-        "Jobs",
+        "jobs",
         &[
             "job",
             "name",
@@ -169,42 +255,193 @@ pub fn render(result: &RunResult) -> String {
             "open windows",
             "state bytes",
         ],
-        result.jobs.iter().map(|job| {
+        result.jobs.iter().enumerate().map(|(i, job)| {
+            let path = |field: &str| format!("/jobs/{i}/{field}");
             vec![
-                job.id.clone(),
-                job.name.clone(),
-                job.status.clone(),
-                or_na(job.records_in),
-                job.records_out.to_string(),
-                job.late_records_dropped.to_string(),
-                job.open_windows.to_string(),
-                job.state_bytes.to_string(),
+                text(&job.id),
+                text(&job.name),
+                text(&job.status),
+                int(path("records_in"), job.records_in),
+                int(path("records_out"), Some(job.records_out)),
+                int(path("late_records_dropped"), Some(job.late_records_dropped)),
+                int(path("open_windows"), Some(job.open_windows)),
+                int(path("state_bytes"), Some(job.state_bytes)),
             ]
         }),
     );
-    if !result.errors.is_empty() {
+    chart_grid(&mut out, frame_charts(&[View::Engine]));
+
+    let _ = writeln!(out, "<h2>Errors</h2>");
+    if result.errors.is_empty() {
+        let _ = writeln!(out, "<p id=\"no-errors\">No errors.</p>");
+    } else {
         table(
             &mut out,
-            "Errors",
-            &["error", "count"],
-            result
-                .errors
-                .iter()
-                .map(|(error, count)| vec![error.clone(), count.to_string()]),
+            "errors",
+            &["error", "count", "first seen (s)"],
+            result.errors.iter().map(|(kind, count)| {
+                // The first second whose frame counts this kind; n/a for errors found at the end.
+                let first = result.frames.iter().position(|f| f.errors.contains_key(kind));
+                vec![
+                    text(kind),
+                    Cell {
+                        text: count.to_string(),
+                        path: Some(format!("/errors/{}", kind.replace('~', "~0").replace('/', "~1"))),
+                    },
+                    match first {
+                        Some(index) => int(format!("/frames/{index}/t_s"), Some(result.frames[index].t_s)),
+                        None => text("n/a"),
+                    },
+                ]
+            }),
         );
     }
+    chart_grid(&mut out, frame_charts(&[View::Errors, View::Resources]));
+
+    let _ = writeln!(out, "<h2>Timeline</h2><details><summary>One row per second</summary>");
+    table(
+        &mut out,
+        "timeline",
+        &["second", "target", "sent", "acked", "failed", "consumed"],
+        result.timeline.iter().enumerate().map(|(i, r)| {
+            let path = |field: &str| format!("/timeline/{i}/{field}");
+            vec![
+                int(path("t_s"), Some(r.t_s)),
+                int(path("target_rate"), r.target_rate),
+                int(path("sent"), Some(r.sent)),
+                int(path("acked"), Some(r.acked)),
+                int(path("failed"), Some(r.failed)),
+                int(path("consumed"), Some(r.consumed)),
+            ]
+        }),
+    );
+    out.push_str("</details>\n");
 
     let config = serde_json::to_string_pretty(&result.config).unwrap_or_default();
     let env = &result.environment;
     let _ = writeln!(
         out,
-        "<h2>Configuration (secrets redacted)</h2><pre>{}</pre>\n<h2>Environment</h2><table>\
-         <tr><td>pipegen</td><td>{}</td></tr><tr><td>system</td><td>{} {}</td></tr><tr><td>CPUs</td><td>{}</td></tr></table>\n</body></html>",
-        escape(&config),
-        escape(&env.pipegen_version),
-        escape(&env.os),
-        escape(&env.arch),
-        env.cpus
+        "<h2>Configuration</h2><details><summary>The effective configuration, merged from every layer (secrets redacted)</summary>\
+         <pre id=\"config\">{}</pre></details>\n<h2>Environment</h2>",
+        escape(&config)
     );
+    table(
+        &mut out,
+        "environment",
+        &["", "value"],
+        [
+            vec![text("pipegen"), text(&env.pipegen_version)],
+            vec![text("system"), text(format!("{} {}", env.os, env.arch))],
+            vec![text("CPUs"), int("/environment/cpus", Some(env.cpus as u64))],
+        ],
+    );
+    out.push_str("</body></html>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use pipegen_loadgen::metrics::ProducerTotals;
+
+    use super::*;
+    use crate::result::{
+        Backends, ConsumerSummary, Environment, Latency, PlannedPhase, RatePlanSummary, Status, TimelineRow, Timings,
+    };
+
+    fn result() -> RunResult {
+        RunResult {
+            run_id: "r1".into(),
+            started_at: "2026-01-01T00:00:00.000Z".into(),
+            finished_at: "2026-01-01T00:00:02.000Z".into(),
+            status: Status::Failed,
+            error: Some("job <script>alert(1)</script> failed".into()),
+            backends: Backends {
+                log: "embedded".into(),
+                engine: "embedded".into(),
+                schema_registry: "embedded".into(),
+                log_client_config: None,
+            },
+            config: serde_json::json!({"kafka": {"security": {"password": "[redacted]"}}}),
+            producer: ProducerTotals {
+                planned: Some(20),
+                sent: 20,
+                acked: 19,
+                failed: 1,
+                bytes: 400,
+                target_rate: Some(10.0),
+                achieved_rate: None,
+            },
+            consumer: ConsumerSummary {
+                consumed: 0,
+                expected: None,
+                bytes: 0,
+            },
+            latency_ms: Latency {
+                publish: Percentiles::default(),
+                publish_delay: Percentiles::default(),
+                end_to_end: Percentiles::default(),
+                end_to_end_definition: "n/a: nothing to time".into(),
+            },
+            timeline: (0..2)
+                .map(|t| TimelineRow {
+                    t_s: t,
+                    target_rate: Some(10),
+                    sent: 10,
+                    acked: 10 - t,
+                    failed: t,
+                    consumed: 0,
+                })
+                .collect(),
+            rate_plan: RatePlanSummary {
+                base_rate: Some(10.0),
+                phases: vec![PlannedPhase {
+                    start_s: 0.0,
+                    end_s: 2.0,
+                    rate: Some(10.0),
+                    origin: "base".into(),
+                }],
+                bands: vec![],
+            },
+            frames: vec![],
+            topics: vec![],
+            jobs: vec![],
+            errors: BTreeMap::from([("log append".to_string(), 1)]),
+            timings: Timings {
+                startup_ms: None,
+                deploy_ms: 1.5,
+            },
+            environment: Environment {
+                pipegen_version: "test".into(),
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                cpus: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn unmeasured_values_read_na_and_every_number_names_its_json_value() {
+        let html = render(&result());
+        assert!(html.contains(r#"<td data-json="/producer/achieved_rate">n/a</td>"#));
+        assert!(html.contains(r#"<td data-json="/latency_ms/publish/p99">n/a</td>"#));
+        assert!(html.contains(r#"<td data-json="/timings/startup_ms">n/a</td>"#));
+        assert!(html.contains(r#"<td data-json="/producer/acked">19</td>"#));
+        assert!(html.contains(r#"<td data-json="/errors/log append">1</td>"#));
+        // The error counted at the end has no frame to date it.
+        assert!(html.contains(
+            r#"<td class="text">log append</td><td data-json="/errors/log append">1</td><td class="text">n/a</td>"#
+        ));
+    }
+
+    #[test]
+    fn text_from_the_run_is_escaped_and_nothing_loads_from_elsewhere() {
+        let html = render(&result());
+        assert!(!html.contains("<script"), "escaped: {html}");
+        assert!(html.contains("job &lt;script&gt;alert(1)&lt;/script&gt; failed"));
+        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains(" src="));
+        assert!(html.contains("[redacted]"));
+        assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    }
 }

@@ -9,11 +9,14 @@
 mod backends;
 mod consume;
 mod html;
+mod live;
 mod orchestrate;
 pub mod pipeline;
 mod produce;
 mod progress;
 pub mod result;
 
+pub use live::DashboardRequest;
 pub use orchestrate::{RunError, RunOutcome, RunRequest, run};
+pub use pipegen_observe::View;
 pub use progress::ProgressStyle;

@@ -19,10 +19,12 @@ use pipegen_sql::parse_file;
 
 use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
 use crate::consume::{ConsumerMetrics, EndToEnd, consume};
+use crate::live::{DashboardRequest, LiveFeed, Sources, phase_at, phase_bands, target_at};
 use crate::pipeline::{Pipeline, RunSql, rename_topics, substitute};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
 use crate::result::{
-    Backends, ConsumerSummary, Environment, JobRow, Latency, RunResult, Status, TimelineRow, Timings, TopicRow,
+    Backends, ConsumerSummary, Environment, JobRow, Latency, PlannedPhase, RatePlanSummary, RunResult, Status,
+    TimelineRow, Timings, TopicRow,
 };
 
 /// After the load ends, results count as complete once nothing new has arrived for this long.
@@ -30,9 +32,11 @@ const QUIET: Duration = Duration::from_secs(3);
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A task reading one sink topic, and what it measured.
-struct SinkConsumer {
-    topic: String,
-    metrics: Arc<ConsumerMetrics>,
+pub(crate) struct SinkConsumer {
+    pub(crate) topic: String,
+    pub(crate) metrics: Arc<ConsumerMetrics>,
+    /// Whether its records say when their input happened (end-to-end latency).
+    pub(crate) timed: bool,
     task: tokio::task::JoinHandle<Result<(), String>>,
 }
 
@@ -44,6 +48,8 @@ pub struct RunRequest<'a> {
     pub version: String,
     /// When the process started, for the startup time.
     pub process_started: Instant,
+    /// Serve the live dashboard during the run.
+    pub dashboard: Option<DashboardRequest>,
 }
 
 pub struct RunOutcome {
@@ -113,9 +119,20 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     }
     let started_at = chrono::Utc::now();
     let run_id = run_id(&started_at);
+    // The views' servers first: a taken port stops the run before it creates anything.
+    let mut live = LiveFeed::start(config, request.dashboard.as_ref(), &request.plan, &run_id).await?;
     let mut log = LogBackend::open(config, &run_id)?;
     let mut registry = RegistryBackend::open(config)?;
-    let outcome = run_pipeline(&request, &mut log, &mut registry, &interrupted, started_at, &run_id).await;
+    let outcome = run_pipeline(
+        &request,
+        &mut log,
+        &mut registry,
+        &interrupted,
+        started_at,
+        &run_id,
+        &mut live,
+    )
+    .await;
 
     let mut cleanup_errors = BTreeMap::new();
     if config.run.cleanup {
@@ -136,9 +153,17 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
             }
         }
     }
-    let mut result = outcome?;
+    let mut result = match outcome {
+        Ok(result) => result,
+        Err(e) => {
+            live.finish(None).await;
+            return Err(e);
+        }
+    };
     result.errors.extend(cleanup_errors);
-    write_reports(&request, result, started_at)
+    let written = write_reports(&request, result, started_at);
+    live.finish(written.as_ref().ok().map(|w| &w.result)).await;
+    written
 }
 
 /// Everything from deploying the SQL to the result; what it creates is the caller's to clean up.
@@ -149,6 +174,7 @@ async fn run_pipeline(
     interrupted: &Arc<AtomicBool>,
     started_at: chrono::DateTime<chrono::Utc>,
     run_id: &str,
+    live: &mut LiveFeed,
 ) -> Result<RunResult, RunError> {
     let config = &request.config.config;
     let deploy_started = Instant::now();
@@ -265,6 +291,7 @@ async fn run_pipeline(
             EndToEnd::for_table(&sink.table, &event_time_columns)
         };
         definitions.push(end_to_end.definition());
+        let timed = end_to_end != EndToEnd::NotMeasured;
         let decoder = pipegen_engine::table_decoder(&sink.table).ok();
         let task = tokio::spawn(consume(
             shared_log.clone(),
@@ -277,6 +304,7 @@ async fn run_pipeline(
         consumers.push(SinkConsumer {
             topic: sink.topic.clone(),
             metrics,
+            timed,
             task,
         });
     }
@@ -317,9 +345,18 @@ async fn run_pipeline(
         if activity != last_activity.0 {
             last_activity = (activity, Instant::now());
         }
+        let sources = Sources {
+            plan: &plan,
+            recorder: &recorder,
+            consumers: &consumers,
+            jobs: &jobs,
+            log: shared_log.as_ref(),
+            pipeline: &pipeline,
+        };
+        live.tick(&sources, elapsed);
         if elapsed >= last_shown + Duration::from_secs(1) {
             last_shown = Duration::from_secs(elapsed.as_secs());
-            progress.show(&snapshot(&plan, &recorder, &consumers, elapsed));
+            progress.show(&snapshot(&plan, &recorder, &consumers, elapsed, expected));
         }
         if interrupted.load(Ordering::SeqCst) {
             break (Status::Interrupted, Some("interrupted (Ctrl-C)".to_string()));
@@ -494,6 +531,27 @@ async fn run_pipeline(
             },
         },
         timeline,
+        rate_plan: RatePlanSummary {
+            base_rate: match plan.base {
+                Rate::PerSecond(r) => Some(r),
+                Rate::Max => None,
+            },
+            phases: plan
+                .phases
+                .iter()
+                .map(|p| PlannedPhase {
+                    start_s: p.start.as_secs_f64(),
+                    end_s: p.end.as_secs_f64(),
+                    rate: match p.rate {
+                        Rate::PerSecond(r) => Some(r),
+                        Rate::Max => None,
+                    },
+                    origin: p.origin.clone(),
+                })
+                .collect(),
+            bands: phase_bands(&plan),
+        },
+        frames: live.frames(),
         topics,
         jobs: job_rows,
         errors,
@@ -543,19 +601,16 @@ fn write_reports(
     })
 }
 
-fn snapshot(plan: &RatePlan, recorder: &Recorder, consumers: &[SinkConsumer], elapsed: Duration) -> Snapshot {
+fn snapshot(
+    plan: &RatePlan,
+    recorder: &Recorder,
+    consumers: &[SinkConsumer],
+    elapsed: Duration,
+    expected: Option<u64>,
+) -> Snapshot {
     let second = Duration::from_secs(elapsed.as_secs().saturating_sub(1));
-    let target = if second < plan.duration {
-        plan.planned_between(second, (second + Duration::from_secs(1)).min(plan.duration))
-    } else {
-        Some(0)
-    };
-    let phase = match (plan.rate_at(second), plan.base) {
-        _ if second >= plan.duration => "draining",
-        (Rate::PerSecond(now), Rate::PerSecond(base)) if now > base => "spike",
-        (Rate::PerSecond(now), Rate::PerSecond(base)) if now < base => "dip",
-        _ => "base",
-    };
+    let target = target_at(plan, second);
+    let phase = phase_at(plan, second);
     let mut p99 = None;
     for consumer in consumers {
         if let Ok(h) = consumer.metrics.end_to_end.lock()
@@ -576,6 +631,7 @@ fn snapshot(plan: &RatePlan, recorder: &Recorder, consumers: &[SinkConsumer], el
             .iter()
             .map(|c| c.metrics.consumed.load(Ordering::Relaxed))
             .sum(),
+        expected,
         end_to_end_p99_ms: p99,
         errors: recorder.failed_total(),
     }
@@ -594,7 +650,7 @@ fn sum_per_second(series: impl Iterator<Item = Vec<u64>>) -> Vec<u64> {
     total
 }
 
-fn topic_rows(log: &dyn Log, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
+pub(crate) fn topic_rows(log: &dyn Log, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
     pipeline
         .topics
         .iter()

@@ -27,6 +27,8 @@ pub struct Snapshot {
     pub achieved_rate: u64,
     pub sent: u64,
     pub consumed: u64,
+    /// `run.expected_messages`, when set: the line shows how far along the results are.
+    pub expected: Option<u64>,
     pub end_to_end_p99_ms: Option<f64>,
     pub errors: u64,
 }
@@ -38,7 +40,7 @@ impl Progress {
 
     pub fn show(&mut self, s: &Snapshot) {
         let line = format!(
-            "[{:>4}s/{}s] {:<9} target {:>7}/s  achieved {:>7}/s  sent {:>9}  consumed {:>9}  e2e p99 {:>9}  errors {}",
+            "[{:>4}s/{}s] {:<9} target {:>7}/s  achieved {:>7}/s  sent {:>9}  consumed {:>9}{}  e2e p99 {:>9}  errors {}",
             s.elapsed.as_secs(),
             s.planned.as_secs(),
             s.phase,
@@ -46,6 +48,10 @@ impl Progress {
             s.achieved_rate,
             s.sent,
             s.consumed,
+            s.expected.filter(|n| *n > 0).map_or(String::new(), |n| format!(
+                " ({:.0}%)",
+                s.consumed as f64 * 100.0 / n as f64
+            )),
             s.end_to_end_p99_ms.map_or("n/a".to_string(), |p| format!("{p:.1} ms")),
             s.errors
         );

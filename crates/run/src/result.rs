@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use pipegen_loadgen::metrics::{Percentiles, ProducerTotals};
+use pipegen_observe::{LiveFrame, PhaseBand};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,6 +77,25 @@ pub struct JobRow {
     pub state_bytes: u64,
 }
 
+/// The rate plan the load followed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RatePlanSummary {
+    /// Messages per second outside the pattern's windows; `None` at `max`.
+    pub base_rate: Option<f64>,
+    pub phases: Vec<PlannedPhase>,
+    /// The spikes and dips, as the charts shade them.
+    pub bands: Vec<PhaseBand>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedPhase {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub rate: Option<f64>,
+    /// What set the rate: `base`, a multiplier such as `300%`, or `point`.
+    pub origin: String,
+}
+
 /// How long the run took to get going, in milliseconds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timings {
@@ -107,6 +127,9 @@ pub struct RunResult {
     pub consumer: ConsumerSummary,
     pub latency_ms: Latency,
     pub timeline: Vec<TimelineRow>,
+    pub rate_plan: RatePlanSummary,
+    /// The live model, one frame per second (what the dashboard and Prometheus showed).
+    pub frames: Vec<LiveFrame>,
     pub topics: Vec<TopicRow>,
     pub jobs: Vec<JobRow>,
     pub errors: BTreeMap<String, u64>,

@@ -1,5 +1,6 @@
 pub mod completions;
 pub mod config;
+pub mod dashboard;
 pub mod init;
 pub mod pending;
 pub mod run;

@@ -16,13 +16,6 @@ pub fn check() -> Failure {
     }
 }
 
-pub fn dashboard() -> Failure {
-    Failure::NotYet {
-        command: "dashboard",
-        reason: "the live dashboard is not built yet",
-    }
-}
-
 pub fn deploy() -> Failure {
     Failure::NotYet {
         command: "deploy",

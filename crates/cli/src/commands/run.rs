@@ -8,7 +8,7 @@ use pipegen_diag::{Diagnostic, Severity};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_project::Project;
 use pipegen_run::result::{RunResult, Status};
-use pipegen_run::{ProgressStyle, RunError, RunRequest};
+use pipegen_run::{DashboardRequest, ProgressStyle, RunError, RunRequest, View};
 
 use crate::cli::{EngineArg, GlobalArgs, RunArgs};
 use crate::context::load_config;
@@ -36,19 +36,25 @@ pub fn run(global: &GlobalArgs, args: RunArgs, started: std::time::Instant) -> C
         print_plan(global, &resolved, &plan);
         return Ok(());
     }
-    if args.dashboard {
-        return Err(Failure::NotYet {
-            command: "run --dashboard",
-            reason: "the live dashboard is not built yet; the run writes its HTML and JSON reports",
-        });
-    }
-    execute(global, &resolved, plan, started)
+    let dashboard = if args.dashboard {
+        let views = View::parse_list(&resolved.config.dashboard.metrics).map_err(|e| {
+            Failure::input(Diagnostic::error(format!("dashboard.metrics: {e}")).with_hint(format!(
+                "set by {}",
+                resolved.origin(&KeyPath::parse("dashboard.metrics"))
+            )))
+        })?;
+        Some(DashboardRequest { views })
+    } else {
+        None
+    };
+    execute(global, &resolved, plan, dashboard, started)
 }
 
 fn execute(
     global: &GlobalArgs,
     resolved: &pipegen_config::ResolvedConfig,
     plan: RatePlan,
+    dashboard: Option<DashboardRequest>,
     started: std::time::Instant,
 ) -> CommandResult {
     let project = Project::load(&global.project_dir).map_err(Failure::Input)?;
@@ -75,6 +81,7 @@ fn execute(
         progress,
         version: crate::commands::version::describe(),
         process_started: started,
+        dashboard,
     })
     .map_err(|e| match e {
         RunError::Input(diagnostics) => Failure::Input(diagnostics),

@@ -70,11 +70,13 @@ flink:
 
 monitoring:
   sample_interval: 1s
-  # prometheus_port: 9249     # serve Prometheus metrics on 127.0.0.1 during runs
+  # prometheus_port: 9249     # serve Prometheus metrics on 127.0.0.1 during runs (monitoring/ holds
+                              # a scrape config and a Grafana dashboard for them)
 
-dashboard:
+dashboard:                    # `pipegen run --dashboard`
   port: 3000
   bind_address: 127.0.0.1     # loopback only unless you choose otherwise
+  # metrics: [throughput, latency]   # views shown (throughput, latency, lag, engine, errors, resources); all by default
 "#
     )
 }

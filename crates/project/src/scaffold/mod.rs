@@ -8,6 +8,7 @@ mod csv_variant;
 mod ddl;
 mod default_template;
 mod error;
+mod monitoring;
 mod readme;
 mod schema_variant;
 mod staging;
@@ -187,6 +188,18 @@ fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
         ".gitignore",
         "Keeps run reports out of version control.".into(),
         config_template::GITIGNORE.to_owned(),
+    );
+    add(
+        &mut staged,
+        "monitoring/prometheus.yml",
+        "Prometheus scrape configuration for the metrics a run serves with `monitoring.prometheus_port`.".into(),
+        monitoring::prometheus_yml(name),
+    );
+    add(
+        &mut staged,
+        "monitoring/grafana-dashboard.json",
+        "Grafana dashboard (throughput, latency, memory, checkpoints) over those metrics.".into(),
+        monitoring::grafana_dashboard(name),
     );
     if let Some(data) = &blueprint.data {
         let path = format!("data/{}", data.file_name);

@@ -1,0 +1,100 @@
+//! The live model: one frame per second of a run, built from the same counters and
+//! histograms as the JSON result. Every field that was not measured is `None` (JSON `null`,
+//! shown "n/a"), never a guess.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What happened during one second of a run, `[t_s, t_s + 1)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveFrame {
+    pub t_s: u64,
+    pub planned_s: u64,
+    /// The traffic phase of this second: `base`, `spike`, `dip`, or `draining` after the load.
+    pub phase: String,
+    /// Messages the plan meant for this second; `None` at rate `max`.
+    pub target_rate: Option<u64>,
+    /// Sent in this second: the achieved produce rate.
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    /// Result records read in this second: the consume rate.
+    pub consumed: u64,
+    pub sent_total: u64,
+    pub acked_total: u64,
+    pub failed_total: u64,
+    pub consumed_total: u64,
+    pub latency_ms: FrameLatency,
+    pub lag: Vec<TopicLag>,
+    pub jobs: Vec<JobFrame>,
+    /// Errors so far, by kind.
+    pub errors: BTreeMap<String, u64>,
+    pub resources: Resources,
+}
+
+/// Latency of what was recorded since the previous frame, from HdrHistogram interval data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FrameLatency {
+    pub publish: IntervalPercentiles,
+    pub publish_delay: IntervalPercentiles,
+    pub end_to_end: IntervalPercentiles,
+}
+
+/// Milliseconds; every figure `None` when nothing was recorded in the interval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntervalPercentiles {
+    pub count: u64,
+    pub p50: Option<f64>,
+    pub p99: Option<f64>,
+    pub p999: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicLag {
+    pub topic: String,
+    /// Records written but not yet read; `None` when nobody's position is known.
+    pub lag: Option<u64>,
+}
+
+/// One job's operator metrics in this second.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobFrame {
+    pub name: String,
+    /// Read in this second; `None` when the job does not count its input.
+    pub records_in: Option<u64>,
+    /// Written in this second.
+    pub records_out: u64,
+    pub records_in_total: Option<u64>,
+    pub records_out_total: u64,
+    pub late_records_dropped: u64,
+    /// Epoch milliseconds; `None` before the first watermark.
+    pub watermark_ms: Option<i64>,
+    pub state_bytes: u64,
+    /// Share of time the job was back-pressured; `None` where the engine does not measure it
+    /// (the embedded engine has no backpressure signal).
+    pub backpressure: Option<f64>,
+    /// Duration of the last completed checkpoint; `None` where there are no checkpoints (the
+    /// embedded engine).
+    pub last_checkpoint_ms: Option<f64>,
+}
+
+/// The pipegen process itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resources {
+    /// CPU time used in this second, in percent of one core; `None` where `/proc` is missing.
+    pub cpu_percent: Option<f64>,
+    /// User and system CPU time since the process started.
+    pub cpu_seconds_total: Option<f64>,
+    pub rss_bytes: Option<u64>,
+}
+
+/// A stretch of the rate plan drawn as a shaded band (a spike or a dip).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseBand {
+    pub start_s: f64,
+    pub end_s: f64,
+    /// What the pattern said, e.g. `300%`.
+    pub label: String,
+}
