@@ -157,6 +157,7 @@ pub fn render(result: &RunResult) -> String {
         vec![text("sent"), int("/producer/sent", Some(p.sent))],
         vec![text("acked"), int("/producer/acked", Some(p.acked))],
         vec![text("failed"), int("/producer/failed", Some(p.failed))],
+        vec![text("retried requests"), int("/producer/retried", p.retried)],
         vec![text("bytes produced"), int("/producer/bytes", Some(p.bytes))],
         vec![
             text("target rate (msg/s)"),
@@ -369,6 +370,7 @@ mod tests {
                 sent: 20,
                 acked: 19,
                 failed: 1,
+                retried: None,
                 bytes: 400,
                 target_rate: Some(10.0),
                 achieved_rate: None,
