@@ -58,6 +58,11 @@ if ! command -v stunnel4 >/dev/null || ! command -v openssl >/dev/null; then
   apt_install stunnel4 openssl
 fi
 
+# A real terminal for the `pipegen sql` prompt's test.
+if ! command -v tmux >/dev/null; then
+  apt_install tmux
+fi
+
 if ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
@@ -80,4 +85,5 @@ echo "PIPEGEN_TEST_STUNNEL=$(command -v stunnel4)"
 echo "PIPEGEN_TEST_MOTO=$moto"
 echo "PIPEGEN_TEST_PYTHON=$venv/bin/python"
 echo "PIPEGEN_TEST_CHROMIUM=$(command -v chromium)"
+echo "PIPEGEN_TEST_TMUX=$(command -v tmux)"
 echo "PIPEGEN_TEST_PLAYWRIGHT=$node_dir/node_modules/playwright-core"

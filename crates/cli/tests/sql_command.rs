@@ -100,3 +100,106 @@ fn updating_queries_print_their_changelog_or_final_table() {
     assert_eq!(json.lines().count(), 3, "{json}");
     assert!(json.contains(r#"{"category":"books","clicks":3,"total":7}"#), "{json}");
 }
+
+/// A terminal driven by tmux (its own server, so nothing else's sessions are touched).
+struct Terminal {
+    tmux: String,
+    socket: String,
+}
+
+impl Terminal {
+    fn new() -> Self {
+        let tmux = std::env::var("PIPEGEN_TEST_TMUX").expect(
+            "PIPEGEN_TEST_TMUX is not set: run the tests with `bash scripts/test.sh`, or export what `bash scripts/install-test-tools.sh` prints",
+        );
+        let socket = format!("pipegen-test-{}-{}", std::process::id(), pipegen_testkit::free_port());
+        Self { tmux, socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(&self.tmux)
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts `command` in a new window and waits for `ready` on the screen.
+    fn start(&self, command: &str, ready: &str) {
+        self.tmux(&["new-session", "-d", "-s", "sql", "-x", "160", "-y", "50", command]);
+        self.wait_for(ready, 1);
+    }
+
+    /// Waits until `text` shows `times` times on the screen; returns the screen.
+    fn wait_for(&self, text: &str, times: usize) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let screen = self.tmux(&["capture-pane", "-t", "sql", "-p"]);
+            if screen.matches(text).count() >= times {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "`{text}` did not show {times} times:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        // tmux reads a trailing `;` as the end of its own command unless escaped.
+        let escaped = text.replace(';', "\\;");
+        self.tmux(&["send-keys", "-t", "sql", "-l", &escaped]);
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "sql"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn the_prompt_recalls_statements_from_an_earlier_session() {
+    let s = Scratch::new();
+    // A clean environment: a private HOME, and none of the test harness's PIPEGEN_* variables.
+    let command = format!(
+        "env -i HOME={} TERM=xterm-256color {} sql",
+        s.home().display(),
+        env!("CARGO_BIN_EXE_pipegen")
+    );
+    let terminal = Terminal::new();
+    terminal.start(&command, "pipegen>");
+    terminal.type_text("SELECT 40 + 2 AS answer;");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("1 row in set", 1);
+    terminal.keys(&["C-d"]);
+    // The history is written as the prompt closes.
+    let file = s.home().join(".pipegen_sql_history");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&file).is_ok_and(|h| h.contains(';')) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no history written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let history = std::fs::read_to_string(&file).unwrap();
+    assert!(history.contains("SELECT 40 + 2 AS answer;"), "{history}");
+
+    // A new session: the up arrow brings the statement back, Enter runs it again.
+    let terminal = Terminal::new();
+    terminal.start(&command, "pipegen>");
+    terminal.keys(&["Up"]);
+    terminal.wait_for("pipegen> SELECT 40 + 2 AS answer;", 1);
+    terminal.keys(&["Enter"]);
+    let screen = terminal.wait_for("1 row in set", 1);
+    assert!(screen.contains("     42 |"), "{screen}");
+}

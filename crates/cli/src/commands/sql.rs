@@ -3,12 +3,14 @@
 //! table, JSON lines or a changelog; over bounded sources they end when the input ends, after
 //! firing the remaining windows as Flink does at end of input.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use pipegen_diag::Diagnostic;
 use pipegen_engine::{Engine, EngineError, render};
 use pipegen_sql::{ParsedStatement, Statement, parse_file};
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
 
 use crate::cli::{GlobalArgs, SqlArgs, SqlFormat};
 use crate::context::load_config;
@@ -98,24 +100,44 @@ fn diagnostic(error: &EngineError, path: &Path, text: &str, statement: &ParsedSt
     }
 }
 
-/// Reads statements at a prompt until end of input; an error is shown and the prompt goes on.
+/// Where the prompt keeps what was typed, across sessions (as psql keeps `~/.psql_history`).
+const HISTORY_FILE: &str = ".pipegen_sql_history";
+
+/// Reads statements at a prompt until Ctrl-D, with line editing and history (the arrow keys
+/// recall earlier statements, also from earlier sessions); an error is shown and the prompt goes
+/// on; Ctrl-C drops the statement being typed.
 fn prompt(runtime: &tokio::runtime::Runtime, engine: &mut Engine, format: SqlFormat) -> CommandResult {
     eprintln!("pipegen sql: Flink SQL on the embedded engine. End each statement with `;`, Ctrl-D to leave.");
-    let stdin = std::io::stdin();
+    let mut editor = DefaultEditor::new()
+        .map_err(|e| Failure::Failed(vec![Diagnostic::error(format!("cannot open the terminal: {e}"))]))?;
+    let history = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(HISTORY_FILE));
+    if let Some(path) = &history {
+        // A first session has no history yet.
+        let _ = editor.load_history(path);
+    }
     let mut buffer = String::new();
     let mut number = 0;
     loop {
-        eprint!("{}", if buffer.is_empty() { "pipegen> " } else { "       > " });
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
-            eprintln!();
-            return Ok(());
+        let line = match editor.readline(if buffer.is_empty() { "pipegen> " } else { "       > " }) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("error: reading the terminal: {e}");
+                break;
+            }
+        };
+        if !buffer.is_empty() {
+            buffer.push('\n');
         }
         buffer.push_str(&line);
         if !line.trim_end().ends_with(';') {
             continue;
         }
+        let _ = editor.add_history_entry(buffer.trim());
         number += 1;
         let path = PathBuf::from(format!("<statement {number}>"));
         if let Err(failure) = run_text(runtime, engine, &path, &buffer, format) {
@@ -123,4 +145,10 @@ fn prompt(runtime: &tokio::runtime::Runtime, engine: &mut Engine, format: SqlFor
         }
         buffer.clear();
     }
+    if let Some(path) = &history
+        && let Err(e) = editor.save_history(path)
+    {
+        eprintln!("warning: cannot save the history to {}: {e}", path.display());
+    }
+    Ok(())
 }
