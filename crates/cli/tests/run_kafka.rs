@@ -244,16 +244,36 @@ fn an_external_registry_keeps_its_subjects_and_refuses_an_incompatible_schema() 
         "the run's subjects are deleted, the other one kept"
     );
 
+    // The record-name strategy registers the value schema under the record's full name.
+    run(&[
+        ("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run"),
+        ("PIPEGEN_SCHEMA_REGISTRY__SUBJECT_STRATEGY", "record-name"),
+        ("PIPEGEN_RUN__CLEANUP", "false"),
+    ])
+    .expect(0);
+    let subjects = client.subjects().unwrap();
+    assert!(subjects.contains(&"demo.events.OrderEvent".to_owned()), "{subjects:?}");
+    client.delete_subject("demo.events.OrderEvent").unwrap();
+
     // A subject holding a schema the project's cannot evolve from: refused before producing.
     client.register("demo-orders-value", other).unwrap();
     let out = run(&[]).expect(2);
     assert!(out.stderr.contains("not compatible"), "{}", out.stderr);
     assert!(out.stderr.contains("demo-orders-value"), "{}", out.stderr);
-    let mut subjects = client.subjects().unwrap();
+    let mut subjects: Vec<String> = client
+        .subjects()
+        .unwrap()
+        .into_iter()
+        .filter(|s| !s.starts_with("demo-order-stats-"))
+        .collect();
     subjects.sort();
     assert_eq!(subjects, ["demo-orders-value", "someone-elses-value"]);
     assert!(
-        !admin(&broker).topics().unwrap().iter().any(|t| t.starts_with("demo")),
+        !admin(&broker)
+            .topics()
+            .unwrap()
+            .iter()
+            .any(|t| t == "demo-orders" || t == "demo-order-stats"),
         "the refused run removed the topics it had created"
     );
 }

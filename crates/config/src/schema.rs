@@ -20,6 +20,8 @@ pub struct Config {
     pub bootstrap_servers: Option<String>,
     /// A Confluent-compatible schema registry; absent means the embedded one.
     pub schema_registry_url: Option<String>,
+    /// How the registry is used: subject names, credentials.
+    pub schema_registry: SchemaRegistryConfig,
     /// Flink's REST API (JobManager).
     pub flink_url: Option<String>,
     /// Flink's SQL Gateway; derived from `flink_url` when absent.
@@ -39,6 +41,7 @@ impl Default for Config {
             engine: Engine::Embedded,
             bootstrap_servers: None,
             schema_registry_url: None,
+            schema_registry: SchemaRegistryConfig::default(),
             flink_url: None,
             sql_gateway_url: None,
             pipeline: PipelineConfig::default(),
@@ -50,6 +53,27 @@ impl Default for Config {
             benchmark: BenchmarkConfig::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchemaRegistryConfig {
+    /// The subject a value schema is registered under.
+    pub subject_strategy: SubjectStrategy,
+    /// Basic authentication for a registry that asks for it.
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+}
+
+/// Confluent's subject name strategies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubjectStrategy {
+    /// `<topic>-value` (Confluent's default, and what Flink's avro-confluent format uses).
+    #[default]
+    TopicName,
+    /// The record's full name (`namespace.Name`): one subject per record type, whatever the topic.
+    RecordName,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pipegen_config::{Config, TopicNaming, TopicsConfig};
+use pipegen_config::{Config, SubjectStrategy, TopicNaming, TopicsConfig};
 use pipegen_kafka::{
     KafkaAdmin, KafkaLog, KafkaSink, TopicLedger, TopicPlan, consumer_properties, producer_properties, run_topic_name,
 };
@@ -232,6 +232,9 @@ pub struct RegistryBackend {
     /// The run's topics: their `-key` and `-value` subjects that appear during the run (the
     /// engine's sinks register theirs) are the run's too.
     topics: Vec<String>,
+    /// Subjects the run registered that were not there before.
+    created: BTreeSet<String>,
+    strategy: SubjectStrategy,
 }
 
 impl RegistryBackend {
@@ -247,10 +250,16 @@ impl RegistryBackend {
                     url,
                     existing: BTreeSet::new(),
                     topics: Vec::new(),
+                    created: BTreeSet::new(),
+                    strategy: config.schema_registry.subject_strategy,
                 })
             }
             Some(url) => {
-                let client = RegistryClient::new(url, REGISTRY_TIMEOUT);
+                let registry = &config.schema_registry;
+                let mut client = RegistryClient::new(url, REGISTRY_TIMEOUT);
+                if let (Some(user), Some(password)) = (&registry.username, &registry.password) {
+                    client = client.with_basic_auth(user, password.expose());
+                }
                 let existing = client
                     .subjects()
                     .map_err(|e| RunError::Unavailable(format!("schema registry: {e}")))?
@@ -262,6 +271,8 @@ impl RegistryBackend {
                     url: url.clone(),
                     existing,
                     topics: Vec::new(),
+                    created: BTreeSet::new(),
+                    strategy: registry.subject_strategy,
                 })
             }
         }
@@ -276,9 +287,28 @@ impl RegistryBackend {
         &self.url
     }
 
+    /// Registers the value schema of `topic` under the subject `schema_registry.subject_strategy`
+    /// names; returns the schema id.
+    pub fn register_value(&mut self, topic: &str, schema: &str) -> Result<u32, RunError> {
+        let subject = match self.strategy {
+            SubjectStrategy::TopicName => format!("{topic}-value"),
+            SubjectStrategy::RecordName => record_name(schema).ok_or_else(|| {
+                RunError::Input(vec![
+                    pipegen_diag::Diagnostic::error(format!(
+                        "the schema of `{topic}` has no record name for the record-name subject strategy"
+                    ))
+                    .with_hint(
+                        "give the schema a \"name\" (and a \"namespace\"), or use `subject_strategy: topic-name`",
+                    ),
+                ])
+            })?,
+        };
+        self.register(&subject, schema)
+    }
+
     /// Registers `schema` under `subject` after checking it is compatible with what the
     /// subject holds; returns the schema id.
-    pub fn register(&mut self, subject: &str, schema: &str) -> Result<u32, RunError> {
+    fn register(&mut self, subject: &str, schema: &str) -> Result<u32, RunError> {
         let failed = |e: pipegen_registry::RegistryError| {
             RunError::Unavailable(format!("registering the schema of subject `{subject}`: {e}"))
         };
@@ -293,7 +323,11 @@ impl RegistryBackend {
                 ),
             ]));
         }
-        self.client.register(subject, schema).map_err(failed)
+        let id = self.client.register(subject, schema).map_err(failed)?;
+        if !self.existing.contains(subject) {
+            self.created.insert(subject.to_owned());
+        }
+        Ok(id)
     }
 
     /// The topics the run reads and writes, whose new subjects cleanup removes.
@@ -317,7 +351,9 @@ impl RegistryBackend {
             .subjects()
             .map_err(|e| RunError::Unavailable(format!("schema registry: {e}")))?
             .into_iter()
-            .filter(|subject| ours.contains(subject) && !self.existing.contains(subject))
+            .filter(|subject| {
+                (ours.contains(subject) || self.created.contains(subject)) && !self.existing.contains(subject)
+            })
             .collect();
         for subject in &created {
             self.client
@@ -326,4 +362,14 @@ impl RegistryBackend {
         }
         Ok(created)
     }
+}
+
+/// An AVRO record schema's full name (`namespace.Name`).
+fn record_name(schema: &str) -> Option<String> {
+    let schema: serde_json::Value = serde_json::from_str(schema).ok()?;
+    let name = schema.get("name")?.as_str()?;
+    Some(match schema.get("namespace").and_then(|n| n.as_str()) {
+        Some(namespace) if !name.contains('.') && !namespace.is_empty() => format!("{namespace}.{name}"),
+        _ => name.to_owned(),
+    })
 }

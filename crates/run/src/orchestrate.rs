@@ -228,7 +228,7 @@ async fn run_pipeline(
             .map_err(|e| RunError::Io(format!("cannot read {}: {e}", fed.schema.path.display())))?;
         let format = fed.table.format().unwrap_or("json");
         let schema_id = if format == "avro-confluent" {
-            Some(registry.register(&format!("{}-value", fed.topic), &schema_text)?)
+            Some(registry.register_value(&fed.topic, &schema_text)?)
         } else {
             None
         };

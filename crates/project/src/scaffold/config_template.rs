@@ -16,6 +16,10 @@ pipeline:
 # Unset bootstrap_servers runs on the embedded stack: no Kafka, registry or Flink needed.
 # bootstrap_servers: localhost:9092
 # schema_registry_url: http://localhost:8081
+# schema_registry:
+#   subject_strategy: topic-name   # topic-name (<topic>-value) | record-name (namespace.Name)
+#   username: svc-pipegen
+#   password: ${SCHEMA_REGISTRY_PASSWORD}
 engine: embedded              # embedded | flink
 # flink_url: http://localhost:8081
 
