@@ -19,7 +19,7 @@ pipeline:
 # schema_registry:
 #   subject_strategy: topic-name   # topic-name (<topic>-value) | record-name (namespace.Name)
 #   username: svc-pipegen
-#   password: ${SCHEMA_REGISTRY_PASSWORD}
+#   password: ${{SCHEMA_REGISTRY_PASSWORD}}
 engine: embedded              # embedded | flink
 # flink_url: http://localhost:8081
 
