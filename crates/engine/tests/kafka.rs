@@ -432,3 +432,75 @@ fn upsert_kafka_tables_read_as_changelogs_of_their_keys() {
     let message = window.to_string();
     assert!(message.contains("window over the upsert-kafka table"), "{message}");
 }
+
+#[test]
+fn plain_avro_reads_what_an_avro_library_wrote_and_round_trips() {
+    use apache_avro::types::Value as Avro;
+    // The schema Flink derives for the table below: nullable columns are ["null", type].
+    let schema = apache_avro::Schema::parse_str(
+        r#"{"type": "record", "name": "record", "namespace": "org.apache.flink.avro.generated", "fields": [
+          {"name": "id", "type": "long"},
+          {"name": "name", "type": ["null", "string"], "default": null},
+          {"name": "score", "type": ["null", "double"], "default": null},
+          {"name": "ts", "type": ["null", {"type": "long", "logicalType": "timestamp-millis"}], "default": null}
+        ]}"#,
+    )
+    .unwrap();
+    let log = Arc::new(EmbeddedLog::new());
+    log.create_topic(TopicSpec::new("people", 2)).unwrap();
+    log.create_topic(TopicSpec::new("copies", 1)).unwrap();
+    let mut expected = Vec::new();
+    for i in 0..50i64 {
+        let name = (i % 5 != 0).then(|| format!("person-{i}"));
+        let record = Avro::Record(vec![
+            ("id".into(), Avro::Long(i)),
+            (
+                "name".into(),
+                match &name {
+                    Some(n) => Avro::Union(1, Box::new(Avro::String(n.clone()))),
+                    None => Avro::Union(0, Box::new(Avro::Null)),
+                },
+            ),
+            ("score".into(), Avro::Union(1, Box::new(Avro::Double(i as f64 / 4.0)))),
+            (
+                "ts".into(),
+                Avro::Union(1, Box::new(Avro::TimestampMillis(1_700_000_000_000 + i))),
+            ),
+        ]);
+        let bytes = apache_avro::to_avro_datum(&schema, record).unwrap();
+        log.produce_all("people", vec![Record::new(None, Bytes::from(bytes), i)])
+            .unwrap();
+        expected.push(format!(
+            "{i} | {} | {:?} | {}",
+            name.unwrap_or_else(|| "NULL".into()),
+            i as f64 / 4.0,
+            ts(1_700_000_000_000 + i)
+        ));
+    }
+    expected.sort();
+    let sql = "CREATE TABLE people (id BIGINT NOT NULL, name STRING, score DOUBLE, ts TIMESTAMP(3))
+           WITH ('connector' = 'kafka', 'topic' = 'people', 'scan.bounded.mode' = 'latest-offset', 'format' = 'avro');
+         CREATE TABLE copies (id BIGINT NOT NULL, name STRING, score DOUBLE, ts TIMESTAMP(3))
+           WITH ('connector' = 'kafka', 'topic' = 'copies', 'scan.bounded.mode' = 'latest-offset', 'format' = 'avro');
+         SELECT * FROM people;
+         INSERT INTO copies SELECT * FROM people;
+         SELECT * FROM copies;";
+    let file = parse_file(Path::new("avro.sql"), sql).unwrap();
+    let (read, copied) = common::runtime().block_on(async {
+        let mut engine = Engine::new(1).with_log(log.clone());
+        engine.execute(&file.statements[0]).await.unwrap();
+        engine.execute(&file.statements[1]).await.unwrap();
+        let read =
+            text_rows(&pipegen_engine::render::materialize(&engine.query(&file.statements[2]).await.unwrap()).unwrap());
+        engine.execute(&file.statements[3]).await.unwrap();
+        let copied =
+            text_rows(&pipegen_engine::render::materialize(&engine.query(&file.statements[4]).await.unwrap()).unwrap());
+        (read, copied)
+    });
+    let mut read = read;
+    read.sort();
+    assert_eq!(read, expected, "the datum alone, in the table's schema");
+    let mut copied = copied;
+    copied.sort();
+    assert_eq!(copied, expected, "written as 'avro' and read back");
+}

@@ -1,5 +1,5 @@
 //! Flink's `avro-confluent` format: magic byte 0, the writer schema's 4-byte registry id, then
-//! the AVRO datum. Decoded and encoded by `arrow-avro` straight between bytes and Arrow
+//! the AVRO datum; and the plain `avro` format, the datum alone in the table's own schema. Decoded and encoded by `arrow-avro` straight between bytes and Arrow
 //! columns; writer schemas are fetched from the registry by id (and cached), and a sink
 //! registers its table's schema under its subject, as Flink does.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use arrow_avro::reader::{Decoder, ReaderBuilder};
 use arrow_avro::schema::{AvroSchema, Fingerprint, FingerprintAlgorithm, FingerprintStrategy, SchemaStore};
-use arrow_avro::writer::format::AvroSoeFormat;
+use arrow_avro::writer::format::{AvroBinaryFormat, AvroSoeFormat};
 use arrow_avro::writer::{Encoder, WriterBuilder};
 use bytes::Bytes;
 use datafusion::arrow::array::{ArrayRef, new_null_array};
@@ -68,29 +68,28 @@ impl ConfluentDecoder {
         }
         Ok(self.decoders.get_mut(&id).expect("inserted above"))
     }
+}
 
-    /// The decoded columns, by name, in the table's types.
-    fn conform(&self, batch: &RecordBatch) -> Result<RecordBatch, EngineError> {
-        let columns = self
-            .schema
-            .fields()
-            .iter()
-            .map(|field| match batch.column_by_name(field.name()) {
-                Some(column) => cast(column, field.data_type()).map_err(|e| {
-                    EngineError::Invalid(format!(
-                        "AVRO field `{}` does not fit the column's type: {e}",
-                        field.name()
-                    ))
-                }),
-                None if field.is_nullable() => Ok(new_null_array(field.data_type(), batch.num_rows())),
-                None => Err(EngineError::Invalid(format!(
-                    "the records' AVRO schema has no field `{}`, and the column is NOT NULL",
+/// The decoded columns, by name, in the table's types.
+fn conform(schema: &SchemaRef, batch: &RecordBatch) -> Result<RecordBatch, EngineError> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| match batch.column_by_name(field.name()) {
+            Some(column) => cast(column, field.data_type()).map_err(|e| {
+                EngineError::Invalid(format!(
+                    "AVRO field `{}` does not fit the column's type: {e}",
                     field.name()
-                ))),
-            })
-            .collect::<Result<Vec<ArrayRef>, _>>()?;
-        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
-    }
+                ))
+            }),
+            None if field.is_nullable() => Ok(new_null_array(field.data_type(), batch.num_rows())),
+            None => Err(EngineError::Invalid(format!(
+                "the records' AVRO schema has no field `{}`, and the column is NOT NULL",
+                field.name()
+            ))),
+        })
+        .collect::<Result<Vec<ArrayRef>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// The schema with `{"type": "string", "logicalType": "uuid"}` as a plain string: on the wire it
@@ -148,7 +147,7 @@ impl ValueDecoder for ConfluentDecoder {
                 index += 1;
             }
             if let Some(batch) = decoder.flush().map_err(avro_error)? {
-                batches.push(self.conform(&batch)?);
+                batches.push(conform(&self.schema, &batch)?);
             }
         }
         Ok(concat_batches(&self.schema, &batches)?)
@@ -175,6 +174,79 @@ impl ConfluentEncoder {
 }
 
 impl ValueEncoder for ConfluentEncoder {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+        self.encoder.encode(batch).map_err(avro_error)?;
+        Ok(self.encoder.flush().iter().collect())
+    }
+}
+
+/// Flink's `avro` format: the AVRO datum alone, in the schema derived from the table's
+/// columns (field order and types decide the bytes; names do not).
+pub struct PlainDecoder {
+    schema: SchemaRef,
+    decoder: Decoder,
+    framed: Vec<u8>,
+}
+
+/// The id under which the table's own schema is stored for the decoder (never on the wire).
+const TABLE_SCHEMA: u32 = 0;
+
+impl PlainDecoder {
+    pub fn new(schema: SchemaRef) -> Result<Self, EngineError> {
+        let avro = AvroSchema::try_from(schema.as_ref()).map_err(avro_error)?;
+        let mut store = SchemaStore::new_with_type(FingerprintAlgorithm::Id);
+        store.set(Fingerprint::Id(TABLE_SCHEMA), avro).map_err(avro_error)?;
+        let decoder = ReaderBuilder::new()
+            .with_writer_schema_store(store)
+            .with_batch_size(65_536)
+            .build_decoder()
+            .map_err(avro_error)?;
+        Ok(Self {
+            schema,
+            decoder,
+            framed: Vec::new(),
+        })
+    }
+}
+
+impl ValueDecoder for PlainDecoder {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+        for value in values {
+            // The streaming decoder reads framed records: frame each with the table schema's id.
+            self.framed.clear();
+            self.framed.push(0);
+            self.framed.extend_from_slice(&TABLE_SCHEMA.to_be_bytes());
+            self.framed.extend_from_slice(value);
+            let consumed = self.decoder.decode(&self.framed).map_err(avro_error)?;
+            if consumed != self.framed.len() {
+                return Err(EngineError::Invalid(format!(
+                    "a record does not decode with the table's AVRO schema ({} of {} bytes read)",
+                    consumed.saturating_sub(5),
+                    value.len()
+                )));
+            }
+        }
+        match self.decoder.flush().map_err(avro_error)? {
+            Some(batch) => conform(&self.schema, &batch),
+            None => Ok(RecordBatch::new_empty(self.schema.clone())),
+        }
+    }
+}
+
+pub struct PlainEncoder {
+    encoder: Encoder,
+}
+
+impl PlainEncoder {
+    pub fn new(schema: SchemaRef) -> Result<Self, EngineError> {
+        let encoder = WriterBuilder::new(Arc::unwrap_or_clone(schema))
+            .build_encoder::<AvroBinaryFormat>()
+            .map_err(avro_error)?;
+        Ok(Self { encoder })
+    }
+}
+
+impl ValueEncoder for PlainEncoder {
     fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
         self.encoder.encode(batch).map_err(avro_error)?;
         Ok(self.encoder.flush().iter().collect())

@@ -54,6 +54,7 @@ pub fn decoder(table: &CreateTable, schema: SchemaRef) -> Result<Box<dyn ValueDe
         "csv" => Box::new(csv::CsvDecoder::new(schema, csv::delimiter(table)?)),
         "raw" => Box::new(raw::RawDecoder::new(schema)?),
         "avro-confluent" => Box::new(avro::ConfluentDecoder::new(schema, registry_url(table, format)?)),
+        "avro" => Box::new(avro::PlainDecoder::new(schema)?),
         other => return Err(unsupported_format(other)),
     })
 }
@@ -74,6 +75,7 @@ pub fn encoder(table: &CreateTable, schema: SchemaRef, topic: &str) -> Result<Bo
                 &subject,
             )?)
         }
+        "avro" => Box::new(avro::PlainEncoder::new(schema)?),
         other => return Err(unsupported_format(other)),
     })
 }
@@ -145,6 +147,6 @@ fn registry_url<'a>(table: &'a CreateTable, format: &str) -> Result<&'a str, Eng
 
 fn unsupported_format(format: &str) -> EngineError {
     EngineError::unsupported(format!(
-        "the '{format}' format on Kafka tables (json, csv, raw and avro-confluent run)"
+        "the '{format}' format on Kafka tables (json, csv, raw, avro and avro-confluent run)"
     ))
 }
