@@ -98,6 +98,10 @@ fn the_default_project_runs_windows_end_to_end() {
         consumed,
         "every result row was read back"
     );
+    let window = &job["operators"][0];
+    assert_eq!(window["name"], "WindowAggregate", "{job}");
+    assert_eq!(window["records_in"], 2400, "one window per row (tumbling), none late");
+    assert_eq!(window["records_out"], job["records_out"]);
 
     let e2e = &result["latency_ms"]["end_to_end"];
     assert_eq!(e2e["count"].as_u64().unwrap(), consumed);
@@ -138,6 +142,7 @@ fn the_default_project_runs_windows_end_to_end() {
     assert_eq!(source["lag"], 0);
 
     assert!(html.contains(result["run_id"].as_str().unwrap()));
+    assert!(html.contains("WindowAggregate"), "the report lists the job's operators");
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
     assert!(
         html.contains(&format!(

@@ -26,6 +26,11 @@ impl Job {
         self.metrics.snapshot()
     }
 
+    /// The job's stateful operators and their counters.
+    pub fn operators(&self) -> Vec<crate::metrics::OperatorSnapshot> {
+        self.metrics.operators()
+    }
+
     /// Whether every task has ended (bounded input consumed, or failed).
     pub fn is_finished(&self) -> bool {
         self.tasks.iter().all(JoinHandle::is_finished)

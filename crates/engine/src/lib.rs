@@ -36,7 +36,7 @@ pub use engine::Engine;
 pub use error::EngineError;
 pub use formats::ValueDecoder;
 pub use job::{InsertOutcome, Job};
-pub use metrics::{JobMetrics, JobSnapshot};
+pub use metrics::{JobMetrics, JobSnapshot, OperatorSnapshot};
 pub use types::arrow_type;
 
 /// A decoder of a Kafka table's record values into its physical columns (what a consumer of the

@@ -19,6 +19,50 @@ pub struct JobMetrics {
     pub open_windows: AtomicU64,
     /// The first failure of any of the job's tasks, as soon as it happens.
     failure: std::sync::Mutex<Option<String>>,
+    /// pipegen's own stateful operators in the job, in the order they were planned.
+    operators: std::sync::Mutex<Vec<std::sync::Arc<OperatorMetrics>>>,
+}
+
+/// One stateful operator's counters (all its keyed instances together).
+#[derive(Debug)]
+pub struct OperatorMetrics {
+    pub name: String,
+    pub records_in: AtomicU64,
+    pub records_out: AtomicU64,
+    pub state_bytes: AtomicU64,
+}
+
+impl OperatorMetrics {
+    pub(crate) fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            records_in: AtomicU64::new(0),
+            records_out: AtomicU64::new(0),
+            state_bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts a batch through the operator, and the change of its state.
+    pub(crate) fn record(&self, rows_in: usize, rows_out: usize, state_before: usize, state_after: usize) {
+        self.records_in.fetch_add(rows_in as u64, Ordering::Relaxed);
+        self.records_out.fetch_add(rows_out as u64, Ordering::Relaxed);
+        if state_after >= state_before {
+            self.state_bytes
+                .fetch_add((state_after - state_before) as u64, Ordering::Relaxed);
+        } else {
+            self.state_bytes
+                .fetch_sub((state_before - state_after) as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+/// An operator's counters at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorSnapshot {
+    pub name: String,
+    pub records_in: u64,
+    pub records_out: u64,
+    pub state_bytes: u64,
 }
 
 impl Default for JobMetrics {
@@ -32,6 +76,7 @@ impl Default for JobMetrics {
             state_bytes: AtomicU64::new(0),
             open_windows: AtomicU64::new(0),
             failure: std::sync::Mutex::new(None),
+            operators: std::sync::Mutex::new(Vec::new()),
         }
     }
 }
@@ -63,6 +108,38 @@ impl JobMetrics {
             state_bytes: self.state_bytes.load(Ordering::Relaxed),
             open_windows: self.open_windows.load(Ordering::Relaxed),
         }
+    }
+
+    /// Counters for a new operator of this job, named as Flink names its operators.
+    pub(crate) fn operator(&self, name: &str) -> std::sync::Arc<OperatorMetrics> {
+        let operator = std::sync::Arc::new(OperatorMetrics::new(name));
+        self.register(operator.clone());
+        operator
+    }
+
+    /// Reports an operator's counters made before the job started.
+    pub(crate) fn register(&self, operator: std::sync::Arc<OperatorMetrics>) {
+        if let Ok(mut operators) = self.operators.lock() {
+            operators.push(operator);
+        }
+    }
+
+    /// Every operator's counters now.
+    pub fn operators(&self) -> Vec<OperatorSnapshot> {
+        self.operators
+            .lock()
+            .map(|operators| {
+                operators
+                    .iter()
+                    .map(|o| OperatorSnapshot {
+                        name: o.name.clone(),
+                        records_in: o.records_in.load(Ordering::Relaxed),
+                        records_out: o.records_out.load(Ordering::Relaxed),
+                        state_bytes: o.state_bytes.load(Ordering::Relaxed),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Why the job failed, once it has.

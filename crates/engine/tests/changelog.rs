@@ -219,6 +219,28 @@ fn group_by_updates_each_key() {
         expected,
     );
     assert!(retractions > 0, "keys seen in several batches are updated");
+
+    // The operator's counters: every event in; out, every changelog row (+I, -U, +U).
+    let keys = by_key(f.events.iter()).len() as u64;
+    for parallelism in [1, 3] {
+        let outcomes = common::run_with_operators(
+            &format!(
+                "{}CREATE TABLE sums (k STRING, n BIGINT) WITH ('connector' = 'blackhole');
+                 INSERT INTO sums SELECT k, COUNT(*) FROM events GROUP BY k;",
+                f.tables
+            ),
+            parallelism,
+        )
+        .unwrap();
+        let (outcome, operators) = &outcomes[0];
+        let names: Vec<&str> = operators.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["GroupAggregate"], "parallelism {parallelism}");
+        let aggregate = &operators[0];
+        assert_eq!(aggregate.records_in, f.events.len() as u64, "parallelism {parallelism}");
+        assert_eq!(aggregate.records_out, outcome.rows_out, "parallelism {parallelism}");
+        assert!(aggregate.records_out > keys, "updates were emitted: {aggregate:?}");
+        assert!(aggregate.state_bytes > 0, "each key's group is kept: {aggregate:?}");
+    }
 }
 
 #[test]
@@ -416,6 +438,27 @@ fn interval_joins_match_rows_close_in_time() {
         expected,
     );
     assert_eq!(retractions, 0);
+    let outcomes = common::run_with_operators(
+        &format!(
+            "{}CREATE TABLE pairs (a BIGINT, b BIGINT) WITH ('connector' = 'blackhole');
+             INSERT INTO pairs SELECT a.seq, b.seq FROM (SELECT * FROM events WHERE MOD(seq, 50) = 0) a, events b
+             WHERE a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '2' SECOND AND a.ts;",
+            f.tables
+        ),
+        1,
+    )
+    .unwrap();
+    let (outcome, operators) = &outcomes[0];
+    assert_eq!(operators.len(), 1, "{operators:?}");
+    // Without a WATERMARK the time bounds are a condition like any other: a regular join, as
+    // Flink plans it (with event time it is an IntervalJoin that lets go of old rows).
+    assert_eq!(operators[0].name, "Join");
+    assert_eq!(
+        operators[0].records_in,
+        (sample.len() + f.events.len()) as u64,
+        "both sides' rows"
+    );
+    assert_eq!(operators[0].records_out, outcome.rows_out);
 }
 
 /// Runs the statements, the last one an INSERT, and returns its job's state size at the end.

@@ -175,18 +175,38 @@ fn check_count_sum_min_max(function: &str, windows: Windows, seed: u64) {
     assert_eq!(rows.len(), expected.len(), "{function}: window rows");
     assert_eq!(rows, expected, "{function}");
 
-    let outcome = run(
-        &format!(
-            "{}CREATE TABLE out (ws TIMESTAMP(3), we TIMESTAMP(3), k STRING, c BIGINT) WITH ('connector' = 'blackhole');
-             INSERT INTO out SELECT window_start, window_end, k, COUNT(*) FROM {} GROUP BY window_start, window_end, k;",
-            f.source,
-            window_sql(function)
-        ),
-        1,
-    )
-    .unwrap();
-    assert_eq!(outcome[0].late_records_dropped, dropped, "{function}: late records");
-    assert_eq!(outcome[0].rows_out, expected.len() as u64);
+    // Rows the windows took in: each accepted row once per window it falls in.
+    let windowed: u64 = rows
+        .iter()
+        .map(|row| row.split(" | ").nth(3).unwrap().parse::<u64>().unwrap())
+        .sum();
+    for parallelism in [1, 3] {
+        let outcomes = common::run_with_operators(
+            &format!(
+                "{}CREATE TABLE out (ws TIMESTAMP(3), we TIMESTAMP(3), k STRING, c BIGINT) WITH ('connector' = 'blackhole');
+                 INSERT INTO out SELECT window_start, window_end, k, COUNT(*) FROM {} GROUP BY window_start, window_end, k;",
+                f.source,
+                window_sql(function)
+            ),
+            parallelism,
+        )
+        .unwrap();
+        let (outcome, operators) = &outcomes[0];
+        assert_eq!(outcome.late_records_dropped, dropped, "{function}: late records");
+        assert_eq!(outcome.rows_out, expected.len() as u64);
+        assert_eq!(operators.len(), 1, "{operators:?}");
+        let window = &operators[0];
+        assert_eq!(window.name, "WindowAggregate");
+        assert_eq!(
+            window.records_in, windowed,
+            "{function}, parallelism {parallelism}: rows into the windows"
+        );
+        assert_eq!(
+            window.records_out, outcome.rows_out,
+            "{function}, parallelism {parallelism}"
+        );
+        assert_eq!(window.state_bytes, 0, "every window fired and let go of its state");
+    }
 }
 
 #[test]

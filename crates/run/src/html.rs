@@ -270,6 +270,31 @@ pub fn render(result: &RunResult) -> String {
             ]
         }),
     );
+    let operators: Vec<Vec<Cell>> = result
+        .jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, job)| {
+            job.operators.iter().enumerate().map(move |(j, operator)| {
+                let path = |field: &str| format!("/jobs/{i}/operators/{j}/{field}");
+                vec![
+                    text(&job.id),
+                    text(&operator.name),
+                    int(path("records_in"), Some(operator.records_in)),
+                    int(path("records_out"), Some(operator.records_out)),
+                    int(path("state_bytes"), Some(operator.state_bytes)),
+                ]
+            })
+        })
+        .collect();
+    if !operators.is_empty() {
+        table(
+            &mut out,
+            "operators",
+            &["job", "operator", "records in", "records out", "state bytes"],
+            operators,
+        );
+    }
     chart_grid(&mut out, frame_charts(&[View::Engine]));
 
     let _ = writeln!(out, "<h2>Errors</h2>");

@@ -23,8 +23,8 @@ use crate::live::{DashboardRequest, LiveFeed, Sources, phase_at, phase_bands, ta
 use crate::pipeline::{Pipeline, RunSql, rename_topics, substitute};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
 use crate::result::{
-    Backends, ConsumerSummary, Environment, JobRow, Latency, PlannedPhase, RatePlanSummary, RunResult, Status,
-    TimelineRow, Timings, TopicRow,
+    Backends, ConsumerSummary, Environment, JobRow, Latency, OperatorRow, PlannedPhase, RatePlanSummary, RunResult,
+    Status, TimelineRow, Timings, TopicRow,
 };
 
 /// After the load ends, results count as complete once nothing new has arrived for this long.
@@ -412,6 +412,7 @@ async fn run_pipeline(
         let finished = job.is_finished();
         job.cancel();
         let snapshot = job.snapshot();
+        let operators = job.operators();
         let name = job.name.clone();
         let outcome = job.wait().await;
         let job_status = match (&outcome, finished) {
@@ -436,6 +437,15 @@ async fn run_pipeline(
             watermark_ms: snapshot.watermark_ms,
             open_windows: snapshot.open_windows,
             state_bytes: snapshot.state_bytes,
+            operators: operators
+                .into_iter()
+                .map(|o| OperatorRow {
+                    name: o.name,
+                    records_in: o.records_in,
+                    records_out: o.records_out,
+                    state_bytes: o.state_bytes,
+                })
+                .collect(),
         });
     }
     stop_consuming.store(true, Ordering::SeqCst);

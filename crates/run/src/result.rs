@@ -75,6 +75,17 @@ pub struct JobRow {
     pub watermark_ms: Option<i64>,
     pub open_windows: u64,
     pub state_bytes: u64,
+    /// The job's stateful operators (windows, aggregates, joins, Top-N), as Flink lists a
+    /// job's vertices; empty for a job without one.
+    pub operators: Vec<OperatorRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorRow {
+    pub name: String,
+    pub records_in: u64,
+    pub records_out: u64,
+    pub state_bytes: u64,
 }
 
 /// The rate plan the load followed.

@@ -27,6 +27,8 @@ const QUEUE: usize = 4;
 
 /// A stateful operator whose state is partitioned by a key.
 pub trait KeyedOperator: Send + 'static {
+    /// The operator's name, as Flink names it.
+    const NAME: &'static str;
     /// What a row's key is computed from (none: one instance holds everything).
     fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>];
     fn state_bytes(&self) -> usize;
@@ -35,6 +37,8 @@ pub trait KeyedOperator: Send + 'static {
 }
 
 impl KeyedOperator for GroupAggregate {
+    const NAME: &'static str = "GroupAggregate";
+
     fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
         GroupAggregate::key_exprs(self)
     }
@@ -49,6 +53,8 @@ impl KeyedOperator for GroupAggregate {
 }
 
 impl KeyedOperator for TopN {
+    const NAME: &'static str = "Rank";
+
     fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
         TopN::key_exprs(self)
     }
@@ -69,10 +75,14 @@ pub fn run_instances<O: KeyedOperator>(
     mut instances: Vec<O>,
     metrics: Arc<JobMetrics>,
 ) -> ChangeStream {
+    let counters = metrics.operator(O::NAME);
     let process = move |operator: &mut O, changes: &Changes| {
         let before = operator.state_bytes();
         let out = operator.apply(changes);
-        track_state(&metrics, before, operator.state_bytes());
+        let after = operator.state_bytes();
+        track_state(&metrics, before, after);
+        let rows_out = out.as_ref().map_or(0, |c| c.rows.num_rows());
+        counters.record(changes.rows.num_rows(), rows_out, before, after);
         out
     };
     if instances.len() == 1 {

@@ -178,6 +178,15 @@ impl StreamJoin {
     }
 
     /// The state's size: both sides' rows and keys.
+    /// The operator's name, as Flink names it.
+    pub fn operator_name(&self) -> &'static str {
+        if self.interval.is_some() {
+            "IntervalJoin"
+        } else {
+            "Join"
+        }
+    }
+
     pub fn state_bytes(&self) -> usize {
         self.sides.iter().map(|s| s.bytes).sum()
     }

@@ -342,10 +342,12 @@ impl Node {
                 let (left, left_partitions) = left.partitioned(ctx.clone(), metrics, join::Side::Left)?;
                 let (right, right_partitions) = right.partitioned(ctx, metrics, join::Side::Right)?;
                 join.set_partitions(left_partitions, right_partitions);
+                let counters = metrics.operator(join.operator_name());
                 let metrics = metrics.clone();
                 futures::stream::select(left, right)
                     .and_then(move |(side, partition, changes)| {
                         let before = join.state_bytes();
+                        let rows_in = changes.as_ref().map_or(0, |c| c.rows.num_rows());
                         let out = match changes {
                             Some(changes) => join.process(side, partition, &changes.rows, Instant::now()),
                             None => {
@@ -353,19 +355,29 @@ impl Node {
                                 Ok(Changes::inserts(RecordBatch::new_empty(join.schema())))
                             }
                         };
-                        track_state(&metrics, before, join.state_bytes());
+                        let after = join.state_bytes();
+                        track_state(&metrics, before, after);
+                        counters.record(rows_in, out.as_ref().map_or(0, |c| c.rows.num_rows()), before, after);
                         futures::future::ready(out)
                     })
                     .boxed()
             }
             Node::Upsert { source, mut normalize } => {
+                let counters = metrics.operator("ChangelogNormalize");
                 let metrics = metrics.clone();
                 source
                     .stream()
                     .and_then(move |(rows, deleted)| {
                         let before = normalize.state_bytes();
                         let out = normalize.process(&rows, &deleted);
-                        track_state(&metrics, before, normalize.state_bytes());
+                        let after = normalize.state_bytes();
+                        track_state(&metrics, before, after);
+                        counters.record(
+                            rows.num_rows(),
+                            out.as_ref().map_or(0, |c| c.rows.num_rows()),
+                            before,
+                            after,
+                        );
                         futures::future::ready(out)
                     })
                     .boxed()

@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 
 use crate::connectors::channel::ChannelPartition;
 use crate::error::EngineError;
-use crate::metrics::JobMetrics;
+use crate::metrics::{JobMetrics, OperatorMetrics};
 use crate::step::Step;
 use crate::watermark::WatermarkTracker;
 use aggregate::{AggregateShape, GroupKey, WindowAggregator, epoch_millis};
@@ -105,6 +105,8 @@ pub enum Assigner {
 
 /// A planned windowed INSERT or query, ready to run.
 pub struct WindowPipeline {
+    /// The window aggregation's counters (none without an aggregation).
+    operator: Option<Arc<OperatorMetrics>>,
     assigner: Assigner,
     source: WindowSource,
     windowed: SchemaRef,
@@ -130,7 +132,9 @@ pub fn split_plan(
         Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
     })?;
     check_streamable(&plan)?;
-    let pipeline = |stage, sender| WindowPipeline {
+    let operator = Arc::new(OperatorMetrics::new("WindowAggregate"));
+    let pipeline = |stage, sender, operator| WindowPipeline {
+        operator,
         assigner,
         source,
         windowed: windowed.clone(),
@@ -138,7 +142,7 @@ pub fn split_plan(
         sender,
     };
     let node = match aggregates.as_slice() {
-        [] => return Ok((pipeline(Stage::Rows, rows_sender), plan)),
+        [] => return Ok((pipeline(Stage::Rows, rows_sender, None), plan)),
         [node] => node.clone(),
         _ => return Err(EngineError::unsupported("more than one aggregation over a window")),
     };
@@ -182,7 +186,7 @@ pub fn split_plan(
     };
     let (sender, partition) = ChannelPartition::new(output.clone());
     let input_schema = aggregate.input().schema();
-    let stage = match KeyedAggregators::start(&shape, &input_schema, parallelism, sender.clone())? {
+    let stage = match KeyedAggregators::start(&shape, &input_schema, parallelism, sender.clone(), operator.clone())? {
         Some(aggregators) => Stage::Keyed {
             below,
             aggregators: Box::new(aggregators),
@@ -209,7 +213,7 @@ pub fn split_plan(
             })
         })?
         .data;
-    Ok((pipeline(stage, sender), above))
+    Ok((pipeline(stage, sender, Some(operator)), above))
 }
 
 /// The operators a streaming plan may hold around the window stage: everything else keeps
@@ -280,6 +284,9 @@ fn below_steps(input: &Arc<dyn ExecutionPlan>) -> Result<Vec<Step>, EngineError>
 impl WindowPipeline {
     /// Runs until every source ends (bounded inputs) or the job is dropped.
     pub async fn run(mut self, metrics: Arc<JobMetrics>) -> Result<(), EngineError> {
+        if let Some(operator) = &self.operator {
+            metrics.register(operator.clone());
+        }
         metrics.counts_input.store(true, std::sync::atomic::Ordering::Relaxed);
         let partitions = self.source.streams.len();
         let idle_timeout = self.source.idle_timeout;
@@ -417,12 +424,18 @@ impl WindowPipeline {
                 for step in below.iter() {
                     batch = step.apply(batch)?;
                 }
+                if let Some(operator) = &self.operator {
+                    JobMetrics::add(&operator.records_in, batch.num_rows());
+                }
                 aggregator.update(&batch)?;
             }
             Stage::Keyed { below, aggregators } => {
                 let mut batch = windowed;
                 for step in below.iter() {
                     batch = step.apply(batch)?;
+                }
+                if let Some(operator) = &self.operator {
+                    JobMetrics::add(&operator.records_in, batch.num_rows());
                 }
                 aggregators.update(batch).await?;
             }
@@ -453,6 +466,11 @@ impl WindowPipeline {
             metrics
                 .state_bytes
                 .store(aggregators.state_bytes(), std::sync::atomic::Ordering::Relaxed);
+            if let Some(operator) = &self.operator {
+                operator
+                    .state_bytes
+                    .store(aggregators.state_bytes(), std::sync::atomic::Ordering::Relaxed);
+            }
             return Ok(());
         }
         let Stage::Aggregate { aggregator, .. } = &mut self.stage else {
@@ -473,6 +491,14 @@ impl WindowPipeline {
             metrics
                 .state_bytes
                 .store(aggregator.state_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        if let Some(operator) = &self.operator {
+            let rows: usize = fired.iter().map(RecordBatch::num_rows).sum();
+            JobMetrics::add(&operator.records_out, rows);
+            operator.state_bytes.store(
+                metrics.state_bytes.load(std::sync::atomic::Ordering::Relaxed),
+                std::sync::atomic::Ordering::Relaxed,
+            );
         }
         for batch in fired {
             send(&self.sender, batch).await;

@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 
 use super::aggregate::{AggregateShape, WindowAggregator};
 use crate::error::EngineError;
+use crate::metrics::OperatorMetrics;
 
 /// Batches in flight to one instance: enough to keep it busy while the router works.
 const QUEUE: usize = 4;
@@ -56,6 +57,7 @@ impl KeyedAggregators {
         input: &Schema,
         instances: usize,
         output: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
+        operator: Arc<OperatorMetrics>,
     ) -> Result<Option<Self>, EngineError> {
         let keys = shape.row_keys();
         if keys.is_empty() || instances < 2 {
@@ -73,6 +75,7 @@ impl KeyedAggregators {
                 receiver,
                 output.clone(),
                 gauge.clone(),
+                operator.clone(),
             )));
             inputs.push(sender);
             gauges.push(gauge);
@@ -169,6 +172,7 @@ async fn run_instance(
     mut messages: mpsc::Receiver<Message>,
     output: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
     gauges: Arc<Gauges>,
+    operator: Arc<OperatorMetrics>,
 ) -> Result<(), EngineError> {
     while let Some(message) = messages.recv().await {
         match message {
@@ -186,6 +190,8 @@ async fn run_instance(
                         .state_bytes
                         .store(aggregator.state_bytes() as u64, Ordering::Relaxed);
                 }
+                let rows: usize = fired.iter().map(RecordBatch::num_rows).sum();
+                operator.records_out.fetch_add(rows as u64, Ordering::Relaxed);
                 for batch in fired {
                     // A closed channel means the plan downstream failed; its task says why.
                     let _ = output.send(Ok(batch)).await;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use pipegen_engine::{Engine, EngineError, InsertOutcome};
+use pipegen_engine::{Engine, EngineError, InsertOutcome, OperatorSnapshot};
 use pipegen_sql::{Statement, parse_file};
 
 /// A two-worker runtime, as the engine runs in `pipegen`.
@@ -26,6 +26,26 @@ pub fn run(sql: &str, parallelism: usize) -> Result<Vec<InsertOutcome>, EngineEr
         let mut outcomes = Vec::new();
         for statement in &file.statements {
             outcomes.extend(engine.execute(statement).await?);
+        }
+        Ok(outcomes)
+    })
+}
+
+/// Runs every statement; returns each INSERT's outcome with its stateful operators' counters.
+pub fn run_with_operators(
+    sql: &str,
+    parallelism: usize,
+) -> Result<Vec<(InsertOutcome, Vec<OperatorSnapshot>)>, EngineError> {
+    let file = parse_file(Path::new("t.sql"), sql).unwrap();
+    runtime().block_on(async {
+        let mut engine = Engine::new(parallelism);
+        let mut outcomes = Vec::new();
+        for statement in &file.statements {
+            for job in engine.deploy(statement).await? {
+                let metrics = job.metrics.clone();
+                let outcome = job.wait().await?;
+                outcomes.push((outcome, metrics.operators()));
+            }
         }
         Ok(outcomes)
     })
