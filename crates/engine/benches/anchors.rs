@@ -123,6 +123,7 @@ fn main() {
             None,
             1,
         ),
+        ("interval join at parallelism 2", QUERY_INTERVAL_JOIN, None, 2),
     ] {
         let rows_in = if query == QUERY_INTERVAL_JOIN { JOIN_ROWS } else { ROWS };
         let flink_text = flink.map_or("n/a".to_string(), |f: f64| format!("{:.2}M", f / 1e6));

@@ -6,6 +6,11 @@
 //! ```text
 //! input --router (hash of the key)--> instance 1 .. n --> merged output
 //! ```
+//!
+//! A join routes each side by its own join key, and sends the end of a source partition to
+//! every instance (an instance sees only some rows of each partition, so an interval join's
+//! watermark there trails the whole partition's: its state lets go of rows a little later;
+//! its results are the same).
 
 use std::sync::Arc;
 
@@ -17,10 +22,14 @@ use datafusion::physical_expr::PhysicalExpr;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use datafusion::arrow::array::RecordBatch;
+use futures::stream::BoxStream;
+
 use super::aggregate::GroupAggregate;
+use super::join::{Side, StreamJoin};
 use super::rank::TopN;
 use super::{ChangeStream, Changes, track_state};
-use crate::metrics::JobMetrics;
+use crate::metrics::{JobMetrics, OperatorMetrics};
 
 /// Change batches in flight to one instance.
 const QUEUE: usize = 4;
@@ -96,25 +105,105 @@ pub fn run_instances<O: KeyedOperator>(
 }
 
 /// Runs `operators` (one per instance) over `input`, routing each row by `keys`.
-pub fn keyed<O, F>(
-    mut input: ChangeStream,
-    keys: Vec<Arc<dyn PhysicalExpr>>,
-    operators: Vec<O>,
-    process: F,
-) -> ChangeStream
+fn keyed<O, F>(input: ChangeStream, keys: Vec<Arc<dyn PhysicalExpr>>, operators: Vec<O>, process: F) -> ChangeStream
 where
     O: Send + 'static,
     F: Fn(&mut O, &Changes) -> Result<Changes, DataFusionError> + Send + Sync + Clone + 'static,
 {
     let instances = operators.len();
+    let hashing = RandomState::with_seed(0x5eed);
+    let mut hashes = Vec::new();
+    fan_out(
+        input,
+        operators,
+        move |changes: Changes| {
+            Ok(split(&changes, &keys, instances, &hashing, &mut hashes)?
+                .into_iter()
+                .enumerate()
+                .filter_map(|(instance, part)| part.map(|part| (instance, part)))
+                .collect())
+        },
+        move |operator: &mut O, changes: Changes| process(operator, &changes),
+    )
+}
+
+/// A join's input: the side, the source partition, and its changes (`None` ends the partition).
+pub type JoinInput = (Side, usize, Option<Changes>);
+
+/// Runs a join as keyed instances: each side's rows go to the instance that owns their join
+/// key (the keys' types agree, so equal keys hash alike on both sides), and the end of a
+/// partition reaches every instance.
+pub fn keyed_join(
+    input: BoxStream<'static, Result<JoinInput, DataFusionError>>,
+    joins: Vec<StreamJoin>,
+    metrics: Arc<JobMetrics>,
+) -> ChangeStream {
+    let instances = joins.len();
+    let counters = metrics.operator(joins[0].operator_name());
+    let keys = [
+        joins[0].key_exprs(Side::Left).to_vec(),
+        joins[0].key_exprs(Side::Right).to_vec(),
+    ];
+    let hashing = RandomState::with_seed(0x5eed);
+    let mut hashes = Vec::new();
+    let route = move |(side, partition, changes): JoinInput| match changes {
+        None => Ok((0..instances).map(|i| (i, (side, partition, None))).collect()),
+        Some(changes) => Ok(split(&changes, &keys[side.index()], instances, &hashing, &mut hashes)?
+            .into_iter()
+            .enumerate()
+            .filter_map(|(instance, part)| part.map(|part| (instance, (side, partition, Some(part)))))
+            .collect()),
+    };
+    fan_out(input, joins, route, move |join: &mut StreamJoin, message: JoinInput| {
+        process_join(join, message, &metrics, &counters)
+    })
+}
+
+/// One message through one join instance, its counters kept.
+pub fn process_join(
+    join: &mut StreamJoin,
+    (side, partition, changes): JoinInput,
+    metrics: &JobMetrics,
+    counters: &OperatorMetrics,
+) -> Result<Changes, DataFusionError> {
+    let before = join.state_bytes();
+    let rows_in = changes.as_ref().map_or(0, |c| c.rows.num_rows());
+    let out = match changes {
+        Some(changes) => join.process(side, partition, &changes.rows, std::time::Instant::now()),
+        None => {
+            join.end_partition(side, partition);
+            Ok(Changes::inserts(RecordBatch::new_empty(join.schema())))
+        }
+    };
+    let after = join.state_bytes();
+    track_state(metrics, before, after);
+    counters.record(rows_in, out.as_ref().map_or(0, |c| c.rows.num_rows()), before, after);
+    out
+}
+
+/// Routes each input message to one or more instances (`route`), runs each instance in its own
+/// task (`process`), and merges their outputs; stops when the input ends or nobody reads.
+fn fan_out<M, O, R, P>(
+    mut input: BoxStream<'static, Result<M, DataFusionError>>,
+    operators: Vec<O>,
+    mut route: R,
+    process: P,
+) -> ChangeStream
+where
+    M: Send + 'static,
+    O: Send + 'static,
+    R: FnMut(M) -> Result<Vec<(usize, M)>, DataFusionError> + Send + 'static,
+    P: Fn(&mut O, M) -> Result<Changes, DataFusionError> + Send + Sync + Clone + 'static,
+{
+    let instances = operators.len();
     let (output, merged) = mpsc::channel::<Result<Changes, DataFusionError>>(QUEUE * instances);
     let mut inputs = Vec::with_capacity(instances);
     for mut operator in operators {
-        let (sender, mut receiver) = mpsc::channel::<Changes>(QUEUE);
+        let (sender, mut receiver) = mpsc::channel::<M>(QUEUE);
         let (output, process) = (output.clone(), process.clone());
         tokio::spawn(async move {
-            while let Some(changes) = receiver.recv().await {
-                let result = process(&mut operator, &changes);
+            while let Some(message) = receiver.recv().await {
+                let result = process(&mut operator, message);
                 let failed = result.is_err();
                 if output.send(result).await.is_err() || failed {
                     break;
@@ -124,28 +213,24 @@ where
         inputs.push(sender);
     }
     tokio::spawn(async move {
-        let hashing = RandomState::with_seed(0x5eed);
-        let mut hashes = Vec::new();
         loop {
             // Stop when the job is gone (nobody reads the output), even with an idle input.
             let next = tokio::select! {
                 next = input.next() => next,
                 () = output.closed() => break,
             };
-            let changes = match next {
+            let message = match next {
                 None => break,
-                Some(Ok(changes)) => changes,
+                Some(Ok(message)) => message,
                 Some(Err(e)) => {
                     let _ = output.send(Err(e)).await;
                     break;
                 }
             };
-            match split(&changes, &keys, instances, &hashing, &mut hashes) {
+            match route(message) {
                 Ok(parts) => {
-                    for (instance, part) in parts.into_iter().enumerate() {
-                        if let Some(part) = part
-                            && inputs[instance].send(part).await.is_err()
-                        {
+                    for (instance, part) in parts {
+                        if inputs[instance].send(part).await.is_err() {
                             return;
                         }
                     }

@@ -31,7 +31,7 @@ pub enum Side {
 }
 
 impl Side {
-    fn index(self) -> usize {
+    pub fn index(self) -> usize {
         match self {
             Side::Left => 0,
             Side::Right => 1,
@@ -178,6 +178,11 @@ impl StreamJoin {
     }
 
     /// The state's size: both sides' rows and keys.
+    /// The expressions one side's join key is computed from.
+    pub fn key_exprs(&self, side: Side) -> &[std::sync::Arc<dyn datafusion::physical_expr::PhysicalExpr>] {
+        self.sides[side.index()].keys.exprs()
+    }
+
     /// The operator's name, as Flink names it.
     pub fn operator_name(&self) -> &'static str {
         if self.interval.is_some() {

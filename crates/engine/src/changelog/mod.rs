@@ -21,7 +21,7 @@ pub mod upsert;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -151,10 +151,11 @@ pub enum Node {
         input: Box<Node>,
         instances: Vec<GroupAggregate>,
     },
+    /// One instance per key partition (`flink.parallelism`).
     Join {
         left: Box<Node>,
         right: Box<Node>,
-        join: Box<StreamJoin>,
+        joins: Vec<StreamJoin>,
     },
     /// One instance per key partition (`flink.parallelism`; one without PARTITION BY).
     Rank {
@@ -281,11 +282,10 @@ impl Node {
                     "a join over an updating input (an aggregation, an outer join or a Top-N)",
                 ));
             }
-            return Ok(Node::Join {
-                left,
-                right,
-                join: Box::new(StreamJoin::new(join, config)?),
-            });
+            let joins = (0..config.parallelism.max(1))
+                .map(|_| StreamJoin::new(join, config))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Node::Join { left, right, joins });
         }
         match plan.name() {
             "UnionExec" | "InterleaveExec" => Ok(Node::Union(
@@ -307,7 +307,7 @@ impl Node {
             Node::Plan(_) => false,
             Node::Step { input, .. } => input.is_updating(),
             Node::Aggregate { .. } | Node::Rank { .. } | Node::Upsert { .. } => true,
-            Node::Join { join, .. } => join.is_updating(),
+            Node::Join { joins, .. } => joins[0].is_updating(),
             Node::Union(inputs) => inputs.iter().any(Node::is_updating),
         }
     }
@@ -319,7 +319,7 @@ impl Node {
             Node::Step { input, .. } => input.updating_operator(),
             Node::Aggregate { .. } => Some("GroupAggregate (a GROUP BY without a window)"),
             Node::Rank { .. } => Some("Rank (ROW_NUMBER: a Top-N or a deduplication)"),
-            Node::Join { join, .. } => join.is_updating().then_some("Join (an outer join)"),
+            Node::Join { joins, .. } => joins[0].is_updating().then_some("Join (an outer join)"),
             Node::Union(inputs) => inputs.iter().find_map(Node::updating_operator),
             Node::Upsert { .. } => Some("ChangelogNormalize (reading an upsert-kafka table)"),
         }
@@ -338,29 +338,25 @@ impl Node {
                 exchange::run_instances(input.stream(ctx, metrics)?, instances, metrics.clone())
             }
             Node::Rank { input, ranks } => exchange::run_instances(input.stream(ctx, metrics)?, ranks, metrics.clone()),
-            Node::Join { left, right, mut join } => {
+            Node::Join { left, right, mut joins } => {
                 let (left, left_partitions) = left.partitioned(ctx.clone(), metrics, join::Side::Left)?;
                 let (right, right_partitions) = right.partitioned(ctx, metrics, join::Side::Right)?;
-                join.set_partitions(left_partitions, right_partitions);
-                let counters = metrics.operator(join.operator_name());
-                let metrics = metrics.clone();
-                futures::stream::select(left, right)
-                    .and_then(move |(side, partition, changes)| {
-                        let before = join.state_bytes();
-                        let rows_in = changes.as_ref().map_or(0, |c| c.rows.num_rows());
-                        let out = match changes {
-                            Some(changes) => join.process(side, partition, &changes.rows, Instant::now()),
-                            None => {
-                                join.end_partition(side, partition);
-                                Ok(Changes::inserts(RecordBatch::new_empty(join.schema())))
-                            }
-                        };
-                        let after = join.state_bytes();
-                        track_state(&metrics, before, after);
-                        counters.record(rows_in, out.as_ref().map_or(0, |c| c.rows.num_rows()), before, after);
-                        futures::future::ready(out)
-                    })
-                    .boxed()
+                for join in &mut joins {
+                    join.set_partitions(left_partitions, right_partitions);
+                }
+                let input = futures::stream::select(left, right).boxed();
+                if joins.len() > 1 {
+                    exchange::keyed_join(input, joins, metrics.clone())
+                } else {
+                    let mut join = joins.remove(0);
+                    let counters = metrics.operator(join.operator_name());
+                    let metrics = metrics.clone();
+                    input
+                        .and_then(move |message| {
+                            futures::future::ready(exchange::process_join(&mut join, message, &metrics, &counters))
+                        })
+                        .boxed()
+                }
             }
             Node::Upsert { source, mut normalize } => {
                 let counters = metrics.operator("ChangelogNormalize");
@@ -434,7 +430,7 @@ impl Node {
             Node::Plan(plan) => plan.schema(),
             Node::Step { step, input } => step.schema(&input.schema()),
             Node::Aggregate { instances, .. } => instances[0].schema(),
-            Node::Join { join, .. } => join.schema(),
+            Node::Join { joins, .. } => joins[0].schema(),
             Node::Rank { ranks, .. } => ranks[0].schema(),
             Node::Union(inputs) => inputs[0].schema(),
             Node::Upsert { normalize, .. } => normalize.schema(),
