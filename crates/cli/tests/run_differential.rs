@@ -175,3 +175,84 @@ fn aggregations_top_n_joins_and_distinct_match_their_input() {
     expected.sort();
     assert_eq!(tables["small_orders"], expected, "filter");
 }
+
+#[test]
+fn windows_count_every_record_once_at_parallelism_one_and_two() {
+    for parallelism in ["1", "2"] {
+        let s = Scratch::new();
+        s.run(&["init", "shop"]).expect(0);
+        s.edit("shop/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
+        std::fs::remove_file(s.path().join("shop/sql/02_sink.sql")).unwrap();
+        s.write(
+            "shop/sql/03_pipeline.sql",
+            "CREATE TABLE input_seconds (second STRING, category STRING)
+               WITH ('connector' = 'print', 'print-identifier' = 'input');
+             CREATE TABLE per_second (second STRING, category STRING, orders BIGINT)
+               WITH ('connector' = 'print', 'print-identifier' = 'per_second');
+             INSERT INTO input_seconds SELECT DATE_FORMAT(event_time, 'yyyy-MM-dd HH:mm:ss'), category FROM orders;
+             INSERT INTO per_second
+             SELECT DATE_FORMAT(window_start, 'yyyy-MM-dd HH:mm:ss'), category, COUNT(*)
+             FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(event_time), INTERVAL '1' SECOND))
+             GROUP BY window_start, window_end, category;\n",
+        );
+        let out = s
+            .run_with_env(
+                &[
+                    "--project-dir",
+                    "shop",
+                    "run",
+                    "--duration",
+                    "5s",
+                    "--message-rate",
+                    "1000",
+                    "--seed",
+                    "4",
+                ],
+                &[("PIPEGEN_FLINK__PARALLELISM", parallelism)],
+            )
+            .expect(0);
+        let tables = fold(&out.stdout);
+        let mut produced: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for row in &tables["input"] {
+            let (second, category) = row.split_once(", ").unwrap();
+            *produced.entry((second.to_string(), category.to_string())).or_default() += 1;
+        }
+        assert_eq!(
+            produced.values().sum::<u64>(),
+            5000,
+            "parallelism {parallelism}: every record reached the engine"
+        );
+        let fired: BTreeMap<(String, String), u64> = tables["per_second"]
+            .iter()
+            .map(|row| {
+                let fields: Vec<&str> = row.split(", ").collect();
+                (
+                    (fields[0].to_string(), fields[1].to_string()),
+                    fields[2].parse().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fired.len(),
+            tables["per_second"].len(),
+            "parallelism {parallelism}: each window fired once"
+        );
+        assert!(fired.len() >= 3, "parallelism {parallelism}: windows fired: {fired:?}");
+        let last_fired = fired.keys().map(|(second, _)| second.clone()).max().unwrap();
+        for (window, count) in &produced {
+            if window.0 <= last_fired {
+                assert_eq!(
+                    fired.get(window),
+                    Some(count),
+                    "parallelism {parallelism}: window {window:?} counts each of its records once"
+                );
+            }
+        }
+        for window in fired.keys() {
+            assert!(
+                produced.contains_key(window),
+                "a window of records that were never produced: {window:?}"
+            );
+        }
+    }
+}
