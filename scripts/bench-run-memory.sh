@@ -2,7 +2,7 @@
 # A long run on the embedded stack: the default project (10 s tumbling windows) at a steady
 # rate, the pipegen process's resident memory sampled every 5 s. Reports the memory at the end
 # of the first minute and at the end, and checks from the JSON result that every produced record
-# reached the window job and none was late.
+# reached the window job, none was late, and each entered exactly one window.
 #
 #   bash scripts/bench-run-memory.sh [DURATION] [RATE]     (defaults: 600s, 50000)
 set -euo pipefail
@@ -44,4 +44,10 @@ p, job = result["producer"], result["jobs"][0]
 print(f"produced {p['sent']} (acked {p['acked']}, failed {p['failed']}) at {p['achieved_rate']:.0f} msg/s")
 print(f"window job read {job['records_in']}, late {job['late_records_dropped']}, results {job['records_out']}, windows still open {job['open_windows']}")
 print("every acked record reached the window job:", job["records_in"] == p["acked"])
+window = next((o for o in job.get("operators", []) if o["name"] == "WindowAggregate"), None)
+if window:
+    # A tumbling window takes each on-time record exactly once.
+    print(f"rows into the windows {window['records_in']}, window rows out {window['records_out']}")
+    print("every on-time record entered exactly one window:",
+          window["records_in"] == job["records_in"] - job["late_records_dropped"])
 PY
