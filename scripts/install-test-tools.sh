@@ -79,6 +79,11 @@ if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ]; then
   [ -f "$node_dir/package.json" ] || (cd "$node_dir" && npm init -y >/dev/null)
   (cd "$node_dir" && npm install --silent --no-audit --no-fund playwright-core >&2)
 fi
+# Grafana's own dashboard types and the TypeScript compiler, to check the dashboard init writes.
+if [ ! -f "$node_dir/node_modules/@grafana/schema/package.json" ] || [ ! -f "$node_dir/node_modules/typescript/package.json" ]; then
+  echo "installing typescript and @grafana/schema into $node_dir" >&2
+  (cd "$node_dir" && npm install --silent --no-audit --no-fund typescript @grafana/schema >&2)
+fi
 
 echo "PIPEGEN_TEST_TANSU=$tansu"
 echo "PIPEGEN_TEST_STUNNEL=$(command -v stunnel4)"
@@ -87,3 +92,4 @@ echo "PIPEGEN_TEST_PYTHON=$venv/bin/python"
 echo "PIPEGEN_TEST_CHROMIUM=$(command -v chromium)"
 echo "PIPEGEN_TEST_TMUX=$(command -v tmux)"
 echo "PIPEGEN_TEST_PLAYWRIGHT=$node_dir/node_modules/playwright-core"
+echo "PIPEGEN_TEST_NODE_MODULES=$node_dir/node_modules"

@@ -23,6 +23,36 @@ fn tool(variable: &str) -> String {
     })
 }
 
+/// Checks a dashboard against Grafana's own `Dashboard` type (npm's `@grafana/schema`, generated
+/// from Grafana's schema) with the TypeScript compiler: an unknown key or a value of the wrong
+/// shape anywhere in it is a compile error.
+fn grafana_types_accept(s: &Scratch, dashboard: &str) {
+    let dir = s.path().join("grafana-types");
+    std::fs::create_dir_all(&dir).unwrap();
+    let modules = tool("PIPEGEN_TEST_NODE_MODULES");
+    std::os::unix::fs::symlink(&modules, dir.join("node_modules")).unwrap();
+    std::fs::write(
+        dir.join("check.ts"),
+        format!(
+            "import type {{ Dashboard }} from '@grafana/schema';\nexport const dashboard = ({dashboard}) satisfies Dashboard;\n"
+        ),
+    )
+    .unwrap();
+    let output = Command::new("node")
+        .arg(Path::new(&modules).join("typescript/bin/tsc"))
+        .args(["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext"])
+        .args(["--moduleResolution", "nodenext", "--target", "es2020", "check.ts"])
+        .current_dir(&dir)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "Grafana's Dashboard type refuses the dashboard:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn support(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support").join(file)
 }
@@ -508,6 +538,7 @@ fn prometheus_output_parses_and_the_grafana_dashboard_charts_what_it_exports() {
     let grafana = s.path().join("demo/monitoring/grafana-dashboard.json");
     let (ok, violations, errors) = python("check_grafana.py", &[grafana.to_str().unwrap()], "");
     assert!(ok, "grafana-dashboard.json violates the schema:\n{violations}{errors}");
+    grafana_types_accept(&s, &std::fs::read_to_string(&grafana).unwrap());
     let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(&grafana).unwrap()).unwrap();
     let exported: BTreeSet<String> = families
         .iter()

@@ -196,7 +196,6 @@ pub fn grafana_dashboard(name: &ProjectName) -> String {
             "label": "Prometheus",
             "type": "datasource",
             "query": "prometheus",
-            "current": {},
             "hide": 0,
             "refresh": 1,
             "options": [],
