@@ -585,7 +585,7 @@ fn a_finished_run_replays_and_bad_dashboard_input_is_refused_plainly() {
     let s = Scratch::new();
     s.run(&["init", "demo"]).expect(0);
     let out = s.run(&["--project-dir", "demo", "dashboard"]).expect(2);
-    assert!(out.stderr.contains("pipegen run --dashboard"), "{}", out.stderr);
+    assert!(out.stderr.contains("no run is going"), "{}", out.stderr);
     let out = s.run(&["--project-dir", "demo", "dashboard", "--standalone"]).expect(2);
     assert!(out.stderr.contains("no run result"), "{}", out.stderr);
     let out = s
@@ -677,4 +677,77 @@ fn a_finished_run_replays_and_bad_dashboard_input_is_refused_plainly() {
         ["latency-publish", "latency-end-to-end", "publish-delay"],
         "--metrics latency"
     );
+}
+
+#[test]
+fn a_dashboard_in_another_terminal_follows_the_run_going_on() {
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    let run = s.spawn(&[
+        "--project-dir",
+        "demo",
+        "run",
+        "--duration",
+        "6s",
+        "--message-rate",
+        "200",
+        "-q",
+    ]);
+    // The run announces itself in its reports dir; a dashboard started now follows it.
+    let reports = s.path().join("demo/reports");
+    let started = Instant::now();
+    while !std::fs::read_dir(&reports)
+        .is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with(".pipegen-live-"))))
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "the run never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let port = pipegen_testkit::free_port();
+    let mut dashboard = s.spawn(&["--project-dir", "demo", "dashboard", "--port", &port.to_string()]);
+    wait_for_port(port, &mut dashboard);
+
+    // Frames arrive while the run goes, then the run's end with its result.
+    let mut live_frames = 0;
+    let snapshot = loop {
+        let (_, body) = http_get(port, "/api/frames");
+        let snapshot: Value = serde_json::from_str(&body).unwrap();
+        if snapshot["finished"] == true {
+            break snapshot;
+        }
+        live_frames = live_frames.max(snapshot["frames"].as_array().unwrap().len());
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the run never finished: {snapshot}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(live_frames > 0, "frames were shown while the run went on");
+    let (code, _, stderr) = finish(run);
+    assert_eq!(code, 0, "{stderr}");
+    let (result, _) = json_result(&s);
+    assert_eq!(
+        snapshot["frames"], result["frames"],
+        "the followed frames are the run's, every one"
+    );
+    let (head, body) = http_get(port, "/api/result");
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{head}"
+    );
+    let shown: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(shown["run_id"], result["run_id"]);
+    assert!(
+        !std::fs::read_dir(&reports).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".pipegen-live-")),
+        "the run removed its live file"
+    );
+    let _ = Command::new("kill")
+        .args(["-INT", &dashboard.id().to_string()])
+        .status();
+    let (code, stdout, _) = finish(dashboard);
+    assert_eq!(code, 0, "Ctrl-C ends the dashboard plainly");
+    assert!(stdout.contains("following run"), "{stdout}");
 }

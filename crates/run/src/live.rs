@@ -14,8 +14,8 @@ use pipegen_loadgen::plan::RatePlan;
 use pipegen_log::Log;
 use pipegen_observe::frame::TopicLag;
 use pipegen_observe::{
-    CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, JobCounters, LiveFrame, PhaseBand,
-    PrometheusEndpoint, Sample, View,
+    CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, JobCounters, LiveFile, LiveFrame, LiveLine,
+    PhaseBand, PrometheusEndpoint, Sample, View,
 };
 
 use crate::orchestrate::{RunError, SinkConsumer, topic_rows};
@@ -81,6 +81,8 @@ pub(crate) struct Sources<'a> {
 }
 
 pub(crate) struct LiveFeed {
+    /// The frames as they come, for `pipegen dashboard` in another terminal.
+    file: LiveFile,
     builder: FrameBuilder,
     frames: Vec<LiveFrame>,
     next_second: u64,
@@ -95,6 +97,7 @@ impl LiveFeed {
         dashboard: Option<&DashboardRequest>,
         plan: &RatePlan,
         run_id: &str,
+        reports_dir: &std::path::Path,
     ) -> Result<Self, RunError> {
         // A taken port is the user's to change: the hint names the setting.
         let unavailable = |setting: &'static str| {
@@ -142,7 +145,16 @@ impl LiveFeed {
             }
             None => None,
         };
+        let file = LiveFile::create(
+            reports_dir,
+            &LiveLine::Start {
+                run_id: run_id.to_owned(),
+                planned_s: plan.duration.as_secs(),
+                phases: phase_bands(plan),
+            },
+        );
         Ok(Self {
+            file,
             builder: FrameBuilder::new(),
             frames: Vec::new(),
             next_second: 0,
@@ -155,6 +167,7 @@ impl LiveFeed {
     pub(crate) fn tick(&mut self, sources: &Sources<'_>, elapsed: Duration) {
         while elapsed >= Duration::from_secs(self.next_second + 1) + SETTLE {
             let frame = self.frame(sources, self.next_second);
+            self.file.write(&LiveLine::Frame { frame: frame.clone() });
             self.next_second += 1;
             self.frames.push(frame);
         }
@@ -239,13 +252,28 @@ impl LiveFeed {
     }
 
     /// Hands the result to open pages, then stops the servers: they live as long as the run.
-    pub(crate) async fn finish(self, result: Option<&RunResult>) {
+    pub(crate) async fn finish(self, result: Option<(&RunResult, &std::path::Path)>) {
+        let status = |result: &RunResult| {
+            serde_json::to_value(result.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        self.file.finish(&match result {
+            Some((result, path)) => LiveLine::Finished {
+                status: status(result),
+                error: result.error.clone(),
+                result: Some(path.to_path_buf()),
+            },
+            None => LiveLine::Finished {
+                status: "failed".into(),
+                error: Some("the run stopped before its result was written".into()),
+                result: None,
+            },
+        });
         if let Some(dashboard) = self.dashboard {
-            if let Some(result) = result {
-                let status = serde_json::to_value(result.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
+            if let Some((result, _)) = result {
+                let status = status(result);
                 dashboard.finish(
                     serde_json::to_value(result).unwrap_or_default(),
                     Finished {

@@ -120,9 +120,17 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let started_at = chrono::Utc::now();
     let run_id = run_id(&started_at);
     // The views' servers first: a taken port stops the run before it creates anything.
-    let mut live = LiveFeed::start(config, request.dashboard.as_ref(), &request.plan, &run_id).await?;
-    let mut log = LogBackend::open(config, &run_id)?;
-    let mut registry = RegistryBackend::open(config)?;
+    let reports_dir = request.project.root.join(&config.run.reports_dir);
+    let mut live = LiveFeed::start(config, request.dashboard.as_ref(), &request.plan, &run_id, &reports_dir).await?;
+    let backends =
+        LogBackend::open(config, &run_id).and_then(|log| RegistryBackend::open(config).map(|registry| (log, registry)));
+    let (mut log, mut registry) = match backends {
+        Ok(backends) => backends,
+        Err(e) => {
+            live.finish(None).await;
+            return Err(e);
+        }
+    };
     let outcome = run_pipeline(
         &request,
         &mut log,
@@ -162,7 +170,8 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     };
     result.errors.extend(cleanup_errors);
     let written = write_reports(&request, result, started_at);
-    live.finish(written.as_ref().ok().map(|w| &w.result)).await;
+    live.finish(written.as_ref().ok().map(|w| (&w.result, w.json_path.as_path())))
+        .await;
     written
 }
 

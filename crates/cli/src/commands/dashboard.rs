@@ -1,25 +1,21 @@
-//! `pipegen dashboard --standalone`: the dashboard of a finished run, replayed from its JSON
-//! result, until Ctrl-C. A live run serves its own with `pipegen run --dashboard`.
+//! `pipegen dashboard`: follows the run going on in the project (its frames as the run writes
+//! them to the reports dir), or with `--standalone` replays a finished run from its JSON
+//! result; serves until Ctrl-C. A run can also serve its own with `pipegen run --dashboard`.
 
 use std::path::{Path, PathBuf};
 
 use pipegen_config::{FlagValue, KeyPath};
 use pipegen_diag::Diagnostic;
-use pipegen_observe::{Dashboard, DashboardOptions, Finished, LiveFrame, PhaseBand, View};
+use pipegen_observe::{
+    Dashboard, DashboardOptions, Finished, LiveFrame, LiveLine, LiveReader, PhaseBand, View, newest_live_file,
+};
 
 use crate::cli::{DashboardArgs, GlobalArgs};
 use crate::context::load_config;
 use crate::failure::{CommandResult, Failure};
 
 pub fn run(global: &GlobalArgs, args: DashboardArgs) -> CommandResult {
-    if !args.standalone && args.result.is_none() {
-        return Err(Failure::input(
-            Diagnostic::error("`pipegen dashboard` has no run to attach to").with_hint(
-                "watch a run live with `pipegen run --dashboard`, or replay a finished one with \
-                 `pipegen dashboard --standalone [--result FILE.json]`",
-            ),
-        ));
-    }
+    let follow = !args.standalone && args.result.is_none();
     let mut flags = Vec::new();
     if let Some(port) = args.port {
         flags.push(FlagValue::new("dashboard.port", port, "--port"));
@@ -35,9 +31,21 @@ pub fn run(global: &GlobalArgs, args: DashboardArgs) -> CommandResult {
             resolved.origin(&KeyPath::parse("dashboard.metrics"))
         )))
     })?;
+    let reports_dir = global.project_dir.join(&config.run.reports_dir);
+    if follow {
+        let live = newest_live_file(&reports_dir).ok_or_else(|| {
+            Failure::input(
+                Diagnostic::error(format!("no run is going in {}", global.project_dir.display())).with_hint(
+                    "start `pipegen run` in this project (another terminal), then `pipegen dashboard`; \
+                     or replay a finished run with `pipegen dashboard --standalone [--result FILE.json]`",
+                ),
+            )
+        })?;
+        return follow_run(&live, &config.dashboard, views);
+    }
     let path = match args.result {
         Some(path) => path,
-        None => newest_result(&global.project_dir.join(&config.run.reports_dir))?,
+        None => newest_result(&reports_dir)?,
     };
     let replay = Replay::read(&path)?;
     let options = DashboardOptions {
@@ -48,18 +56,82 @@ pub fn run(global: &GlobalArgs, args: DashboardArgs) -> CommandResult {
         planned_s: replay.planned_s,
         phases: replay.phases,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Failed(vec![Diagnostic::error(format!("cannot start the runtime: {e}"))]))?;
-    runtime.block_on(async move {
+    runtime()?.block_on(async move {
         let dashboard = Dashboard::replay(options, replay.frames, replay.result, replay.finished)
             .await
             .map_err(|e| Failure::input(Diagnostic::error(e.to_string()).with_hint(e.hint())))?;
         println!("dashboard: {} (replaying {})", dashboard.url(), path.display());
         println!("press Ctrl-C to stop");
         let _ = tokio::signal::ctrl_c().await;
+        dashboard.stop().await;
+        Ok(())
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(vec![Diagnostic::error(format!("cannot start the runtime: {e}"))]))
+}
+
+/// Serves a dashboard of the run writing `live`, frame by frame as they come; once the run
+/// finishes, its result, until Ctrl-C.
+fn follow_run(live: &Path, dashboard: &pipegen_config::DashboardConfig, views: Vec<View>) -> CommandResult {
+    let unreadable = |e: String| {
+        Failure::Failed(vec![
+            Diagnostic::error(format!("cannot follow the run: {e}")).in_file(live.display().to_string()),
+        ])
+    };
+    let mut reader = LiveReader::open(live).map_err(|e| unreadable(e.to_string()))?;
+    let Some(LiveLine::Start {
+        run_id,
+        planned_s,
+        phases,
+    }) = reader.next_line().map_err(unreadable)?
+    else {
+        return Err(unreadable("the run's live file does not start as one".into()));
+    };
+    let options = DashboardOptions {
+        bind_address: dashboard.bind_address.clone(),
+        port: dashboard.port,
+        views,
+        title: format!("pipegen run {run_id}"),
+        planned_s,
+        phases,
+    };
+    runtime()?.block_on(async move {
+        let dashboard = Dashboard::start(options)
+            .await
+            .map_err(|e| Failure::input(Diagnostic::error(e.to_string()).with_hint(e.hint())))?;
+        println!("dashboard: {} (following run {run_id})", dashboard.url());
+        println!("press Ctrl-C to stop");
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        let mut finished = false;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = tick.tick(), if !finished => {
+                    while let Some(line) = reader.next_line().map_err(unreadable)? {
+                        match line {
+                            LiveLine::Frame { frame } => dashboard.push(&frame),
+                            LiveLine::Finished { status, error, result } => {
+                                let result = result
+                                    .and_then(|path| std::fs::read_to_string(path).ok())
+                                    .and_then(|text| serde_json::from_str(&text).ok())
+                                    .unwrap_or(serde_json::Value::Null);
+                                println!("run {run_id} {status}");
+                                dashboard.finish(result, Finished { status, error });
+                                finished = true;
+                                break;
+                            }
+                            LiveLine::Start { .. } => {}
+                        }
+                    }
+                }
+            }
+        }
         dashboard.stop().await;
         Ok(())
     })
