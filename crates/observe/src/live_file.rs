@@ -21,7 +21,7 @@ pub enum LiveLine {
         phases: Vec<PhaseBand>,
     },
     Frame {
-        frame: LiveFrame,
+        frame: Box<LiveFrame>,
     },
     Finished {
         status: String,

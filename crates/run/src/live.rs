@@ -167,7 +167,9 @@ impl LiveFeed {
     pub(crate) fn tick(&mut self, sources: &Sources<'_>, elapsed: Duration) {
         while elapsed >= Duration::from_secs(self.next_second + 1) + SETTLE {
             let frame = self.frame(sources, self.next_second);
-            self.file.write(&LiveLine::Frame { frame: frame.clone() });
+            self.file.write(&LiveLine::Frame {
+                frame: Box::new(frame.clone()),
+            });
             self.next_second += 1;
             self.frames.push(frame);
         }
