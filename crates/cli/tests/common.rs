@@ -111,6 +111,24 @@ impl Scratch {
     }
 }
 
+impl Scratch {
+    /// `pipegen init <name>`, with the default project's windows and watermark delay cut to
+    /// 1 s, so that a run of a few seconds fires several windows.
+    pub fn quick_project(&self, name: &str) {
+        self.run(&["init", name]).expect(0);
+        self.edit(
+            &format!("{name}/sql/03_pipeline.sql"),
+            "INTERVAL '10' SECOND",
+            "INTERVAL '1' SECOND",
+        );
+        self.edit(
+            &format!("{name}/sql/01_source.sql"),
+            "INTERVAL '5' SECOND",
+            "INTERVAL '1' SECOND",
+        );
+    }
+}
+
 pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }

@@ -90,17 +90,6 @@ fn browse(url: &str, screenshot: &Path, min_points: Option<usize>) -> Value {
     serde_json::from_slice(&output.stdout).expect("browse.js prints JSON")
 }
 
-/// A project whose short windows fire within seconds, so results flow during a short run.
-fn quick_project(s: &Scratch) {
-    s.run(&["init", "demo"]).expect(0);
-    s.edit(
-        "demo/sql/03_pipeline.sql",
-        "INTERVAL '10' SECOND",
-        "INTERVAL '1' SECOND",
-    );
-    s.edit("demo/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
-}
-
 fn wait_for_port(port: u16, child: &mut Child) {
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -158,7 +147,7 @@ fn series<'a>(seen: &'a Value, chart: &str, name: &str) -> (Vec<u64>, &'a Vec<Va
 #[test]
 fn the_live_dashboard_draws_the_runs_measurements_in_chromium() {
     let s = Scratch::new();
-    quick_project(&s);
+    s.quick_project("demo");
     let port = pipegen_testkit::free_port();
     let port_text = port.to_string();
     let mut child = s.spawn(&[
@@ -303,7 +292,7 @@ fn assert_cell_matches(result: &Value, path: &str, text: &str) {
 #[test]
 fn the_report_of_a_spike_shows_it_renders_offline_and_agrees_with_the_result() {
     let s = Scratch::new();
-    quick_project(&s);
+    s.quick_project("demo");
     let out = s
         .run(&[
             "--project-dir",
@@ -461,7 +450,7 @@ fn metric_names(expr: &str) -> Vec<String> {
 #[test]
 fn prometheus_output_parses_and_the_grafana_dashboard_charts_what_it_exports() {
     let s = Scratch::new();
-    quick_project(&s);
+    s.quick_project("demo");
     let port = pipegen_testkit::free_port();
     s.edit(
         "demo/.pipegen.yaml",

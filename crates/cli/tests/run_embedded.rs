@@ -48,14 +48,7 @@ fn sum(rows: &Value, key: &str) -> u64 {
 #[test]
 fn the_default_project_runs_windows_end_to_end() {
     let s = Scratch::new();
-    s.run(&["init", "demo"]).expect(0);
-    // Short windows and watermark delay, so a short run fires several windows.
-    s.edit(
-        "demo/sql/03_pipeline.sql",
-        "INTERVAL '10' SECOND",
-        "INTERVAL '1' SECOND",
-    );
-    s.edit("demo/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
+    s.quick_project("demo");
     let out = s
         .run(&[
             "--project-dir",

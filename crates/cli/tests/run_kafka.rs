@@ -49,13 +49,7 @@ fn the_default_project_runs_on_kafka_with_per_run_topics_and_cleans_up() {
         .unwrap();
 
     let s = Scratch::new();
-    s.run(&["init", "demo"]).expect(0);
-    s.edit(
-        "demo/sql/03_pipeline.sql",
-        "INTERVAL '10' SECOND",
-        "INTERVAL '1' SECOND",
-    );
-    s.edit("demo/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
+    s.quick_project("demo");
     s.run_with_env(
         &[
             "--project-dir",
