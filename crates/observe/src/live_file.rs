@@ -36,6 +36,8 @@ pub enum LiveLine {
 pub struct LiveFile {
     path: PathBuf,
     file: Option<std::fs::File>,
+    /// The reports dir, when this file made it: a run that writes no report leaves none.
+    made_dir: Option<PathBuf>,
 }
 
 impl LiveFile {
@@ -45,11 +47,12 @@ impl LiveFile {
             _ => "run",
         };
         let path = reports_dir.join(format!("{LIVE_FILE_PREFIX}{run_id}.jsonl"));
+        let made_dir = (!reports_dir.exists()).then(|| reports_dir.to_path_buf());
         let file = std::fs::create_dir_all(reports_dir)
             .and_then(|()| std::fs::File::create(&path))
             .map_err(|e| tracing::warn!(path = %path.display(), %e, "cannot write the live file"))
             .ok();
-        let mut live = Self { path, file };
+        let mut live = Self { path, file, made_dir };
         live.write(start);
         live
     }
@@ -67,6 +70,10 @@ impl LiveFile {
     pub fn finish(mut self, line: &LiveLine) {
         self.write(line);
         let _ = std::fs::remove_file(&self.path);
+        if let Some(dir) = &self.made_dir {
+            // Only if empty: the run's reports stay.
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 
