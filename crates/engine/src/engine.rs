@@ -69,6 +69,7 @@ impl Engine {
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let ctx = SessionContext::new_with_config(config);
         ctx.register_udf(crate::json_value::json_value_udf());
+        ctx.register_udaf(crate::listagg::listagg_distinct_udaf());
         Self {
             ctx,
             parallelism: parallelism.max(1),

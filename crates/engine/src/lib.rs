@@ -21,6 +21,7 @@ mod java_format;
 mod job;
 mod json_value;
 mod legacy_windows;
+mod listagg;
 mod metrics;
 pub mod render;
 mod result_types;

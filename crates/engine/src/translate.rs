@@ -140,8 +140,11 @@ fn function(name: &str, args: &[Expr], distinct: bool) -> Option<Expr> {
         // MOD(a, b) is `a % b` in DataFusion.
         ("MOD", [_, _]) => "(__arg0 % __arg1)".to_string(),
         ("IF", [_, _, _]) => "CASE WHEN __arg0 THEN __arg1 ELSE __arg2 END".into(),
-        ("LISTAGG", [_]) => format!("string_agg({}__arg0, ',')", if distinct { "DISTINCT " } else { "" }),
-        ("LISTAGG", [_, _]) => format!("string_agg({}__arg0, __arg1)", if distinct { "DISTINCT " } else { "" }),
+        // DISTINCT keeps first-arrival order, as Flink does (pipegen's own aggregate).
+        ("LISTAGG", [_]) if distinct => format!("{}(__arg0, ',')", crate::listagg::LISTAGG_DISTINCT),
+        ("LISTAGG", [_, _]) if distinct => format!("{}(__arg0, __arg1)", crate::listagg::LISTAGG_DISTINCT),
+        ("LISTAGG", [_]) => "string_agg(__arg0, ',')".into(),
+        ("LISTAGG", [_, _]) => "string_agg(__arg0, __arg1)".into(),
         // TO_TIMESTAMP_LTZ(epoch, precision): seconds (0) or milliseconds (3).
         ("TO_TIMESTAMP_LTZ", [_, precision]) => match precision.to_string().as_str() {
             "0" => "to_timestamp_seconds(__arg0)".into(),

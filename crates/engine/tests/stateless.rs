@@ -174,4 +174,16 @@ fn flinks_functions_give_flinks_results() {
     }
     let listed = common::query(&format!("{source} SELECT LISTAGG(CAST(seq AS STRING), '-') FROM one")).unwrap();
     assert_eq!(listed, ["7"]);
+    // DISTINCT keeps the values' first-arrival order, as Flink does (one source partition, so
+    // the arrival order is the sequence's).
+    let letters = "CREATE TABLE letters (seq INT, letter AS SUBSTRING('cabacbd', seq, 1)) WITH (
+      'connector' = 'datagen', 'number-of-rows' = '7', 'rows-per-second' = '1000000000',
+      'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '7'
+    );";
+    let distinct = common::query_with(
+        &format!("{letters} SELECT LISTAGG(DISTINCT letter), LISTAGG(DISTINCT letter, '') FROM letters"),
+        1,
+    )
+    .unwrap();
+    assert_eq!(distinct, ["c,a,b,d | cabd"]);
 }

@@ -65,7 +65,9 @@ pub fn query(sql: &str) -> Result<Vec<String>, EngineError> {
     one
 }
 
-fn query_with(sql: &str, parallelism: usize) -> Result<Vec<String>, EngineError> {
+/// The final query's rows with `parallelism` instances (for results that depend on arrival
+/// order, which more source partitions change).
+pub fn query_with(sql: &str, parallelism: usize) -> Result<Vec<String>, EngineError> {
     let file = parse_file(Path::new("t.sql"), sql).unwrap();
     runtime().block_on(async {
         let mut engine = Engine::new(parallelism);

@@ -1,0 +1,122 @@
+//! Flink's `LISTAGG(DISTINCT value [, separator])`: each distinct value once, in the order the
+//! values first arrived (DataFusion's distinct string aggregate keeps no order).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{ScalarValue, exec_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility};
+use datafusion::physical_expr::expressions::Literal;
+
+/// The name the SQL rewrite calls it by.
+pub const LISTAGG_DISTINCT: &str = "pipegen_listagg_distinct";
+
+pub fn listagg_distinct_udaf() -> AggregateUDF {
+    AggregateUDF::from(ListAggDistinct {
+        signature: Signature::any(2, Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ListAggDistinct {
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for ListAggDistinct {
+    fn name(&self) -> &str {
+        LISTAGG_DISTINCT
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new(
+            format!("{}[values]", args.name),
+            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+            true,
+        ))])
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        // The separator is a literal, as in Flink.
+        let separator = match args.exprs.get(1).and_then(|e| e.downcast_ref::<Literal>()) {
+            Some(literal) => match literal.value() {
+                ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+                    s.clone()
+                }
+                _ => return exec_err!("LISTAGG's separator must be a string literal"),
+            },
+            None => return exec_err!("LISTAGG's separator must be a string literal"),
+        };
+        Ok(Box::new(Distinct {
+            separator,
+            values: Vec::new(),
+            seen: HashSet::new(),
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct Distinct {
+    separator: String,
+    values: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl Distinct {
+    fn add(&mut self, values: &ArrayRef) -> Result<()> {
+        let strings = cast(values, &DataType::Utf8)?;
+        for value in strings.as_string::<i32>().iter().flatten() {
+            if !self.seen.contains(value) {
+                self.seen.insert(value.to_owned());
+                self.values.push(value.to_owned());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Accumulator for Distinct {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        self.add(&values[0])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let lists = states[0].as_any().downcast_ref::<ListArray>();
+        for list in lists.into_iter().flat_map(|l| l.iter()).flatten() {
+            self.add(&list)?;
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let values: ArrayRef = Arc::new(StringArray::from_iter_values(&self.values));
+        Ok(vec![ScalarValue::List(Arc::new(ListArray::new(
+            Arc::new(Field::new_list_field(DataType::Utf8, true)),
+            datafusion::arrow::buffer::OffsetBuffer::from_lengths([values.len()]),
+            values,
+            None,
+        )))])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Utf8(
+            (!self.values.is_empty()).then(|| self.values.join(&self.separator)),
+        ))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.values.iter().map(|v| 2 * v.len() + 48).sum::<usize>()
+    }
+}
