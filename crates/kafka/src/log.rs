@@ -24,6 +24,9 @@ use crate::admin::KafkaAdmin;
 use crate::client_config::ClientProperties;
 use crate::error::KafkaError;
 
+/// What each partition's reader fetches ahead, at most, in kilobytes.
+const READ_AHEAD_KB: u32 = 8 * 1024;
+
 /// How long an append waits for the cluster to acknowledge its records.
 const APPEND_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -81,6 +84,11 @@ impl KafkaLog {
         // A position outside the held range is reported (retention removed records), never
         // silently moved.
         config.set("auto.offset.reset", "error");
+        // librdkafka prefetches up to 64 MB per consumer by default; with one consumer per
+        // partition that adds up, so each holds less ahead unless the user says otherwise.
+        if self.consumer_properties.get("queued.max.messages.kbytes").is_none() {
+            config.set("queued.max.messages.kbytes", READ_AHEAD_KB.to_string());
+        }
         let consumer: BaseConsumer = config
             .create()
             .map_err(|e| self.unavailable(&format!("creating a reader of `{topic}`"), e))?;
