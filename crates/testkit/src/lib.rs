@@ -2,6 +2,10 @@
 //! PID) when the handle drops. `scripts/install-test-tools.sh` installs them; tests find them
 //! through the variables it prints.
 
+mod flink;
+
+pub use flink::Flink;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
