@@ -327,7 +327,7 @@ fn closed_session(path: &str, body: &Value) -> Option<String> {
 
 /// Flink's error bodies are `{"errors": ["Internal server error.", "<details>"]}`: the last
 /// entry holds the cause; its last `Caused by:` line is what a user needs first.
-fn flink_error(body: &Value) -> String {
+pub(crate) fn flink_error(body: &Value) -> String {
     let text = match body.get("errors").and_then(Value::as_array) {
         Some(errors) => errors
             .iter()
