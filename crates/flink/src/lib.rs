@@ -4,6 +4,7 @@
 
 mod cleanup;
 mod deploy;
+mod deployment;
 mod gateway;
 mod monitor;
 mod rest;
@@ -11,6 +12,7 @@ mod settings;
 
 pub use cleanup::{Cancelled, cancel_jobs};
 pub use deploy::{DeployError, SqlFile, StartedJob, Substitutions, deploy, rename_topics, substitute};
+pub use deployment::{Cluster, Deployment, DeploymentError, job_failure};
 pub use gateway::{GatewayError, Session, SqlGateway, StatementResult, default_gateway_url};
 pub use monitor::{JobSample, VertexSample, sample_job};
 pub use rest::{
