@@ -1,188 +1,20 @@
 //! A deployment from SQL files to running jobs and back, on a real Flink 2.1 cluster and a real
-//! broker (tansu). The SQL Gateway cannot run here, so a double speaks its documented REST API
-//! (sessions, statements, operation status, results, errors) and executes on the real cluster:
-//! a session's SET and CREATE statements are kept, and each INSERT is run with them through the
-//! project's SQL runner (`/jars/upload`, `/jars/{id}/run`), answering with the real job id or
-//! Flink's real error.
+//! broker (tansu). The SQL Gateway cannot run here: testkit's stand-in speaks its documented
+//! REST API and executes each INSERT on the real cluster (see `SqlGatewayBridge`).
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use pipegen_config::{ConsumerConfig, ProducerConfig, SecurityConfig};
 use pipegen_flink::{
     Cluster, DeployError, Deployment, DeploymentError, FlinkRest, SqlFile, Substitutions, cancel_jobs, job_failure,
 };
 use pipegen_kafka::{KafkaAdmin, TopicPlan, TopicReader, consumer_properties, producer_properties};
-use pipegen_testkit::{Flink, Tansu};
+use pipegen_testkit::{Flink, SqlGatewayBridge, Tansu};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{Value, json};
 
-/// One operation's outcome: a job id, `OK`, or Flink's error text.
-type Outcome = Result<Option<String>, String>;
-
-struct Bridge {
-    rest: Arc<FlinkRest>,
-    runner: PathBuf,
-    /// Per session: the statements every later INSERT runs after.
-    sessions: HashMap<String, Vec<String>>,
-    operations: HashMap<String, Outcome>,
-    next: u32,
-}
-
-type Shared = Arc<Mutex<Bridge>>;
-
-fn reply(status: StatusCode, body: Value) -> Response {
-    (status, [("content-type", "application/json")], body.to_string()).into_response()
-}
-
-fn flink_error(text: &str) -> Response {
-    reply(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        json!({"errors": ["Internal server error.", format!("<Exception on server side:\norg.apache.flink.table.gateway.service.utils.SqlExecutionException: Failed to execute the operation.\nCaused by: {text}\n>")]}),
-    )
-}
-
-async fn open_session(State(b): State<Shared>) -> Response {
-    let mut b = b.lock().unwrap();
-    b.next += 1;
-    let handle = format!("session-{}", b.next);
-    b.sessions.insert(handle.clone(), Vec::new());
-    reply(StatusCode::OK, json!({"sessionHandle": handle}))
-}
-
-async fn close_session(State(b): State<Shared>, Path((_v, s)): Path<(String, String)>) -> Response {
-    match b.lock().unwrap().sessions.remove(&s) {
-        Some(_) => reply(StatusCode::OK, json!({"status": "CLOSED"})),
-        None => flink_error(&format!("Session '{s}' does not exist.")),
-    }
-}
-
-async fn submit(State(b): State<Shared>, Path((_v, s)): Path<(String, String)>, body: String) -> Response {
-    let statement = serde_json::from_str::<Value>(&body).unwrap()["statement"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let upper = statement.trim_start().to_ascii_uppercase();
-    let (rest, runner, mut program) = {
-        let b = b.lock().unwrap();
-        let Some(before) = b.sessions.get(&s) else {
-            return flink_error(&format!("Session '{s}' does not exist."));
-        };
-        (b.rest.clone(), b.runner.clone(), before.clone())
-    };
-    let outcome = if upper.starts_with("INSERT") || upper.starts_with("EXECUTE STATEMENT SET") {
-        program.push(statement);
-        tokio::task::spawn_blocking(move || {
-            let jar = rest.upload_jar(&runner).map_err(|e| e.to_string())?;
-            let job = rest.run_jar(&jar, &program);
-            let _ = rest.delete_jar(&jar);
-            match job {
-                Ok(id) => Ok(Some(id)),
-                Err(pipegen_flink::RestError::Refused { message, .. }) => Err(message),
-                Err(e) => Err(e.to_string()),
-            }
-        })
-        .await
-        .unwrap()
-    } else {
-        if let Some(kept) = b.lock().unwrap().sessions.get_mut(&s) {
-            kept.push(statement);
-        }
-        Ok(None)
-    };
-    let mut b = b.lock().unwrap();
-    b.next += 1;
-    let handle = format!("op-{}", b.next);
-    b.operations.insert(handle.clone(), outcome);
-    reply(StatusCode::OK, json!({"operationHandle": handle}))
-}
-
-async fn status(State(b): State<Shared>, Path((_v, _s, o)): Path<(String, String, String)>) -> Response {
-    match b.lock().unwrap().operations.get(&o) {
-        Some(Ok(_)) => reply(StatusCode::OK, json!({"status": "FINISHED"})),
-        Some(Err(_)) => reply(StatusCode::OK, json!({"status": "ERROR"})),
-        None => reply(StatusCode::NOT_FOUND, json!({"errors": ["no such operation"]})),
-    }
-}
-
-async fn result(State(b): State<Shared>, Path((_v, _s, o, _t)): Path<(String, String, String, u32)>) -> Response {
-    match b.lock().unwrap().operations.get(&o) {
-        Some(Ok(Some(job))) => reply(
-            StatusCode::OK,
-            json!({"resultType": "EOS", "jobID": job, "results": {"columns": [{"name": "job id"}], "data": [{"kind": "INSERT", "fields": [job]}]}}),
-        ),
-        Some(Ok(None)) => reply(
-            StatusCode::OK,
-            json!({"resultType": "EOS", "results": {"columns": [{"name": "result"}], "data": [{"kind": "INSERT", "fields": ["OK"]}]}}),
-        ),
-        Some(Err(text)) => flink_error(text),
-        None => reply(StatusCode::NOT_FOUND, json!({"errors": ["no such operation"]})),
-    }
-}
-
-async fn close_operation(State(b): State<Shared>, Path((_v, _s, o)): Path<(String, String, String)>) -> Response {
-    b.lock().unwrap().operations.remove(&o);
-    reply(StatusCode::OK, json!({"status": "CLOSED"}))
-}
-
-struct Running {
-    url: String,
-    state: Shared,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn start_bridge(flink: &Flink) -> Running {
-    let state: Shared = Arc::new(Mutex::new(Bridge {
-        rest: Arc::new(FlinkRest::new(&flink.url(), Duration::from_secs(30))),
-        runner: flink.sql_runner_jar().to_owned(),
-        sessions: HashMap::new(),
-        operations: HashMap::new(),
-        next: 0,
-    }));
-    let app = Router::new()
-        .route(
-            "/api_versions",
-            get(|| async { reply(StatusCode::OK, json!({"versions": ["V1", "V2"]})) }),
-        )
-        .route(
-            "/{v}/info",
-            get(|| async {
-                reply(
-                    StatusCode::OK,
-                    json!({"productName": "Apache Flink", "version": "2.1.0"}),
-                )
-            }),
-        )
-        .route("/{v}/sessions", post(open_session))
-        .route("/{v}/sessions/{s}", delete(close_session))
-        .route("/{v}/sessions/{s}/statements", post(submit))
-        .route("/{v}/sessions/{s}/operations/{o}/status", get(status))
-        .route("/{v}/sessions/{s}/operations/{o}/result/{t}", get(result))
-        .route("/{v}/sessions/{s}/operations/{o}/close", delete(close_operation))
-        .with_state(state.clone());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    Running {
-        url,
-        state,
-        _runtime: runtime,
-    }
-}
-
-fn cluster(flink: &Flink, bridge: &Running) -> Cluster {
+fn cluster(flink: &Flink, bridge: &SqlGatewayBridge) -> Cluster {
     Cluster {
         flink_url: flink.url(),
         gateway_url: bridge.url.clone(),
@@ -246,7 +78,7 @@ GROUP BY window_start, window_end, `user`;
 fn sql_files_run_on_the_cluster_are_watched_and_only_their_jobs_cancelled() {
     let flink = Flink::shared();
     let rest = FlinkRest::new(&flink.url(), Duration::from_secs(10));
-    let bridge = start_bridge(flink);
+    let bridge = SqlGatewayBridge::start(flink);
     let broker = Tansu::start();
     let servers = broker.bootstrap_servers();
     let properties = consumer_properties(&servers, &ConsumerConfig::default(), &SecurityConfig::default(), "t");
@@ -313,10 +145,7 @@ fn sql_files_run_on_the_cluster_are_watched_and_only_their_jobs_cancelled() {
         &substitutions,
     )
     .unwrap();
-    assert!(
-        bridge.state.lock().unwrap().sessions.is_empty(),
-        "the session is closed after deploying"
-    );
+    assert_eq!(bridge.open_sessions(), 0, "the session is closed after deploying");
     let jobs = deployment.jobs().to_vec();
     assert_eq!(jobs.len(), 1);
     assert_eq!((jobs[0].file.as_str(), jobs[0].line), ("sql/02_window.sql", 3));
@@ -367,7 +196,7 @@ fn properties_for(servers: &str) -> pipegen_kafka::ClientProperties {
 fn a_failing_statement_names_its_line_and_cancels_what_the_run_started() {
     let flink = Flink::shared();
     let rest = FlinkRest::new(&flink.url(), Duration::from_secs(10));
-    let bridge = start_bridge(flink);
+    let bridge = SqlGatewayBridge::start(flink);
     let files = [SqlFile {
         shown: "sql/01_jobs.sql",
         text: "CREATE TABLE g (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');
@@ -408,7 +237,7 @@ SELECT n FROM missing_table;
 fn a_dropped_deployment_cancels_its_jobs() {
     let flink = Flink::shared();
     let rest = FlinkRest::new(&flink.url(), Duration::from_secs(10));
-    let bridge = start_bridge(flink);
+    let bridge = SqlGatewayBridge::start(flink);
     let files = [SqlFile {
         shown: "sql/01.sql",
         text: "CREATE TABLE g2 (n BIGINT) WITH ('connector' = 'datagen');\nCREATE TABLE b2 (n BIGINT) WITH ('connector' = 'blackhole');\nINSERT INTO b2 SELECT n FROM g2;\n",

@@ -3,8 +3,10 @@
 //! through the variables it prints.
 
 mod flink;
+mod gateway;
 
 pub use flink::Flink;
+pub use gateway::SqlGatewayBridge;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
