@@ -68,6 +68,7 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
     let broker = Tansu::start();
     let servers = broker.bootstrap_servers();
     let outside = outside_job(flink, &rest);
+    let seen_by_flink = servers.replace("127.0.0.1", "localhost");
 
     let s = Scratch::new();
     project(&s);
@@ -92,12 +93,25 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
             "5",
             "-q",
         ],
-        &[("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run")],
+        &[
+            ("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run"),
+            // The brokers under another name, as a cluster on another network would reach them.
+            ("PIPEGEN_FLINK__BOOTSTRAP_SERVERS", &seen_by_flink),
+        ],
     )
     .expect(0);
     let result = result_of(&s, "demo");
     assert_eq!(result["status"], "succeeded", "{result:#}");
     assert_eq!(result["backends"]["engine"], "flink");
+    let statements = gateway.statements();
+    let tables: Vec<&String> = statements.iter().filter(|s| s.contains("CREATE TABLE")).collect();
+    assert_eq!(tables.len(), 2, "{statements:?}");
+    assert!(
+        tables
+            .iter()
+            .all(|t| t.contains(&format!("'{seen_by_flink}'")) && !t.contains(&servers) && !t.contains("${")),
+        "the cluster's address in the DDL: {tables:?}"
+    );
     assert_eq!(result["producer"]["acked"], 1200);
 
     let jobs = result["jobs"].as_array().unwrap();

@@ -85,8 +85,19 @@ impl FlinkJobs {
             .zip(&shown)
             .map(|(f, shown)| SqlFile { shown, text: &f.text })
             .collect();
+        let mut placeholders: BTreeMap<String, String> =
+            placeholders.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        // The addresses the cluster sees, where they differ from pipegen's.
+        for (name, seen) in [
+            ("BOOTSTRAP_SERVERS", &config.flink.bootstrap_servers),
+            ("SCHEMA_REGISTRY_URL", &config.flink.schema_registry_url),
+        ] {
+            if let Some(seen) = seen {
+                placeholders.insert(name.to_owned(), seen.clone());
+            }
+        }
         let substitutions = Substitutions {
-            placeholders: placeholders.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+            placeholders,
             topics: topics
                 .iter()
                 .map(|(run, declared)| (declared.clone(), run.clone()))

@@ -28,6 +28,8 @@ struct Bridge {
     /// Per session: the statements every later INSERT runs after.
     sessions: HashMap<String, Vec<String>>,
     operations: HashMap<String, Outcome>,
+    /// Every statement received, in order.
+    received: Vec<String>,
     next: u32,
 }
 
@@ -46,6 +48,7 @@ impl SqlGatewayBridge {
             runner: flink.sql_runner_jar().to_owned(),
             sessions: HashMap::new(),
             operations: HashMap::new(),
+            received: Vec::new(),
             next: 0,
         }));
         let app = Router::new()
@@ -84,6 +87,11 @@ impl SqlGatewayBridge {
             state,
             _runtime: runtime,
         }
+    }
+
+    /// Every statement received, in order.
+    pub fn statements(&self) -> Vec<String> {
+        self.state.lock().expect("the bridge's state").received.clone()
     }
 
     /// How many sessions are open.
@@ -125,7 +133,8 @@ async fn submit(State(b): State<Shared>, Path((_v, s)): Path<(String, String)>, 
         .to_owned();
     let upper = statement.trim_start().to_ascii_uppercase();
     let (flink_url, runner, mut program) = {
-        let b = b.lock().expect("the bridge's state");
+        let mut b = b.lock().expect("the bridge's state");
+        b.received.push(statement.clone());
         let Some(before) = b.sessions.get(&s) else {
             return flink_error(&format!("Session '{s}' does not exist."));
         };
