@@ -166,10 +166,12 @@ impl FlinkJobs {
                 .all(|s| s.as_ref().is_some_and(JobSample::is_terminal))
     }
 
-    /// A last sample, then the jobs cancelled; one row per job as Flink reported it.
-    pub(crate) fn finish(mut self) -> (Vec<JobRow>, BTreeMap<String, u64>) {
+    /// A last sample, then the jobs cancelled: one row per job as Flink reported it, errors
+    /// cancelling, and the failure of a job that failed since the last sample.
+    pub(crate) fn finish(mut self) -> (Vec<JobRow>, BTreeMap<String, u64>, Option<String>) {
         self.last_sampled = None;
         self.poll();
+        let failure = self.failure();
         let mut errors = BTreeMap::new();
         let ended: BTreeMap<String, String> = tokio::task::block_in_place(|| self.deployment.cancel())
             .into_iter()
@@ -190,7 +192,7 @@ impl FlinkJobs {
             .zip(&self.samples)
             .map(|(job, sample)| row(job, sample.as_ref(), ended.get(&job.job_id)))
             .collect();
-        (rows, errors)
+        (rows, errors, failure)
     }
 }
 

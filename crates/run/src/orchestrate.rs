@@ -458,9 +458,12 @@ async fn run_pipeline(
         });
     }
     if let Some(flink) = flink.take() {
-        let (rows, cancel_errors) = flink.finish();
+        let (rows, cancel_errors, failure) = flink.finish();
         job_rows.extend(rows);
         errors.extend(cancel_errors);
+        if let Some(failure) = failure.filter(|_| status == Status::Succeeded) {
+            (status, error) = (Status::Failed, Some(failure));
+        }
     }
     stop_consuming.store(true, Ordering::SeqCst);
     for consumer in &mut consumers {
