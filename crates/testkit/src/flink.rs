@@ -26,6 +26,11 @@ pub struct Flink {
     runner: OnceLock<PathBuf>,
 }
 
+/// The Flink distribution `scripts/install-test-tools.sh` installed (bin/, lib/, conf/).
+pub fn flink_home() -> PathBuf {
+    tool("PIPEGEN_TEST_FLINK_HOME")
+}
+
 impl Flink {
     /// The cluster this test binary shares, started on first use.
     pub fn shared() -> &'static Flink {

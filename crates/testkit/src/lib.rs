@@ -5,7 +5,7 @@
 mod flink;
 mod gateway;
 
-pub use flink::Flink;
+pub use flink::{Flink, flink_home};
 pub use gateway::SqlGatewayBridge;
 
 use std::net::{TcpListener, TcpStream};
