@@ -41,6 +41,13 @@ fn reports_the_broker_and_the_cluster_with_its_jobs() {
     let flink = Flink::shared();
     let broker = Tansu::start();
     let job = start_job(flink);
+    let registry = pipegen_registry::EmbeddedRegistry::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    pipegen_registry::RegistryClient::new(&registry.url(), Duration::from_secs(5))
+        .register(
+            "clicks-value",
+            r#"{"type": "record", "name": "Click", "fields": [{"name": "n", "type": "long"}]}"#,
+        )
+        .unwrap();
     let s = Scratch::new();
     let servers = broker.bootstrap_servers();
     let url = flink.url();
@@ -52,12 +59,15 @@ fn reports_the_broker_and_the_cluster_with_its_jobs() {
             "--verbose",
             "--bootstrap-servers",
             &servers,
+            "--schema-registry-url",
+            &registry.url(),
             "--flink-url",
             &url,
         ])
         .expect(0);
     let report: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(report["healthy"], true, "{report}");
+    assert_eq!(part(&report, "Schema registry")["subjects"], 1, "{report}");
     let kafka = part(&report, "Kafka");
     assert_eq!(kafka["brokers"].as_array().unwrap().len(), 1, "{kafka}");
     assert!(kafka["brokers"][0].as_str().unwrap().ends_with(&servers), "{kafka}");
