@@ -5,7 +5,9 @@
 #   moto's S3-compatible server, where tansu keeps data that survives a restart;
 #   prometheus_client (its exposition-format parser) and jsonschema, into the same venv;
 #   stunnel (Debian), a TLS front for the broker;
-#   Chromium from Debian, driven headless by playwright-core from npm (no browser download).
+#   Chromium from Debian, driven headless by playwright-core from npm (no browser download);
+#   Apache Flink 2.1 (the distribution inside PyPI's apache-flink packages) with the Kafka SQL
+#   connector and its client copied into lib/.
 # Idempotent; prints the environment the tests read.
 set -euo pipefail
 
@@ -85,11 +87,46 @@ if [ ! -f "$node_dir/node_modules/@grafana/schema/package.json" ] || [ ! -f "$no
   (cd "$node_dir" && npm install --silent --no-audit --no-fund typescript @grafana/schema >&2)
 fi
 
+# Flink runs on Java 17; the tests compile the project's SQL runner with javac and jar.
+if ! command -v java >/dev/null || ! command -v javac >/dev/null || ! command -v jar >/dev/null; then
+  apt_install openjdk-17-jdk-headless
+fi
+
+# Apache Flink 2.1: PyPI's apache-flink packages carry the whole distribution (bin/, conf/, lib/).
+# The Kafka SQL connector and kafka-clients come out of another wheel: only those two jars are
+# copied (installing that wheel would put a second Flink's jars into lib/).
+flink_venv="$tools/flink-venv"
+flink_home="$flink_venv/lib/python3.11/site-packages/pyflink"
+if [ ! -f "$flink_home/lib/flink-dist-2.1.0.jar" ]; then
+  echo "installing Apache Flink 2.1.0 into $flink_venv" >&2
+  [ -x "$flink_venv/bin/pip" ] || python3 -m venv "$flink_venv"
+  "$flink_venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+    apache-flink-libraries==2.1.0 apache-flink==2.1.0 >&2
+fi
+chmod +x "$flink_home"/bin/*.sh "$flink_home/bin/flink"
+if [ ! -f "$flink_home/lib/flink-connector-kafka.jar" ] || [ ! -f "$flink_home/lib/kafka-clients.jar" ]; then
+  echo "adding the Kafka SQL connector to Flink's lib/" >&2
+  wheels="$tools/wheels"
+  mkdir -p "$wheels"
+  "$flink_venv/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+    shigawire-apache-flink-libraries==2.0.0.post1 -d "$wheels" >&2
+  "$flink_venv/bin/python" - "$wheels" "$flink_home/lib" <<'PY'
+import glob, sys, zipfile
+wheels, lib = sys.argv[1], sys.argv[2]
+wheel = glob.glob(f"{wheels}/shigawire_apache_flink_libraries-2.0.0.post1-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    for name in ("flink-connector-kafka.jar", "kafka-clients.jar"):
+        with z.open(f"pyflink/lib/{name}") as src, open(f"{lib}/{name}", "wb") as dst:
+            dst.write(src.read())
+PY
+fi
+
 echo "PIPEGEN_TEST_TANSU=$tansu"
 echo "PIPEGEN_TEST_STUNNEL=$(command -v stunnel4)"
 echo "PIPEGEN_TEST_MOTO=$moto"
 echo "PIPEGEN_TEST_PYTHON=$venv/bin/python"
 echo "PIPEGEN_TEST_CHROMIUM=$(command -v chromium)"
 echo "PIPEGEN_TEST_TMUX=$(command -v tmux)"
+echo "PIPEGEN_TEST_FLINK_HOME=$flink_home"
 echo "PIPEGEN_TEST_PLAYWRIGHT=$node_dir/node_modules/playwright-core"
 echo "PIPEGEN_TEST_NODE_MODULES=$node_dir/node_modules"

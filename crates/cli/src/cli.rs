@@ -196,7 +196,8 @@ pub enum SqlFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Refresh in place.
+    /// Refresh in place (with --json: one JSON line per refresh). `-v/--verbose` adds each
+    /// Flink job's vertices and last checkpoint.
     #[arg(long)]
     pub watch: bool,
     /// Refresh interval with --watch.

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Command::Completions { shell } => commands::completions::run(shell),
         Command::Bench(_) => Err(commands::pending::bench()),
         Command::Sql(args) => commands::sql::run(&cli.global, args),
-        Command::Check(_) => Err(commands::pending::check()),
+        Command::Check(args) => commands::check::run(&cli.global, args),
         Command::Dashboard(args) => commands::dashboard::run(&cli.global, args),
         Command::Deploy => Err(commands::pending::deploy()),
         Command::Clean => Err(commands::pending::clean()),

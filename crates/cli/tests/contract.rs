@@ -56,7 +56,7 @@ fn every_command_has_help() {
 #[test]
 fn commands_not_built_yet_say_so_and_exit_2() {
     let s = Scratch::new();
-    for args in [&["bench"][..], &["check"], &["deploy"], &["clean"]] {
+    for args in [&["bench"][..], &["deploy"], &["clean"]] {
         let out = s.run(args).expect(2);
         assert!(
             out.stderr.contains("not available in this version"),
@@ -64,6 +64,17 @@ fn commands_not_built_yet_say_so_and_exit_2() {
             out.stderr
         );
     }
+}
+
+#[test]
+fn check_without_external_parts_says_so_and_refuses_a_bad_interval() {
+    let s = Scratch::new();
+    let out = s.run(&["check"]).expect(0);
+    assert!(out.stdout.contains("nothing external is configured"), "{}", out.stdout);
+    let out = s.run(&["check", "--json"]).expect(0);
+    assert_eq!(out.stdout.trim(), r#"{"healthy":true,"parts":[]}"#);
+    let out = s.run(&["check", "--watch", "--interval", "soon"]).expect(2);
+    assert!(out.stderr.contains("--interval"), "{}", out.stderr);
 }
 
 #[test]

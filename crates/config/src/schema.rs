@@ -341,6 +341,13 @@ pub struct FlinkConfig {
     pub network: NetworkConfig,
     /// How often watermarks are emitted (`pipeline.auto-watermark-interval`).
     pub watermark_interval: Option<Duration>,
+    /// The Kafka brokers as Flink's TaskManagers reach them, when that is not the address
+    /// pipegen uses (another network, a container's name): `${BOOTSTRAP_SERVERS}` in SQL run
+    /// on Flink. Unset: `bootstrap_servers`.
+    pub bootstrap_servers: Option<String>,
+    /// The schema registry as the cluster reaches it: `${SCHEMA_REGISTRY_URL}` on Flink.
+    /// Unset: `schema_registry_url`.
+    pub schema_registry_url: Option<String>,
 }
 
 impl Default for FlinkConfig {
@@ -356,6 +363,8 @@ impl Default for FlinkConfig {
             cpu: CpuConfig::default(),
             network: NetworkConfig::default(),
             watermark_interval: None,
+            bootstrap_servers: None,
+            schema_registry_url: None,
         }
     }
 }

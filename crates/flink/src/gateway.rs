@@ -26,6 +26,11 @@ pub enum GatewayError {
     Timeout { status: String, waited: Duration },
     #[error("Flink SQL Gateway at {url} answered something that is not its API: {reason}")]
     Protocol { url: String, reason: String },
+    /// The gateway no longer knows the session (closed, or expired after its idle timeout).
+    #[error(
+        "the SQL Gateway session {session} is closed or expired (sql-gateway.session.idle-timeout); open a new session"
+    )]
+    SessionClosed { session: String },
 }
 
 /// The rows a statement returned and the job it started, if any.
@@ -46,6 +51,20 @@ pub struct SqlGateway {
     pub statement_timeout: Duration,
 }
 
+/// The SQL Gateway's address when only the JobManager's is configured: same host, the
+/// gateway's default REST port (`sql-gateway.endpoint.rest.port`, 8083).
+pub fn default_gateway_url(flink_url: &str) -> String {
+    let trimmed = flink_url.trim_end_matches('/');
+    let (scheme, rest) = trimmed.split_once("://").unwrap_or(("http", trimmed));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    // A bracketed IPv6 host keeps its colons; the port is what follows the last `]` or `:`.
+    let host = match authority.rfind(']') {
+        Some(end) => &authority[..=end],
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    format!("{scheme}://{host}:8083")
+}
+
 /// An open session; closed explicitly with [`SqlGateway::close_session`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session(pub String);
@@ -64,7 +83,11 @@ impl SqlGateway {
             agent,
             statement_timeout: Duration::from_secs(300),
         };
-        let versions = gateway.call("GET", "/api_versions", None)?;
+        // Gateways before the versioned API (Flink 1.16) have no /api_versions: they speak v1.
+        let versions = match gateway.call("GET", "/api_versions", None) {
+            Err(GatewayError::Refused { status: 404, .. }) => return Ok(gateway),
+            other => other?,
+        };
         let list = versions.get("versions").unwrap_or(&versions);
         if let Some(newest) = list
             .as_array()
@@ -82,6 +105,11 @@ impl SqlGateway {
             gateway.version = format!("v{newest}");
         }
         Ok(gateway)
+    }
+
+    /// The gateway's address, as given.
+    pub fn url(&self) -> &str {
+        &self.base
     }
 
     pub fn api_version(&self) -> &str {
@@ -113,6 +141,8 @@ impl SqlGateway {
         let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if (200..300).contains(&status) {
             Ok(value)
+        } else if let Some(session) = closed_session(path, &value) {
+            Err(GatewayError::SessionClosed { session })
         } else {
             Err(GatewayError::Refused {
                 request,
@@ -146,9 +176,12 @@ impl SqlGateway {
             .ok_or_else(|| self.protocol("no sessionHandle"))
     }
 
+    /// Closes the session; one already closed (or expired) counts as closed.
     pub fn close_session(&self, session: &Session) -> Result<(), GatewayError> {
-        self.call("DELETE", &self.path(&format!("/sessions/{}", session.0)), None)
-            .map(|_| ())
+        match self.call("DELETE", &self.path(&format!("/sessions/{}", session.0)), None) {
+            Ok(_) | Err(GatewayError::SessionClosed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     fn protocol(&self, reason: &str) -> GatewayError {
@@ -283,9 +316,18 @@ impl SqlGateway {
     }
 }
 
+/// Flink answers a request for an unknown session with `Session '<handle>' does not exist.` (as
+/// an internal error, HTTP 500, in its error body).
+fn closed_session(path: &str, body: &Value) -> Option<String> {
+    let session = path.split("/sessions/").nth(1)?.split('/').next()?;
+    let text = body.to_string();
+    text.contains(&format!("Session '{session}' does not exist"))
+        .then(|| session.to_owned())
+}
+
 /// Flink's error bodies are `{"errors": ["Internal server error.", "<details>"]}`: the last
 /// entry holds the cause; its last `Caused by:` line is what a user needs first.
-fn flink_error(body: &Value) -> String {
+pub(crate) fn flink_error(body: &Value) -> String {
     let text = match body.get("errors").and_then(Value::as_array) {
         Some(errors) => errors
             .iter()
@@ -307,6 +349,34 @@ fn flink_error(body: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gateway_address_follows_the_jobmanagers_host() {
+        assert_eq!(
+            default_gateway_url("http://flink.example:8081"),
+            "http://flink.example:8083"
+        );
+        assert_eq!(
+            default_gateway_url("https://flink.example/"),
+            "https://flink.example:8083"
+        );
+        assert_eq!(default_gateway_url("http://[::1]:8081"), "http://[::1]:8083");
+        assert_eq!(default_gateway_url("127.0.0.1:8081"), "http://127.0.0.1:8083");
+    }
+
+    #[test]
+    fn a_missing_session_is_named() {
+        let body = json!({"errors": ["Internal server error.", "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Session 'abc' does not exist.\n>"]});
+        assert_eq!(closed_session("/v2/sessions/abc/statements", &body), Some("abc".into()));
+        assert_eq!(
+            closed_session(
+                "/v2/sessions/abc/statements",
+                &json!({"errors": ["Table x does not exist"]})
+            ),
+            None
+        );
+        assert_eq!(closed_session("/v2/info", &body), None);
+    }
 
     #[test]
     fn root_causes_come_first() {

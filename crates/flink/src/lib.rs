@@ -1,8 +1,22 @@
 //! The SQL seam on Apache Flink: pipegen's `flink` section in Flink's keys (for a cluster's
-//! `config.yaml` and for SQL sessions), and a client for Flink's SQL Gateway REST API.
+//! `config.yaml` and for SQL sessions), a client for Flink's SQL Gateway REST API that deploys a
+//! project's SQL, and one for the JobManager's REST API that watches and cancels the jobs.
 
+mod cleanup;
+mod deploy;
+mod deployment;
 mod gateway;
+mod monitor;
+mod rest;
 mod settings;
 
-pub use gateway::{GatewayError, Session, SqlGateway, StatementResult};
+pub use cleanup::{Cancelled, cancel_jobs};
+pub use deploy::{DeployError, SqlFile, StartedJob, Substitutions, deploy, rename_topics, substitute};
+pub use deployment::{Cluster, Deployment, DeploymentError, job_failure};
+pub use gateway::{GatewayError, Session, SqlGateway, StatementResult, default_gateway_url};
+pub use monitor::{JobSample, VertexSample, sample_job};
+pub use rest::{
+    Aggregate, Checkpoints, CompletedCheckpoint, FlinkRest, JobDetail, JobSummary, Overview, RestError, Vertex,
+    is_terminal,
+};
 pub use settings::{cluster_properties, render_config_yaml, session_properties};

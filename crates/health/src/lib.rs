@@ -1,8 +1,9 @@
 //! Probes: does each configured service answer, and what does it say about itself?
 //!
-//! Used by `pipegen validate --check-connectivity` (and later `pipegen check`). Every probe has
+//! Used by `pipegen validate --check-connectivity`; [`check`] is `pipegen check`. Every probe has
 //! a timeout and reports failure as data, never as a panic or a hang.
 
+pub mod check;
 mod http;
 mod kafka;
 

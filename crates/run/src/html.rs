@@ -263,10 +263,10 @@ pub fn render(result: &RunResult) -> String {
                 text(&job.name),
                 text(&job.status),
                 int(path("records_in"), job.records_in),
-                int(path("records_out"), Some(job.records_out)),
-                int(path("late_records_dropped"), Some(job.late_records_dropped)),
-                int(path("open_windows"), Some(job.open_windows)),
-                int(path("state_bytes"), Some(job.state_bytes)),
+                int(path("records_out"), job.records_out),
+                int(path("late_records_dropped"), job.late_records_dropped),
+                int(path("open_windows"), job.open_windows),
+                int(path("state_bytes"), job.state_bytes),
             ]
         }),
     );

@@ -3,11 +3,12 @@
 //! in, write the JSON result and the HTML report, and clean up.
 //!
 //! The log is the embedded one or a Kafka cluster, the registry the embedded one (over HTTP on
-//! 127.0.0.1) or a Confluent-compatible one; the engine is the embedded one (Flink plugs into
-//! the same steps).
+//! 127.0.0.1) or a Confluent-compatible one; the engine is the embedded one or Apache Flink
+//! (deployed through its SQL Gateway, watched through its REST API).
 
 mod backends;
 mod consume;
+mod flink_jobs;
 mod html;
 mod live;
 mod orchestrate;

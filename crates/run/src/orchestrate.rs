@@ -19,6 +19,7 @@ use pipegen_sql::parse_file;
 
 use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
 use crate::consume::{ConsumerMetrics, EndToEnd, consume};
+use crate::flink_jobs::FlinkJobs;
 use crate::live::{DashboardRequest, LiveFeed, Sources, phase_at, phase_bands, target_at};
 use crate::pipeline::{Pipeline, RunSql, rename_topics, substitute};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
@@ -102,11 +103,7 @@ fn engine_diagnostic(error: &EngineError, file: &RunSql, statement_position: pip
 
 async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let config = &request.config.config;
-    if config.engine == pipegen_config::Engine::Flink {
-        return Err(RunError::NotAvailable(
-            "runs on Flink are not available in this version; use --engine embedded".into(),
-        ));
-    }
+    crate::flink_jobs::preflight(config)?;
     // From here on Ctrl-C ends the run cleanly: what it created is removed, the report written.
     let interrupted = Arc::new(AtomicBool::new(false));
     {
@@ -265,7 +262,11 @@ async fn run_pipeline(
     // Deploy.
     let mut engine = Engine::new(config.flink.parallelism.max(1) as usize).with_log(shared_log.clone());
     let mut jobs: Vec<Job> = Vec::new();
-    for file in &files {
+    let mut flink = match config.engine {
+        pipegen_config::Engine::Flink => Some(FlinkJobs::deploy(config, request.project, &values, &declared, run_id)?),
+        pipegen_config::Engine::Embedded => None,
+    };
+    for file in files.iter().filter(|_| flink.is_none()) {
         for statement in &file.statements {
             match engine.deploy(statement).await {
                 Ok(started) => jobs.extend(started),
@@ -349,7 +350,11 @@ async fn run_pipeline(
             .iter()
             .map(|c| c.metrics.consumed.load(Ordering::Relaxed))
             .sum();
-        let out: u64 = jobs.iter().map(|j| j.snapshot().records_out).sum();
+        if let Some(flink) = &mut flink {
+            flink.poll();
+        }
+        let out: u64 = jobs.iter().map(|j| j.snapshot().records_out).sum::<u64>()
+            + flink.as_ref().map_or(0, FlinkJobs::records_out);
         let activity = consumed + out;
         if activity != last_activity.0 {
             last_activity = (activity, Instant::now());
@@ -372,6 +377,9 @@ async fn run_pipeline(
         }
         if let Some((job, failure)) = jobs.iter().find_map(|j| j.failure().map(|f| (j, f))) {
             break (Status::Failed, Some(format!("{} failed: {failure}", job.name)));
+        }
+        if let Some(failure) = flink.as_ref().and_then(FlinkJobs::failure) {
+            break (Status::Failed, Some(failure));
         }
         if producers.iter().all(|p| p.is_finished()) && producing_ended.is_none() {
             producing_ended = Some(Instant::now());
@@ -398,7 +406,8 @@ async fn run_pipeline(
             }
             continue;
         }
-        let all_jobs_done = !jobs.is_empty() && jobs.iter().all(Job::is_finished);
+        let all_jobs_done = (!jobs.is_empty() && jobs.iter().all(Job::is_finished))
+            || flink.as_ref().is_some_and(FlinkJobs::all_finished);
         let quiet = last_activity.1.max(ended).elapsed() >= QUIET;
         let accounted = pipeline.pass_through && !pipeline.sinks.is_empty() && consumed >= recorder.acked_total();
         if all_jobs_done || quiet || (accounted && !pipeline.fed.is_empty()) {
@@ -441,11 +450,11 @@ async fn run_pipeline(
             name,
             status: job_status.to_string(),
             records_in: snapshot.records_in,
-            records_out: snapshot.records_out,
-            late_records_dropped: snapshot.late_records_dropped,
+            records_out: Some(snapshot.records_out),
+            late_records_dropped: Some(snapshot.late_records_dropped),
             watermark_ms: snapshot.watermark_ms,
-            open_windows: snapshot.open_windows,
-            state_bytes: snapshot.state_bytes,
+            open_windows: Some(snapshot.open_windows),
+            state_bytes: Some(snapshot.state_bytes),
             operators: operators
                 .into_iter()
                 .map(|o| OperatorRow {
@@ -456,6 +465,14 @@ async fn run_pipeline(
                 })
                 .collect(),
         });
+    }
+    if let Some(flink) = flink.take() {
+        let (rows, cancel_errors, failure) = flink.finish();
+        job_rows.extend(rows);
+        errors.extend(cancel_errors);
+        if let Some(failure) = failure.filter(|_| status == Status::Succeeded) {
+            (status, error) = (Status::Failed, Some(failure));
+        }
     }
     stop_consuming.store(true, Ordering::SeqCst);
     for consumer in &mut consumers {
@@ -525,7 +542,10 @@ async fn run_pipeline(
         error,
         backends: Backends {
             log: log.name().into(),
-            engine: "embedded".into(),
+            engine: match config.engine {
+                pipegen_config::Engine::Embedded => "embedded".into(),
+                pipegen_config::Engine::Flink => "flink".into(),
+            },
             schema_registry: registry.name().into(),
             log_client_config: log.client_config(),
         },

@@ -69,12 +69,16 @@ pub struct JobRow {
     pub name: String,
     pub status: String,
     pub records_in: Option<u64>,
-    pub records_out: u64,
-    pub late_records_dropped: u64,
+    /// `None` where the engine did not report it (a Flink job before its first metrics).
+    pub records_out: Option<u64>,
+    /// `None` where not measured (Flink reports it per operator, not per job).
+    pub late_records_dropped: Option<u64>,
     /// Epoch milliseconds; `None` before the first watermark or for jobs without event time.
     pub watermark_ms: Option<i64>,
-    pub open_windows: u64,
-    pub state_bytes: u64,
+    /// `None` where not measured (Flink does not report it).
+    pub open_windows: Option<u64>,
+    /// On Flink, the state of the last completed checkpoint (`None` without checkpoints).
+    pub state_bytes: Option<u64>,
     /// The job's stateful operators (windows, aggregates, joins, Top-N), as Flink lists a
     /// job's vertices; empty for a job without one.
     pub operators: Vec<OperatorRow>,

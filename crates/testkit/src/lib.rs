@@ -2,6 +2,12 @@
 //! PID) when the handle drops. `scripts/install-test-tools.sh` installs them; tests find them
 //! through the variables it prints.
 
+mod flink;
+mod gateway;
+
+pub use flink::{Flink, flink_home};
+pub use gateway::SqlGatewayBridge;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -1,3 +1,4 @@
+pub mod check;
 pub mod completions;
 pub mod config;
 pub mod dashboard;

@@ -9,13 +9,6 @@ pub fn bench() -> Failure {
     }
 }
 
-pub fn check() -> Failure {
-    Failure::NotYet {
-        command: "check",
-        reason: "cluster health reporting is not built yet; `pipegen validate --check-connectivity` tests that each configured service answers",
-    }
-}
-
 pub fn deploy() -> Failure {
     Failure::NotYet {
         command: "deploy",

@@ -146,9 +146,15 @@ fn print_summary(result: &RunResult) {
     }
     println!("  end to end: {}", result.latency_ms.end_to_end_definition);
     for job in &result.jobs {
+        let n = |v: Option<u64>| v.map_or("n/a".to_owned(), |v| v.to_string());
         println!(
-            "  job {} ({}): {} rows out, {} late rows dropped, {} windows still open",
-            job.id, job.name, job.records_out, job.late_records_dropped, job.open_windows
+            "  job {} ({}): {}: {} rows out, {} late rows dropped, {} windows still open",
+            job.id,
+            job.name,
+            job.status,
+            n(job.records_out),
+            n(job.late_records_dropped),
+            n(job.open_windows)
         );
     }
 }

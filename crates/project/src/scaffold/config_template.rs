@@ -56,6 +56,7 @@ flink:
   parallelism: 1
   max_parallelism: 128
   watermark_interval: 200ms   # Flink's default; 0ms emits a watermark per record
+  # bootstrap_servers: kafka:29092  # the brokers as Flink reaches them, if not as pipegen does
   checkpoint:
     interval: 60s             # recovery point every minute
     timeout: 10m

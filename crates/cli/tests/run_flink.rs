@@ -1,0 +1,314 @@
+//! `pipegen run --engine flink` on a real Flink 2.1 cluster and a real broker (tansu): the SQL
+//! goes through the SQL Gateway's REST API (testkit's stand-in, which executes on the cluster:
+//! no real gateway can run here), the load through librdkafka, the job is watched through
+//! Flink's REST API, and cleanup cancels the run's job and no other.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Scratch;
+use pipegen_config::{ProducerConfig, SecurityConfig};
+use pipegen_flink::{FlinkRest, cancel_jobs};
+use pipegen_kafka::{KafkaAdmin, producer_properties};
+use pipegen_testkit::{Flink, SqlGatewayBridge, Tansu};
+use serde_json::Value;
+
+fn result_of(s: &Scratch, project: &str) -> Value {
+    let reports = s.path().join(project).join("reports");
+    let json = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .max()
+        .expect("a JSON result");
+    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+}
+
+/// The default project with json instead of avro-confluent (Flink's avro-confluent format jar
+/// is not obtainable here) and 1 s windows.
+fn project(s: &Scratch) {
+    s.run(&["init", "demo"]).expect(0);
+    for file in ["demo/sql/01_source.sql", "demo/sql/02_sink.sql"] {
+        s.edit(
+            file,
+            "'format' = 'avro-confluent',\n  'avro-confluent.url' = '${SCHEMA_REGISTRY_URL}'",
+            "'format' = 'json'",
+        );
+    }
+    s.edit("demo/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
+    s.edit(
+        "demo/sql/03_pipeline.sql",
+        "INTERVAL '10' SECOND",
+        "INTERVAL '1' SECOND",
+    );
+}
+
+fn outside_job(flink: &Flink, rest: &FlinkRest) -> String {
+    let jar = rest.upload_jar(flink.sql_runner_jar()).unwrap();
+    let job = rest
+        .run_jar(
+            &jar,
+            &[
+                "CREATE TABLE x_in (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5')".to_owned(),
+                "CREATE TABLE x_out (n BIGINT) WITH ('connector' = 'blackhole')".to_owned(),
+                "INSERT INTO x_out SELECT n FROM x_in".to_owned(),
+            ],
+        )
+        .unwrap();
+    rest.delete_jar(&jar).unwrap();
+    job
+}
+
+#[test]
+fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
+    let flink = Flink::shared();
+    let rest = FlinkRest::new(&flink.url(), Duration::from_secs(10));
+    let gateway = SqlGatewayBridge::start(flink);
+    let broker = Tansu::start();
+    let servers = broker.bootstrap_servers();
+    let outside = outside_job(flink, &rest);
+    let seen_by_flink = servers.replace("127.0.0.1", "localhost");
+
+    let s = Scratch::new();
+    project(&s);
+    s.run_with_env(
+        &[
+            "--project-dir",
+            "demo",
+            "--bootstrap-servers",
+            &servers,
+            "--flink-url",
+            &flink.url(),
+            "--sql-gateway-url",
+            &gateway.url,
+            "run",
+            "--engine",
+            "flink",
+            "--duration",
+            "6s",
+            "--message-rate",
+            "200",
+            "--seed",
+            "5",
+            "-q",
+        ],
+        &[
+            ("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run"),
+            // The brokers under another name, as a cluster on another network would reach them.
+            ("PIPEGEN_FLINK__BOOTSTRAP_SERVERS", &seen_by_flink),
+        ],
+    )
+    .expect(0);
+    let result = result_of(&s, "demo");
+    assert_eq!(result["status"], "succeeded", "{result:#}");
+    assert_eq!(result["backends"]["engine"], "flink");
+    let statements = gateway.statements();
+    let tables: Vec<&String> = statements.iter().filter(|s| s.contains("CREATE TABLE")).collect();
+    assert_eq!(tables.len(), 2, "{statements:?}");
+    assert!(
+        tables
+            .iter()
+            .all(|t| t.contains(&format!("'{seen_by_flink}'")) && !t.contains(&servers) && !t.contains("${")),
+        "the cluster's address in the DDL: {tables:?}"
+    );
+    assert_eq!(result["producer"]["acked"], 1200);
+
+    let jobs = result["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let job = &jobs[0];
+    let id = job["id"].as_str().unwrap();
+    assert_eq!(id.len(), 32, "Flink's job id: {job}");
+    assert_eq!(job["status"], "CANCELED", "cancelled at the end of the run: {job}");
+    assert!(job["name"].as_str().unwrap().contains("order_stats"), "{job}");
+    assert_eq!(
+        job["records_in"], 1200,
+        "the Flink source read every record produced: {job}"
+    );
+    let consumed = result["consumer"]["consumed"].as_u64().unwrap();
+    assert!(
+        consumed >= 5,
+        "windows fired on Flink and their rows came back: {consumed}"
+    );
+    assert_eq!(job["records_out"].as_u64().unwrap(), consumed, "{job}");
+    assert!(job["watermark_ms"].is_i64(), "{job}");
+    assert!(
+        job["late_records_dropped"].is_null() && job["open_windows"].is_null(),
+        "unmeasured is null: {job}"
+    );
+
+    assert_eq!(rest.job(id).unwrap().summary.state, "CANCELED");
+    assert_eq!(
+        rest.job(&outside).unwrap().summary.state,
+        "RUNNING",
+        "a job outside the run keeps running"
+    );
+    assert_eq!(gateway.open_sessions(), 0, "the run's session is closed");
+    let admin = KafkaAdmin::new(
+        &producer_properties(&servers, &ProducerConfig::default(), &SecurityConfig::default()),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    assert!(admin.topics().unwrap().is_empty(), "the run's topics are deleted");
+
+    let html = std::fs::read_dir(s.path().join("demo/reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "html"))
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(html).unwrap().contains(id),
+        "the report's job table"
+    );
+    cancel_jobs(&rest, &[outside], Duration::from_secs(30));
+}
+
+#[test]
+fn a_statement_flink_rejects_is_named_at_its_line_and_nothing_keeps_running() {
+    let flink = Flink::shared();
+    let rest = FlinkRest::new(&flink.url(), Duration::from_secs(10));
+    let gateway = SqlGatewayBridge::start(flink);
+    let broker = Tansu::start();
+    let s = Scratch::new();
+    project(&s);
+    // A sink of its own name: the cluster is shared with the other tests.
+    s.edit("demo/sql/02_sink.sql", "`order_stats`", "`stats_refused`");
+    s.edit("demo/sql/03_pipeline.sql", "`order_stats`", "`stats_refused`");
+    s.write(
+        "demo/sql/04_more.sql",
+        "-- a second job, then one Flink cannot plan\nINSERT INTO `stats_refused`\nSELECT window_start, window_end, category, COUNT(*), SUM(quantity), SUM(amount)\nFROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '1' SECOND))\nGROUP BY window_start, window_end, category;\n\nINSERT INTO `stats_refused`\nSELECT window_start, window_end, category, COUNT(*), SUM(quantity), NO_SUCH_FUNCTION(SUM(amount))\nFROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '1' SECOND))\nGROUP BY window_start, window_end, category;\n",
+    );
+    let out = s
+        .run(&[
+            "--project-dir",
+            "demo",
+            "--bootstrap-servers",
+            &broker.bootstrap_servers(),
+            "--flink-url",
+            &flink.url(),
+            "--sql-gateway-url",
+            &gateway.url,
+            "run",
+            "--engine",
+            "flink",
+            "--duration",
+            "3s",
+        ])
+        .expect(2);
+    assert!(
+        out.stderr.contains("sql/04_more.sql:7") && out.stderr.contains("NO_SUCH_FUNCTION"),
+        "{}",
+        out.stderr
+    );
+    // The jobs the earlier statements started were cancelled.
+    let started: Vec<_> = rest
+        .jobs()
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.name.ends_with("stats_refused"))
+        .collect();
+    assert_eq!(
+        started.len(),
+        2,
+        "03_pipeline.sql's and 04_more.sql's first: {started:?}"
+    );
+    assert!(started.iter().all(|j| j.state == "CANCELED"), "{started:?}");
+}
+
+#[test]
+fn flink_needs_its_address_and_a_kafka_cluster() {
+    let s = Scratch::new();
+    project(&s);
+    let out = s
+        .run(&["--project-dir", "demo", "run", "--engine", "flink", "--duration", "1s"])
+        .expect(2);
+    assert!(
+        out.stderr.contains("--flink-url") && out.stderr.contains("bootstrap_servers"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The run's arguments against this cluster, broker and gateway.
+fn flink_run_args<'a>(servers: &'a str, flink: &'a str, gateway: &'a str, duration: &'a str) -> Vec<&'a str> {
+    vec![
+        "--project-dir",
+        "demo",
+        "--bootstrap-servers",
+        servers,
+        "--flink-url",
+        flink,
+        "--sql-gateway-url",
+        gateway,
+        "run",
+        "--engine",
+        "flink",
+        "--duration",
+        duration,
+        "--message-rate",
+        "50",
+    ]
+}
+
+#[test]
+fn a_job_failing_on_the_cluster_fails_the_run_with_flinks_root_exception() {
+    let flink = Flink::shared();
+    let gateway = SqlGatewayBridge::start(flink);
+    let broker = Tansu::start();
+    let s = Scratch::new();
+    project(&s);
+    s.edit("demo/sql/02_sink.sql", "`order_stats`", "`stats_failing`");
+    s.write(
+        "demo/sql/03_pipeline.sql",
+        "SET 'restart-strategy.type' = 'none';\n\nINSERT INTO `stats_failing`\nSELECT window_start, window_end, category, COUNT(*), SUM(quantity / (quantity - quantity)), SUM(amount)\nFROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '1' SECOND))\nGROUP BY window_start, window_end, category;\n",
+    );
+    let (servers, url) = (broker.bootstrap_servers(), flink.url());
+    let out = s.run(&flink_run_args(&servers, &url, &gateway.url, "20s")).expect(1);
+    let result = result_of(&s, "demo");
+    assert_eq!(result["status"], "failed", "{}", out.all());
+    let error = result["error"].as_str().unwrap();
+    assert!(
+        error.contains("sql/03_pipeline.sql:3") && error.contains("ArithmeticException"),
+        "{error}"
+    );
+    assert_eq!(result["jobs"][0]["status"], "FAILED", "{}", result["jobs"]);
+}
+
+#[test]
+fn ctrl_c_cancels_the_runs_job() {
+    let flink = Flink::shared();
+    let rest = FlinkRest::new(&flink.url(), Duration::from_secs(10));
+    let gateway = SqlGatewayBridge::start(flink);
+    let broker = Tansu::start();
+    let s = Scratch::new();
+    project(&s);
+    s.edit("demo/sql/02_sink.sql", "`order_stats`", "`stats_interrupted`");
+    s.edit("demo/sql/03_pipeline.sql", "`order_stats`", "`stats_interrupted`");
+    let (servers, url) = (broker.bootstrap_servers(), flink.url());
+    let mut child = s.spawn(&flink_run_args(&servers, &url, &gateway.url, "5m"));
+    let started = std::time::Instant::now();
+    let job = loop {
+        let running = rest
+            .jobs()
+            .unwrap()
+            .into_iter()
+            .find(|j| j.name.ends_with("stats_interrupted") && j.state == "RUNNING");
+        if let Some(job) = running {
+            break job.id;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the run's job never ran");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "an interrupted run");
+    let result = result_of(&s, "demo");
+    assert_eq!(result["status"], "interrupted");
+    assert_eq!(result["jobs"][0]["id"], job.as_str());
+    assert_eq!(rest.job(&job).unwrap().summary.state, "CANCELED");
+}

@@ -1,0 +1,247 @@
+//! A project's SQL files onto Flink through the SQL Gateway: placeholders filled with the
+//! addresses the cluster sees, Kafka topics renamed for the run, each statement submitted in
+//! file order in one session, the job of every INSERT and STATEMENT SET recorded, and Flink's
+//! error shown at the statement's file and line.
+
+use std::collections::BTreeMap;
+
+use pipegen_sql::split_statements;
+
+use crate::gateway::{GatewayError, Session, SqlGateway};
+
+/// One SQL file as the user wrote it.
+#[derive(Debug, Clone, Copy)]
+pub struct SqlFile<'a> {
+    /// The path as messages show it (relative to the project).
+    pub shown: &'a str,
+    pub text: &'a str,
+}
+
+/// What the SQL's placeholders and topics become on the cluster.
+#[derive(Debug, Clone, Default)]
+pub struct Substitutions {
+    /// `${NAME}` -> value, e.g. `BOOTSTRAP_SERVERS` -> the brokers as the TaskManagers reach
+    /// them (which may differ from the address pipegen itself uses).
+    pub placeholders: BTreeMap<String, String>,
+    /// Declared topic -> the topic this run uses.
+    pub topics: BTreeMap<String, String>,
+}
+
+/// A job a statement started on the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedJob {
+    pub job_id: String,
+    pub file: String,
+    pub line: usize,
+    /// The statement's first line, to name it in tables and messages.
+    pub statement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeployError {
+    #[error("{file}:{line}:{column}: {what} is never closed")]
+    Unclosed {
+        file: String,
+        line: usize,
+        column: usize,
+        what: &'static str,
+    },
+    #[error("{file}:{line}: unknown placeholder ${{{name}}} (pipegen fills {known})")]
+    Placeholder {
+        file: String,
+        line: usize,
+        name: String,
+        known: String,
+    },
+    /// Flink refused or failed the statement; `message` is Flink's root cause.
+    #[error("{file}:{line}: Flink rejected `{statement}`: {message}")]
+    Statement {
+        file: String,
+        line: usize,
+        statement: String,
+        message: String,
+    },
+    #[error("{file}:{line}: {source}")]
+    Gateway {
+        file: String,
+        line: usize,
+        #[source]
+        source: GatewayError,
+    },
+}
+
+/// Fills `${NAME}` placeholders. Values hold no line breaks, so lines keep their numbers.
+pub fn substitute(file: &str, text: &str, placeholders: &BTreeMap<String, String>) -> Result<String, DeployError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let name_len = after
+            .find('}')
+            .filter(|&n| n > 0 && after[..n].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let Some(name_len) = name_len else {
+            out.push_str(&rest[..start + 2]);
+            rest = after;
+            continue;
+        };
+        let name = &after[..name_len];
+        let Some(value) = placeholders.get(name) else {
+            let line = text[..text.len() - rest.len() + start].matches('\n').count() + 1;
+            return Err(DeployError::Placeholder {
+                file: file.to_owned(),
+                line,
+                name: name.to_owned(),
+                known: placeholders
+                    .keys()
+                    .map(|k| format!("${{{k}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(value);
+        rest = &after[name_len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Replaces the value of every `'topic' = '...'` option naming a topic in `topics`.
+pub fn rename_topics(statement: &str, topics: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(statement.len());
+    let mut rest = statement;
+    while let Some(at) = find_ignore_case(rest, "'topic'") {
+        let (before, after_key) = rest.split_at(at + "'topic'".len());
+        out.push_str(before);
+        let trimmed = after_key.trim_start();
+        let Some(value_part) = trimmed.strip_prefix('=') else {
+            rest = after_key;
+            continue;
+        };
+        let value_part = value_part.trim_start();
+        let Some(quoted) = value_part.strip_prefix('\'') else {
+            rest = after_key;
+            continue;
+        };
+        let Some(end) = quoted.find('\'') else {
+            rest = after_key;
+            continue;
+        };
+        let value = &quoted[..end];
+        let prefix_len = after_key.len() - value_part.len();
+        out.push_str(&after_key[..prefix_len]);
+        out.push('\'');
+        out.push_str(topics.get(value).map_or(value, String::as_str));
+        out.push('\'');
+        rest = &quoted[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack.to_ascii_lowercase().find(needle)
+}
+
+/// Starts a job: INSERT INTO, and statement sets in either spelling.
+fn starts_a_job(statement: &str) -> bool {
+    let words: Vec<String> = statement
+        .split_whitespace()
+        .take(3)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    matches!(
+        words.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["INSERT", ..] | ["EXECUTE", "INSERT", ..] | ["EXECUTE", "STATEMENT", "SET"] | ["BEGIN", "STATEMENT", "SET"]
+    )
+}
+
+/// Submits every statement of `files`, in order, in `session`. Each job started is pushed to
+/// `started` as soon as Flink reports it, so a caller can cancel exactly these jobs even when a
+/// later statement fails.
+pub fn deploy(
+    gateway: &SqlGateway,
+    session: &Session,
+    files: &[SqlFile<'_>],
+    substitutions: &Substitutions,
+    started: &mut Vec<StartedJob>,
+) -> Result<(), DeployError> {
+    for file in files {
+        let text = substitute(file.shown, file.text, &substitutions.placeholders)?;
+        let statements = split_statements(&text).map_err(|e| DeployError::Unclosed {
+            file: file.shown.to_owned(),
+            line: e.position.line,
+            column: e.position.column,
+            what: e.what,
+        })?;
+        for raw in statements {
+            let statement = rename_topics(&raw.text, &substitutions.topics);
+            let head = statement.lines().next().unwrap_or_default().trim().to_owned();
+            let line = raw.position.line;
+            let result = gateway.execute(session, &statement).map_err(|e| match e {
+                GatewayError::Statement { message } => DeployError::Statement {
+                    file: file.shown.to_owned(),
+                    line,
+                    statement: head.clone(),
+                    message,
+                },
+                other => DeployError::Gateway {
+                    file: file.shown.to_owned(),
+                    line,
+                    source: other,
+                },
+            })?;
+            if let Some(job_id) = result.job_id.filter(|_| starts_a_job(&statement)) {
+                started.push(StartedJob {
+                    job_id,
+                    file: file.shown.to_owned(),
+                    line,
+                    statement: head,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_unknown_ones_named_at_their_line() {
+        let values = map(&[("BOOTSTRAP_SERVERS", "kafka:9092")]);
+        assert_eq!(
+            substitute("a.sql", "x '${BOOTSTRAP_SERVERS}' ${ not} $${", &values).unwrap(),
+            "x 'kafka:9092' ${ not} $${"
+        );
+        let err = substitute("sql/a.sql", "SELECT 1;\n\n  '${SCHEMA_REGISTRY}'", &values).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sql/a.sql:3: unknown placeholder ${SCHEMA_REGISTRY} (pipegen fills ${BOOTSTRAP_SERVERS})"
+        );
+    }
+
+    #[test]
+    fn topic_options_are_renamed_and_nothing_else() {
+        let topics = map(&[("orders", "orders-run1")]);
+        let ddl =
+            "CREATE TABLE o (a INT) WITH ('connector' = 'kafka', 'TOPIC'='orders', 'x' = 'orders', 'topic' = 'other')";
+        assert_eq!(
+            rename_topics(ddl, &topics),
+            "CREATE TABLE o (a INT) WITH ('connector' = 'kafka', 'TOPIC'='orders-run1', 'x' = 'orders', 'topic' = 'other')"
+        );
+    }
+
+    #[test]
+    fn inserts_and_statement_sets_start_jobs() {
+        assert!(starts_a_job("insert into t select 1"));
+        assert!(starts_a_job("EXECUTE STATEMENT SET BEGIN INSERT INTO t SELECT 1; END"));
+        assert!(!starts_a_job("CREATE TABLE t (a INT)"));
+        assert!(!starts_a_job("SET 'a' = 'b'"));
+    }
+}
