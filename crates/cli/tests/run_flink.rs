@@ -227,6 +227,26 @@ fn flink_needs_its_address_and_a_kafka_cluster() {
         "{}",
         out.stderr
     );
+    // The plan names both addresses, the gateway's derived from the JobManager's.
+    let out = s
+        .run(&[
+            "--project-dir",
+            "demo",
+            "--flink-url",
+            "http://flink.example:8081",
+            "run",
+            "--engine",
+            "flink",
+            "--dry-run",
+        ])
+        .expect(0);
+    assert!(
+        out.stdout.contains(
+            "engine:          flink (REST API http://flink.example:8081, SQL Gateway http://flink.example:8083)"
+        ),
+        "{}",
+        out.stdout
+    );
 }
 
 /// The run's arguments against this cluster, broker and gateway.
