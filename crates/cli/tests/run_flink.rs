@@ -227,6 +227,50 @@ fn flink_needs_its_address_and_a_kafka_cluster() {
         "{}",
         out.stderr
     );
+    // A cluster that does not answer fails the run, named, before any load is produced.
+    let dead = format!("http://127.0.0.1:{}", pipegen_testkit::free_port());
+    let broker = Tansu::start();
+    let out = s
+        .run(&[
+            "--project-dir",
+            "demo",
+            "--flink-url",
+            &dead,
+            "--bootstrap-servers",
+            &broker.bootstrap_servers(),
+            "run",
+            "--engine",
+            "flink",
+            "--duration",
+            "1s",
+        ])
+        .expect(1);
+    assert!(
+        out.stderr.contains(&format!("Flink at {dead} is not reachable")),
+        "{}",
+        out.stderr
+    );
+
+    // The plan names both addresses, the gateway's derived from the JobManager's.
+    let out = s
+        .run(&[
+            "--project-dir",
+            "demo",
+            "--flink-url",
+            "http://flink.example:8081",
+            "run",
+            "--engine",
+            "flink",
+            "--dry-run",
+        ])
+        .expect(0);
+    assert!(
+        out.stdout.contains(
+            "engine:          flink (REST API http://flink.example:8081, SQL Gateway http://flink.example:8083)"
+        ),
+        "{}",
+        out.stdout
+    );
 }
 
 /// The run's arguments against this cluster, broker and gateway.

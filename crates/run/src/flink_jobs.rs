@@ -70,6 +70,16 @@ impl FlinkJobs {
             flink_url,
             timeout: config.kafka.timeout.as_std(),
         };
+        // The cluster first: jobs that cannot be watched or cancelled must not be started.
+        let overview = pipegen_flink::FlinkRest::new(&cluster.flink_url, cluster.timeout)
+            .overview()
+            .map_err(|e| RunError::Unavailable(format!("{e} (flink_url)")))?;
+        if overview.taskmanagers == 0 {
+            return Err(RunError::Unavailable(format!(
+                "Flink at {} has no task manager registered, so no job can run",
+                cluster.flink_url
+            )));
+        }
         let shown: Vec<String> = project
             .sql_files
             .iter()

@@ -191,14 +191,18 @@ fn print_backends(config: &Config) {
     }
     match config.engine {
         Engine::Embedded => println!("  engine:          embedded (streaming SQL on DataFusion)"),
-        Engine::Flink => println!(
-            "  engine:          flink ({})",
-            config
+        Engine::Flink => {
+            let rest = config.flink_url.as_deref();
+            let gateway = config
                 .sql_gateway_url
-                .as_deref()
-                .or(config.flink_url.as_deref())
-                .unwrap_or("no URL configured")
-        ),
+                .clone()
+                .or_else(|| rest.map(pipegen_flink::default_gateway_url));
+            println!(
+                "  engine:          flink (REST API {}, SQL Gateway {})",
+                rest.unwrap_or("not configured: set flink_url"),
+                gateway.as_deref().unwrap_or("not configured")
+            );
+        }
     }
     match &config.schema_registry_url {
         Some(url) => println!("  schema registry: http ({url})"),
