@@ -112,6 +112,18 @@ impl Scratch {
 }
 
 impl Scratch {
+    /// The newest JSON result in `<project>/reports`.
+    pub fn newest_result(&self, project: &str) -> serde_json::Value {
+        let reports = self.path().join(project).join("reports");
+        let json = std::fs::read_dir(&reports)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .max()
+            .expect("a JSON result");
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+    }
+
     /// `pipegen init <name>`, with the default project's windows and watermark delay cut to
     /// 1 s, so that a run of a few seconds fires several windows.
     pub fn quick_project(&self, name: &str) {

@@ -12,23 +12,11 @@ use pipegen_config::{ProducerConfig, SecurityConfig};
 use pipegen_flink::{FlinkRest, cancel_jobs};
 use pipegen_kafka::{KafkaAdmin, producer_properties};
 use pipegen_testkit::{Flink, SqlGatewayBridge, Tansu};
-use serde_json::Value;
-
-fn result_of(s: &Scratch, project: &str) -> Value {
-    let reports = s.path().join(project).join("reports");
-    let json = std::fs::read_dir(&reports)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .max()
-        .expect("a JSON result");
-    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
-}
 
 /// The default project with json instead of avro-confluent (Flink's avro-confluent format jar
 /// is not obtainable here) and 1 s windows.
 fn project(s: &Scratch) {
-    s.run(&["init", "demo"]).expect(0);
+    s.quick_project("demo");
     for file in ["demo/sql/01_source.sql", "demo/sql/02_sink.sql"] {
         s.edit(
             file,
@@ -36,12 +24,6 @@ fn project(s: &Scratch) {
             "'format' = 'json'",
         );
     }
-    s.edit("demo/sql/01_source.sql", "INTERVAL '5' SECOND", "INTERVAL '1' SECOND");
-    s.edit(
-        "demo/sql/03_pipeline.sql",
-        "INTERVAL '10' SECOND",
-        "INTERVAL '1' SECOND",
-    );
 }
 
 fn outside_job(flink: &Flink, rest: &FlinkRest) -> String {
@@ -100,7 +82,7 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
         ],
     )
     .expect(0);
-    let result = result_of(&s, "demo");
+    let result = s.newest_result("demo");
     assert_eq!(result["status"], "succeeded", "{result:#}");
     assert_eq!(result["backends"]["engine"], "flink");
     let statements = gateway.statements();
@@ -308,7 +290,7 @@ fn a_job_failing_on_the_cluster_fails_the_run_with_flinks_root_exception() {
     );
     let (servers, url) = (broker.bootstrap_servers(), flink.url());
     let out = s.run(&flink_run_args(&servers, &url, &gateway.url, "20s")).expect(1);
-    let result = result_of(&s, "demo");
+    let result = s.newest_result("demo");
     assert_eq!(result["status"], "failed", "{}", out.all());
     let error = result["error"].as_str().unwrap();
     assert!(
@@ -351,7 +333,7 @@ fn ctrl_c_cancels_the_runs_job() {
     assert!(signalled.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1), "an interrupted run");
-    let result = result_of(&s, "demo");
+    let result = s.newest_result("demo");
     assert_eq!(result["status"], "interrupted");
     assert_eq!(result["jobs"][0]["id"], job.as_str());
     assert_eq!(rest.job(&job).unwrap().summary.state, "CANCELED");

@@ -10,7 +10,6 @@ use common::Scratch;
 use pipegen_config::{ProducerConfig, SecurityConfig};
 use pipegen_kafka::{KafkaAdmin, TopicPlan, producer_properties};
 use pipegen_testkit::Tansu;
-use serde_json::Value;
 
 fn admin(broker: &Tansu) -> KafkaAdmin {
     let properties = producer_properties(
@@ -19,18 +18,6 @@ fn admin(broker: &Tansu) -> KafkaAdmin {
         &SecurityConfig::default(),
     );
     KafkaAdmin::new(&properties, Duration::from_secs(20)).unwrap()
-}
-
-/// The newest JSON result of the project.
-fn result_of(s: &Scratch, project: &str) -> Value {
-    let reports = s.path().join(project).join("reports");
-    let json = std::fs::read_dir(&reports)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .max()
-        .expect("a JSON result");
-    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
 }
 
 #[test]
@@ -68,7 +55,7 @@ fn the_default_project_runs_on_kafka_with_per_run_topics_and_cleans_up() {
         &[("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run")],
     )
     .expect(0);
-    let result = result_of(&s, "demo");
+    let result = s.newest_result("demo");
     let run_id = result["run_id"].as_str().unwrap();
 
     assert_eq!(result["status"], "succeeded", "{result:#}");
@@ -140,7 +127,7 @@ fn a_pass_through_pipeline_on_kafka_accounts_for_every_record_and_can_keep_its_t
         "-q",
     ])
     .expect(0);
-    let result = result_of(&s, "shop");
+    let result = s.newest_result("shop");
     assert_eq!(result["status"], "succeeded", "{result:#}");
     assert_eq!(result["producer"]["acked"], 1500);
     assert_eq!(result["consumer"]["consumed"], 1500, "every input is accounted for");
@@ -229,7 +216,7 @@ fn an_external_registry_keeps_its_subjects_and_refuses_an_incompatible_schema() 
         s.run_with_env(&args, extra)
     };
     run(&[("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run")]).expect(0);
-    let result = result_of(&s, "demo");
+    let result = s.newest_result("demo");
     assert_eq!(result["backends"]["schema_registry"], "http");
     assert_eq!(result["producer"]["acked"], 200);
     assert_eq!(
@@ -309,7 +296,7 @@ fn ctrl_c_stops_the_run_cleans_up_and_reports_interrupted() {
     );
     assert_eq!(status.code(), Some(1), "an interrupted run is not a success");
 
-    let result = result_of(&s, "demo");
+    let result = s.newest_result("demo");
     assert_eq!(result["status"], "interrupted", "{result:#}");
     let producer = &result["producer"];
     let sent = producer["sent"].as_u64().unwrap();
