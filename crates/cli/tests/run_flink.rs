@@ -12,6 +12,7 @@ use pipegen_config::{ProducerConfig, SecurityConfig};
 use pipegen_flink::{FlinkRest, cancel_jobs};
 use pipegen_kafka::{KafkaAdmin, producer_properties};
 use pipegen_testkit::{Flink, SqlGatewayBridge, Tansu};
+use serde_json::Value;
 
 /// The default project with json instead of avro-confluent (Flink's avro-confluent format jar
 /// is not obtainable here) and 1 s windows.
@@ -42,6 +43,28 @@ fn outside_job(flink: &Flink, rest: &FlinkRest) -> String {
     job
 }
 
+/// Scrapes `/metrics` on `port` every half second from when it opens until it closes.
+fn scrape_while_served(port: u16) -> std::thread::JoinHandle<Vec<String>> {
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let mut scrapes = Vec::new();
+        loop {
+            match std::net::TcpStream::connect(("127.0.0.1", port)) {
+                Ok(mut stream) => {
+                    use std::io::{Read, Write};
+                    let _ = write!(stream, "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+                    let mut response = String::new();
+                    let _ = stream.read_to_string(&mut response);
+                    scrapes.push(response);
+                }
+                Err(_) if !scrapes.is_empty() || started.elapsed() > Duration::from_secs(180) => return scrapes,
+                Err(_) => {}
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    })
+}
+
 #[test]
 fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
     let flink = Flink::shared();
@@ -54,6 +77,8 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
 
     let s = Scratch::new();
     project(&s);
+    let metrics_port = pipegen_testkit::free_port();
+    let scrapes = scrape_while_served(metrics_port);
     s.run_with_env(
         &[
             "--project-dir",
@@ -79,6 +104,7 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
             ("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run"),
             // The brokers under another name, as a cluster on another network would reach them.
             ("PIPEGEN_FLINK__BOOTSTRAP_SERVERS", &seen_by_flink),
+            ("PIPEGEN_MONITORING__PROMETHEUS_PORT", &metrics_port.to_string()),
         ],
     )
     .expect(0);
@@ -114,10 +140,66 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
     );
     assert_eq!(job["records_out"].as_u64().unwrap(), consumed, "{job}");
     assert!(job["watermark_ms"].is_i64(), "{job}");
+    assert_eq!(job["late_records_dropped"], 0, "the window operator's count: {job}");
+    assert!(job["open_windows"].is_null(), "unmeasured is null: {job}");
+    assert_eq!(job["restarts"], 0, "{job}");
+    assert!(job["uptime_ms"].as_u64().is_some_and(|u| u > 0), "{job}");
+    assert!(job["checkpoints"]["completed"].is_u64(), "{job}");
+
+    // One operator row per vertex Flink runs: the source read every record, the window's
+    // vertex wrote what came back, each ran at the session's parallelism.
+    let operators = job["operators"].as_array().unwrap();
+    assert!(operators.len() >= 2, "{operators:#?}");
+    assert!(operators.iter().all(|o| o["parallelism"] == 1), "{operators:#?}");
+    let source = operators
+        .iter()
+        .find(|o| o["name"].as_str().unwrap().starts_with("Source:"))
+        .unwrap();
+    assert_eq!(source["records_in"], 1200, "{source}");
+    let window = operators
+        .iter()
+        .find(|o| o["name"].as_str().unwrap().contains("GlobalWindowAggregate"))
+        .unwrap();
+    assert_eq!(window["late_records_dropped"], 0, "{window}");
     assert!(
-        job["late_records_dropped"].is_null() && job["open_windows"].is_null(),
-        "unmeasured is null: {job}"
+        window["busy"].as_f64().is_some_and(|b| (0.0..=1.0).contains(&b))
+            && window["backpressure"]
+                .as_f64()
+                .is_some_and(|b| (0.0..=1.0).contains(&b)),
+        "Flink's busy and back-pressured time, as shares: {window}"
     );
+
+    // The live frames follow the job second by second, from the same samples.
+    let frames = result["frames"].as_array().unwrap();
+    let live: Vec<&Value> = frames
+        .iter()
+        .filter_map(|f| f["jobs"].as_array().and_then(|j| j.first()))
+        .collect();
+    assert_eq!(live.len(), frames.len(), "the job is in every frame");
+    assert!(live.iter().all(|j| j["name"] == job["name"]), "{live:#?}");
+    let read: u64 = live.iter().filter_map(|j| j["records_in"].as_u64()).sum();
+    let last_total = live.iter().rev().find_map(|j| j["records_in_total"].as_u64());
+    assert_eq!(Some(read), last_total, "per-second counts add up to the total");
+    assert!(read > 0 && read <= 1200, "{read}");
+    assert!(
+        live.iter().any(|j| j["busy"].is_f64() && j["backpressure"].is_f64()),
+        "busy and backpressure in the frames: {live:#?}"
+    );
+    assert!(live.iter().all(|j| j["restarts"] == 0 || j["restarts"].is_null()));
+
+    // Prometheus saw the Flink job under its name, with what only Flink measures.
+    let scrapes = scrapes.join().unwrap();
+    let labelled = format!("{{job_name=\"{}\"}}", job["name"].as_str().unwrap());
+    let last = scrapes.iter().rev().find(|s| s.contains("pipegen_job_busy_ratio"));
+    let last = last.unwrap_or_else(|| panic!("no scrape with the job's busy time: {scrapes:#?}"));
+    for series in [
+        "pipegen_job_records_in_total",
+        "pipegen_job_busy_ratio",
+        "pipegen_job_backpressure_ratio",
+        "pipegen_job_restarts_total",
+    ] {
+        assert!(last.contains(&format!("{series}{labelled}")), "{series}: {last}");
+    }
 
     assert_eq!(rest.job(id).unwrap().summary.state, "CANCELED");
     assert_eq!(
@@ -138,9 +220,11 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "html"))
         .unwrap();
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(html.contains(id), "the report's job table");
     assert!(
-        std::fs::read_to_string(html).unwrap().contains(id),
-        "the report's job table"
+        html.contains("GlobalWindowAggregate") && html.contains(r#"data-json="/jobs/0/operators/0/busy""#),
+        "the report's operator table"
     );
     cancel_jobs(&rest, &[outside], Duration::from_secs(30));
 }

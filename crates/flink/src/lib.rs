@@ -14,7 +14,7 @@ pub use cleanup::{Cancelled, cancel_jobs};
 pub use deploy::{DeployError, SqlFile, StartedJob, Substitutions, deploy, rename_topics, substitute};
 pub use deployment::{Cluster, Deployment, DeploymentError, job_failure};
 pub use gateway::{GatewayError, Session, SqlGateway, StatementResult, default_gateway_url};
-pub use monitor::{JobSample, VertexSample, sample_job};
+pub use monitor::{JobSample, METRICS_REFRESH_KEY, VertexSample, metrics_refresh, sample_job};
 pub use rest::{
     Aggregate, Checkpoints, CompletedCheckpoint, FlinkRest, JobDetail, JobSummary, Overview, RestError, Vertex,
     is_terminal,

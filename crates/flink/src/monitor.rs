@@ -16,6 +16,10 @@ const VERTEX_METRICS: &[&str] = &[
     "currentInputWatermark",
 ];
 
+/// Window operators count the records they dropped as late under this name, prefixed with
+/// the operator's (`GlobalWindowAggregate[5].numLateRecordsDropped`); a vertex chains several.
+const LATE_DROPPED_SUFFIX: &str = ".numLateRecordsDropped";
+
 /// Flink reports "no watermark yet" as Long.MIN_VALUE.
 const NO_WATERMARK: f64 = -9.2e18;
 
@@ -38,6 +42,8 @@ pub struct VertexSample {
     pub idle_ms_per_second: Option<f64>,
     /// The lowest input watermark over the subtasks, in epoch milliseconds.
     pub watermark_ms: Option<i64>,
+    /// Late records the vertex's window operators dropped; `None` for a vertex without one.
+    pub late_records_dropped: Option<u64>,
     pub is_source: bool,
     pub is_sink: bool,
 }
@@ -68,6 +74,11 @@ impl JobSample {
         sum(self.vertices.iter().filter(|v| v.is_sink).map(|v| v.records_out))
     }
 
+    /// Late records the job's window operators dropped (None when it has none).
+    pub fn late_records_dropped(&self) -> Option<u64> {
+        sum(self.vertices.iter().map(|v| v.late_records_dropped))
+    }
+
     /// Whether the job failed (Flink gave up on it).
     pub fn failed(&self) -> bool {
         self.state == "FAILED"
@@ -86,6 +97,36 @@ fn sum(values: impl Iterator<Item = Option<u64>>) -> Option<u64> {
     })
 }
 
+/// The key of how often the JobManager refreshes the metrics its REST API serves.
+pub const METRICS_REFRESH_KEY: &str = "metrics.fetcher.update-interval";
+
+/// How often the cluster refreshes the metrics its REST API serves (Flink's default, 10 s,
+/// when the key is unset): job figures sampled more often than this move in steps.
+/// `None` when the cluster does not say or says something unreadable.
+pub fn metrics_refresh(rest: &FlinkRest) -> Option<std::time::Duration> {
+    match rest.config_value(METRICS_REFRESH_KEY) {
+        Ok(Some(value)) => parse_flink_duration(&value),
+        Ok(None) => Some(std::time::Duration::from_secs(10)),
+        Err(_) => None,
+    }
+}
+
+/// Flink's duration syntax: a number with an optional unit (milliseconds without one).
+fn parse_flink_duration(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let millis = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => number,
+        "s" | "sec" | "secs" | "second" | "seconds" => number.checked_mul(1000)?,
+        "min" | "m" | "minute" | "minutes" => number.checked_mul(60_000)?,
+        "h" | "hour" | "hours" => number.checked_mul(3_600_000)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_millis(millis))
+}
+
 /// Reads one job's status, vertices, metrics and checkpoints.
 pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
     let detail = rest.job(job)?;
@@ -98,7 +139,11 @@ pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
     let mut vertices = Vec::with_capacity(detail.vertices.len());
     for vertex in &detail.vertices {
         // Metrics of a vertex that has not started (or a job already gone) are simply absent.
-        let metrics = rest.vertex_metrics(job, &vertex.id, VERTEX_METRICS).unwrap_or_default();
+        let metrics = rest
+            .vertex_metrics(job, &vertex.id, |id| {
+                VERTEX_METRICS.contains(&id) || id.ends_with(LATE_DROPPED_SUFFIX)
+            })
+            .unwrap_or_default();
         let get = |name: &str| metrics.get(name).copied();
         let count = |a: Option<Aggregate>| a.map(|a| a.sum.max(0.0) as u64);
         vertices.push(VertexSample {
@@ -116,6 +161,10 @@ pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
             watermark_ms: get("currentInputWatermark")
                 .filter(|a| a.min > NO_WATERMARK)
                 .map(|a| a.min as i64),
+            late_records_dropped: sum(metrics
+                .iter()
+                .filter(|(id, _)| id.ends_with(LATE_DROPPED_SUFFIX))
+                .map(|(_, a)| count(Some(*a)))),
             is_source: vertex.inputs.is_empty(),
             is_sink: !consumed.contains(vertex.id.as_str()),
         });
@@ -150,6 +199,18 @@ pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flink_durations_read_with_and_without_units() {
+        let ms = |t: &str| parse_flink_duration(t).map(|d| d.as_millis());
+        assert_eq!(ms("1000"), Some(1000));
+        assert_eq!(ms("1 s"), Some(1000));
+        assert_eq!(ms("10s"), Some(10_000));
+        assert_eq!(ms("500 ms"), Some(500));
+        assert_eq!(ms("2 min"), Some(120_000));
+        assert_eq!(ms("fast"), None);
+        assert_eq!(ms("1 fortnight"), None);
+    }
 
     #[test]
     fn sums_skip_what_was_not_reported() {

@@ -201,6 +201,19 @@ impl FlinkRest {
         })
     }
 
+    /// One key of the JobManager's effective configuration (`GET /jobmanager/config`); `None`
+    /// when it is not set there. Only the key asked for is kept: the rest may hold secrets.
+    pub fn config_value(&self, key: &str) -> Result<Option<String>, RestError> {
+        let body = self.get("/jobmanager/config")?;
+        Ok(body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|entry| entry.get("key").and_then(Value::as_str) == Some(key))
+            .and_then(|entry| entry.get("value").and_then(Value::as_str))
+            .map(str::to_owned))
+    }
+
     /// Every job the cluster knows (running and recently ended).
     pub fn jobs(&self) -> Result<Vec<JobSummary>, RestError> {
         let body = self.get("/jobs/overview")?;
@@ -247,28 +260,24 @@ impl FlinkRest {
         })
     }
 
-    /// Aggregates over a vertex's subtasks of the metrics named; a metric the vertex does not
-    /// have (yet), or whose value is NaN (not measured), is absent from the map.
+    /// Aggregates over a vertex's subtasks of the metrics it has that `wanted` selects by id; a
+    /// metric whose value is NaN (not measured) is absent from the map.
     pub fn vertex_metrics(
         &self,
         job: &str,
         vertex: &str,
-        names: &[&str],
+        wanted: impl Fn(&str) -> bool,
     ) -> Result<BTreeMap<String, Aggregate>, RestError> {
         let base = format!("/jobs/{job}/vertices/{vertex}/subtasks/metrics");
         // Flink answers nothing at all when one of the names asked for is unknown, so ask
         // only for those the vertex has.
         let available = self.get(&base)?;
-        let present: Vec<&str> = names
-            .iter()
-            .copied()
-            .filter(|name| {
-                available
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|m| m.get("id").and_then(Value::as_str) == Some(name))
-            })
+        let present: Vec<&str> = available
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("id").and_then(Value::as_str))
+            .filter(|name| wanted(name))
             .collect();
         if present.is_empty() {
             return Ok(BTreeMap::new());

@@ -123,6 +123,8 @@ pub fn cluster_properties(flink: &FlinkConfig) -> BTreeMap<String, String> {
         set("taskmanager.memory.managed.fraction", fraction.to_string());
     }
     set("taskmanager.numberOfTaskSlots", flink.taskmanager.slots.to_string());
+    // pipegen samples each job once a second; Flink's REST API would refresh them every 10 s.
+    set(crate::monitor::METRICS_REFRESH_KEY, "1 s".to_owned());
     if let Some(cores) = flink.taskmanager.cpu_cores.or(flink.cpu.taskmanager) {
         set("taskmanager.cpu.cores", cores.to_string());
     }
@@ -218,6 +220,7 @@ mod tests {
             "taskmanager.network.memory.buffers-per-channel: \"8\"",
             "env.java.opts.taskmanager: \"-XX:+UseG1GC\"",
             "parallelism.default: \"8\"",
+            "metrics.fetcher.update-interval: \"1 s\"",
         ] {
             assert!(yaml.lines().any(|l| l == line), "{line} not in\n{yaml}");
         }

@@ -10,15 +10,19 @@ use crate::frame::{FrameLatency, JobFrame, LiveFrame, TopicLag};
 use crate::interval::IntervalHistogram;
 use crate::resources::ResourceSampler;
 
-/// One job's counters since it started.
-#[derive(Debug, Clone, PartialEq)]
+/// One job's counters since it started, and its health now, as its engine reports them.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobCounters {
     pub name: String,
     pub records_in_total: Option<u64>,
-    pub records_out_total: u64,
-    pub late_records_dropped: u64,
+    pub records_out_total: Option<u64>,
+    pub late_records_dropped: Option<u64>,
     pub watermark_ms: Option<i64>,
-    pub state_bytes: u64,
+    pub state_bytes: Option<u64>,
+    pub busy: Option<f64>,
+    pub backpressure: Option<f64>,
+    pub last_checkpoint_ms: Option<f64>,
+    pub restarts: Option<u64>,
 }
 
 /// What the run measured, read once per second.
@@ -53,8 +57,14 @@ pub struct FrameBuilder {
     publish: IntervalHistogram,
     publish_delay: IntervalHistogram,
     end_to_end: IntervalHistogram,
-    jobs: HashMap<String, (Option<u64>, u64)>,
+    jobs: HashMap<String, (Option<u64>, Option<u64>)>,
     resources: ResourceSampler,
+}
+
+/// Growth of a counter since the previous frame; `None` while the counter is unreported. A
+/// counter reported for the first time grew from zero.
+fn growth(now: Option<u64>, before: Option<u64>) -> Option<u64> {
+    now.map(|now| now.saturating_sub(before.unwrap_or(0)))
 }
 
 impl FrameBuilder {
@@ -67,23 +77,22 @@ impl FrameBuilder {
             .jobs
             .into_iter()
             .map(|job| {
-                let (in_before, out_before) = self.jobs.get(&job.name).copied().unwrap_or((Some(0), 0));
-                self.jobs
-                    .insert(job.name.clone(), (job.records_in_total, job.records_out_total));
+                let (in_before, out_before) = self
+                    .jobs
+                    .insert(job.name.clone(), (job.records_in_total, job.records_out_total))
+                    .unwrap_or_default();
                 JobFrame {
-                    records_in: job
-                        .records_in_total
-                        .map(|total| total.saturating_sub(in_before.unwrap_or(0))),
-                    records_out: job.records_out_total.saturating_sub(out_before),
+                    records_in: growth(job.records_in_total, in_before),
+                    records_out: growth(job.records_out_total, out_before),
                     records_in_total: job.records_in_total,
                     records_out_total: job.records_out_total,
                     late_records_dropped: job.late_records_dropped,
                     watermark_ms: job.watermark_ms,
                     state_bytes: job.state_bytes,
-                    // The embedded engine measures neither; a Flink run fills them from its
-                    // REST API.
-                    backpressure: None,
-                    last_checkpoint_ms: None,
+                    busy: job.busy,
+                    backpressure: job.backpressure,
+                    last_checkpoint_ms: job.last_checkpoint_ms,
+                    restarts: job.restarts,
                     name: job.name,
                 }
             })
@@ -149,11 +158,8 @@ mod tests {
             lag: vec![],
             jobs: vec![JobCounters {
                 name: "job".into(),
-                records_in_total: None,
-                records_out_total: out_total,
-                late_records_dropped: 0,
-                watermark_ms: None,
-                state_bytes: 0,
+                records_out_total: Some(out_total),
+                ..JobCounters::default()
             }],
             errors: BTreeMap::new(),
         }
@@ -164,13 +170,13 @@ mod tests {
         let mut builder = FrameBuilder::new();
         let h = histogram(&[1500]);
         let first = builder.build(sample(0, &h, 40));
-        assert_eq!(first.jobs[0].records_out, 40);
+        assert_eq!(first.jobs[0].records_out, Some(40));
         assert_eq!(first.jobs[0].records_in, None, "a job that does not count its input");
         assert_eq!(first.jobs[0].backpressure, None);
         assert_eq!(first.latency_ms.publish.count, 1);
         assert_eq!(first.latency_ms.end_to_end.p99, None, "no result timing: n/a");
         let second = builder.build(sample(1, &h, 100));
-        assert_eq!(second.jobs[0].records_out, 60);
+        assert_eq!(second.jobs[0].records_out, Some(60));
         assert_eq!(second.latency_ms.publish.count, 0, "nothing new recorded");
     }
 }

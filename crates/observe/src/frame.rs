@@ -58,26 +58,30 @@ pub struct TopicLag {
     pub lag: Option<u64>,
 }
 
-/// One job's operator metrics in this second.
+/// One job in this second. Every figure its engine does not report is `None`: the embedded
+/// engine has no backpressure or checkpoints, Flink's REST API has no open-window count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobFrame {
     pub name: String,
     /// Read in this second; `None` when the job does not count its input.
     pub records_in: Option<u64>,
-    /// Written in this second.
-    pub records_out: u64,
+    /// Written in this second; `None` before the engine first reported it.
+    pub records_out: Option<u64>,
     pub records_in_total: Option<u64>,
-    pub records_out_total: u64,
-    pub late_records_dropped: u64,
+    pub records_out_total: Option<u64>,
+    pub late_records_dropped: Option<u64>,
     /// Epoch milliseconds; `None` before the first watermark.
     pub watermark_ms: Option<i64>,
-    pub state_bytes: u64,
-    /// Share of time the job was back-pressured; `None` where the engine does not measure it
-    /// (the embedded engine has no backpressure signal).
+    /// The job's state: the engine's own count, or on Flink the last completed checkpoint's size.
+    pub state_bytes: Option<u64>,
+    /// Share of time (0 to 1) the busiest task of the job was busy.
+    pub busy: Option<f64>,
+    /// Share of time (0 to 1) the most back-pressured task of the job was back-pressured.
     pub backpressure: Option<f64>,
-    /// Duration of the last completed checkpoint; `None` where there are no checkpoints (the
-    /// embedded engine).
+    /// Duration of the last completed checkpoint.
     pub last_checkpoint_ms: Option<f64>,
+    /// Times the job restarted since it was submitted.
+    pub restarts: Option<u64>,
 }
 
 /// The pipegen process itself.

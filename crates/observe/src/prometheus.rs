@@ -31,10 +31,21 @@ use crate::server::Server;
 /// The content type of the OpenMetrics text format.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Series exported only once they have a value: errors by kind (once one happens) and
-/// checkpoint durations (engines that take checkpoints, not the embedded one). A dashboard may
-/// chart them and shows "No data" until then, rather than a made-up zero.
-pub const EXPORTED_ONCE_MEASURED: &[&str] = &["pipegen_errors_total", "pipegen_job_last_checkpoint_duration_seconds"];
+/// Series exported only once they have a value: errors by kind (once one happens), and what
+/// only some engines measure (Flink's checkpoints, busy and back-pressured time, restarts; the
+/// embedded engine has none of them). A dashboard may chart them and shows "No data" until
+/// then, rather than a made-up zero.
+pub const EXPORTED_ONCE_MEASURED: &[&str] = &[
+    "pipegen_errors_total",
+    "pipegen_job_last_checkpoint_duration_seconds",
+    "pipegen_job_busy_ratio",
+    "pipegen_job_backpressure_ratio",
+    "pipegen_job_restarts_total",
+];
+
+/// The label naming a pipeline job. Not `job`: Prometheus sets that one to the scrape job and
+/// would rename pipegen's to `exported_job`.
+const JOB_LABEL: &str = "job_name";
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 const LATENCY_BUCKETS: [f64; 16] = [
@@ -151,9 +162,12 @@ struct Metrics {
     job_in: Family<Labels, Counter>,
     job_out: Family<Labels, Counter>,
     job_late: Family<Labels, Counter>,
-    job_state: Family<Labels, Gauge>,
+    job_state: Family<Labels, OptionalGauge>,
     job_watermark: Family<Labels, OptionalGauge>,
     job_checkpoint: Family<Labels, OptionalGauge>,
+    job_busy: Family<Labels, OptionalGauge>,
+    job_backpressure: Family<Labels, OptionalGauge>,
+    job_restarts: Family<Labels, Counter>,
     errors: Family<Labels, Counter>,
     cpu: Counter<f64, AtomicU64>,
     memory: OptionalGauge,
@@ -232,6 +246,21 @@ fn registry(m: &Metrics) -> Registry {
         Unit::Seconds,
         m.job_checkpoint.clone(),
     );
+    r.register(
+        "job_busy_ratio",
+        "Share of time the busiest task of a job was busy (Flink only)",
+        m.job_busy.clone(),
+    );
+    r.register(
+        "job_backpressure_ratio",
+        "Share of time the most back-pressured task of a job was back-pressured (Flink only)",
+        m.job_backpressure.clone(),
+    );
+    r.register(
+        "job_restarts",
+        "Times a job restarted (Flink only)",
+        m.job_restarts.clone(),
+    );
     r.register("errors", "Errors by kind", m.errors.clone());
     r.register_with_unit(
         "process_cpu",
@@ -299,20 +328,30 @@ impl Exporter {
                 .set(lag.lag.map(|l| l as f64));
         }
         for job in &frame.jobs {
-            let labels = label("job", &job.name);
-            if let Some(records_in) = job.records_in_total {
-                raise_to(&m.job_in.get_or_create(&labels), records_in);
+            let labels = label(JOB_LABEL, &job.name);
+            let counters = [
+                (&m.job_in, job.records_in_total),
+                (&m.job_out, job.records_out_total),
+                (&m.job_late, job.late_records_dropped),
+                (&m.job_restarts, job.restarts),
+            ];
+            for (family, total) in counters {
+                if let Some(total) = total {
+                    raise_to(&family.get_or_create(&labels), total);
+                }
             }
-            raise_to(&m.job_out.get_or_create(&labels), job.records_out_total);
-            raise_to(&m.job_late.get_or_create(&labels), job.late_records_dropped);
-            m.job_state.get_or_create(&labels).set(job.state_bytes as i64);
-            m.job_watermark
-                .get_or_create(&labels)
-                .set(job.watermark_ms.map(|w| w as f64 / 1000.0));
-            if job.last_checkpoint_ms.is_some() {
-                m.job_checkpoint
-                    .get_or_create(&labels)
-                    .set(job.last_checkpoint_ms.map(|ms| ms / 1000.0));
+            let gauges = [
+                (&m.job_state, job.state_bytes.map(|b| b as f64)),
+                (&m.job_watermark, job.watermark_ms.map(|w| w as f64 / 1000.0)),
+                (&m.job_checkpoint, job.last_checkpoint_ms.map(|ms| ms / 1000.0)),
+                (&m.job_busy, job.busy),
+                (&m.job_backpressure, job.backpressure),
+            ];
+            for (family, value) in gauges {
+                // Created once measured; a value unmeasured again is absent rather than stale.
+                if value.is_some() || family.get(&labels).is_some() {
+                    family.get_or_create(&labels).set(value);
+                }
             }
         }
         for (kind, count) in &frame.errors {

@@ -191,7 +191,7 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
                     ));
                     series.push(Series::new(
                         format!("{job} out"),
-                        per_second(frames, |f| job_value(f, job, |j| Some(j.records_out as f64))),
+                        per_second(frames, |f| job_value(f, job, |j| j.records_out.map(|v| v as f64))),
                     ));
                 }
                 charts.push(with_all(
@@ -204,14 +204,18 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
                 let mut health = Vec::new();
                 for job in &jobs {
                     health.push(Series::new(
+                        format!("{job} busy %"),
+                        per_second(frames, |f| job_value(f, job, |j| j.busy.map(|b| b * 100.0))),
+                    ));
+                    health.push(Series::new(
                         format!("{job} backpressure %"),
                         per_second(frames, |f| job_value(f, job, |j| j.backpressure.map(|b| b * 100.0))),
                     ));
                 }
                 charts.push(with_all(
-                    LineChart::new("backpressure", "Backpressure", Unit::Percent)
+                    LineChart::new("backpressure", "Busy and backpressure", Unit::Percent)
                         .x_span(span)
-                        .empty_note("n/a: the embedded engine has no backpressure signal"),
+                        .empty_note("n/a: the embedded engine has no busy or backpressure signal"),
                     health,
                 ));
                 let checkpoints = jobs.iter().map(|job| {

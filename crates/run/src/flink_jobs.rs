@@ -4,19 +4,20 @@
 //! with Flink's root exception, and exactly these jobs cancelled when the run ends — also on
 //! failure, timeout, Ctrl-C, or an early return (the deployment cancels them when dropped).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use pipegen_config::{Config, Engine};
 use pipegen_diag::Diagnostic;
 use pipegen_flink::{
-    Cluster, Deployment, DeploymentError, JobSample, SqlFile, StartedJob, Substitutions, default_gateway_url,
-    job_failure, session_properties,
+    Cluster, Deployment, DeploymentError, JobSample, SqlFile, StartedJob, Substitutions, VertexSample,
+    default_gateway_url, job_failure, session_properties,
 };
+use pipegen_observe::JobCounters;
 use pipegen_project::Project;
 
 use crate::orchestrate::RunError;
-use crate::result::JobRow;
+use crate::result::{CheckpointSummary, JobRow, OperatorRow};
 
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 
@@ -48,7 +49,40 @@ pub(crate) fn preflight(config: &Config) -> Result<(), RunError> {
 pub(crate) struct FlinkJobs {
     deployment: Deployment,
     samples: Vec<Option<JobSample>>,
+    /// Busy and back-pressured time of each vertex (by id) over the samples taken while it ran.
+    load: HashMap<String, VertexLoad>,
     last_sampled: Option<Instant>,
+}
+
+/// Sums of a vertex's per-second busy and back-pressured milliseconds, for run means.
+#[derive(Debug, Default, Clone, Copy)]
+struct VertexLoad {
+    busy_ms: f64,
+    busy_samples: u32,
+    backpressured_ms: f64,
+    backpressured_samples: u32,
+}
+
+impl VertexLoad {
+    fn add(&mut self, vertex: &VertexSample) {
+        if let Some(ms) = vertex.busy_ms_per_second {
+            self.busy_ms += ms;
+            self.busy_samples += 1;
+        }
+        if let Some(ms) = vertex.backpressured_ms_per_second {
+            self.backpressured_ms += ms;
+            self.backpressured_samples += 1;
+        }
+    }
+
+    /// Mean shares of time (0 to 1).
+    fn busy(&self) -> Option<f64> {
+        (self.busy_samples > 0).then(|| self.busy_ms / f64::from(self.busy_samples) / 1000.0)
+    }
+
+    fn backpressure(&self) -> Option<f64> {
+        (self.backpressured_samples > 0).then(|| self.backpressured_ms / f64::from(self.backpressured_samples) / 1000.0)
+    }
 }
 
 impl FlinkJobs {
@@ -71,7 +105,8 @@ impl FlinkJobs {
             timeout: config.kafka.timeout.as_std(),
         };
         // The cluster first: jobs that cannot be watched or cancelled must not be started.
-        let overview = pipegen_flink::FlinkRest::new(&cluster.flink_url, cluster.timeout)
+        let rest = pipegen_flink::FlinkRest::new(&cluster.flink_url, cluster.timeout);
+        let overview = rest
             .overview()
             .map_err(|e| RunError::Unavailable(format!("{e} (flink_url)")))?;
         if overview.taskmanagers == 0 {
@@ -79,6 +114,16 @@ impl FlinkJobs {
                 "Flink at {} has no task manager registered, so no job can run",
                 cluster.flink_url
             )));
+        }
+        // The jobs are sampled each second; a cluster refreshing its REST metrics less often
+        // shows the same figures for several seconds, then a jump. Say so rather than smooth it.
+        if let Some(refresh) = pipegen_flink::metrics_refresh(&rest).filter(|r| *r > SAMPLE_EVERY) {
+            eprintln!(
+                "note: Flink refreshes the job metrics its REST API serves every {} s ({}); the live job \
+                 figures change in steps of that. Set it to 1 s in the cluster's config.yaml for per-second figures.",
+                refresh.as_secs_f64(),
+                pipegen_flink::METRICS_REFRESH_KEY,
+            );
         }
         let shown: Vec<String> = project
             .sql_files
@@ -133,6 +178,7 @@ impl FlinkJobs {
         Ok(Self {
             deployment,
             samples,
+            load: HashMap::new(),
             last_sampled: None,
         })
     }
@@ -147,10 +193,76 @@ impl FlinkJobs {
         let sampled = tokio::task::block_in_place(|| self.deployment.sample());
         for (slot, (job, sample)) in self.samples.iter_mut().zip(sampled) {
             match sample {
-                Ok(sample) => *slot = Some(sample),
+                Ok(sample) => {
+                    if sample.state == "RUNNING" {
+                        for vertex in &sample.vertices {
+                            self.load.entry(vertex.id.clone()).or_default().add(vertex);
+                        }
+                    }
+                    *slot = Some(sample);
+                }
                 Err(e) => tracing::debug!(job = %job.job_id, "cannot sample the Flink job: {e}"),
             }
         }
+    }
+
+    /// Each job's figures as last sampled, for the live frames.
+    pub(crate) fn counters(&self) -> Vec<JobCounters> {
+        let names = self.names();
+        self.samples
+            .iter()
+            .zip(names)
+            .map(|(sample, name)| {
+                let Some(s) = sample else {
+                    return JobCounters {
+                        name,
+                        ..JobCounters::default()
+                    };
+                };
+                let max_share = |pick: fn(&VertexSample) -> Option<f64>| {
+                    s.vertices
+                        .iter()
+                        .filter_map(pick)
+                        .reduce(f64::max)
+                        .map(|ms| ms / 1000.0)
+                };
+                JobCounters {
+                    name,
+                    records_in_total: s.records_in(),
+                    records_out_total: s.records_out(),
+                    late_records_dropped: s.late_records_dropped(),
+                    watermark_ms: watermark(s),
+                    state_bytes: s.last_checkpoint.as_ref().map(|c| c.state_size),
+                    busy: max_share(|v| v.busy_ms_per_second),
+                    backpressure: max_share(|v| v.backpressured_ms_per_second),
+                    last_checkpoint_ms: s.last_checkpoint.as_ref().map(|c| c.duration_ms as f64),
+                    restarts: s.restarts,
+                }
+            })
+            .collect()
+    }
+
+    /// The jobs' names as Flink gives them (`file:line` before the first sample), with the
+    /// statement's place added where two jobs of the run share one (two INSERTs into one
+    /// table): frames and charts tell jobs apart by name.
+    fn names(&self) -> Vec<String> {
+        let flink_names: Vec<Option<&str>> = self
+            .samples
+            .iter()
+            .map(|s| s.as_ref().map(|s| s.name.as_str()))
+            .collect();
+        self.deployment
+            .jobs()
+            .iter()
+            .zip(&flink_names)
+            .map(|(job, name)| match name {
+                Some(name) if flink_names.iter().filter(|n| **n == Some(*name)).count() > 1 => {
+                    format!("{name} ({}:{})", job.file, job.line)
+                }
+                Some(name) => (*name).to_owned(),
+                None => format!("{}:{}", job.file, job.line),
+            })
+            .collect()
     }
 
     /// What the jobs' sinks wrote so far.
@@ -200,29 +312,70 @@ impl FlinkJobs {
             .jobs()
             .iter()
             .zip(&self.samples)
-            .map(|(job, sample)| row(job, sample.as_ref(), ended.get(&job.job_id)))
+            .zip(self.names())
+            .map(|((job, sample), name)| row(job, name, sample.as_ref(), ended.get(&job.job_id), &self.load))
             .collect();
         (rows, errors, failure)
     }
 }
 
-fn row(job: &StartedJob, sample: Option<&JobSample>, ended: Option<&String>) -> JobRow {
+/// The lowest watermark over the job's vertices.
+fn watermark(sample: &JobSample) -> Option<i64> {
+    sample.vertices.iter().filter_map(|v| v.watermark_ms).min()
+}
+
+/// The job's row: its figures as last sampled, its state when it ended, and one operator row
+/// per vertex with the run's mean busy and back-pressured time.
+fn row(
+    job: &StartedJob,
+    name: String,
+    sample: Option<&JobSample>,
+    ended: Option<&String>,
+    load: &HashMap<String, VertexLoad>,
+) -> JobRow {
     let state = ended
         .cloned()
         .or_else(|| sample.map(|s| s.state.clone()))
         .unwrap_or_else(|| "UNKNOWN".into());
     JobRow {
         id: job.job_id.clone(),
-        name: sample.map_or_else(|| format!("{}:{}", job.file, job.line), |s| s.name.clone()),
+        name,
         status: state,
         records_in: sample.and_then(JobSample::records_in),
         records_out: sample.and_then(JobSample::records_out),
-        // Flink's REST API reports neither per job; they stay unmeasured.
-        late_records_dropped: None,
+        late_records_dropped: sample.and_then(JobSample::late_records_dropped),
+        // Flink's REST API does not count open windows.
         open_windows: None,
-        watermark_ms: sample.and_then(|s| s.vertices.iter().filter_map(|v| v.watermark_ms).min()),
+        watermark_ms: sample.and_then(watermark),
         // The state the last completed checkpoint held, when checkpointing is on.
         state_bytes: sample.and_then(|s| s.last_checkpoint.as_ref().map(|c| c.state_size)),
-        operators: Vec::new(),
+        uptime_ms: sample.and_then(|s| s.uptime_ms),
+        restarts: sample.and_then(|s| s.restarts),
+        checkpoints: sample.map(|s| CheckpointSummary {
+            completed: s.checkpoints_completed,
+            failed: s.checkpoints_failed,
+            last_duration_ms: s.last_checkpoint.as_ref().map(|c| c.duration_ms),
+            last_state_bytes: s.last_checkpoint.as_ref().map(|c| c.state_size),
+        }),
+        operators: sample
+            .map(|s| s.vertices.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|v| {
+                let load = load.get(&v.id).copied().unwrap_or_default();
+                OperatorRow {
+                    name: v.name.clone(),
+                    parallelism: Some(v.parallelism),
+                    records_in: v.records_in,
+                    records_out: v.records_out,
+                    // Flink reports state per checkpoint, not per vertex, through these calls.
+                    state_bytes: None,
+                    late_records_dropped: v.late_records_dropped,
+                    watermark_ms: v.watermark_ms,
+                    busy: load.busy(),
+                    backpressure: load.backpressure(),
+                }
+            })
+            .collect(),
     }
 }

@@ -255,9 +255,19 @@ pub fn render(result: &RunResult) -> String {
             "late dropped",
             "open windows",
             "state bytes",
+            "restarts",
+            "checkpoints",
+            "failed checkpoints",
+            "last checkpoint (ms)",
         ],
         result.jobs.iter().enumerate().map(|(i, job)| {
             let path = |field: &str| format!("/jobs/{i}/{field}");
+            let checkpoints = job.checkpoints.as_ref();
+            // Without checkpoints the cells cite the null object itself.
+            let checkpoint_path = |field: &str| match checkpoints {
+                Some(_) => path(&format!("checkpoints/{field}")),
+                None => path("checkpoints"),
+            };
             vec![
                 text(&job.id),
                 text(&job.name),
@@ -267,6 +277,13 @@ pub fn render(result: &RunResult) -> String {
                 int(path("late_records_dropped"), job.late_records_dropped),
                 int(path("open_windows"), job.open_windows),
                 int(path("state_bytes"), job.state_bytes),
+                int(path("restarts"), job.restarts),
+                int(checkpoint_path("completed"), checkpoints.map(|c| c.completed)),
+                int(checkpoint_path("failed"), checkpoints.map(|c| c.failed)),
+                int(
+                    checkpoint_path("last_duration_ms"),
+                    checkpoints.and_then(|c| c.last_duration_ms),
+                ),
             ]
         }),
     );
@@ -280,9 +297,13 @@ pub fn render(result: &RunResult) -> String {
                 vec![
                     text(&job.id),
                     text(&operator.name),
-                    int(path("records_in"), Some(operator.records_in)),
-                    int(path("records_out"), Some(operator.records_out)),
-                    int(path("state_bytes"), Some(operator.state_bytes)),
+                    int(path("parallelism"), operator.parallelism),
+                    int(path("records_in"), operator.records_in),
+                    int(path("records_out"), operator.records_out),
+                    int(path("state_bytes"), operator.state_bytes),
+                    int(path("late_records_dropped"), operator.late_records_dropped),
+                    num(path("busy"), operator.busy, 3),
+                    num(path("backpressure"), operator.backpressure, 3),
                 ]
             })
         })
@@ -291,7 +312,17 @@ pub fn render(result: &RunResult) -> String {
         table(
             &mut out,
             "operators",
-            &["job", "operator", "records in", "records out", "state bytes"],
+            &[
+                "job",
+                "operator",
+                "parallelism",
+                "records in",
+                "records out",
+                "state bytes",
+                "late dropped",
+                "busy (share of time)",
+                "backpressured (share of time)",
+            ],
             operators,
         );
     }

@@ -18,6 +18,7 @@ use pipegen_observe::{
     PhaseBand, PrometheusEndpoint, Sample, View,
 };
 
+use crate::flink_jobs::FlinkJobs;
 use crate::orchestrate::{RunError, SinkConsumer, topic_rows};
 use crate::pipeline::Pipeline;
 use crate::result::RunResult;
@@ -76,6 +77,8 @@ pub(crate) struct Sources<'a> {
     pub recorder: &'a Recorder,
     pub consumers: &'a [SinkConsumer],
     pub jobs: &'a [Job],
+    /// The run's jobs on Flink, as last sampled (`--engine flink`).
+    pub flink: Option<&'a FlinkJobs>,
     pub log: &'a dyn Log,
     pub pipeline: &'a Pipeline<'a>,
 }
@@ -224,12 +227,16 @@ impl LiveFeed {
                     JobCounters {
                         name: job.name.clone(),
                         records_in_total: snapshot.records_in,
-                        records_out_total: snapshot.records_out,
-                        late_records_dropped: snapshot.late_records_dropped,
+                        records_out_total: Some(snapshot.records_out),
+                        late_records_dropped: Some(snapshot.late_records_dropped),
                         watermark_ms: snapshot.watermark_ms,
-                        state_bytes: snapshot.state_bytes,
+                        state_bytes: Some(snapshot.state_bytes),
+                        // The embedded engine has no busy or backpressure signal, takes no
+                        // checkpoints and never restarts a job.
+                        ..JobCounters::default()
                     }
                 })
+                .chain(s.flink.map(FlinkJobs::counters).unwrap_or_default())
                 .collect(),
             errors: s.recorder.errors(),
         });

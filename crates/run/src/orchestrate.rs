@@ -364,6 +364,7 @@ async fn run_pipeline(
             recorder: &recorder,
             consumers: &consumers,
             jobs: &jobs,
+            flink: flink.as_ref(),
             log: shared_log.as_ref(),
             pipeline: &pipeline,
         };
@@ -455,13 +456,21 @@ async fn run_pipeline(
             watermark_ms: snapshot.watermark_ms,
             open_windows: Some(snapshot.open_windows),
             state_bytes: Some(snapshot.state_bytes),
+            uptime_ms: None,
+            restarts: None,
+            checkpoints: None,
             operators: operators
                 .into_iter()
                 .map(|o| OperatorRow {
                     name: o.name,
-                    records_in: o.records_in,
-                    records_out: o.records_out,
-                    state_bytes: o.state_bytes,
+                    parallelism: None,
+                    records_in: Some(o.records_in),
+                    records_out: Some(o.records_out),
+                    state_bytes: Some(o.state_bytes),
+                    late_records_dropped: None,
+                    watermark_ms: None,
+                    busy: None,
+                    backpressure: None,
                 })
                 .collect(),
         });

@@ -71,7 +71,7 @@ pub struct JobRow {
     pub records_in: Option<u64>,
     /// `None` where the engine did not report it (a Flink job before its first metrics).
     pub records_out: Option<u64>,
-    /// `None` where not measured (Flink reports it per operator, not per job).
+    /// On Flink, what its window operators reported (`None` for a job without one).
     pub late_records_dropped: Option<u64>,
     /// Epoch milliseconds; `None` before the first watermark or for jobs without event time.
     pub watermark_ms: Option<i64>,
@@ -79,17 +79,44 @@ pub struct JobRow {
     pub open_windows: Option<u64>,
     /// On Flink, the state of the last completed checkpoint (`None` without checkpoints).
     pub state_bytes: Option<u64>,
-    /// The job's stateful operators (windows, aggregates, joins, Top-N), as Flink lists a
-    /// job's vertices; empty for a job without one.
+    /// How long the job ran; `None` where the engine does not say (the embedded engine).
+    pub uptime_ms: Option<u64>,
+    /// Restarts after failures; `None` where the engine does not restart jobs.
+    pub restarts: Option<u64>,
+    /// `None` for engines without checkpoints (the embedded one).
+    pub checkpoints: Option<CheckpointSummary>,
+    /// The embedded engine's stateful operators (windows, aggregates, joins, Top-N), or every
+    /// vertex Flink runs the job as.
     pub operators: Vec<OperatorRow>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckpointSummary {
+    pub completed: u64,
+    pub failed: u64,
+    /// The last completed checkpoint's; `None` before the first one completed.
+    pub last_duration_ms: Option<u64>,
+    /// The full state the last completed checkpoint held.
+    pub last_state_bytes: Option<u64>,
+}
+
+/// One operator of a job; what its engine does not report is `None`.
 #[derive(Debug, Clone, Serialize)]
 pub struct OperatorRow {
     pub name: String,
-    pub records_in: u64,
-    pub records_out: u64,
-    pub state_bytes: u64,
+    /// Parallel instances (Flink's vertex parallelism).
+    pub parallelism: Option<u64>,
+    pub records_in: Option<u64>,
+    pub records_out: Option<u64>,
+    pub state_bytes: Option<u64>,
+    pub late_records_dropped: Option<u64>,
+    /// The lowest input watermark over the instances, epoch milliseconds.
+    pub watermark_ms: Option<i64>,
+    /// Share of time (0 to 1) the busiest instance was busy, averaged over the run's
+    /// samples while the job ran.
+    pub busy: Option<f64>,
+    /// Share of time the most back-pressured instance was back-pressured, averaged likewise.
+    pub backpressure: Option<f64>,
 }
 
 /// The rate plan the load followed.

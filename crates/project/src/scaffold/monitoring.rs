@@ -152,8 +152,8 @@ pub fn grafana_dashboard(name: &ProjectName) -> String {
             12,
             24,
             vec![
-                target("A", "rate(pipegen_job_records_in_total[10s])", "{{job}} in"),
-                target("B", "rate(pipegen_job_records_out_total[10s])", "{{job}} out"),
+                target("A", "rate(pipegen_job_records_in_total[10s])", "{{job_name}} in"),
+                target("B", "rate(pipegen_job_records_out_total[10s])", "{{job_name}} out"),
             ],
         ),
         panel(
@@ -163,7 +163,11 @@ pub fn grafana_dashboard(name: &ProjectName) -> String {
             "s",
             0,
             32,
-            vec![target("A", "pipegen_job_last_checkpoint_duration_seconds", "{{job}}")],
+            vec![target(
+                "A",
+                "pipegen_job_last_checkpoint_duration_seconds",
+                "{{job_name}}",
+            )],
         ),
         panel(
             10,
@@ -176,6 +180,27 @@ pub fn grafana_dashboard(name: &ProjectName) -> String {
                 target("A", "rate(pipegen_records_failed_total[10s])", "failed sends"),
                 target("B", "sum by (kind) (rate(pipegen_errors_total[10s]))", "{{kind}}"),
             ],
+        ),
+        panel(
+            11,
+            "Busy and backpressure",
+            "Share of time the busiest task of each job was busy, and the most back-pressured one was back-pressured. Flink runs only: the embedded engine has no such signal, so this panel stays empty there.",
+            "percentunit",
+            0,
+            40,
+            vec![
+                target("A", "pipegen_job_busy_ratio", "{{job_name}} busy"),
+                target("B", "pipegen_job_backpressure_ratio", "{{job_name}} backpressured"),
+            ],
+        ),
+        panel(
+            12,
+            "Job restarts",
+            "Times each job restarted after a failure. Flink runs only.",
+            "short",
+            12,
+            40,
+            vec![target("A", "pipegen_job_restarts_total", "{{job_name}}")],
         ),
     ];
     let dashboard = json!({
