@@ -66,7 +66,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run the pipeline under synthetic load and write a report.
     Run(Box<RunArgs>),
-    /// Run the benchmark scenarios of the config's `benchmark` section.
+    /// Run the benchmark scenarios of the config's `benchmark` section (`--config benchmark.yaml`
+    /// layers a file holding them over the project's), each a full run, then compare them.
     Bench(BenchArgs),
     /// Run Flink SQL on the embedded engine (like Flink's SQL client).
     Sql(SqlArgs),
@@ -126,7 +127,8 @@ pub struct RunArgs {
     /// Base rate in messages per second (fractions allowed), or `max`.
     #[arg(long, visible_alias = "rate", value_name = "RATE")]
     pub message_rate: Option<String>,
-    /// Stop after this many messages (or at --duration, whichever comes first).
+    /// Send this many messages. Without --duration the run lasts until they are sent (a
+    /// duration from a config file does not cut them short); with it, whichever comes first.
     #[arg(long, value_name = "N")]
     pub messages: Option<u64>,
     /// How long to produce, e.g. 30s, 5m, 1h30m.
@@ -175,6 +177,9 @@ pub struct BenchArgs {
     /// Run only this scenario.
     #[arg(long, value_name = "NAME")]
     pub scenario: Option<String>,
+    /// Print each scenario's rate plan and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

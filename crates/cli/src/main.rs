@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Command::Config(command) => commands::config::run(&cli.global, command),
         Command::Version => commands::version::run(),
         Command::Completions { shell } => commands::completions::run(shell),
-        Command::Bench(_) => Err(commands::pending::bench()),
+        Command::Bench(args) => commands::bench::bench(&cli.global, &args, started),
         Command::Sql(args) => commands::sql::run(&cli.global, args),
         Command::Check(args) => commands::check::run(&cli.global, args),
         Command::Dashboard(args) => commands::dashboard::run(&cli.global, args),

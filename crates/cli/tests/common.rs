@@ -144,3 +144,74 @@ impl Scratch {
 pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }
+
+/// The JSON value a `data-json` pointer names, compared with the text the report shows.
+pub fn assert_cell_matches(result: &serde_json::Value, path: &str, text: &str) {
+    let value = result
+        .pointer(path)
+        .unwrap_or_else(|| panic!("the report cites {path}, which the result lacks"));
+    match value {
+        serde_json::Value::Null => assert_eq!(text, "n/a", "{path}"),
+        serde_json::Value::Number(n) => {
+            let shown: f64 = text
+                .parse()
+                .unwrap_or_else(|_| panic!("{path}: {text:?} is not a number"));
+            let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+            let tolerance = 0.5 * 10f64.powi(-(decimals as i32)) + 1e-9;
+            assert!(
+                (shown - n.as_f64().unwrap()).abs() <= tolerance,
+                "{path}: the report shows {text}, the result holds {n}"
+            );
+        }
+        serde_json::Value::Array(items) => {
+            let joined: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+            assert_eq!(text, joined.join(", "), "{path}");
+        }
+        other => assert_eq!(text, other.as_str().unwrap_or_default(), "{path}"),
+    }
+}
+
+pub fn tool(variable: &str) -> String {
+    std::env::var(variable).unwrap_or_else(|_| {
+        panic!(
+            "{variable} is not set: run the tests with `bash scripts/test.sh`, or export what `bash scripts/install-test-tools.sh` prints"
+        )
+    })
+}
+
+pub fn support(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support").join(file)
+}
+
+/// Screenshots are kept under the cargo target dir, next to the binary's profile dir.
+pub fn artifact(name: &str) -> PathBuf {
+    let binary = Path::new(env!("CARGO_BIN_EXE_pipegen"));
+    let dir = binary
+        .parent()
+        .and_then(Path::parent)
+        .expect("the binary sits in <target>/<profile>/")
+        .join("test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// What Chromium saw of a page (see tests/support/browse.js).
+pub fn browse(url: &str, screenshot: &Path, min_points: Option<usize>) -> serde_json::Value {
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(support("browse.js"))
+        .arg(url)
+        .arg(screenshot)
+        .env("PIPEGEN_TEST_PLAYWRIGHT", tool("PIPEGEN_TEST_PLAYWRIGHT"))
+        .env("PIPEGEN_TEST_CHROMIUM", tool("PIPEGEN_TEST_CHROMIUM"));
+    if let Some(n) = min_points {
+        command.arg(n.to_string());
+    }
+    let output = command.output().expect("node runs");
+    assert!(
+        output.status.success(),
+        "browsing {url} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("browse.js prints JSON")
+}

@@ -12,16 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::Scratch;
+use common::{Scratch, artifact, browse, support, tool};
 use serde_json::Value;
-
-fn tool(variable: &str) -> String {
-    std::env::var(variable).unwrap_or_else(|_| {
-        panic!(
-            "{variable} is not set: run the tests with `bash scripts/test.sh`, or export what `bash scripts/install-test-tools.sh` prints"
-        )
-    })
-}
 
 /// Checks a dashboard against Grafana's own `Dashboard` type (npm's `@grafana/schema`, generated
 /// from Grafana's schema) with the TypeScript compiler: an unknown key or a value of the wrong
@@ -51,43 +43,6 @@ fn grafana_types_accept(s: &Scratch, dashboard: &str) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn support(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support").join(file)
-}
-
-/// Screenshots are kept under the cargo target dir, next to the binary's profile dir.
-fn artifact(name: &str) -> PathBuf {
-    let binary = Path::new(env!("CARGO_BIN_EXE_pipegen"));
-    let dir = binary
-        .parent()
-        .and_then(Path::parent)
-        .expect("the binary sits in <target>/<profile>/")
-        .join("test-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-/// What Chromium saw of a page (see tests/support/browse.js).
-fn browse(url: &str, screenshot: &Path, min_points: Option<usize>) -> Value {
-    let mut command = Command::new("node");
-    command
-        .arg(support("browse.js"))
-        .arg(url)
-        .arg(screenshot)
-        .env("PIPEGEN_TEST_PLAYWRIGHT", tool("PIPEGEN_TEST_PLAYWRIGHT"))
-        .env("PIPEGEN_TEST_CHROMIUM", tool("PIPEGEN_TEST_CHROMIUM"));
-    if let Some(n) = min_points {
-        command.arg(n.to_string());
-    }
-    let output = command.output().expect("node runs");
-    assert!(
-        output.status.success(),
-        "browsing {url} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("browse.js prints JSON")
 }
 
 fn wait_for_port(port: u16, child: &mut Child) {
@@ -263,32 +218,6 @@ fn the_live_dashboard_draws_the_runs_measurements_in_chromium() {
     }
 }
 
-/// The JSON value a `data-json` pointer names, compared with the text the report shows.
-fn assert_cell_matches(result: &Value, path: &str, text: &str) {
-    let value = result
-        .pointer(path)
-        .unwrap_or_else(|| panic!("the report cites {path}, which the result lacks"));
-    match value {
-        Value::Null => assert_eq!(text, "n/a", "{path}"),
-        Value::Number(n) => {
-            let shown: f64 = text
-                .parse()
-                .unwrap_or_else(|_| panic!("{path}: {text:?} is not a number"));
-            let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
-            let tolerance = 0.5 * 10f64.powi(-(decimals as i32)) + 1e-9;
-            assert!(
-                (shown - n.as_f64().unwrap()).abs() <= tolerance,
-                "{path}: the report shows {text}, the result holds {n}"
-            );
-        }
-        Value::Array(items) => {
-            let joined: Vec<String> = items.iter().map(|i| i.to_string()).collect();
-            assert_eq!(text, joined.join(", "), "{path}");
-        }
-        other => assert_eq!(text, other.as_str().unwrap_or_default(), "{path}"),
-    }
-}
-
 #[test]
 fn the_report_of_a_spike_shows_it_renders_offline_and_agrees_with_the_result() {
     let s = Scratch::new();
@@ -373,7 +302,7 @@ fn the_report_of_a_spike_shows_it_renders_offline_and_agrees_with_the_result() {
         cells.len()
     );
     for cell in cells {
-        assert_cell_matches(&result, cell["path"].as_str().unwrap(), cell["text"].as_str().unwrap());
+        common::assert_cell_matches(&result, cell["path"].as_str().unwrap(), cell["text"].as_str().unwrap());
     }
     assert_eq!(
         seen["untagged_numbers"],

@@ -22,6 +22,18 @@ pub enum Source {
 }
 
 impl Source {
+    /// The layer's rank: a stronger layer overrides a weaker one.
+    pub fn strength(&self) -> u8 {
+        match self {
+            Source::Default => 0,
+            Source::UserFile(_) => 1,
+            Source::ProjectFile(_) => 2,
+            Source::ExplicitFile(_) => 3,
+            Source::Env(_) => 4,
+            Source::Flag(_) => 5,
+        }
+    }
+
     pub fn file(&self) -> Option<&PathBuf> {
         match self {
             Source::UserFile(p) | Source::ProjectFile(p) | Source::ExplicitFile(p) => Some(p),

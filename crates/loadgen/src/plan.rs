@@ -111,6 +111,50 @@ impl RatePlan {
         })
     }
 
+    /// A plan for `messages` with no duration given: it lasts until the rate plan has
+    /// scheduled them all (`--messages 1000000 --rate 10000` runs 100 s). Phases of the pattern
+    /// that start after that are never reached: they are left out and returned, so the caller
+    /// can say so.
+    pub fn until_messages(base: Rate, messages: u64, pattern: Option<&str>) -> Result<(Self, Vec<Phase>), PlanError> {
+        // Long enough for any pattern a run means to reach; the search below finds the end.
+        const HORIZON: Duration = Duration::from_secs(30 * 24 * 3600);
+        let mut plan = Self::new(base, HORIZON, Some(messages), pattern)?;
+        let scheduled_by = |secs: u64| plan.planned_between(Duration::ZERO, Duration::from_secs(secs));
+        match scheduled_by(HORIZON.as_secs()) {
+            None => {
+                return Err(plan_error(
+                    format!("a run of {messages} messages at rate max has no planned end"),
+                    "give a duration as well (the run stops at whichever comes first), or a rate",
+                ));
+            }
+            Some(n) if n < messages => {
+                return Err(plan_error(
+                    format!("{messages} messages take longer than 30 days at this rate"),
+                    "raise the rate or send fewer messages",
+                ));
+            }
+            Some(_) => {}
+        }
+        // The first whole second by which every message has its intended send time.
+        let (mut low, mut high) = (0, HORIZON.as_secs());
+        while high - low > 1 {
+            let middle = low + (high - low) / 2;
+            if scheduled_by(middle).is_some_and(|n| n >= messages) {
+                high = middle;
+            } else {
+                low = middle;
+            }
+        }
+        plan.duration = Duration::from_secs(high);
+        let end = plan.duration;
+        let (kept, unreached): (Vec<Phase>, Vec<Phase>) = plan.phases.into_iter().partition(|p| p.start < end);
+        plan.phases = kept;
+        if let Some(last) = plan.phases.last_mut() {
+            last.end = last.end.min(end);
+        }
+        Ok((plan, unreached))
+    }
+
     /// The messages the plan sends, if the rate is never `max`.
     pub fn planned_total(&self) -> Option<u64> {
         let scheduled: Option<u64> = self.phases.iter().map(Phase::planned).sum();
@@ -408,6 +452,36 @@ impl fmt::Display for RatePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_duration_a_plan_of_n_messages_lasts_until_they_are_sent() {
+        let (plan, unreached) = RatePlan::until_messages(Rate::PerSecond(10_000.0), 1_000_000, None).unwrap();
+        assert_eq!(plan.duration, Duration::from_secs(100));
+        assert_eq!(plan.planned_total(), Some(1_000_000));
+        assert!(unreached.is_empty());
+
+        // The performance guide's load test: 300 s at 1000/s, then 10000/s; the millionth
+        // message is due at 370 s, so the points at 600 s and 900 s are never reached.
+        let (plan, unreached) = RatePlan::until_messages(
+            Rate::PerSecond(10_000.0),
+            1_000_000,
+            Some("0:1000,300:10000,600:5000,900:15000"),
+        )
+        .unwrap();
+        assert_eq!(plan.duration, Duration::from_secs(370));
+        assert_eq!(plan.planned_total(), Some(1_000_000));
+        assert_eq!(plan.phases.len(), 2);
+        assert_eq!(plan.phases[1].end, Duration::from_secs(370));
+        let starts: Vec<u64> = unreached.iter().map(|p| p.start.as_secs()).collect();
+        assert_eq!(starts, [600, 900]);
+
+        // A fraction of a second rounds up to the whole second.
+        let (plan, _) = RatePlan::until_messages(Rate::PerSecond(3.0), 10, None).unwrap();
+        assert_eq!(plan.duration, Duration::from_secs(4));
+
+        assert!(RatePlan::until_messages(Rate::Max, 10, None).is_err());
+        assert!(RatePlan::until_messages(Rate::PerSecond(0.001), u64::MAX / 2, None).is_err());
+    }
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)

@@ -5,8 +5,12 @@
 //! The log is the embedded one or a Kafka cluster, the registry the embedded one (over HTTP on
 //! 127.0.0.1) or a Confluent-compatible one; the engine is the embedded one or Apache Flink
 //! (deployed through its SQL Gateway, watched through its REST API).
+//!
+//! `pipegen bench` is runs too: [`mod@bench`] runs the benchmark scenarios one after the other and
+//! writes their summary.
 
 mod backends;
+pub mod bench;
 mod consume;
 mod flink_jobs;
 mod html;

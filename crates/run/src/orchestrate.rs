@@ -577,6 +577,7 @@ async fn run_pipeline(
             } else {
                 definitions.join("; ")
             },
+            end_to_end_timed: consumers.iter().any(|c| c.timed),
         },
         timeline,
         rate_plan: RatePlanSummary {
@@ -734,7 +735,7 @@ pub(crate) fn topic_rows(log: &dyn Log, pipeline: &Pipeline<'_>, consumers: &[Si
 }
 
 /// Writes a report file whole or not at all: a temporary file in the same directory, renamed.
-fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, RunError> {
+pub(crate) fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, RunError> {
     std::fs::create_dir_all(dir).map_err(|e| RunError::Io(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(name);
     let temporary = dir.join(format!(".{name}.partial"));

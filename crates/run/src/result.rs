@@ -39,6 +39,9 @@ pub struct Latency {
     pub end_to_end: Percentiles,
     /// Which end-to-end definition applies to this run.
     pub end_to_end_definition: String,
+    /// Whether some result the run reads can be timed end to end (an empty `end_to_end` then
+    /// means no result came back, not that none could be timed).
+    pub end_to_end_timed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -177,4 +180,79 @@ pub struct RunResult {
     pub errors: BTreeMap<String, u64>,
     pub timings: Timings,
     pub environment: Environment,
+}
+
+/// A small failed run whose texts need escaping, for tests of what reads results.
+#[cfg(test)]
+pub(crate) fn sample_result() -> RunResult {
+    RunResult {
+        run_id: "r1".into(),
+        started_at: "2026-01-01T00:00:00.000Z".into(),
+        finished_at: "2026-01-01T00:00:02.000Z".into(),
+        status: Status::Failed,
+        error: Some("job <script>alert(1)</script> failed".into()),
+        backends: Backends {
+            log: "embedded".into(),
+            engine: "embedded".into(),
+            schema_registry: "embedded".into(),
+            log_client_config: None,
+        },
+        config: serde_json::json!({"kafka": {"security": {"password": "[redacted]"}}}),
+        producer: ProducerTotals {
+            planned: Some(20),
+            sent: 20,
+            acked: 19,
+            failed: 1,
+            retried: None,
+            bytes: 400,
+            target_rate: Some(10.0),
+            achieved_rate: None,
+        },
+        consumer: ConsumerSummary {
+            consumed: 0,
+            expected: None,
+            bytes: 0,
+        },
+        latency_ms: Latency {
+            publish: Percentiles::default(),
+            publish_delay: Percentiles::default(),
+            end_to_end: Percentiles::default(),
+            end_to_end_definition: "n/a: nothing to time".into(),
+            end_to_end_timed: false,
+        },
+        timeline: (0..2)
+            .map(|t| TimelineRow {
+                t_s: t,
+                target_rate: Some(10),
+                sent: 10,
+                acked: 10 - t,
+                failed: t,
+                consumed: 0,
+            })
+            .collect(),
+        rate_plan: RatePlanSummary {
+            base_rate: Some(10.0),
+            phases: vec![PlannedPhase {
+                start_s: 0.0,
+                end_s: 2.0,
+                rate: Some(10.0),
+                origin: "base".into(),
+            }],
+            bands: vec![],
+        },
+        frames: vec![],
+        topics: vec![],
+        jobs: vec![],
+        errors: BTreeMap::from([("log append".to_string(), 1)]),
+        timings: Timings {
+            startup_ms: None,
+            deploy_ms: 1.5,
+        },
+        environment: Environment {
+            pipegen_version: "test".into(),
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            cpus: 2,
+        },
+    }
 }

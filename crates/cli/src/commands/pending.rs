@@ -2,13 +2,6 @@
 
 use crate::failure::Failure;
 
-pub fn bench() -> Failure {
-    Failure::NotYet {
-        command: "bench",
-        reason: "benchmark scenarios need the load generator and the run orchestrator, which are not built yet",
-    }
-}
-
 pub fn deploy() -> Failure {
     Failure::NotYet {
         command: "deploy",

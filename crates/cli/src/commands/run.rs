@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use pipegen_config::{Config, Engine, FlagValue, KeyPath};
+use pipegen_config::{Config, Engine, FlagValue, KeyPath, Rate};
 use pipegen_diag::{Diagnostic, Severity};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_project::Project;
@@ -17,12 +17,36 @@ use crate::failure::{CommandResult, Failure};
 pub fn run(global: &GlobalArgs, args: RunArgs, started: std::time::Instant) -> CommandResult {
     let resolved = load_config(global, flags(&args))?;
     let run = &resolved.config.run;
-    let plan = RatePlan::new(
-        run.message_rate,
-        run.duration.as_std(),
-        run.messages,
-        run.traffic_pattern.as_deref(),
-    )
+    let strength = |key: &str| resolved.origin(&KeyPath::parse(key)).source.strength();
+    let plan = match run.messages {
+        // A message count set more strongly than the duration (`--messages N` over the
+        // project's `duration: 30s`) is what the user asked for: the run lasts until the N are
+        // sent. Set together, the two are a cap: whichever comes first. At rate `max` the
+        // duration stays the limit: nothing else says how long sending them may take.
+        Some(messages)
+            if strength("run.messages") > strength("run.duration") && run.message_rate != Rate::Max =>
+        {
+            RatePlan::until_messages(run.message_rate, messages, run.traffic_pattern.as_deref()).map(
+                |(plan, unreached)| {
+                    for phase in unreached {
+                        eprintln!(
+                            "note: the {messages} messages are sent by {}; the traffic pattern's `{}` phase from {} is not reached",
+                            pipegen_config::Duration(plan.duration),
+                            phase.origin,
+                            pipegen_config::Duration(phase.start)
+                        );
+                    }
+                    plan
+                },
+            )
+        }
+        _ => RatePlan::new(
+            run.message_rate,
+            run.duration.as_std(),
+            run.messages,
+            run.traffic_pattern.as_deref(),
+        ),
+    }
     .map_err(|e| {
         Failure::input(
             Diagnostic::error(format!("traffic pattern: {}", e.message)).with_hint(format!(
@@ -50,40 +74,33 @@ pub fn run(global: &GlobalArgs, args: RunArgs, started: std::time::Instant) -> C
     execute(global, &resolved, plan, dashboard, started)
 }
 
-fn execute(
-    global: &GlobalArgs,
-    resolved: &pipegen_config::ResolvedConfig,
-    plan: RatePlan,
-    dashboard: Option<DashboardRequest>,
-    started: std::time::Instant,
-) -> CommandResult {
+/// The project, refused when validation finds an error: nothing may start for it.
+pub(crate) fn runnable_project(global: &GlobalArgs) -> Result<Project, Failure> {
     let project = Project::load(&global.project_dir).map_err(Failure::Input)?;
-    let findings = pipegen_project::validate::check(&project);
-    let errors: Vec<Diagnostic> = findings
-        .iter()
+    let errors: Vec<Diagnostic> = pipegen_project::validate::check(&project)
+        .into_iter()
         .filter(|d| d.severity == Severity::Error)
-        .cloned()
         .collect();
-    if !errors.is_empty() {
-        return Err(Failure::Input(errors));
+    if errors.is_empty() {
+        Ok(project)
+    } else {
+        Err(Failure::Input(errors))
     }
-    let progress = if global.quiet {
+}
+
+pub(crate) fn progress_style(global: &GlobalArgs) -> ProgressStyle {
+    if global.quiet {
         ProgressStyle::Quiet
     } else if std::io::stderr().is_terminal() {
         ProgressStyle::Terminal
     } else {
         ProgressStyle::Plain
-    };
-    let outcome = pipegen_run::run(RunRequest {
-        project: &project,
-        config: resolved,
-        plan,
-        progress,
-        version: crate::commands::version::describe(),
-        process_started: started,
-        dashboard,
-    })
-    .map_err(|e| match e {
+    }
+}
+
+/// A run that could not start, as the user sees it.
+pub(crate) fn run_failure(error: RunError) -> Failure {
+    match error {
         RunError::Input(diagnostics) => Failure::Input(diagnostics),
         RunError::NotAvailable(reason) => Failure::input(
             Diagnostic::error(reason).with_hint("`pipegen run --dry-run` shows the backends a run would use"),
@@ -92,7 +109,27 @@ fn execute(
             "check that the service is up and reachable from here; `pipegen validate --check-connectivity` probes each one",
         )]),
         RunError::Io(message) => Failure::Failed(vec![Diagnostic::error(message)]),
-    })?;
+    }
+}
+
+fn execute(
+    global: &GlobalArgs,
+    resolved: &pipegen_config::ResolvedConfig,
+    plan: RatePlan,
+    dashboard: Option<DashboardRequest>,
+    started: std::time::Instant,
+) -> CommandResult {
+    let project = runnable_project(global)?;
+    let outcome = pipegen_run::run(RunRequest {
+        project: &project,
+        config: resolved,
+        plan,
+        progress: progress_style(global),
+        version: crate::commands::version::describe(),
+        process_started: started,
+        dashboard,
+    })
+    .map_err(run_failure)?;
     let result = &outcome.result;
     if !global.quiet {
         print_summary(result);
@@ -164,7 +201,12 @@ fn print_plan(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig, pl
     print_backends(&resolved.config);
     println!("Run settings:");
     println!("  message rate:     {} msg/s", run.message_rate);
-    println!("  duration:         {}", run.duration);
+    let duration = pipegen_config::Duration(plan.duration);
+    if duration == run.duration {
+        println!("  duration:         {duration}");
+    } else {
+        println!("  duration:         {duration} (until the messages are sent)");
+    }
     println!(
         "  messages:         {}",
         run.messages
@@ -183,7 +225,7 @@ fn print_plan(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig, pl
     println!("\nRate plan:\n{plan}");
 }
 
-fn print_backends(config: &Config) {
+pub(crate) fn print_backends(config: &Config) {
     println!("Backends:");
     match &config.bootstrap_servers {
         Some(servers) => println!("  log:             kafka ({servers})"),

@@ -1,8 +1,6 @@
-//! The HTML report: one self-contained file (inline CSS and SVG, no script, no link, no
-//! network request) built from the JSON result alone, so both always agree.
-//!
-//! Every number cell names the JSON value it shows in a `data-json` attribute (a JSON Pointer such as `/latency_ms/publish/p99`), and every chart carries its points as data attributes
-//! (see `pipegen_observe::chart`): a reader can check the report against the result.
+//! The run's HTML report, from its JSON result alone. Number cells cite JSON Pointers such as
+//! `/latency_ms/publish/p99`, and every chart carries its points as data attributes (see
+//! `pipegen_observe::chart`): a reader can check the report against the result.
 
 use std::fmt::Write;
 
@@ -11,71 +9,8 @@ use pipegen_observe::View;
 use pipegen_observe::chart::{LineChart, Series, Unit, escape};
 use pipegen_observe::views::{bands, charts};
 
+use super::{Cell, int, num, page_head, table, text};
 use crate::result::RunResult;
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1500px;padding:0 2em;color:#222}\
-h1{font-size:1.5em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:0.2em}\
-table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}\
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}td.text{text-align:left}\
-.failed{color:#b00020}.succeeded{color:#0a7a2f}.interrupted{color:#a65e00}\
-pre{background:#f7f7f7;padding:1em;overflow:auto}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px;margin:0.5em 0 1em}\
-.charts svg{border:1px solid #e4e4e4;border-radius:6px;background:#fff;width:100%;height:auto}\
-.note{color:#555;font-size:0.9em}";
-
-/// A cell: what it shows, the JSON path it shows (numbers only), and whether it is text.
-struct Cell {
-    text: String,
-    path: Option<String>,
-}
-
-fn text(value: impl Into<String>) -> Cell {
-    Cell {
-        text: value.into(),
-        path: None,
-    }
-}
-
-/// A JSON number (or null) at `path`, shown with `decimals` places.
-fn num(path: impl Into<String>, value: Option<f64>, decimals: usize) -> Cell {
-    Cell {
-        text: value.map_or("n/a".to_string(), |v| format!("{v:.decimals$}")),
-        path: Some(path.into()),
-    }
-}
-
-fn int(path: impl Into<String>, value: Option<u64>) -> Cell {
-    Cell {
-        text: value.map_or("n/a".to_string(), |v| v.to_string()),
-        path: Some(path.into()),
-    }
-}
-
-fn row(out: &mut String, cells: &[Cell]) {
-    out.push_str("<tr>");
-    for cell in cells {
-        match &cell.path {
-            Some(path) => {
-                let _ = write!(out, r#"<td data-json="{}">{}</td>"#, escape(path), escape(&cell.text));
-            }
-            None => {
-                let _ = write!(out, r#"<td class="text">{}</td>"#, escape(&cell.text));
-            }
-        }
-    }
-    out.push_str("</tr>\n");
-}
-
-fn table(out: &mut String, id: &str, headers: &[&str], rows: impl IntoIterator<Item = Vec<Cell>>) {
-    let _ = write!(out, r#"<table id="{id}"><tr>"#);
-    for header in headers {
-        let _ = write!(out, "<th>{}</th>", escape(header));
-    }
-    out.push_str("</tr>\n");
-    for cells in rows {
-        row(out, &cells);
-    }
-    out.push_str("</table>\n");
-}
 
 fn latency_row(name: &str, key: &str, p: &Percentiles) -> Vec<Cell> {
     let path = |field: &str| format!("/latency_ms/{key}/{field}");
@@ -131,12 +66,10 @@ fn chart_grid(out: &mut String, charts: impl IntoIterator<Item = LineChart>) {
 pub fn render(result: &RunResult) -> String {
     let mut out = String::new();
     let status = status_name(result);
-    let _ = write!(
+    page_head(&mut out, &format!("pipegen run {}", result.run_id));
+    let _ = writeln!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
-         <link rel=\"icon\" href=\"data:,\"><title>pipegen run {id}</title><style>{STYLE}</style></head><body>\n\
-         <h1>pipegen run <code>{id}</code>: <span class=\"{status}\">{status}</span></h1>\n",
+        "<h1>pipegen run <code>{id}</code>: <span class=\"{status}\">{status}</span></h1>",
         id = escape(&result.run_id),
     );
 
@@ -398,85 +331,10 @@ pub fn render(result: &RunResult) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
-    use pipegen_loadgen::metrics::ProducerTotals;
-
     use super::*;
-    use crate::result::{
-        Backends, ConsumerSummary, Environment, Latency, PlannedPhase, RatePlanSummary, Status, TimelineRow, Timings,
-    };
 
     fn result() -> RunResult {
-        RunResult {
-            run_id: "r1".into(),
-            started_at: "2026-01-01T00:00:00.000Z".into(),
-            finished_at: "2026-01-01T00:00:02.000Z".into(),
-            status: Status::Failed,
-            error: Some("job <script>alert(1)</script> failed".into()),
-            backends: Backends {
-                log: "embedded".into(),
-                engine: "embedded".into(),
-                schema_registry: "embedded".into(),
-                log_client_config: None,
-            },
-            config: serde_json::json!({"kafka": {"security": {"password": "[redacted]"}}}),
-            producer: ProducerTotals {
-                planned: Some(20),
-                sent: 20,
-                acked: 19,
-                failed: 1,
-                retried: None,
-                bytes: 400,
-                target_rate: Some(10.0),
-                achieved_rate: None,
-            },
-            consumer: ConsumerSummary {
-                consumed: 0,
-                expected: None,
-                bytes: 0,
-            },
-            latency_ms: Latency {
-                publish: Percentiles::default(),
-                publish_delay: Percentiles::default(),
-                end_to_end: Percentiles::default(),
-                end_to_end_definition: "n/a: nothing to time".into(),
-            },
-            timeline: (0..2)
-                .map(|t| TimelineRow {
-                    t_s: t,
-                    target_rate: Some(10),
-                    sent: 10,
-                    acked: 10 - t,
-                    failed: t,
-                    consumed: 0,
-                })
-                .collect(),
-            rate_plan: RatePlanSummary {
-                base_rate: Some(10.0),
-                phases: vec![PlannedPhase {
-                    start_s: 0.0,
-                    end_s: 2.0,
-                    rate: Some(10.0),
-                    origin: "base".into(),
-                }],
-                bands: vec![],
-            },
-            frames: vec![],
-            topics: vec![],
-            jobs: vec![],
-            errors: BTreeMap::from([("log append".to_string(), 1)]),
-            timings: Timings {
-                startup_ms: None,
-                deploy_ms: 1.5,
-            },
-            environment: Environment {
-                pipegen_version: "test".into(),
-                os: "linux".into(),
-                arch: "x86_64".into(),
-                cpus: 2,
-            },
-        }
+        crate::result::sample_result()
     }
 
     #[test]
