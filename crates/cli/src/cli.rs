@@ -78,9 +78,11 @@ pub enum Command {
     Config(ConfigCommand),
     /// Serve the live dashboard.
     Dashboard(DashboardArgs),
-    /// Create the project's topics and subjects and deploy its SQL.
+    /// Put the pipeline on the configured Kafka and Flink clusters to stay: its topics, source
+    /// schemas and SQL jobs, recorded in .pipegen/deployment.json.
     Deploy,
-    /// Remove what pipegen created (topics, subjects, jobs).
+    /// Remove what `pipegen deploy` made: cancel its jobs, delete its topics and subjects
+    /// (never what was there before).
     Clean,
     /// Print the version and the git commit it was built from.
     Version,

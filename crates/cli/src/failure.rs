@@ -10,11 +10,6 @@ pub enum Failure {
     Input(Vec<Diagnostic>),
     /// The pipeline or a check failed: exit 1.
     Failed(Vec<Diagnostic>),
-    /// The capability is not built yet: exit 2, saying so plainly.
-    NotYet {
-        command: &'static str,
-        reason: &'static str,
-    },
 }
 
 impl Failure {
@@ -25,7 +20,7 @@ impl Failure {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Failed(_) => ExitCode::from(1),
-            Failure::Input(_) | Failure::NotYet { .. } => ExitCode::from(2),
+            Failure::Input(_) => ExitCode::from(2),
         }
     }
 
@@ -35,9 +30,6 @@ impl Failure {
                 for d in diagnostics {
                     eprintln!("{d}");
                 }
-            }
-            Failure::NotYet { command, reason } => {
-                eprintln!("error: `pipegen {command}` is not available in this version of pipegen: {reason}");
             }
         }
     }

@@ -26,8 +26,8 @@ fn main() -> ExitCode {
         Command::Sql(args) => commands::sql::run(&cli.global, args),
         Command::Check(args) => commands::check::run(&cli.global, args),
         Command::Dashboard(args) => commands::dashboard::run(&cli.global, args),
-        Command::Deploy => Err(commands::pending::deploy()),
-        Command::Clean => Err(commands::pending::clean()),
+        Command::Deploy => commands::deploy::deploy(&cli.global),
+        Command::Clean => commands::deploy::clean(&cli.global),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -54,16 +54,41 @@ fn every_command_has_help() {
 }
 
 #[test]
-fn commands_not_built_yet_say_so_and_exit_2() {
+fn clean_without_a_deployment_says_there_is_nothing_to_clean() {
     let s = Scratch::new();
-    for args in [&["deploy"][..], &["clean"]] {
-        let out = s.run(args).expect(2);
-        assert!(
-            out.stderr.contains("not available in this version"),
-            "{args:?}: {}",
-            out.stderr
-        );
-    }
+    let out = s.run(&["clean"]).expect(0);
+    assert!(out.stdout.contains("nothing to clean"), "{}", out.stdout);
+
+    // A cluster that does not answer: nothing is forgotten, the record keeps what is left.
+    let dead = format!("http://127.0.0.1:{}", pipegen_testkit::free_port());
+    let record = format!(
+        r#"{{"deployed_at": "2026-11-25T09:00:00Z", "flink_url": "{dead}", "bootstrap_servers": "127.0.0.1:1",
+            "schema_registry_url": null, "jobs": [{{"job_id": "0123456789abcdef0123456789abcdef", "file": "sql/03_pipeline.sql",
+            "line": 1, "statement": "INSERT INTO x"}}], "topics_created": ["t"], "topics_existing": [],
+            "subjects_existing": [], "subjects_registered": []}}"#
+    );
+    s.write(".pipegen/deployment.json", &record);
+    let out = s.run(&["clean"]).expect(1);
+    assert!(
+        out.stderr.contains("0123456789abcdef0123456789abcdef") && out.stderr.contains("run `pipegen clean` again"),
+        "{}",
+        out.stderr
+    );
+    let kept: serde_json::Value = serde_json::from_str(&s.read(".pipegen/deployment.json")).unwrap();
+    assert_eq!(kept["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        kept["topics_created"],
+        serde_json::json!(["t"]),
+        "topics wait for their jobs"
+    );
+
+    s.write(".pipegen/deployment.json", "{ not json");
+    let out = s.run(&["clean"]).expect(2);
+    assert!(
+        out.stderr.contains(".pipegen/deployment.json: not a deployment record"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

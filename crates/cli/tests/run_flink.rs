@@ -4,44 +4,17 @@
 //! Flink's REST API, and cleanup cancels the run's job and no other.
 
 mod common;
+mod flink_common;
 
 use std::time::Duration;
 
 use common::Scratch;
+use flink_common::{jobs_named, outside_job, project};
 use pipegen_config::{ProducerConfig, SecurityConfig};
 use pipegen_flink::{FlinkRest, cancel_jobs};
 use pipegen_kafka::{KafkaAdmin, producer_properties};
 use pipegen_testkit::{Flink, SqlGatewayBridge, Tansu};
 use serde_json::Value;
-
-/// The default project with json instead of avro-confluent (Flink's avro-confluent format jar
-/// is not obtainable here) and 1 s windows.
-fn project(s: &Scratch) {
-    s.quick_project("demo");
-    for file in ["demo/sql/01_source.sql", "demo/sql/02_sink.sql"] {
-        s.edit(
-            file,
-            "'format' = 'avro-confluent',\n  'avro-confluent.url' = '${SCHEMA_REGISTRY_URL}'",
-            "'format' = 'json'",
-        );
-    }
-}
-
-fn outside_job(flink: &Flink, rest: &FlinkRest) -> String {
-    let jar = rest.upload_jar(flink.sql_runner_jar()).unwrap();
-    let job = rest
-        .run_jar(
-            &jar,
-            &[
-                "CREATE TABLE x_in (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5')".to_owned(),
-                "CREATE TABLE x_out (n BIGINT) WITH ('connector' = 'blackhole')".to_owned(),
-                "INSERT INTO x_out SELECT n FROM x_in".to_owned(),
-            ],
-        )
-        .unwrap();
-    rest.delete_jar(&jar).unwrap();
-    job
-}
 
 /// Scrapes `/metrics` on `port` every half second from when it opens until it closes.
 fn scrape_while_served(port: u16) -> std::thread::JoinHandle<Vec<String>> {
@@ -262,17 +235,12 @@ fn a_statement_flink_rejects_is_named_at_its_line_and_nothing_keeps_running() {
         ])
         .expect(2);
     assert!(
-        out.stderr.contains("sql/04_more.sql:7") && out.stderr.contains("NO_SUCH_FUNCTION"),
+        out.stderr.contains("error: demo/sql/04_more.sql:7") && out.stderr.contains("NO_SUCH_FUNCTION"),
         "{}",
         out.stderr
     );
     // The jobs the earlier statements started were cancelled.
-    let started: Vec<_> = rest
-        .jobs()
-        .unwrap()
-        .into_iter()
-        .filter(|j| j.name.ends_with("stats_refused"))
-        .collect();
+    let started = jobs_named(&rest, "stats_refused");
     assert_eq!(
         started.len(),
         2,

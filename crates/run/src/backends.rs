@@ -335,9 +335,19 @@ impl RegistryBackend {
         self.topics.extend(topics);
     }
 
+    /// The subjects the registry held when the run opened it.
+    pub fn existing(&self) -> impl Iterator<Item = &String> {
+        self.existing.iter()
+    }
+
+    /// The subjects the run registered that were not there before.
+    pub fn created(&self) -> Vec<String> {
+        self.created.iter().cloned().collect()
+    }
+
     /// Deletes, on an external registry, the subjects of the run's topics that did not exist
     /// before the run; returns them.
-    pub fn cleanup(self) -> Result<Vec<String>, RunError> {
+    pub fn cleanup(&self) -> Result<Vec<String>, RunError> {
         if self.embedded.is_some() {
             return Ok(Vec::new());
         }

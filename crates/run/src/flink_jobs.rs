@@ -95,28 +95,13 @@ impl FlinkJobs {
         topics: &BTreeMap<String, String>,
         run_id: &str,
     ) -> Result<Self, RunError> {
-        let flink_url = config.flink_url.clone().unwrap_or_default();
-        let cluster = Cluster {
-            gateway_url: config
-                .sql_gateway_url
-                .clone()
-                .unwrap_or_else(|| default_gateway_url(&flink_url)),
-            flink_url,
-            timeout: config.kafka.timeout.as_std(),
-        };
-        // The cluster first: jobs that cannot be watched or cancelled must not be started.
-        let rest = pipegen_flink::FlinkRest::new(&cluster.flink_url, cluster.timeout);
-        let overview = rest
-            .overview()
-            .map_err(|e| RunError::Unavailable(format!("{e} (flink_url)")))?;
-        if overview.taskmanagers == 0 {
-            return Err(RunError::Unavailable(format!(
-                "Flink at {} has no task manager registered, so no job can run",
-                cluster.flink_url
-            )));
-        }
+        let deployment = start_on_flink(config, project, placeholders, topics, &format!("pipegen-{run_id}"))?;
         // The jobs are sampled each second; a cluster refreshing its REST metrics less often
         // shows the same figures for several seconds, then a jump. Say so rather than smooth it.
+        let rest = pipegen_flink::FlinkRest::new(
+            config.flink_url.as_deref().unwrap_or_default(),
+            config.kafka.timeout.as_std(),
+        );
         if let Some(refresh) = pipegen_flink::metrics_refresh(&rest).filter(|r| *r > SAMPLE_EVERY) {
             eprintln!(
                 "note: Flink refreshes the job metrics its REST API serves every {} s ({}); the live job \
@@ -125,54 +110,6 @@ impl FlinkJobs {
                 pipegen_flink::METRICS_REFRESH_KEY,
             );
         }
-        let shown: Vec<String> = project
-            .sql_files
-            .iter()
-            .map(|f| {
-                pipegen_project::shown_path(&project.root, &f.path)
-                    .display()
-                    .to_string()
-            })
-            .collect();
-        let files: Vec<SqlFile<'_>> = project
-            .sql_files
-            .iter()
-            .zip(&shown)
-            .map(|(f, shown)| SqlFile { shown, text: &f.text })
-            .collect();
-        let mut placeholders: BTreeMap<String, String> =
-            placeholders.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
-        // The addresses the cluster sees, where they differ from pipegen's.
-        for (name, seen) in [
-            ("BOOTSTRAP_SERVERS", &config.flink.bootstrap_servers),
-            ("SCHEMA_REGISTRY_URL", &config.flink.schema_registry_url),
-        ] {
-            if let Some(seen) = seen {
-                placeholders.insert(name.to_owned(), seen.clone());
-            }
-        }
-        let substitutions = Substitutions {
-            placeholders,
-            topics: topics
-                .iter()
-                .map(|(run, declared)| (declared.clone(), run.clone()))
-                .collect(),
-        };
-        let deployment = Deployment::start(
-            &cluster,
-            &format!("pipegen-{run_id}"),
-            &session_properties(&config.flink),
-            &files,
-            &substitutions,
-        )
-        .map_err(|e| match e {
-            DeploymentError::Deploy { error, .. } => {
-                RunError::Input(vec![Diagnostic::error(error.to_string()).with_hint(
-                    "the statement as Flink saw it is above; `pipegen validate` names most problems",
-                )])
-            }
-            DeploymentError::Gateway(e) => RunError::Unavailable(e.to_string()),
-        })?;
         let samples = vec![None; deployment.jobs().len()];
         tracing::info!(jobs = ?deployment.jobs(), "deployed on Flink");
         Ok(Self {
@@ -322,6 +259,79 @@ impl FlinkJobs {
 /// The lowest watermark over the job's vertices.
 fn watermark(sample: &JobSample) -> Option<i64> {
     sample.vertices.iter().filter_map(|v| v.watermark_ms).min()
+}
+
+/// The project's SQL on the Flink cluster `config` names, in one SQL Gateway session called
+/// `session`: `placeholders` filled (with the addresses the cluster sees, where the `flink`
+/// section gives them), topics renamed (`topics`: the name used, by the name declared). The
+/// cluster is checked first: jobs that cannot be watched or cancelled must not be started.
+/// A statement Flink refuses cancels the jobs started before it.
+pub(crate) fn start_on_flink(
+    config: &Config,
+    project: &Project,
+    placeholders: &BTreeMap<&str, String>,
+    topics: &BTreeMap<String, String>,
+    session: &str,
+) -> Result<Deployment, RunError> {
+    let flink_url = config.flink_url.clone().unwrap_or_default();
+    let cluster = Cluster {
+        gateway_url: config
+            .sql_gateway_url
+            .clone()
+            .unwrap_or_else(|| default_gateway_url(&flink_url)),
+        flink_url,
+        timeout: config.kafka.timeout.as_std(),
+    };
+    let overview = pipegen_flink::FlinkRest::new(&cluster.flink_url, cluster.timeout)
+        .overview()
+        .map_err(|e| RunError::Unavailable(format!("{e} (flink_url)")))?;
+    if overview.taskmanagers == 0 {
+        return Err(RunError::Unavailable(format!(
+            "Flink at {} has no task manager registered, so no job can run",
+            cluster.flink_url
+        )));
+    }
+    // The project's paths are as messages show them already.
+    let shown: Vec<String> = project.sql_files.iter().map(|f| f.path.display().to_string()).collect();
+    let files: Vec<SqlFile<'_>> = project
+        .sql_files
+        .iter()
+        .zip(&shown)
+        .map(|(f, shown)| SqlFile { shown, text: &f.text })
+        .collect();
+    let mut placeholders: BTreeMap<String, String> =
+        placeholders.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    // The addresses the cluster sees, where they differ from pipegen's.
+    for (name, seen) in [
+        ("BOOTSTRAP_SERVERS", &config.flink.bootstrap_servers),
+        ("SCHEMA_REGISTRY_URL", &config.flink.schema_registry_url),
+    ] {
+        if let Some(seen) = seen {
+            placeholders.insert(name.to_owned(), seen.clone());
+        }
+    }
+    let substitutions = Substitutions {
+        placeholders,
+        topics: topics
+            .iter()
+            .map(|(run, declared)| (declared.clone(), run.clone()))
+            .collect(),
+    };
+    Deployment::start(
+        &cluster,
+        session,
+        &session_properties(&config.flink),
+        &files,
+        &substitutions,
+    )
+    .map_err(|e| match e {
+        DeploymentError::Deploy { error, .. } => {
+            RunError::Input(vec![Diagnostic::error(error.to_string()).with_hint(
+                "the statement as Flink saw it is above; `pipegen validate` names most problems",
+            )])
+        }
+        DeploymentError::Gateway(e) => RunError::Unavailable(e.to_string()),
+    })
 }
 
 /// The job's row: its figures as last sampled, its state when it ended, and one operator row

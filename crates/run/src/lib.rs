@@ -12,6 +12,7 @@
 mod backends;
 pub mod bench;
 mod consume;
+pub mod deploy;
 mod flink_jobs;
 mod html;
 mod live;

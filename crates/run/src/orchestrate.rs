@@ -15,13 +15,12 @@ use pipegen_loadgen::plan::RatePlan;
 use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator};
 use pipegen_log::Log;
 use pipegen_project::Project;
-use pipegen_sql::parse_file;
 
 use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
 use crate::consume::{ConsumerMetrics, EndToEnd, consume};
 use crate::flink_jobs::FlinkJobs;
 use crate::live::{DashboardRequest, LiveFeed, Sources, phase_at, phase_bands, target_at};
-use crate::pipeline::{Pipeline, RunSql, rename_topics, substitute};
+use crate::pipeline::{Pipeline, RunSql, load_sql, rename_topics};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
 use crate::result::{
     Backends, ConsumerSummary, Environment, JobRow, Latency, OperatorRow, PlannedPhase, RatePlanSummary, RunResult,
@@ -193,26 +192,7 @@ async fn run_pipeline(
         ("PROJECT_DIR", request.project.root.display().to_string()),
         ("RUN_ID", run_id.to_owned()),
     ]);
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    for file in &request.project.sql_files {
-        let shown = pipegen_project::shown_path(&request.project.root, &file.path);
-        match substitute(&shown, &file.text, &values) {
-            Ok(text) => match parse_file(&shown, &text) {
-                Ok(parsed) => files.push(RunSql {
-                    path: file.path.clone(),
-                    shown,
-                    statements: parsed.statements,
-                    text,
-                }),
-                Err(e) => problems.push(Diagnostic::from(&e)),
-            },
-            Err(d) => problems.push(*d),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(RunError::Input(problems));
-    }
+    let mut files = load_sql(request.project, &values).map_err(RunError::Input)?;
     let declared = rename_topics(&mut files, |topic| log.topic_name(topic, run_id));
     let pipeline = Pipeline::analyse(request.project, &files).map_err(RunError::Input)?;
 

@@ -84,6 +84,29 @@ pub fn substitute(path: &Path, text: &str, values: &BTreeMap<&str, String>) -> R
     Ok(out)
 }
 
+/// Every SQL file of the project with `values` filled in, parsed; every problem at once.
+pub fn load_sql(project: &Project, values: &BTreeMap<&str, String>) -> Result<Vec<RunSql>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for file in &project.sql_files {
+        // The project's paths are as messages show them already.
+        let shown = file.path.clone();
+        match substitute(&shown, &file.text, values) {
+            Ok(text) => match pipegen_sql::parse_file(&shown, &text) {
+                Ok(parsed) => files.push(RunSql {
+                    path: file.path.clone(),
+                    shown,
+                    statements: parsed.statements,
+                    text,
+                }),
+                Err(e) => problems.push(Diagnostic::from(&e)),
+            },
+            Err(d) => problems.push(*d),
+        }
+    }
+    if problems.is_empty() { Ok(files) } else { Err(problems) }
+}
+
 /// Gives every Kafka table's topic the name this run uses for it (per-run names on a shared
 /// cluster); returns each run name with the name the SQL declares.
 pub fn rename_topics(files: &mut [RunSql], name: impl Fn(&str) -> String) -> BTreeMap<String, String> {

@@ -86,4 +86,4 @@ dashboard:                    # `pipegen run --dashboard`
     )
 }
 
-pub const GITIGNORE: &str = "# Run reports (HTML and JSON) are outputs, not sources.\nreports/\n";
+pub const GITIGNORE: &str = "# Run reports (HTML and JSON) are outputs, not sources.\nreports/\n# What `pipegen deploy` put on the clusters, for `pipegen clean`: local state.\n.pipegen/\n";

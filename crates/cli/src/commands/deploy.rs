@@ -1,0 +1,79 @@
+//! `pipegen deploy` and `pipegen clean`: the pipeline put on the configured clusters to stay,
+//! and taken off again (see the run crate's `deploy` module).
+
+use pipegen_diag::Diagnostic;
+use pipegen_run::deploy::RECORD_PATH;
+
+use crate::cli::GlobalArgs;
+use crate::commands::run::{run_failure, runnable_project};
+use crate::context::load_config;
+use crate::failure::{CommandResult, Failure};
+
+pub fn deploy(global: &GlobalArgs) -> CommandResult {
+    let resolved = load_config(global, Vec::new())?;
+    let project = runnable_project(global)?;
+    let outcome = pipegen_run::deploy::deploy(&project, &resolved.config).map_err(run_failure)?;
+    let record = &outcome.record;
+    println!("deployed on Flink at {}:", record.flink_url);
+    for job in &record.jobs {
+        println!("  job {}  {}:{}  {}", job.job_id, job.file, job.line, job.statement);
+    }
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    println!(
+        "topics on {}: created {}; already there (left as they were): {}",
+        record.bootstrap_servers,
+        list(&record.topics_created),
+        list(&record.topics_existing)
+    );
+    if let Some(url) = &record.schema_registry_url {
+        println!("subjects registered at {url}: {}", list(&record.subjects_registered));
+    }
+    println!(
+        "recorded in {}; `pipegen clean` removes exactly this deployment",
+        global.project_dir.join(RECORD_PATH).display()
+    );
+    Ok(())
+}
+
+pub fn clean(global: &GlobalArgs) -> CommandResult {
+    let resolved = load_config(global, Vec::new())?;
+    let Some(outcome) = pipegen_run::deploy::clean(&global.project_dir, &resolved.config).map_err(run_failure)? else {
+        println!(
+            "nothing to clean: no deployment is recorded in {} (runs clean up after themselves)",
+            global.project_dir.join(RECORD_PATH).display()
+        );
+        return Ok(());
+    };
+    for (job, state) in &outcome.jobs {
+        println!("job {job}: {state}");
+    }
+    for (what, names) in [
+        ("topics", &outcome.topics_deleted),
+        ("subjects", &outcome.subjects_deleted),
+    ] {
+        if !names.is_empty() {
+            println!("deleted {what}: {}", names.join(", "));
+        }
+    }
+    if outcome.problems.is_empty() {
+        println!("the deployment is gone");
+        return Ok(());
+    }
+    Err(Failure::Failed(
+        outcome
+            .problems
+            .iter()
+            .map(|p| {
+                Diagnostic::error(p.clone()).with_hint(format!(
+                    "what is left stays in {RECORD_PATH}: run `pipegen clean` again once the cluster answers"
+                ))
+            })
+            .collect(),
+    ))
+}
