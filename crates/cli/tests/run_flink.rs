@@ -261,6 +261,19 @@ fn flink_needs_its_address_and_a_kafka_cluster() {
         "{}",
         out.stderr
     );
+    // A watermark interval that would stop every window on Flink.
+    let out = s
+        .run_with_env(
+            &["--project-dir", "demo", "run", "--engine", "flink", "--duration", "1s"],
+            &[("PIPEGEN_FLINK__WATERMARK_INTERVAL", "0ms")],
+        )
+        .expect(2);
+    assert!(
+        out.stderr.contains("flink.watermark_interval is 0") && out.stderr.contains("100ms or more"),
+        "{}",
+        out.stderr
+    );
+
     // A cluster that does not answer fails the run, named, before any load is produced.
     let dead = format!("http://127.0.0.1:{}", pipegen_testkit::free_port());
     let broker = Tansu::start();

@@ -99,6 +99,7 @@ fn preflight(config: &Config) -> Result<(String, String), RunError> {
             ),
         );
     }
+    problems.extend(crate::flink_jobs::flink_setting_problems(config));
     match (&config.bootstrap_servers, &config.flink_url) {
         (Some(servers), Some(flink)) if problems.is_empty() => Ok((servers.clone(), flink.clone())),
         _ => Err(RunError::Input(problems)),

@@ -39,11 +39,28 @@ pub(crate) fn preflight(config: &Config) -> Result<(), RunError> {
                 .with_hint("set bootstrap_servers (or --bootstrap-servers) to brokers both pipegen and Flink reach"),
         );
     }
+    problems.extend(flink_setting_problems(config));
     if problems.is_empty() {
         Ok(())
     } else {
         Err(RunError::Input(problems))
     }
+}
+
+/// Settings Flink takes but that would make the project's jobs silently useless there.
+pub(crate) fn flink_setting_problems(config: &Config) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    // Flink's Kafka source emits watermarks only periodically: every 0 ms is never, and no
+    // window would ever fire. (Flink's older sources emit one per record at 0 ms instead.)
+    if config.flink.watermark_interval.is_some_and(|d| d.as_std().is_zero()) {
+        problems.push(
+            Diagnostic::error("flink.watermark_interval is 0: Flink's Kafka source then emits no watermark at all")
+                .with_hint(
+                    "event-time windows would never fire on Flink: set it to 100ms or more (Flink's default is 200ms)",
+                ),
+        );
+    }
+    problems
 }
 
 pub(crate) struct FlinkJobs {

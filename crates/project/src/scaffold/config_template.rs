@@ -55,7 +55,7 @@ kafka:
 flink:
   parallelism: 1
   max_parallelism: 128
-  watermark_interval: 200ms   # Flink's default; 0ms emits a watermark per record
+  watermark_interval: 200ms   # Flink's default; keep it above 0: at 0ms Flink's Kafka source emits none
   # bootstrap_servers: kafka:29092  # the brokers as Flink reaches them, if not as pipegen does
   checkpoint:
     interval: 60s             # recovery point every minute
