@@ -437,7 +437,7 @@ impl fmt::Display for RatePlan {
         }
         match (self.planned_total(), self.messages) {
             (Some(total), Some(cap)) if total == cap => {
-                write!(f, "expected total: {total} messages (the --messages cap)")
+                write!(f, "expected total: {total} messages (the message count asked for)")
             }
             (Some(total), _) => write!(f, "expected total: {total} messages"),
             (None, _) => write!(

@@ -106,10 +106,18 @@ fn print_unreached(scenario: &ScenarioRun) {
     }
 }
 
+/// A status or verdict as the JSON result spells it.
+fn serde_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn print_table(result: &BenchResult) {
     let ms = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
     let n = |v: Option<u64>| v.map_or("n/a".to_owned(), |v| v.to_string());
-    println!("\nbenchmark {}: {:?}", result.bench_id, result.status);
+    println!("\nbenchmark {}: {}", result.bench_id, serde_name(result.status));
     println!(
         "  {:<20} {:<14} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}",
         "scenario", "verdict", "sent", "acked", "achieved/s", "p99 (ms)", "target (ms)", "judged on"
@@ -118,10 +126,7 @@ fn print_table(result: &BenchResult) {
         println!(
             "  {:<20} {:<14} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}",
             s.name,
-            serde_json::to_value(s.verdict)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            serde_name(s.verdict),
             n(s.sent),
             n(s.acked),
             s.achieved_rate.map_or("n/a".to_owned(), |r| format!("{r:.1}")),
