@@ -44,6 +44,8 @@ pub struct VertexSample {
     pub watermark_ms: Option<i64>,
     /// Late records the vertex's window operators dropped; `None` for a vertex without one.
     pub late_records_dropped: Option<u64>,
+    /// The state the vertex held in the last completed checkpoint; `None` without one.
+    pub state_bytes: Option<u64>,
     pub is_source: bool,
     pub is_sink: bool,
 }
@@ -165,12 +167,20 @@ pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
                 .iter()
                 .filter(|(id, _)| id.ends_with(LATE_DROPPED_SUFFIX))
                 .map(|(_, a)| count(Some(*a)))),
+            state_bytes: None,
             is_source: vertex.inputs.is_empty(),
             is_sink: !consumed.contains(vertex.id.as_str()),
         });
     }
     let metrics = rest.job_metrics(job, &["uptime", "numRestarts"]).unwrap_or_default();
     let checkpoints = rest.checkpoints(job).unwrap_or_default();
+    if let Some(last) = &checkpoints.last
+        && let Ok(by_vertex) = rest.checkpoint_state_by_vertex(job, last.id)
+    {
+        for vertex in &mut vertices {
+            vertex.state_bytes = by_vertex.get(&vertex.id).copied();
+        }
+    }
     let state = detail.summary.state.clone();
     let root_exception = if matches!(state.as_str(), "FAILED" | "FAILING" | "RESTARTING") {
         rest.root_exception(job)?

@@ -349,6 +349,22 @@ impl FlinkRest {
         })
     }
 
+    /// Each vertex's share of a completed checkpoint (`GET /jobs/{id}/checkpoints/details/{cid}`):
+    /// the full state it held, by vertex id.
+    pub fn checkpoint_state_by_vertex(&self, job: &str, checkpoint: u64) -> Result<BTreeMap<String, u64>, RestError> {
+        let body = self.get(&format!("/jobs/{job}/checkpoints/details/{checkpoint}"))?;
+        Ok(body
+            .get("tasks")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(vertex, task)| {
+                let size = task.get("state_size").or_else(|| task.get("checkpointed_size"));
+                size.and_then(Value::as_u64).map(|size| (vertex.clone(), size))
+            })
+            .collect())
+    }
+
     /// The most recent exception of the job (the one that failed it, for a failed job): its
     /// first line, e.g. `java.lang.ArithmeticException: / by zero`.
     pub fn root_exception(&self, job: &str) -> Result<Option<String>, RestError> {

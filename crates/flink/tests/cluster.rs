@@ -153,6 +153,17 @@ fn a_windowed_kafka_pipeline_runs_on_the_cluster_and_is_monitored() {
     }
     let checkpoint = sample.last_checkpoint.clone().unwrap();
     assert!(checkpoint.id >= 1 && sample.checkpoints_completed >= 1, "{sample:?}");
+    let by_vertex: Vec<u64> = sample.vertices.iter().filter_map(|v| v.state_bytes).collect();
+    assert_eq!(
+        by_vertex.len(),
+        sample.vertices.len(),
+        "every vertex's share: {sample:#?}"
+    );
+    assert_eq!(
+        by_vertex.iter().sum::<u64>(),
+        checkpoint.state_size,
+        "the vertices' shares add up to the checkpoint"
+    );
     assert!(
         checkpoint.state_size > 0,
         "the source's offsets at least: {checkpoint:?}"

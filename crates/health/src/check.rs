@@ -281,14 +281,16 @@ fn vertex_lines(sample: &JobSample) -> Vec<String> {
         .iter()
         .map(|v| {
             format!(
-                "  vertex {} parallelism {}: in {}, out {}, busy {}, backpressured {}, idle {}",
+                "  vertex {} parallelism {}: in {}, out {}, busy {}, backpressured {}, idle {}, late dropped {}, state {} bytes",
                 v.name,
                 v.parallelism,
                 optional(v.records_in),
                 optional(v.records_out),
                 ms(v.busy_ms_per_second),
                 ms(v.backpressured_ms_per_second),
-                ms(v.idle_ms_per_second)
+                ms(v.idle_ms_per_second),
+                optional(v.late_records_dropped),
+                optional(v.state_bytes)
             )
         })
         .collect();
@@ -328,6 +330,8 @@ fn job_json(sample: &JobSample, verbose: bool) -> Value {
                         "backpressured_ms_per_second": v.backpressured_ms_per_second,
                         "idle_ms_per_second": v.idle_ms_per_second,
                         "watermark_ms": v.watermark_ms,
+                        "late_records_dropped": v.late_records_dropped,
+                        "state_bytes": v.state_bytes,
                     })
                 })
                 .collect(),

@@ -395,8 +395,8 @@ fn row(
                     parallelism: Some(v.parallelism),
                     records_in: v.records_in,
                     records_out: v.records_out,
-                    // Flink reports state per checkpoint, not per vertex, through these calls.
-                    state_bytes: None,
+                    // What the vertex held in the last completed checkpoint.
+                    state_bytes: v.state_bytes,
                     late_records_dropped: v.late_records_dropped,
                     watermark_ms: v.watermark_ms,
                     busy: load.busy(),
