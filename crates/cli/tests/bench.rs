@@ -287,3 +287,32 @@ fn a_message_count_without_a_duration_lasts_until_the_messages_are_sent() {
         .expect(0);
     assert!(out.stdout.contains("expected total: 100000 messages"), "{}", out.stdout);
 }
+
+#[test]
+fn ctrl_c_stops_the_benchmark_and_the_summary_says_so() {
+    let s = Scratch::new();
+    s.quick_project("demo");
+    s.write(
+        "bench.yaml",
+        "benchmark:\n  scenarios:\n    - name: first\n      rate: 100\n      duration: 20s\n    - name: second\n      rate: 100\n      duration: 3s\n",
+    );
+    let child = s.spawn(&["--project-dir", "demo", "--config", "bench.yaml", "bench"]);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let bench = read_json(&printed_path(&s, &stdout, "result: "));
+    assert_eq!(bench["status"], "interrupted", "{bench:#}");
+    assert_eq!(bench["scenarios"][0]["verdict"], "interrupted");
+    assert!(bench["scenarios"][0]["sent"].as_u64().unwrap() < 2000, "cut short");
+    assert_eq!(bench["scenarios"][1]["verdict"], "not_run");
+    assert!(
+        bench["scenarios"][1]["run_id"].is_null(),
+        "the second scenario never started"
+    );
+}

@@ -50,6 +50,9 @@ pub struct RunRequest<'a> {
     pub process_started: Instant,
     /// Serve the live dashboard during the run.
     pub dashboard: Option<DashboardRequest>,
+    /// A Ctrl-C flag that outlives the run (a benchmark's, set between runs too); the run
+    /// ends as interrupted once it is set. `None`: the run listens for Ctrl-C itself.
+    pub interrupted: Option<Arc<AtomicBool>>,
 }
 
 pub struct RunOutcome {
@@ -104,7 +107,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let config = &request.config.config;
     crate::flink_jobs::preflight(config)?;
     // From here on Ctrl-C ends the run cleanly: what it created is removed, the report written.
-    let interrupted = Arc::new(AtomicBool::new(false));
+    let interrupted = request.interrupted.clone().unwrap_or_default();
     {
         let interrupted = interrupted.clone();
         tokio::spawn(async move {

@@ -128,6 +128,7 @@ fn execute(
         version: crate::commands::version::describe(),
         process_started: started,
         dashboard,
+        interrupted: None,
     })
     .map_err(run_failure)?;
     let result = &outcome.result;

@@ -6,6 +6,8 @@ mod scenario;
 mod summary;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use pipegen_project::Project;
@@ -41,11 +43,18 @@ pub fn bench(
 ) -> Result<BenchOutcome, RunError> {
     let started_at = chrono::Utc::now();
     let count = request.scenarios.len();
+    let interrupted = listen_for_ctrl_c();
     let mut rows = Vec::with_capacity(count);
     let mut stopped = false;
+    // Ctrl-C while no scenario ran: the benchmark counts as interrupted all the same.
+    let mut interrupted_between = false;
     let mut reports_dir = None;
     for (index, scenario) in request.scenarios.iter().enumerate() {
         reports_dir.get_or_insert_with(|| request.project.root.join(&scenario.config.config.run.reports_dir));
+        if interrupted.load(Ordering::SeqCst) && !stopped {
+            stopped = true;
+            interrupted_between = true;
+        }
         if stopped {
             let mut skipped = row(scenario, Verdict::NotRun, None, None);
             skipped.reason = Some("the benchmark stopped before this scenario".into());
@@ -61,6 +70,7 @@ pub fn bench(
             version: request.version.clone(),
             process_started: request.process_started,
             dashboard: None,
+            interrupted: Some(interrupted.clone()),
         });
         match outcome {
             Ok(outcome) => {
@@ -78,7 +88,7 @@ pub fn bench(
             }
         }
     }
-    let status = if rows.iter().any(|r| r.verdict == Verdict::Interrupted) {
+    let status = if interrupted_between || rows.iter().any(|r| r.verdict == Verdict::Interrupted) {
         BenchStatus::Interrupted
     } else if rows.iter().all(|r| r.verdict == Verdict::Passed) {
         BenchStatus::Passed
@@ -109,6 +119,29 @@ pub fn bench(
         json_path,
         html_path,
     })
+}
+
+/// A flag set by Ctrl-C for as long as the benchmark lasts, between its runs too (a run
+/// listens only while it goes). The listener thread ends with the process.
+fn listen_for_ctrl_c() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let set = flag.clone();
+    let listening = std::thread::Builder::new()
+        .name("pipegen-bench-ctrl-c".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                while tokio::signal::ctrl_c().await.is_ok() {
+                    set.store(true, Ordering::SeqCst);
+                }
+            });
+        });
+    if let Err(e) = listening {
+        tracing::warn!("cannot listen for Ctrl-C between scenarios: {e}");
+    }
+    flag
 }
 
 fn describe(error: &RunError) -> String {
