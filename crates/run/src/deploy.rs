@@ -153,16 +153,14 @@ pub fn deploy(project: &Project, config: &Config) -> Result<DeployOutcome, RunEr
     let mut ledger = TopicLedger::default();
     let mut registry = None;
     let session = format!("pipegen-deploy-{}", deployed_at.format("%Y%m%d-%H%M%S"));
-    let made = make(
+    let what = What {
         project,
         config,
-        &pipeline,
-        &values,
-        &session,
-        &admin,
-        &mut ledger,
-        &mut registry,
-    );
+        pipeline: &pipeline,
+        values: &values,
+        session: &session,
+    };
+    let made = make(&what, &admin, &mut ledger, &mut registry);
     let (jobs, subjects_existing) = match made {
         Ok(made) => made,
         Err(e) => {
@@ -210,20 +208,33 @@ pub fn deploy(project: &Project, config: &Config) -> Result<DeployOutcome, RunEr
     Ok(DeployOutcome { record, record_path })
 }
 
+/// What a deployment puts on the clusters.
+struct What<'a> {
+    project: &'a Project,
+    config: &'a Config,
+    pipeline: &'a Pipeline<'a>,
+    /// The placeholders' values.
+    values: &'a BTreeMap<&'a str, String>,
+    /// The SQL Gateway session's name.
+    session: &'a str,
+}
+
 /// Creates the topics the SQL names (as it names them), registers the source schemas the SQL
 /// reads from a registry, starts the SQL on Flink and waits until every job runs. What it made
 /// is in `ledger` and `registry` for the caller to undo on failure; a job failing cancels all.
-#[allow(clippy::too_many_arguments)]
 fn make(
-    project: &Project,
-    config: &Config,
-    pipeline: &Pipeline<'_>,
-    values: &BTreeMap<&str, String>,
-    session: &str,
+    what: &What<'_>,
     admin: &KafkaAdmin,
     ledger: &mut TopicLedger,
     registry: &mut Option<RegistryBackend>,
 ) -> Result<(Vec<StartedJob>, Vec<String>), RunError> {
+    let What {
+        project,
+        config,
+        pipeline,
+        values,
+        session,
+    } = *what;
     let plans: Vec<TopicPlan> = pipeline
         .topics
         .iter()
