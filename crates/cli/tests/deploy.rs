@@ -149,3 +149,35 @@ fn a_deployment_that_cannot_complete_leaves_nothing_behind() {
     );
     assert!(!s.path().join("demo/.pipegen").exists(), "no record");
 }
+
+#[test]
+fn schemas_registered_for_a_deployment_that_fails_are_deleted_with_it() {
+    let flink = Flink::shared();
+    let gateway = SqlGatewayBridge::start(flink);
+    let broker = Tansu::start();
+    let servers = broker.bootstrap_servers();
+    let registry = pipegen_registry::EmbeddedRegistry::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let client = pipegen_registry::RegistryClient::new(&registry.url(), Duration::from_secs(10));
+    // A subject that was there before the deployment: never touched.
+    client.register("someone-else-value", r#""string""#).unwrap();
+    let s = Scratch::new();
+    // The scaffold as generated: avro-confluent, whose format jar this Flink lacks, so the
+    // INSERT is refused after the source schema was registered.
+    s.quick_project("demo");
+    s.edit("demo/sql/02_sink.sql", "`order_stats`", "`stats_unregistered`");
+    s.edit("demo/sql/03_pipeline.sql", "`order_stats`", "`stats_unregistered`");
+    let (url, gateway_url, registry_url) = (flink.url(), gateway.url.clone(), registry.url());
+    let mut command = args(&servers, &url, &gateway_url, "deploy");
+    command.splice(0..0, ["--schema-registry-url", registry_url.as_str()]);
+    let out = s.run(&command).expect(2);
+    assert!(out.stderr.contains("avro-confluent"), "Flink's reason: {}", out.stderr);
+    let registered = client.schema(2).expect("the deployment registered the source's schema");
+    assert!(registered.contains("\"fields\""), "{registered}");
+    assert_eq!(
+        client.subjects().unwrap(),
+        ["someone-else-value"],
+        "the deployment's subject went with it"
+    );
+    assert!(admin(&servers).topics().unwrap().is_empty());
+    assert!(!s.path().join("demo/.pipegen").exists());
+}
