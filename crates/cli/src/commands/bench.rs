@@ -7,6 +7,7 @@ use pipegen_run::bench::{BenchRequest, BenchResult, BenchStatus, ScenarioRun, Ve
 
 use crate::cli::{BenchArgs, GlobalArgs};
 use crate::commands::run::{print_backends, progress_style, run_failure, runnable_project};
+use crate::commands::serde_name;
 use crate::context::load_config;
 use crate::failure::{CommandResult, Failure};
 
@@ -104,14 +105,6 @@ fn print_unreached(scenario: &ScenarioRun) {
             pipegen_config::Duration(phase.start)
         );
     }
-}
-
-/// A status or verdict as the JSON result spells it.
-fn serde_name(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn print_table(result: &BenchResult) {

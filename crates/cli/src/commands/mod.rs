@@ -9,3 +9,11 @@ pub mod run;
 pub mod sql;
 pub mod validate;
 pub mod version;
+
+/// A status or verdict as the JSON result spells it (`succeeded`, `missed_target`).
+pub(crate) fn serde_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

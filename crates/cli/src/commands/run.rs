@@ -155,9 +155,9 @@ fn print_summary(result: &RunResult) {
     let p = &result.producer;
     let rate = |r: Option<f64>| r.map_or("n/a".to_string(), |r| format!("{r:.1}"));
     println!(
-        "\nrun {}: {:?}\n  produced {} of {} planned (acked {}, failed {}), {} msg/s achieved of {} target",
+        "\nrun {}: {}\n  produced {} of {} planned (acked {}, failed {}), {} msg/s achieved of {} target",
         result.run_id,
-        result.status,
+        crate::commands::serde_name(result.status),
         p.sent,
         p.planned.map_or("unbounded".into(), |n| n.to_string()),
         p.acked,
