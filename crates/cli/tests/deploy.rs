@@ -87,6 +87,19 @@ fn deploy_leaves_the_pipeline_running_and_clean_takes_exactly_it_off() {
         "{}",
         out.stderr
     );
+    let check = |code: i32| {
+        let out = s.run(&[&args(&servers, &url, &gateway_url, "check")[..], &["--json"]].concat());
+        let report: Value = serde_json::from_str(out.expect(code).stdout.trim()).unwrap();
+        let parts = report["parts"].as_array().unwrap().clone();
+        parts
+            .into_iter()
+            .find(|p| p["part"] == "deployment")
+            .expect("a deployment part")
+    };
+    let part = check(0);
+    assert_eq!(part["healthy"], true, "{part:#}");
+    assert_eq!(part["jobs"][0]["id"], job.as_str());
+    assert_eq!(part["jobs"][0]["state"], "RUNNING");
 
     let out = s.run(&args(&servers, &url, &gateway_url, "clean")).expect(0);
     assert!(out.stdout.contains(&format!("job {job}: CANCELED")), "{}", out.stdout);
@@ -106,6 +119,22 @@ fn deploy_leaves_the_pipeline_running_and_clean_takes_exactly_it_off() {
 
     let out = s.run(&args(&servers, &url, &gateway_url, "clean")).expect(0);
     assert!(out.stdout.contains("nothing to clean"), "{}", out.stdout);
+
+    // A deployed job cancelled behind pipegen's back: check says so, clean still cleans.
+    s.run(&args(&servers, &url, &gateway_url, "deploy")).expect(0);
+    let record: Value = serde_json::from_str(&s.read("demo/.pipegen/deployment.json")).unwrap();
+    let again = record["jobs"][0]["job_id"].as_str().unwrap().to_owned();
+    cancel_jobs(&rest, std::slice::from_ref(&again), Duration::from_secs(30));
+    let part = check(1);
+    assert_eq!(part["healthy"], false, "{part:#}");
+    assert_eq!(part["jobs"][0]["state"], "CANCELED");
+    let out = s.run(&args(&servers, &url, &gateway_url, "clean")).expect(0);
+    assert!(
+        out.stdout.contains(&format!("job {again}: had ended: CANCELED")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(admin.topics().unwrap(), ["demo-orders"]);
     cancel_jobs(&rest, &[outside], Duration::from_secs(30));
 }
 

@@ -1,14 +1,16 @@
 //! `pipegen check`: the health of each configured part, with what it says about itself —
 //! Kafka's brokers and topics, the registry's subjects, Flink's task managers, slots and
 //! running jobs (and, verbose, each job's vertices: parallelism, busy and backpressured time,
-//! the last checkpoint), the SQL Gateway's version. A part is unhealthy when it does not answer
-//! or cannot run anything.
+//! the last checkpoint), the SQL Gateway's version, and whether the project's recorded
+//! deployment still runs. A part is unhealthy when it does not answer or cannot run anything.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pipegen_config::{Config, Engine, Secret};
 use pipegen_flink::{FlinkRest, JobSample, SqlGateway, default_gateway_url, sample_job};
 use pipegen_kafka::{ClientProperties, KafkaAdmin, consumer_properties};
+use pipegen_project::{DeploymentRecord, RECORD_PATH, read_deployment};
 use pipegen_registry::RegistryClient;
 use serde_json::{Value, json};
 
@@ -22,6 +24,8 @@ pub struct Targets {
     pub registry_auth: Option<(String, Secret)>,
     pub flink: Option<String>,
     pub sql_gateway: Option<String>,
+    /// The project's recorded deployment (`pipegen deploy`), or why it cannot be read.
+    pub deployment: Option<Result<DeploymentRecord, String>>,
 }
 
 impl Targets {
@@ -46,7 +50,14 @@ impl Targets {
                 .zip(config.schema_registry.password.clone()),
             flink: config.flink_url.clone(),
             sql_gateway,
+            deployment: None,
         }
+    }
+
+    /// Also checks the deployment recorded in the project at `root`, if there is one.
+    pub fn with_deployment_of(mut self, root: &Path) -> Self {
+        self.deployment = read_deployment(root).map_err(|d| d.message).transpose();
+        self
     }
 }
 
@@ -125,7 +136,50 @@ pub fn check(targets: &Targets, timeout: Duration, verbose: bool) -> Report {
     if let Some(url) = &targets.sql_gateway {
         parts.push(gateway_health(url, timeout));
     }
+    match &targets.deployment {
+        Some(Ok(record)) => parts.push(deployment_health(record, timeout)),
+        Some(Err(e)) => parts.push(unhealthy(
+            "deployment",
+            RECORD_PATH.to_owned(),
+            e.clone(),
+            Instant::now(),
+        )),
+        None => {}
+    }
     Report { parts }
+}
+
+/// Whether the recorded deployment's jobs still run (Flink may have failed, or someone
+/// cancelled, one since `pipegen deploy`).
+fn deployment_health(record: &DeploymentRecord, timeout: Duration) -> PartHealth {
+    let started = Instant::now();
+    let rest = FlinkRest::new(&record.flink_url, timeout);
+    let mut jobs = Vec::new();
+    let mut lines = Vec::new();
+    let mut running = 0;
+    for job in &record.jobs {
+        let state = match rest.job(&job.job_id) {
+            Ok(detail) => detail.summary.state,
+            Err(pipegen_flink::RestError::Refused { status: 404, .. }) => "not on the cluster".to_owned(),
+            Err(e) => return unhealthy("deployment", record.flink_url.clone(), e.to_string(), started),
+        };
+        running += usize::from(state == "RUNNING");
+        lines.push(format!("job {} ({}:{}): {state}", job.job_id, job.file, job.line));
+        jobs.push(json!({"id": job.job_id, "file": job.file, "line": job.line, "state": state}));
+    }
+    PartHealth {
+        part: "deployment",
+        target: record.flink_url.clone(),
+        healthy: running == record.jobs.len(),
+        summary: format!(
+            "{running} of {} running, deployed {}",
+            plural(record.jobs.len(), "job"),
+            record.deployed_at
+        ),
+        details: json!({"deployed_at": record.deployed_at, "jobs": jobs}),
+        lines,
+        elapsed: started.elapsed(),
+    }
 }
 
 fn kafka_health(properties: &ClientProperties, timeout: Duration) -> PartHealth {

@@ -15,42 +15,12 @@ use pipegen_config::Config;
 use pipegen_diag::Diagnostic;
 use pipegen_flink::{FlinkRest, JobSample, RestError, StartedJob, is_terminal, job_failure, sample_job};
 use pipegen_kafka::{KafkaAdmin, TopicLedger, TopicPlan, producer_properties};
-use pipegen_project::Project;
-use serde::{Deserialize, Serialize};
+use pipegen_project::{DeployedJob, DeploymentRecord, Project, RECORD_PATH, read_deployment};
 
 use crate::backends::{RegistryBackend, TopicNeed};
 use crate::flink_jobs::start_on_flink;
 use crate::orchestrate::{RunError, write_atomically};
 use crate::pipeline::{Pipeline, load_sql};
-
-/// Where a project records its deployment, relative to the project directory.
-pub const RECORD_PATH: &str = ".pipegen/deployment.json";
-
-/// What a deployment made, for `pipegen clean` to remove.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeploymentRecord {
-    pub deployed_at: String,
-    pub flink_url: String,
-    pub bootstrap_servers: String,
-    pub schema_registry_url: Option<String>,
-    pub jobs: Vec<DeployedJob>,
-    /// Topics the deployment created (cleaned up) and those it found (left alone).
-    pub topics_created: Vec<String>,
-    pub topics_existing: Vec<String>,
-    /// Subjects of the deployment's topics that existed before it: every other subject of
-    /// those topics (including the ones Flink's sinks register later) is the deployment's.
-    pub subjects_existing: Vec<String>,
-    /// Subjects the deployment registered under other names (the record-name strategy).
-    pub subjects_registered: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeployedJob {
-    pub job_id: String,
-    pub file: String,
-    pub line: usize,
-    pub statement: String,
-}
 
 pub struct DeployOutcome {
     pub record: DeploymentRecord,
@@ -62,17 +32,7 @@ const START_WAIT: Duration = Duration::from_secs(60);
 
 /// The deployment recorded in the project at `root`, if it has one.
 pub fn read_record(root: &Path) -> Result<Option<DeploymentRecord>, RunError> {
-    let path = root.join(RECORD_PATH);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-            RunError::Input(vec![
-                Diagnostic::error(format!("{}: not a deployment record: {e}", path.display()))
-                    .with_hint("it is written by `pipegen deploy`; remove it if the deployment is gone"),
-            ])
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(RunError::Io(format!("cannot read {}: {e}", path.display()))),
-    }
+    read_deployment(root).map_err(|d| RunError::Input(vec![*d]))
 }
 
 fn write_record(root: &Path, record: &DeploymentRecord) -> Result<PathBuf, RunError> {

@@ -22,7 +22,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> CommandResult {
     }
     let resolved = load_config(global, Vec::new())?;
     let config = &resolved.config;
-    let targets = Targets::from_config(config);
+    let targets = Targets::from_config(config).with_deployment_of(&global.project_dir);
     let timeout = config.kafka.timeout.as_std();
     let verbose = global.verbose > 0;
     let terminal = std::io::stdout().is_terminal();

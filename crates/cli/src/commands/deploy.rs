@@ -2,7 +2,7 @@
 //! and taken off again (see the run crate's `deploy` module).
 
 use pipegen_diag::Diagnostic;
-use pipegen_run::deploy::RECORD_PATH;
+use pipegen_project::RECORD_PATH;
 
 use crate::cli::GlobalArgs;
 use crate::commands::run::{run_failure, runnable_project};
