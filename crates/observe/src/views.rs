@@ -215,7 +215,7 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
                 charts.push(with_all(
                     LineChart::new("backpressure", "Busy and backpressure", Unit::Percent)
                         .x_span(span)
-                        .empty_note("n/a: the embedded engine has no busy or backpressure signal"),
+                        .empty_note("n/a: not measured (the embedded engine has no busy or backpressure signal)"),
                     health,
                 ));
                 let checkpoints = jobs.iter().map(|job| {
@@ -227,7 +227,7 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
                 charts.push(with_all(
                     LineChart::new("checkpoints", "Checkpoint duration", Unit::Milliseconds)
                         .x_span(span)
-                        .empty_note("n/a: the embedded engine takes no checkpoints"),
+                        .empty_note("n/a: no checkpoint completed (the embedded engine takes none)"),
                     checkpoints,
                 ));
             }
