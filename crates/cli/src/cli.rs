@@ -80,7 +80,7 @@ pub enum Command {
     Dashboard(DashboardArgs),
     /// Put the pipeline on the configured Kafka and Flink clusters to stay: its topics, source
     /// schemas and SQL jobs, recorded in .pipegen/deployment.json.
-    Deploy,
+    Deploy(DeployArgs),
     /// Remove what `pipegen deploy` made: cancel its jobs, delete its topics and subjects
     /// (never what was there before).
     Clean,
@@ -180,6 +180,13 @@ pub struct BenchArgs {
     #[arg(long, value_name = "NAME")]
     pub scenario: Option<String>,
     /// Print each scenario's rate plan and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Say what would be created and started, reading the clusters only.
     #[arg(long)]
     pub dry_run: bool,
 }

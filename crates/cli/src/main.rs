@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Command::Sql(args) => commands::sql::run(&cli.global, args),
         Command::Check(args) => commands::check::run(&cli.global, args),
         Command::Dashboard(args) => commands::dashboard::run(&cli.global, args),
-        Command::Deploy => commands::deploy::deploy(&cli.global),
+        Command::Deploy(args) => commands::deploy::deploy(&cli.global, &args),
         Command::Clean => commands::deploy::clean(&cli.global),
     };
     match outcome {

@@ -65,12 +65,30 @@ fn deploy_leaves_the_pipeline_running_and_clean_takes_exactly_it_off() {
     s.edit("demo/sql/03_pipeline.sql", "`order_stats`", "`stats_deployed`");
     let (url, gateway_url) = (flink.url(), gateway.url.clone());
 
+    // First what it would do, touching nothing.
+    let out = s
+        .run(&[&args(&servers, &url, &gateway_url, "deploy")[..], &["--dry-run"]].concat())
+        .expect(0);
+    for line in [
+        "create topic demo-order-stats",
+        "use the existing topic demo-orders (never deleted)",
+        "start a job for demo/sql/03_pipeline.sql:3  INSERT INTO `stats_deployed`",
+        "parallelism.default = 1",
+        "Nothing was created or started.",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} not in\n{}", out.stdout);
+    }
+    assert_eq!(admin.topics().unwrap(), ["demo-orders"]);
+    assert!(!s.path().join("demo/.pipegen").exists());
+
     let out = s.run(&args(&servers, &url, &gateway_url, "deploy")).expect(0);
     let record: Value = serde_json::from_str(&s.read("demo/.pipegen/deployment.json")).unwrap();
     let jobs = record["jobs"].as_array().unwrap();
     assert_eq!(jobs.len(), 1, "{record:#}");
     let job = jobs[0]["job_id"].as_str().unwrap().to_owned();
     assert_eq!(jobs[0]["file"], "sql/03_pipeline.sql");
+    assert_eq!(jobs[0]["line"], 3, "the INSERT's line, after the file's comments");
+    assert_eq!(jobs[0]["statement"], "INSERT INTO `stats_deployed`");
     assert!(out.stdout.contains(&job), "{}", out.stdout);
     assert_eq!(record["topics_created"], serde_json::json!(["demo-order-stats"]));
     assert_eq!(record["topics_existing"], serde_json::json!(["demo-orders"]));

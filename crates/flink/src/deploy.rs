@@ -176,8 +176,10 @@ pub fn deploy(
         })?;
         for raw in statements {
             let statement = rename_topics(&raw.text, &substitutions.topics);
-            let head = statement.lines().next().unwrap_or_default().trim().to_owned();
-            let line = raw.position.line;
+            // Named by its first line of code: leading comments say what it is for, not where.
+            let (skipped, head) = first_code_line(&statement);
+            let head = head.to_owned();
+            let line = raw.position.line + skipped;
             let result = gateway.execute(session, &statement).map_err(|e| match e {
                 GatewayError::Statement { message } => DeployError::Statement {
                     file: file.shown.to_owned(),
@@ -204,9 +206,30 @@ pub fn deploy(
     Ok(())
 }
 
+/// The first line of `statement` that is neither blank nor a `--` comment, and how many lines
+/// come before it.
+fn first_code_line(statement: &str) -> (usize, &str) {
+    statement
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i, line.trim()))
+        .find(|(_, line)| !line.is_empty() && !line.starts_with("--"))
+        .unwrap_or((0, statement.lines().next().unwrap_or_default().trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_is_named_by_its_first_line_of_code() {
+        assert_eq!(
+            first_code_line("-- what it does\n-- and why\n\nINSERT INTO t\nSELECT 1"),
+            (3, "INSERT INTO t")
+        );
+        assert_eq!(first_code_line("INSERT INTO t"), (0, "INSERT INTO t"));
+        assert_eq!(first_code_line("-- only a comment"), (0, "-- only a comment"));
+    }
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()

@@ -16,6 +16,7 @@ use pipegen_diag::Diagnostic;
 use pipegen_flink::{FlinkRest, JobSample, RestError, StartedJob, is_terminal, job_failure, sample_job};
 use pipegen_kafka::{KafkaAdmin, TopicLedger, TopicPlan, producer_properties};
 use pipegen_project::{DeployedJob, DeploymentRecord, Project, RECORD_PATH, read_deployment};
+use pipegen_sql::Statement;
 
 use crate::backends::{RegistryBackend, TopicNeed};
 use crate::flink_jobs::start_on_flink;
@@ -66,6 +67,108 @@ fn preflight(config: &Config) -> Result<(String, String), RunError> {
     }
 }
 
+/// What `pipegen deploy` would do, found out by reading only (`deploy --dry-run`).
+#[derive(Debug, Clone)]
+pub struct DeployPlan {
+    pub flink_url: String,
+    pub gateway_url: String,
+    /// The session properties the `flink` section gives.
+    pub session_properties: BTreeMap<String, String>,
+    pub topics_to_create: Vec<String>,
+    pub topics_existing: Vec<String>,
+    /// The source topics whose value schema would be registered.
+    pub schemas_to_register: Vec<String>,
+    /// Each statement that would start a job: `file:line` and its first line.
+    pub jobs: Vec<(String, String)>,
+    /// The deployment the project has already, which a deploy would refuse to replace.
+    pub existing: Option<DeploymentRecord>,
+}
+
+/// Checks what a deployment needs and reads what is there, creating and starting nothing.
+pub fn plan(project: &Project, config: &Config) -> Result<DeployPlan, RunError> {
+    let (servers, flink_url) = preflight(config)?;
+    let existing = read_record(&project.root)?;
+    let (values, _) = placeholders(project, config, &servers, chrono::Utc::now());
+    let files = load_sql(project, &values).map_err(registry_hint)?;
+    let pipeline = Pipeline::analyse(project, &files).map_err(RunError::Input)?;
+    let present = KafkaAdmin::new(
+        &producer_properties(&servers, &config.kafka.producer, &config.kafka.security),
+        config.kafka.timeout.as_std(),
+    )
+    .and_then(|admin| admin.topics())
+    .map_err(|e| RunError::Unavailable(e.to_string()))?;
+    let (topics_existing, topics_to_create) = pipeline.topics.iter().cloned().partition(|t| present.contains(t));
+    FlinkRest::new(&flink_url, config.kafka.timeout.as_std())
+        .overview()
+        .map_err(|e| RunError::Unavailable(format!("{e} (flink_url)")))?;
+    let jobs = files
+        .iter()
+        .flat_map(|file| {
+            file.statements
+                .iter()
+                .filter(|st| matches!(st.kind, Statement::Insert(_) | Statement::StatementSet(_)))
+                .map(move |st| {
+                    (
+                        format!("{}:{}", file.shown.display(), st.position.line),
+                        st.text.lines().next().unwrap_or_default().trim().to_owned(),
+                    )
+                })
+        })
+        .collect();
+    Ok(DeployPlan {
+        gateway_url: config
+            .sql_gateway_url
+            .clone()
+            .unwrap_or_else(|| pipegen_flink::default_gateway_url(&flink_url)),
+        flink_url,
+        session_properties: pipegen_flink::session_properties(&config.flink),
+        topics_to_create,
+        topics_existing,
+        schemas_to_register: match config.schema_registry_url {
+            Some(_) => pipeline
+                .fed
+                .iter()
+                .filter(|f| f.table.format() == Some("avro-confluent"))
+                .map(|f| f.topic.clone())
+                .collect(),
+            None => Vec::new(),
+        },
+        jobs,
+        existing,
+    })
+}
+
+/// The placeholders a deployment fills, and the run id it stands under.
+fn placeholders<'a>(
+    project: &Project,
+    config: &Config,
+    servers: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (BTreeMap<&'a str, String>, String) {
+    let id = format!("deploy-{}", at.format("%Y%m%d-%H%M%S"));
+    let mut values = BTreeMap::from([
+        ("BOOTSTRAP_SERVERS", servers.to_owned()),
+        ("PROJECT_DIR", project.root.display().to_string()),
+        ("RUN_ID", id.clone()),
+    ]);
+    // The embedded registry dies with the process: a deployment's SQL can only name a real one.
+    if let Some(url) = &config.schema_registry_url {
+        values.insert("SCHEMA_REGISTRY_URL", url.clone());
+    }
+    (values, id)
+}
+
+/// SQL naming `${SCHEMA_REGISTRY_URL}` without a registry configured, said for a deployment.
+fn registry_hint(mut problems: Vec<Diagnostic>) -> RunError {
+    for problem in &mut problems {
+        if problem.message.contains("${SCHEMA_REGISTRY_URL}") {
+            problem.hint =
+                Some("a deployment needs a schema registry that outlives pipegen: set schema_registry_url".into());
+        }
+    }
+    RunError::Input(problems)
+}
+
 /// Deploys the project: topics, source schemas, SQL; waits until every job runs; records it.
 pub fn deploy(project: &Project, config: &Config) -> Result<DeployOutcome, RunError> {
     let (servers, flink_url) = preflight(config)?;
@@ -85,24 +188,8 @@ pub fn deploy(project: &Project, config: &Config) -> Result<DeployOutcome, RunEr
     }
     let deployed_at = chrono::Utc::now();
     let registry_url = config.schema_registry_url.clone();
-    let mut values = BTreeMap::from([
-        ("BOOTSTRAP_SERVERS", servers.clone()),
-        ("PROJECT_DIR", project.root.display().to_string()),
-        ("RUN_ID", format!("deploy-{}", deployed_at.format("%Y%m%d-%H%M%S"))),
-    ]);
-    // The embedded registry dies with the process: a deployment's SQL can only name a real one.
-    if let Some(url) = &registry_url {
-        values.insert("SCHEMA_REGISTRY_URL", url.clone());
-    }
-    let files = load_sql(project, &values).map_err(|mut problems| {
-        for problem in &mut problems {
-            if problem.message.contains("${SCHEMA_REGISTRY_URL}") {
-                problem.hint =
-                    Some("a deployment needs a schema registry that outlives pipegen: set schema_registry_url".into());
-            }
-        }
-        RunError::Input(problems)
-    })?;
+    let (values, id) = placeholders(project, config, &servers, deployed_at);
+    let files = load_sql(project, &values).map_err(registry_hint)?;
     let pipeline = Pipeline::analyse(project, &files).map_err(RunError::Input)?;
 
     let admin = KafkaAdmin::new(
@@ -112,7 +199,7 @@ pub fn deploy(project: &Project, config: &Config) -> Result<DeployOutcome, RunEr
     .map_err(|e| RunError::Unavailable(e.to_string()))?;
     let mut ledger = TopicLedger::default();
     let mut registry = None;
-    let session = format!("pipegen-deploy-{}", deployed_at.format("%Y%m%d-%H%M%S"));
+    let session = format!("pipegen-{id}");
     let what = What {
         project,
         config,

@@ -3,15 +3,21 @@
 
 use pipegen_diag::Diagnostic;
 use pipegen_project::RECORD_PATH;
+use pipegen_run::deploy::DeployPlan;
 
-use crate::cli::GlobalArgs;
+use crate::cli::{DeployArgs, GlobalArgs};
 use crate::commands::run::{run_failure, runnable_project};
 use crate::context::load_config;
 use crate::failure::{CommandResult, Failure};
 
-pub fn deploy(global: &GlobalArgs) -> CommandResult {
+pub fn deploy(global: &GlobalArgs, args: &DeployArgs) -> CommandResult {
     let resolved = load_config(global, Vec::new())?;
     let project = runnable_project(global)?;
+    if args.dry_run {
+        let plan = pipegen_run::deploy::plan(&project, &resolved.config).map_err(run_failure)?;
+        print_plan(&plan);
+        return Ok(());
+    }
     let outcome = pipegen_run::deploy::deploy(&project, &resolved.config).map_err(run_failure)?;
     let record = &outcome.record;
     println!("deployed on Flink at {}:", record.flink_url);
@@ -76,4 +82,35 @@ pub fn clean(global: &GlobalArgs) -> CommandResult {
             })
             .collect(),
     ))
+}
+
+fn print_plan(plan: &DeployPlan) {
+    if let Some(existing) = &plan.existing {
+        println!(
+            "note: the project is deployed already ({} job(s) since {}); `pipegen deploy` refuses until `pipegen clean`",
+            existing.jobs.len(),
+            existing.deployed_at
+        );
+    }
+    println!(
+        "A deployment would, on Flink at {} (SQL Gateway {}):",
+        plan.flink_url, plan.gateway_url
+    );
+    for topic in &plan.topics_to_create {
+        println!("  create topic {topic}");
+    }
+    for topic in &plan.topics_existing {
+        println!("  use the existing topic {topic} (never deleted)");
+    }
+    for topic in &plan.schemas_to_register {
+        println!("  register the value schema of {topic}");
+    }
+    for (at, first_line) in &plan.jobs {
+        println!("  start a job for {at}  {first_line}");
+    }
+    println!("with the session properties:");
+    for (key, value) in &plan.session_properties {
+        println!("  {key} = {value}");
+    }
+    println!("Nothing was created or started.");
 }
