@@ -20,8 +20,9 @@ use pipegen_sql::Statement;
 
 use crate::backends::{RegistryBackend, TopicNeed};
 use crate::flink_jobs::start_on_flink;
-use crate::orchestrate::{RunError, write_atomically};
+use crate::orchestrate::RunError;
 use crate::pipeline::{Pipeline, load_sql};
+use crate::reports::write_atomically;
 
 pub struct DeployOutcome {
     pub record: DeploymentRecord,

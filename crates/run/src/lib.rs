@@ -20,6 +20,7 @@ mod orchestrate;
 pub mod pipeline;
 mod produce;
 mod progress;
+mod reports;
 pub mod result;
 
 pub use live::DashboardRequest;

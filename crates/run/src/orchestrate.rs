@@ -1,7 +1,7 @@
 //! The run's steps, in order, and the rules for when it is over.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ use crate::flink_jobs::FlinkJobs;
 use crate::live::{DashboardRequest, LiveFeed, Sources, phase_at, phase_bands, target_at};
 use crate::pipeline::{Pipeline, RunSql, load_sql, rename_topics};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
+use crate::reports::write_report;
 use crate::result::{
     Backends, ConsumerSummary, Environment, JobRow, Latency, OperatorRow, PlannedPhase, RatePlanSummary, RunResult,
     Status, TimelineRow, Timings, TopicRow,
@@ -611,21 +612,8 @@ fn write_reports(
 ) -> Result<RunOutcome, RunError> {
     let config = &request.config.config;
     let reports_dir = request.project.root.join(&config.run.reports_dir);
-    let mut stem = format!("pipegen-execution-report-{}", started_at.format("%Y%m%d-%H%M%S"));
-    // Two runs started in one second keep both reports.
-    let base = stem.clone();
-    let mut n = 1;
-    while reports_dir.join(format!("{stem}.json")).exists() {
-        n += 1;
-        stem = format!("{base}-{n}");
-    }
-    let json = serde_json::to_string_pretty(&result).map_err(|e| RunError::Io(e.to_string()))?;
-    let json_path = write_atomically(&reports_dir, &format!("{stem}.json"), json.as_bytes())?;
-    let html_path = write_atomically(
-        &reports_dir,
-        &format!("{stem}.html"),
-        crate::html::render(&result).as_bytes(),
-    )?;
+    let stem = format!("pipegen-execution-report-{}", started_at.format("%Y%m%d-%H%M%S"));
+    let (json_path, html_path) = write_report(&reports_dir, &stem, &result, &crate::html::render(&result))?;
     Ok(RunOutcome {
         result,
         json_path,
@@ -715,18 +703,4 @@ pub(crate) fn topic_rows(log: &dyn Log, pipeline: &Pipeline<'_>, consumers: &[Si
             })
         })
         .collect()
-}
-
-/// Writes a report file whole or not at all: a temporary file in the same directory, renamed.
-pub(crate) fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, RunError> {
-    std::fs::create_dir_all(dir).map_err(|e| RunError::Io(format!("cannot create {}: {e}", dir.display())))?;
-    let path = dir.join(name);
-    let temporary = dir.join(format!(".{name}.partial"));
-    std::fs::write(&temporary, contents)
-        .and_then(|()| std::fs::rename(&temporary, &path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            RunError::Io(format!("cannot write {}: {e}", path.display()))
-        })?;
-    Ok(path)
 }

@@ -15,8 +15,9 @@ use pipegen_project::Project;
 pub use scenario::{ScenarioRun, plan_scenarios};
 pub use summary::{BenchResult, BenchStatus, ScenarioResult, Verdict, judged_latency, missed_reason, verdict};
 
-use crate::orchestrate::{RunError, RunRequest, write_atomically};
+use crate::orchestrate::{RunError, RunRequest};
 use crate::progress::ProgressStyle;
+use crate::reports::write_report;
 use crate::result::RunResult;
 
 pub struct BenchRequest<'a> {
@@ -103,17 +104,12 @@ pub fn bench(
         scenarios: rows,
     };
     let reports_dir = reports_dir.unwrap_or_else(|| request.project.root.join("reports"));
-    let mut stem = format!("pipegen-benchmark-{}", result.bench_id);
-    let base = stem.clone();
-    let mut n = 1;
-    while reports_dir.join(format!("{stem}.json")).exists() {
-        n += 1;
-        stem = format!("{base}-{n}");
-    }
-    let json = serde_json::to_string_pretty(&result).map_err(|e| RunError::Io(e.to_string()))?;
-    let json_path = write_atomically(&reports_dir, &format!("{stem}.json"), json.as_bytes())?;
-    let html = crate::html::bench_report::render(&result);
-    let html_path = write_atomically(&reports_dir, &format!("{stem}.html"), html.as_bytes())?;
+    let (json_path, html_path) = write_report(
+        &reports_dir,
+        &format!("pipegen-benchmark-{}", result.bench_id),
+        &result,
+        &crate::html::bench_report::render(&result),
+    )?;
     Ok(BenchOutcome {
         result,
         json_path,
