@@ -111,6 +111,12 @@ fn scenarios_run_side_by_side_and_a_missed_target_fails_the_benchmark() {
             "the run's effective configuration is the scenario's"
         );
     }
+    let second = read_json(&s.path().join(tight["result"].as_str().unwrap()));
+    assert!(
+        second["timings"]["startup_ms"].as_f64().unwrap() < 2000.0,
+        "a later scenario's startup counts from its own start: {}",
+        second["timings"]
+    );
     assert!(out.stdout.contains("missed_target"), "{}", out.stdout);
 
     // The summary page: offline, every number the JSON's, every run's report linked.

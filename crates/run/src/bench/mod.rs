@@ -69,7 +69,12 @@ pub fn bench(
             plan: scenario.plan.clone(),
             progress: request.progress,
             version: request.version.clone(),
-            process_started: request.process_started,
+            // A later scenario's startup counts from its own start, not the process's.
+            process_started: if index == 0 {
+                request.process_started
+            } else {
+                Instant::now()
+            },
             dashboard: None,
             interrupted: Some(interrupted.clone()),
         });
