@@ -134,6 +134,11 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
         .find(|o| o["name"].as_str().unwrap().contains("GlobalWindowAggregate"))
         .unwrap();
     assert_eq!(window["late_records_dropped"], 0, "{window}");
+    assert_eq!(
+        window["state_bytes"].is_u64(),
+        job["checkpoints"]["last_duration_ms"].is_u64(),
+        "a vertex's share of the last checkpoint, when there is one: {job}"
+    );
     assert!(
         window["busy"].as_f64().is_some_and(|b| (0.0..=1.0).contains(&b))
             && window["backpressure"]

@@ -44,7 +44,8 @@ pub struct VertexSample {
     pub watermark_ms: Option<i64>,
     /// Late records the vertex's window operators dropped; `None` for a vertex without one.
     pub late_records_dropped: Option<u64>,
-    /// The state the vertex held in the last completed checkpoint; `None` without one.
+    /// The state the vertex held in the last completed checkpoint; `None` without one, or
+    /// until [`JobSample::read_checkpoint_shares`] read it.
     pub state_bytes: Option<u64>,
     pub is_source: bool,
     pub is_sink: bool,
@@ -88,6 +89,18 @@ impl JobSample {
 
     pub fn is_terminal(&self) -> bool {
         is_terminal(&self.state)
+    }
+
+    /// Reads each vertex's share of the last completed checkpoint into `state_bytes` (one
+    /// more call, so only where it is shown: a run's final rows, `check --verbose`).
+    pub fn read_checkpoint_shares(&mut self, rest: &FlinkRest) {
+        if let Some(last) = &self.last_checkpoint
+            && let Ok(by_vertex) = rest.checkpoint_state_by_vertex(&self.id, last.id)
+        {
+            for vertex in &mut self.vertices {
+                vertex.state_bytes = by_vertex.get(&vertex.id).copied();
+            }
+        }
     }
 }
 
@@ -174,13 +187,6 @@ pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
     }
     let metrics = rest.job_metrics(job, &["uptime", "numRestarts"]).unwrap_or_default();
     let checkpoints = rest.checkpoints(job).unwrap_or_default();
-    if let Some(last) = &checkpoints.last
-        && let Ok(by_vertex) = rest.checkpoint_state_by_vertex(job, last.id)
-    {
-        for vertex in &mut vertices {
-            vertex.state_bytes = by_vertex.get(&vertex.id).copied();
-        }
-    }
     let state = detail.summary.state.clone();
     let root_exception = if matches!(state.as_str(), "FAILED" | "FAILING" | "RESTARTING") {
         rest.root_exception(job)?

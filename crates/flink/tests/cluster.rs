@@ -153,6 +153,12 @@ fn a_windowed_kafka_pipeline_runs_on_the_cluster_and_is_monitored() {
     }
     let checkpoint = sample.last_checkpoint.clone().unwrap();
     assert!(checkpoint.id >= 1 && sample.checkpoints_completed >= 1, "{sample:?}");
+    assert!(
+        sample.vertices.iter().all(|v| v.state_bytes.is_none()),
+        "read on demand only"
+    );
+    let mut sample = sample;
+    sample.read_checkpoint_shares(&rest);
     let by_vertex: Vec<u64> = sample.vertices.iter().filter_map(|v| v.state_bytes).collect();
     assert_eq!(
         by_vertex.len(),

@@ -237,9 +237,12 @@ fn flink_health(url: &str, timeout: Duration, verbose: bool) -> PartHealth {
     let mut troubled = Vec::new();
     let listed = rest.jobs().unwrap_or_default();
     for job in listed.iter().filter(|j| !pipegen_flink::is_terminal(&j.state)) {
-        let Ok(sample) = sample_job(&rest, &job.id) else {
+        let Ok(mut sample) = sample_job(&rest, &job.id) else {
             continue;
         };
+        if verbose {
+            sample.read_checkpoint_shares(&rest);
+        }
         if matches!(sample.state.as_str(), "RESTARTING" | "FAILING") {
             troubled.push(format!("job {} is {}", sample.id, sample.state));
         }

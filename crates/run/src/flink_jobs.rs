@@ -65,6 +65,8 @@ pub(crate) fn flink_setting_problems(config: &Config) -> Vec<Diagnostic> {
 
 pub(crate) struct FlinkJobs {
     deployment: Deployment,
+    /// The JobManager's REST API, for what the per-second samples leave out.
+    rest: pipegen_flink::FlinkRest,
     samples: Vec<Option<JobSample>>,
     /// Busy and back-pressured time of each vertex (by id) over the samples taken while it ran.
     load: HashMap<String, VertexLoad>,
@@ -131,6 +133,7 @@ impl FlinkJobs {
         tracing::info!(jobs = ?deployment.jobs(), "deployed on Flink");
         Ok(Self {
             deployment,
+            rest,
             samples,
             load: HashMap::new(),
             last_sampled: None,
@@ -247,6 +250,12 @@ impl FlinkJobs {
     pub(crate) fn finish(mut self) -> (Vec<JobRow>, BTreeMap<String, u64>, Option<String>) {
         self.last_sampled = None;
         self.poll();
+        let rest = &self.rest;
+        tokio::task::block_in_place(|| {
+            for sample in self.samples.iter_mut().flatten() {
+                sample.read_checkpoint_shares(rest);
+            }
+        });
         let failure = self.failure();
         let mut errors = BTreeMap::new();
         let ended: BTreeMap<String, String> = tokio::task::block_in_place(|| self.deployment.cancel())
