@@ -6,24 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use hdrhistogram::Histogram;
 
-use crate::frame::{FrameLatency, JobFrame, LiveFrame, TopicLag};
+use crate::frame::{FrameLatency, JobCounters, JobFrame, LiveFrame, TopicLag};
 use crate::interval::IntervalHistogram;
 use crate::resources::ResourceSampler;
-
-/// One job's counters since it started, and its health now, as its engine reports them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct JobCounters {
-    pub name: String,
-    pub records_in_total: Option<u64>,
-    pub records_out_total: Option<u64>,
-    pub late_records_dropped: Option<u64>,
-    pub watermark_ms: Option<i64>,
-    pub state_bytes: Option<u64>,
-    pub busy: Option<f64>,
-    pub backpressure: Option<f64>,
-    pub last_checkpoint_ms: Option<f64>,
-    pub restarts: Option<u64>,
-}
 
 /// What the run measured, read once per second.
 pub struct Sample<'a> {
@@ -84,16 +69,7 @@ impl FrameBuilder {
                 JobFrame {
                     records_in: growth(job.records_in_total, in_before),
                     records_out: growth(job.records_out_total, out_before),
-                    records_in_total: job.records_in_total,
-                    records_out_total: job.records_out_total,
-                    late_records_dropped: job.late_records_dropped,
-                    watermark_ms: job.watermark_ms,
-                    state_bytes: job.state_bytes,
-                    busy: job.busy,
-                    backpressure: job.backpressure,
-                    last_checkpoint_ms: job.last_checkpoint_ms,
-                    restarts: job.restarts,
-                    name: job.name,
+                    counters: job,
                 }
             })
             .collect();
@@ -172,7 +148,7 @@ mod tests {
         let first = builder.build(sample(0, &h, 40));
         assert_eq!(first.jobs[0].records_out, Some(40));
         assert_eq!(first.jobs[0].records_in, None, "a job that does not count its input");
-        assert_eq!(first.jobs[0].backpressure, None);
+        assert_eq!(first.jobs[0].counters.backpressure, None);
         assert_eq!(first.latency_ms.publish.count, 1);
         assert_eq!(first.latency_ms.end_to_end.p99, None, "no result timing: n/a");
         let second = builder.build(sample(1, &h, 100));

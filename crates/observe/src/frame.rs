@@ -58,15 +58,24 @@ pub struct TopicLag {
     pub lag: Option<u64>,
 }
 
-/// One job in this second. Every figure its engine does not report is `None`: the embedded
-/// engine has no backpressure or checkpoints, Flink's REST API has no open-window count.
+/// One job in this second: what its engine reports now, and the growth of its counters since
+/// the previous second.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobFrame {
-    pub name: String,
+    #[serde(flatten)]
+    pub counters: JobCounters,
     /// Read in this second; `None` when the job does not count its input.
     pub records_in: Option<u64>,
     /// Written in this second; `None` before the engine first reported it.
     pub records_out: Option<u64>,
+}
+
+/// One job's counters since it started, and its health now, as its engine reports them.
+/// Every figure the engine does not report is `None`: the embedded engine has no busy,
+/// backpressure, checkpoint or restart figure, Flink's REST API no open-window count.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobCounters {
+    pub name: String,
     pub records_in_total: Option<u64>,
     pub records_out_total: Option<u64>,
     pub late_records_dropped: Option<u64>,

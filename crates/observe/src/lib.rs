@@ -28,9 +28,10 @@ pub mod resources;
 mod server;
 pub mod views;
 
-pub use builder::{FrameBuilder, JobCounters, Sample};
+pub use builder::{FrameBuilder, Sample};
 pub use dashboard::{Dashboard, DashboardOptions, Finished};
 pub use error::ObserveError;
+pub use frame::JobCounters;
 pub use frame::{LiveFrame, PhaseBand};
 pub use live_file::{LiveFile, LiveLine, LiveReader, newest_live_file};
 pub use prometheus::{CumulativeLatency, PrometheusEndpoint};

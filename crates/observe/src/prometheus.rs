@@ -327,7 +327,7 @@ impl Exporter {
                 .get_or_create(&label("topic", &lag.topic))
                 .set(lag.lag.map(|l| l as f64));
         }
-        for job in &frame.jobs {
+        for job in frame.jobs.iter().map(|j| &j.counters) {
             let labels = label(JOB_LABEL, &job.name);
             let counters = [
                 (&m.job_in, job.records_in_total),

@@ -178,10 +178,10 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
             View::Engine => {
                 let jobs: BTreeSet<&str> = frames
                     .iter()
-                    .flat_map(|f| f.jobs.iter().map(|j| j.name.as_str()))
+                    .flat_map(|f| f.jobs.iter().map(|j| j.counters.name.as_str()))
                     .collect();
                 let job_value = |f: &LiveFrame, job: &str, pick: fn(&crate::frame::JobFrame) -> Option<f64>| {
-                    f.jobs.iter().find(|j| j.name == job).and_then(pick)
+                    f.jobs.iter().find(|j| j.counters.name == job).and_then(pick)
                 };
                 let mut series = Vec::new();
                 for job in &jobs {
@@ -205,11 +205,13 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
                 for job in &jobs {
                     health.push(Series::new(
                         format!("{job} busy %"),
-                        per_second(frames, |f| job_value(f, job, |j| j.busy.map(|b| b * 100.0))),
+                        per_second(frames, |f| job_value(f, job, |j| j.counters.busy.map(|b| b * 100.0))),
                     ));
                     health.push(Series::new(
                         format!("{job} backpressure %"),
-                        per_second(frames, |f| job_value(f, job, |j| j.backpressure.map(|b| b * 100.0))),
+                        per_second(frames, |f| {
+                            job_value(f, job, |j| j.counters.backpressure.map(|b| b * 100.0))
+                        }),
                     ));
                 }
                 charts.push(with_all(
@@ -221,7 +223,7 @@ pub fn charts(frames: &[LiveFrame], phases: &[PhaseBand], planned_s: u64, views:
                 let checkpoints = jobs.iter().map(|job| {
                     Series::new(
                         format!("{job} last checkpoint"),
-                        per_second(frames, |f| job_value(f, job, |j| j.last_checkpoint_ms)),
+                        per_second(frames, |f| job_value(f, job, |j| j.counters.last_checkpoint_ms)),
                     )
                 });
                 charts.push(with_all(
