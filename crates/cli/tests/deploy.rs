@@ -8,7 +8,7 @@ mod flink_common;
 use std::time::Duration;
 
 use common::Scratch;
-use flink_common::{jobs_named, outside_job, project};
+use flink_common::{jobs_named, on_clusters, outside_job, project};
 use pipegen_config::{ProducerConfig, SecurityConfig};
 use pipegen_flink::{FlinkRest, cancel_jobs};
 use pipegen_kafka::{KafkaAdmin, TopicPlan, producer_properties};
@@ -24,17 +24,7 @@ fn admin(servers: &str) -> KafkaAdmin {
 }
 
 fn args<'a>(servers: &'a str, flink: &'a str, gateway: &'a str, command: &'a str) -> Vec<&'a str> {
-    vec![
-        "--project-dir",
-        "demo",
-        "--bootstrap-servers",
-        servers,
-        "--flink-url",
-        flink,
-        "--sql-gateway-url",
-        gateway,
-        command,
-    ]
+    on_clusters(servers, flink, gateway, &[command])
 }
 
 fn state(rest: &FlinkRest, job: &str) -> String {

@@ -9,7 +9,7 @@ mod flink_common;
 use std::time::Duration;
 
 use common::Scratch;
-use flink_common::{jobs_named, outside_job, project};
+use flink_common::{jobs_named, on_clusters, outside_job, project};
 use pipegen_config::{ProducerConfig, SecurityConfig};
 use pipegen_flink::{FlinkRest, cancel_jobs};
 use pipegen_kafka::{KafkaAdmin, producer_properties};
@@ -52,27 +52,25 @@ fn the_default_project_runs_on_flink_with_the_job_table_from_flink() {
     project(&s);
     let metrics_port = pipegen_testkit::free_port();
     let scrapes = scrape_while_served(metrics_port);
+    let url = flink.url();
     s.run_with_env(
-        &[
-            "--project-dir",
-            "demo",
-            "--bootstrap-servers",
+        &on_clusters(
             &servers,
-            "--flink-url",
-            &flink.url(),
-            "--sql-gateway-url",
+            &url,
             &gateway.url,
-            "run",
-            "--engine",
-            "flink",
-            "--duration",
-            "6s",
-            "--message-rate",
-            "200",
-            "--seed",
-            "5",
-            "-q",
-        ],
+            &[
+                "run",
+                "--engine",
+                "flink",
+                "--duration",
+                "6s",
+                "--message-rate",
+                "200",
+                "--seed",
+                "5",
+                "-q",
+            ],
+        ),
         &[
             ("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run"),
             // The brokers under another name, as a cluster on another network would reach them.
@@ -222,22 +220,14 @@ fn a_statement_flink_rejects_is_named_at_its_line_and_nothing_keeps_running() {
         "demo/sql/04_more.sql",
         "-- a second job, then one Flink cannot plan\nINSERT INTO `stats_refused`\nSELECT window_start, window_end, category, COUNT(*), SUM(quantity), SUM(amount)\nFROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '1' SECOND))\nGROUP BY window_start, window_end, category;\n\nINSERT INTO `stats_refused`\nSELECT window_start, window_end, category, COUNT(*), SUM(quantity), NO_SUCH_FUNCTION(SUM(amount))\nFROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '1' SECOND))\nGROUP BY window_start, window_end, category;\n",
     );
+    let (servers, url) = (broker.bootstrap_servers(), flink.url());
     let out = s
-        .run(&[
-            "--project-dir",
-            "demo",
-            "--bootstrap-servers",
-            &broker.bootstrap_servers(),
-            "--flink-url",
-            &flink.url(),
-            "--sql-gateway-url",
+        .run(&on_clusters(
+            &servers,
+            &url,
             &gateway.url,
-            "run",
-            "--engine",
-            "flink",
-            "--duration",
-            "3s",
-        ])
+            &["run", "--engine", "flink", "--duration", "3s"],
+        ))
         .expect(2);
     assert!(
         out.stderr.contains("error: demo/sql/04_more.sql:7") && out.stderr.contains("NO_SUCH_FUNCTION"),
@@ -327,23 +317,20 @@ fn flink_needs_its_address_and_a_kafka_cluster() {
 
 /// The run's arguments against this cluster, broker and gateway.
 fn flink_run_args<'a>(servers: &'a str, flink: &'a str, gateway: &'a str, duration: &'a str) -> Vec<&'a str> {
-    vec![
-        "--project-dir",
-        "demo",
-        "--bootstrap-servers",
+    on_clusters(
         servers,
-        "--flink-url",
         flink,
-        "--sql-gateway-url",
         gateway,
-        "run",
-        "--engine",
-        "flink",
-        "--duration",
-        duration,
-        "--message-rate",
-        "50",
-    ]
+        &[
+            "run",
+            "--engine",
+            "flink",
+            "--duration",
+            duration,
+            "--message-rate",
+            "50",
+        ],
+    )
 }
 
 #[test]

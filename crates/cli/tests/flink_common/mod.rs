@@ -46,3 +46,19 @@ pub fn jobs_named(rest: &FlinkRest, suffix: &str) -> Vec<pipegen_flink::JobSumma
         .filter(|j| j.name.ends_with(suffix))
         .collect()
 }
+
+/// `pipegen` with the demo project on the given broker, Flink and SQL Gateway, then `command`.
+pub fn on_clusters<'a>(servers: &'a str, flink: &'a str, gateway: &'a str, command: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--project-dir",
+        "demo",
+        "--bootstrap-servers",
+        servers,
+        "--flink-url",
+        flink,
+        "--sql-gateway-url",
+        gateway,
+    ];
+    args.extend_from_slice(command);
+    args
+}
