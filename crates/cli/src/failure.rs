@@ -10,6 +10,8 @@ pub enum Failure {
     Input(Vec<Diagnostic>),
     /// The pipeline or a check failed: exit 1.
     Failed(Vec<Diagnostic>),
+    /// Stopped by a signal after cleaning up: the shell's 128 + signal number (130, 143).
+    Interrupted(Vec<Diagnostic>, u8),
 }
 
 impl Failure {
@@ -21,12 +23,13 @@ impl Failure {
         match self {
             Failure::Failed(_) => ExitCode::from(1),
             Failure::Input(_) => ExitCode::from(2),
+            Failure::Interrupted(_, code) => ExitCode::from(*code),
         }
     }
 
     pub fn report(&self) {
         match self {
-            Failure::Input(diagnostics) | Failure::Failed(diagnostics) => {
+            Failure::Input(diagnostics) | Failure::Failed(diagnostics) | Failure::Interrupted(diagnostics, _) => {
                 for d in diagnostics {
                     eprintln!("{d}");
                 }

@@ -311,7 +311,7 @@ fn ctrl_c_stops_the_benchmark_and_the_summary_says_so() {
     assert!(signalled.success());
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(output.status.code(), Some(130), "128 + SIGINT: {stdout}");
     let bench = read_json(&printed_path(&s, &stdout, "result: "));
     assert_eq!(bench["status"], "interrupted", "{bench:#}");
     assert_eq!(bench["scenarios"][0]["verdict"], "interrupted");

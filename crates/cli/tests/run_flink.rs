@@ -389,7 +389,7 @@ fn ctrl_c_cancels_the_runs_job() {
         .unwrap();
     assert!(signalled.success());
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(1), "an interrupted run");
+    assert_eq!(status.code(), Some(130), "an interrupted run: 128 + SIGINT");
     let result = s.newest_result("demo");
     assert_eq!(result["status"], "interrupted");
     assert_eq!(result["jobs"][0]["id"], job.as_str());

@@ -145,6 +145,32 @@ fn a_pass_through_pipeline_on_kafka_accounts_for_every_record_and_can_keep_its_t
     declared.sort();
     assert!(declared.contains(&"shop-copies".to_owned()), "{declared:?}");
     assert_eq!(topics, declared);
+
+    // A second run over the kept topics (every one exists: nothing to create) runs, and
+    // counts only what it caused, not the first run's results.
+    s.run(&[
+        "--project-dir",
+        "shop",
+        "--bootstrap-servers",
+        &servers,
+        "run",
+        "--duration",
+        "3s",
+        "--message-rate",
+        "500",
+        "-q",
+    ])
+    .expect(0);
+    let again = s.newest_result("shop");
+    assert_eq!(again["status"], "succeeded", "{again:#}");
+    assert_eq!(again["producer"]["acked"], 1500);
+    let consumed = again["consumer"]["consumed"].as_u64().unwrap();
+    assert!(consumed >= 1500, "{again:#}");
+    assert_eq!(
+        again["latency_ms"]["end_to_end"]["count"].as_u64().unwrap(),
+        consumed,
+        "every result read is one this run's pipeline wrote"
+    );
 }
 
 #[test]
@@ -260,7 +286,18 @@ fn an_external_registry_keeps_its_subjects_and_refuses_an_incompatible_schema() 
 }
 
 #[test]
-fn ctrl_c_stops_the_run_cleans_up_and_reports_interrupted() {
+fn sigint_stops_the_run_cleans_up_and_reports_interrupted() {
+    stop_mid_run("INT", 130);
+}
+
+#[test]
+fn sigterm_stops_the_run_cleans_up_and_reports_interrupted() {
+    stop_mid_run("TERM", 143);
+}
+
+/// Sends `signal` to a run a few seconds in: it stops within its deadlines, exits with the
+/// shell's code for the signal, removes its topics and live file, and reports why it stopped.
+fn stop_mid_run(signal: &str, code: i32) {
     let broker = Tansu::start();
     let servers = broker.bootstrap_servers();
     let s = Scratch::new();
@@ -282,22 +319,23 @@ fn ctrl_c_stops_the_run_cleans_up_and_reports_interrupted() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_secs(3));
-    let interrupt = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    let signalled = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(interrupt.success());
+    assert!(signalled.success());
     let stopping = Instant::now();
     let status = child.wait().unwrap();
     assert!(
         stopping.elapsed() < Duration::from_secs(20),
-        "stopped {:?} after Ctrl-C",
+        "stopped {:?} after SIG{signal}",
         stopping.elapsed()
     );
-    assert_eq!(status.code(), Some(1), "an interrupted run is not a success");
+    assert_eq!(status.code(), Some(code), "128 + the signal's number");
 
     let result = s.newest_result("demo");
     assert_eq!(result["status"], "interrupted", "{result:#}");
+    assert_eq!(result["error"], format!("interrupted (SIG{signal})").as_str());
     let producer = &result["producer"];
     let sent = producer["sent"].as_u64().unwrap();
     assert!(sent > 0 && sent < 12_000, "production stopped early: {producer}");
@@ -307,4 +345,10 @@ fn ctrl_c_stops_the_run_cleans_up_and_reports_interrupted() {
         "flushed: every record sent has its outcome: {producer}"
     );
     assert!(admin.topics().unwrap().is_empty(), "the run's topics are gone");
+    let live_files: Vec<_> = std::fs::read_dir(s.path().join("demo/reports"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".pipegen-live-"))
+        .collect();
+    assert!(live_files.is_empty(), "the live file is removed: {live_files:?}");
 }

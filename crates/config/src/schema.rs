@@ -525,6 +525,8 @@ pub struct RunConfig {
     /// The field of the generated records whose value becomes the Kafka key (partitioning by
     /// key); unset sends records without a key.
     pub key_field: Option<String>,
+    /// How many produced messages may go undelivered before the run counts as failed.
+    pub loss_budget: LossBudget,
 }
 
 impl Default for RunConfig {
@@ -540,6 +542,85 @@ impl Default for RunConfig {
             cleanup: true,
             seed: None,
             key_field: None,
+            loss_budget: LossBudget::Messages(0),
+        }
+    }
+}
+
+/// Undelivered messages a run tolerates: a count (`100`) or a share of those sent (`0.5%`).
+/// None by default: a message the log never acknowledged fails the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LossBudget {
+    Messages(u64),
+    Percent(f64),
+}
+
+impl LossBudget {
+    /// Whether `failed` of `sent` messages stay within the budget.
+    pub fn allows(self, failed: u64, sent: u64) -> bool {
+        match self {
+            LossBudget::Messages(n) => failed <= n,
+            LossBudget::Percent(p) => (failed as f64) <= (sent as f64) * p / 100.0,
+        }
+    }
+}
+
+impl std::str::FromStr for LossBudget {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let invalid = || {
+            format!(
+                "invalid loss budget `{text}`: expected a number of messages (e.g. 100) or a percentage of those sent (e.g. 0.5%)"
+            )
+        };
+        match text.strip_suffix('%') {
+            Some(percent) => {
+                let p: f64 = percent.trim().parse().map_err(|_| invalid())?;
+                if p.is_finite() && (0.0..=100.0).contains(&p) {
+                    Ok(LossBudget::Percent(p))
+                } else {
+                    Err(format!(
+                        "invalid loss budget `{text}`: a percentage lies between 0% and 100%"
+                    ))
+                }
+            }
+            None => text.parse().map(LossBudget::Messages).map_err(|_| invalid()),
+        }
+    }
+}
+
+impl std::fmt::Display for LossBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LossBudget::Messages(n) => write!(f, "{n}"),
+            LossBudget::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+impl Serialize for LossBudget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LossBudget::Messages(n) => serializer.serialize_u64(*n),
+            LossBudget::Percent(_) => serializer.serialize_str(&self.to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LossBudget {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Number(n) => n.as_u64().map(LossBudget::Messages).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "invalid loss budget {n}: a whole number of messages, or a percentage such as \"0.5%\""
+                ))
+            }),
+            serde_json::Value::String(s) => s.parse().map_err(serde::de::Error::custom),
+            other => Err(serde::de::Error::custom(format!(
+                "invalid loss budget {other}: expected a number of messages or a percentage"
+            ))),
         }
     }
 }
@@ -667,4 +748,26 @@ pub struct BenchmarkScenario {
     pub duration: Option<Duration>,
     pub traffic_pattern: Option<String>,
     pub latency_target: Option<Duration>,
+}
+
+#[cfg(test)]
+mod loss_budget_tests {
+    use super::LossBudget;
+
+    #[test]
+    fn a_budget_is_a_count_or_a_share_of_the_messages_sent() {
+        assert_eq!("0".parse::<LossBudget>(), Ok(LossBudget::Messages(0)));
+        assert_eq!("0.5%".parse::<LossBudget>(), Ok(LossBudget::Percent(0.5)));
+        assert!(LossBudget::Messages(0).allows(0, 10));
+        assert!(!LossBudget::Messages(0).allows(1, 10));
+        assert!(LossBudget::Percent(10.0).allows(10, 100));
+        assert!(!LossBudget::Percent(10.0).allows(11, 100));
+        for bad in ["-1", "150%", "nan%", "lots", "1.5"] {
+            let error = bad.parse::<LossBudget>().unwrap_err();
+            assert!(error.contains(bad), "{error}");
+        }
+        let from_yaml: LossBudget = serde_json::from_value(serde_json::json!("2%")).unwrap();
+        assert_eq!(from_yaml, LossBudget::Percent(2.0));
+        assert!(serde_json::from_value::<LossBudget>(serde_json::json!(-3)).is_err());
+    }
 }

@@ -49,7 +49,7 @@ fn librdkafka_defaults() -> ProducerConfig {
 fn pipegen(properties: &ClientProperties, topic: &str) -> f64 {
     let plan = RatePlan::new(Rate::Max, Duration::from_secs(600), Some(COUNT), None).unwrap();
     let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
-    let mut sink = KafkaSink::new(properties, topic, recorder.clone()).unwrap();
+    let mut sink = KafkaSink::new(properties, topic, recorder.clone(), Default::default()).unwrap();
     let mut generator = RecordGenerator::new(SCHEMA, Format::Raw, GeneratorOptions::default()).unwrap();
     let started = Instant::now();
     // The time of the last acknowledgement, as the other producers are timed (the sink's flush

@@ -7,6 +7,7 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -84,6 +85,10 @@ impl KafkaAdmin {
     }
 
     pub fn create_topics(&self, topics: &[TopicPlan]) -> Result<(), KafkaError> {
+        // An empty CreateTopics request is refused by brokers (InvalidArgument).
+        if topics.is_empty() {
+            return Ok(());
+        }
         let new: Vec<NewTopic<'_>> = topics
             .iter()
             .map(|t| {
@@ -115,8 +120,10 @@ impl KafkaAdmin {
         let results =
             block_on(self.admin.delete_topics(names, &self.options())).map_err(|e| self.fail("deleting topics", e))?;
         for result in results {
-            if let Err((topic, code)) = result {
-                return Err(self.fail(format!("deleting topic `{topic}`"), code));
+            match result {
+                // Gone already (deleted by someone else, or lost with a broker): as asked.
+                Ok(_) | Err((_, RDKafkaErrorCode::UnknownTopicOrPartition)) => {}
+                Err((topic, code)) => return Err(self.fail(format!("deleting topic `{topic}`"), code)),
             }
         }
         Ok(())

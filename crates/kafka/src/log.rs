@@ -9,6 +9,7 @@
 //! An empty value stands for a tombstone (a null value on Kafka), as on the embedded log.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,8 @@ const READ_AHEAD_KB: u32 = 8 * 1024;
 
 /// How long an append waits for the cluster to acknowledge its records.
 const APPEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often a waiting append looks whether the run stopped waiting.
+const STOP_CHECK: Duration = Duration::from_millis(100);
 
 pub struct KafkaLog {
     servers: String,
@@ -38,6 +41,8 @@ pub struct KafkaLog {
     producer: ThreadedProducer<BatchDeliveries>,
     readers: Mutex<HashMap<(String, u32), SharedReader>>,
     committers: Mutex<HashMap<String, Arc<BaseConsumer>>>,
+    /// Set when whoever writes through this log stops waiting for acknowledgements.
+    stopped: AtomicBool,
 }
 
 type SharedReader = Arc<Mutex<PartitionReader>>;
@@ -68,7 +73,14 @@ impl KafkaLog {
             producer,
             readers: Mutex::default(),
             committers: Mutex::default(),
+            stopped: AtomicBool::new(false),
         })
+    }
+
+    /// Appends waiting for the cluster's acknowledgement stop waiting, now and from now on
+    /// (failing with what is still unacknowledged): the run is ending.
+    pub fn stop_waiting(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
     }
 
     fn unavailable(&self, action: &str, reason: impl ToString) -> LogError {
@@ -244,7 +256,7 @@ impl Log for KafkaLog {
             }
         }
         batch
-            .wait(APPEND_TIMEOUT)
+            .wait(APPEND_TIMEOUT, &self.stopped)
             .map_err(|reason| self.unavailable(&format!("writing to `{topic}`"), reason))
     }
 
@@ -304,7 +316,8 @@ impl Batch {
         }
     }
 
-    fn wait(&self, timeout: Duration) -> Result<(), String> {
+    /// Waits until every record has its outcome, `timeout` passes or `stopped` is set.
+    fn wait(&self, timeout: Duration, stopped: &AtomicBool) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
         let mut state = lock(&self.state);
         while state.0 > 0 {
@@ -316,9 +329,12 @@ impl Batch {
                     timeout.as_secs()
                 ));
             }
+            if stopped.load(Ordering::SeqCst) {
+                return Err(format!("{} records not acknowledged when the run stopped", state.0));
+            }
             state = self
                 .settled
-                .wait_timeout(state, left)
+                .wait_timeout(state, left.min(STOP_CHECK))
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .0;
         }

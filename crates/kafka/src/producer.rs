@@ -2,7 +2,7 @@
 //! acked and failed counts and the publish latency of the one metrics model.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use pipegen_loadgen::metrics::Recorder;
@@ -18,6 +18,10 @@ use crate::error::KafkaError;
 /// Delivery reports go straight into the recorder.
 /// How often librdkafka reports its statistics (the retry count comes from them).
 const STATS_INTERVAL_MS: u64 = 500;
+/// How often a flush looks whether the run stopped.
+const FLUSH_SLICE: Duration = Duration::from_millis(250);
+/// How long a flush goes on once the run stopped.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 struct Deliveries {
     recorder: Arc<Recorder>,
@@ -62,11 +66,19 @@ pub struct KafkaSink {
     topic: String,
     producer: ThreadedProducer<Deliveries>,
     start: Instant,
+    /// Set when the run stops: a send waiting for room in a full queue (a cluster that does
+    /// not answer) gives up instead of waiting for librdkafka's delivery timeout.
+    stop: Arc<AtomicBool>,
 }
 
 impl KafkaSink {
-    /// A producer for `topic`, reporting deliveries into `recorder`.
-    pub fn new(properties: &ClientProperties, topic: &str, recorder: Arc<Recorder>) -> Result<Self, KafkaError> {
+    /// A producer for `topic`, reporting deliveries into `recorder`, until `stop` is set.
+    pub fn new(
+        properties: &ClientProperties,
+        topic: &str,
+        recorder: Arc<Recorder>,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Self, KafkaError> {
         let servers = properties.get("bootstrap.servers").unwrap_or_default().to_owned();
         tracing::debug!(topic, config = ?properties, "creating Kafka producer");
         let start = recorder.start();
@@ -85,13 +97,14 @@ impl KafkaSink {
             topic: topic.to_owned(),
             producer,
             start,
+            stop,
         })
     }
 }
 
 impl Sink for KafkaSink {
-    fn send(&mut self, batch: &[OutRecord<'_>], _recorder: &Arc<Recorder>) -> Result<(), SinkError> {
-        for record in batch {
+    fn send(&mut self, batch: &[OutRecord<'_>], recorder: &Arc<Recorder>) -> Result<(), SinkError> {
+        for (index, record) in batch.iter().enumerate() {
             let intended_nanos = record.intended.saturating_duration_since(self.start).as_nanos() as usize;
             let mut message = BaseRecord::with_opaque_to(&self.topic, intended_nanos)
                 .payload(record.value)
@@ -106,6 +119,17 @@ impl Sink for KafkaSink {
             loop {
                 match self.producer.send(message) {
                     Ok(()) => break,
+                    Err((RdKafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
+                        if self.stop.load(Ordering::Relaxed) =>
+                    {
+                        // The run is over: what is still unsent fails, so that every record
+                        // counted as sent has an outcome.
+                        let now = Instant::now();
+                        for _ in index..batch.len() {
+                            recorder.failed(now, "not sent: the run stopped while the producer queue was full");
+                        }
+                        return Ok(());
+                    }
                     Err((RdKafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
                         message = returned;
                         self.producer.poll(Duration::from_millis(1));
@@ -122,14 +146,32 @@ impl Sink for KafkaSink {
         Ok(())
     }
 
+    /// Waits for every record's outcome until `timeout` passes or the run stops (whichever
+    /// is first): a slow cluster gets its time, a run that ended does not wait on it.
     fn flush(&mut self, timeout: Duration) -> Result<(), SinkError> {
-        let flushed = self.producer.flush(timeout).map_err(|e| {
-            SinkError(format!(
-                "Kafka at {}: {} messages still undelivered after {timeout:?}: {e}",
-                self.servers,
-                self.producer.in_flight_count()
-            ))
-        });
+        let started = Instant::now();
+        let mut deadline = started + timeout;
+        let mut stopping = false;
+        let flushed = loop {
+            if !stopping && self.stop.load(Ordering::Relaxed) {
+                // What is in flight to a cluster that answers still lands in a moment.
+                stopping = true;
+                deadline = deadline.min(Instant::now() + STOP_GRACE);
+            }
+            let slice = deadline.saturating_duration_since(Instant::now()).min(FLUSH_SLICE);
+            match self.producer.flush(slice) {
+                Ok(()) => break Ok(()),
+                Err(e) if Instant::now() >= deadline => {
+                    break Err(SinkError(format!(
+                        "Kafka at {}: {} messages still undelivered after {:?}: {e}",
+                        self.servers,
+                        self.producer.in_flight_count(),
+                        started.elapsed()
+                    )));
+                }
+                Err(_) => {}
+            }
+        };
         // One more statistics report, so that the retry count covers the whole run.
         let context = self.producer.context();
         let seen = context.stats_seen.load(Ordering::Acquire);

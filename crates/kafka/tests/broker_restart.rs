@@ -89,7 +89,7 @@ fn outage(down: Duration, message_timeout_ms: u32) -> ProducerReport {
     let plan = RatePlan::new(Rate::PerSecond(300.0), Duration::from_secs(6), None, None).unwrap();
     let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
     let mut sink = Remembering {
-        inner: KafkaSink::new(&properties, "readings", recorder.clone()).unwrap(),
+        inner: KafkaSink::new(&properties, "readings", recorder.clone(), Default::default()).unwrap(),
         sent: Vec::new(),
     };
     let producing = {

@@ -103,7 +103,7 @@ fn produces_100k_avro_confluent_records_and_reads_every_one_back() {
     };
     let properties = producer_properties(&servers, &producer, &SecurityConfig::default());
     let mut sink = Tee {
-        kafka: KafkaSink::new(&properties, "orders", recorder.clone()).unwrap(),
+        kafka: KafkaSink::new(&properties, "orders", recorder.clone(), Default::default()).unwrap(),
         copy: MemorySink::new(true),
     };
     let options = GeneratorOptions {
@@ -190,7 +190,7 @@ fn consumer_group_lag_follows_commits() {
     let properties = producer_properties(&servers, &producer, &SecurityConfig::default());
     let plan = RatePlan::new(Rate::PerSecond(200.0), Duration::from_millis(100), None, None).unwrap();
     let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
-    let mut sink = KafkaSink::new(&properties, "events", recorder.clone()).unwrap();
+    let mut sink = KafkaSink::new(&properties, "events", recorder.clone(), Default::default()).unwrap();
     let mut generator = RecordGenerator::new(SCHEMA, Format::Json, GeneratorOptions::default()).unwrap();
     drive(
         &plan,
@@ -419,7 +419,7 @@ fn produces_and_reads_back_over_tls_and_names_a_plaintext_mismatch() {
 
     let plan = RatePlan::new(Rate::PerSecond(1000.0), Duration::from_secs(1), None, None).unwrap();
     let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
-    let mut sink = KafkaSink::new(&properties, "secure", recorder.clone()).unwrap();
+    let mut sink = KafkaSink::new(&properties, "secure", recorder.clone(), Default::default()).unwrap();
     let mut generator = RecordGenerator::new(SCHEMA, Format::Json, GeneratorOptions::default()).unwrap();
     drive(
         &plan,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use pipegen_config::{Config, SubjectStrategy, TopicNaming, TopicsConfig};
@@ -60,6 +61,8 @@ pub struct KafkaBackend {
     producer: pipegen_kafka::ClientProperties,
     log: Arc<KafkaLog>,
     naming: TopicNaming,
+    /// `kafka.timeout`: how long one request to the cluster may take.
+    timeout: Duration,
 }
 
 impl LogBackend {
@@ -85,6 +88,7 @@ impl LogBackend {
             producer,
             log: Arc::new(log),
             naming: kafka.topics.naming,
+            timeout: kafka.timeout.as_std(),
         })))
     }
 
@@ -101,6 +105,22 @@ impl LogBackend {
         match self {
             Self::Embedded(_) => "embedded".into(),
             Self::Kafka(kafka) => kafka.servers.clone(),
+        }
+    }
+
+    /// Writes to the log that wait for its acknowledgement give up (the run is ending).
+    pub fn stop_waiting(&self) {
+        if let Self::Kafka(kafka) = self {
+            kafka.log.stop_waiting();
+        }
+    }
+
+    /// How long the log may go without answering before the run counts it lost (a Kafka
+    /// cluster: three times `kafka.timeout`; the embedded log always answers).
+    pub fn lost_after(&self) -> Option<Duration> {
+        match self {
+            Self::Embedded(_) => None,
+            Self::Kafka(kafka) => Some(kafka.timeout * 3),
         }
     }
 
@@ -154,10 +174,15 @@ impl LogBackend {
 
     /// The load generator's sink into `topic`: on Kafka, librdkafka's producer with the
     /// `kafka.producer` tuning, acknowledged by delivery reports.
-    pub fn load_sink(&self, topic: &str, recorder: Arc<Recorder>) -> Result<Box<dyn Sink>, RunError> {
+    pub fn load_sink(
+        &self,
+        topic: &str,
+        recorder: Arc<Recorder>,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Box<dyn Sink>, RunError> {
         match self {
             Self::Embedded(log) => Ok(Box::new(LogSink::new(log.clone(), topic))),
-            Self::Kafka(kafka) => KafkaSink::new(&kafka.producer, topic, recorder)
+            Self::Kafka(kafka) => KafkaSink::new(&kafka.producer, topic, recorder, stop)
                 .map(|sink| Box::new(sink) as Box<dyn Sink>)
                 .map_err(|e| RunError::Unavailable(e.to_string())),
         }

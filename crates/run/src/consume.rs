@@ -110,17 +110,22 @@ impl ConsumerMetrics {
     }
 }
 
-/// Reads `topic` from its start until `stop` is set.
+/// Where reading `topic` starts: its end before the run produces anything, since records a
+/// topic kept from an earlier run holds are not this run's results.
+pub fn start_positions(log: &dyn Log, topic: &str) -> Result<Vec<(u32, u64)>, LogError> {
+    Ok(log.offsets(topic)?.iter().map(|p| (p.partition, p.end)).collect())
+}
+
+/// Reads `topic` from `positions` on until `stop` is set.
 pub async fn consume(
     log: Arc<dyn Log>,
     topic: String,
+    mut positions: Vec<(u32, u64)>,
     mut decoder: Option<Box<dyn ValueDecoder>>,
     end_to_end: EndToEnd,
     metrics: Arc<ConsumerMetrics>,
     stop: Arc<AtomicBool>,
 ) -> Result<(), String> {
-    let partitions = log.offsets(&topic).map_err(|e| e.to_string())?;
-    let mut positions: Vec<(u32, u64)> = partitions.iter().map(|p| (p.partition, p.start)).collect();
     while !stop.load(Ordering::Relaxed) {
         let mut read_any = false;
         for (partition, position) in &mut positions {

@@ -15,6 +15,7 @@ mod consume;
 pub mod deploy;
 mod flink_jobs;
 mod html;
+mod interrupt;
 mod live;
 mod orchestrate;
 pub mod pipeline;
@@ -22,7 +23,9 @@ mod produce;
 mod progress;
 mod reports;
 pub mod result;
+mod topic_watch;
 
+pub use interrupt::{Interruption, Signal};
 pub use live::DashboardRequest;
 pub use orchestrate::{RunError, RunOutcome, RunRequest, run};
 pub use pipegen_observe::View;

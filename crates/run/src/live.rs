@@ -11,7 +11,6 @@ use pipegen_diag::Diagnostic;
 use pipegen_engine::Job;
 use pipegen_loadgen::metrics::Recorder;
 use pipegen_loadgen::plan::RatePlan;
-use pipegen_log::Log;
 use pipegen_observe::frame::TopicLag;
 use pipegen_observe::{
     CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, JobCounters, LiveFile, LiveFrame, LiveLine,
@@ -22,6 +21,7 @@ use crate::flink_jobs::FlinkJobs;
 use crate::orchestrate::{RunError, SinkConsumer, topic_rows};
 use crate::pipeline::Pipeline;
 use crate::result::RunResult;
+use crate::topic_watch::TopicWatch;
 
 /// A second is framed this long after it ends, so the counts that belong to it (bucketed by
 /// when they happened, added a moment later) are all in.
@@ -79,7 +79,8 @@ pub(crate) struct Sources<'a> {
     pub jobs: &'a [Job],
     /// The run's jobs on Flink, as last sampled (`--engine flink`).
     pub flink: Option<&'a FlinkJobs>,
-    pub log: &'a dyn Log,
+    /// The topics' offsets and lag, as last read.
+    pub topics: &'a TopicWatch,
     pub pipeline: &'a Pipeline<'a>,
 }
 
@@ -154,6 +155,7 @@ impl LiveFeed {
                 run_id: run_id.to_owned(),
                 planned_s: plan.duration.as_secs(),
                 phases: phase_bands(plan),
+                pid: Some(std::process::id()),
             },
         );
         Ok(Self {
@@ -193,8 +195,7 @@ impl LiveFeed {
             }
             merged
         });
-        // Topic offsets may be a network call (Kafka): let the runtime move other tasks away.
-        let topics = tokio::task::block_in_place(|| topic_rows(s.log, s.pipeline, s.consumers));
+        let topics = topic_rows(&s.topics.fresh(), s.pipeline, s.consumers);
         let consumed = |f: &dyn Fn(&SinkConsumer) -> u64| s.consumers.iter().map(f).sum::<u64>();
         let frame = self.builder.build(Sample {
             t_s,

@@ -13,12 +13,12 @@ use pipegen_loadgen::driver::drive;
 use pipegen_loadgen::metrics::{Percentiles, Recorder};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator};
-use pipegen_log::Log;
 use pipegen_project::Project;
 
 use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
-use crate::consume::{ConsumerMetrics, EndToEnd, consume};
+use crate::consume::{ConsumerMetrics, EndToEnd, consume, start_positions};
 use crate::flink_jobs::FlinkJobs;
+use crate::interrupt::Interruption;
 use crate::live::{DashboardRequest, LiveFeed, Sources, phase_at, phase_bands, target_at};
 use crate::pipeline::{Pipeline, RunSql, load_sql, rename_topics};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
@@ -27,10 +27,14 @@ use crate::result::{
     Backends, ConsumerSummary, Environment, JobRow, Latency, OperatorRow, PlannedPhase, RatePlanSummary, RunResult,
     Status, TimelineRow, Timings, TopicRow,
 };
+use crate::topic_watch::{Readings, TopicWatch};
 
 /// After the load ends, results count as complete once nothing new has arrived for this long.
 const QUIET: Duration = Duration::from_secs(3);
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a job or a result reader may take to stop once told to.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest the result waits for a last reading of the topics' offsets.
+const FINAL_READING: Duration = Duration::from_secs(3);
 
 /// A task reading one sink topic, and what it measured.
 pub(crate) struct SinkConsumer {
@@ -51,9 +55,9 @@ pub struct RunRequest<'a> {
     pub process_started: Instant,
     /// Serve the live dashboard during the run.
     pub dashboard: Option<DashboardRequest>,
-    /// A Ctrl-C flag that outlives the run (a benchmark's, set between runs too); the run
-    /// ends as interrupted once it is set. `None`: the run listens for Ctrl-C itself.
-    pub interrupted: Option<Arc<AtomicBool>>,
+    /// SIGINT or SIGTERM, listened for by the caller (a benchmark's outlives its runs); the
+    /// run ends as interrupted once one arrives.
+    pub interruption: Interruption,
 }
 
 pub struct RunOutcome {
@@ -107,16 +111,8 @@ fn engine_diagnostic(error: &EngineError, file: &RunSql, statement_position: pip
 async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let config = &request.config.config;
     crate::flink_jobs::preflight(config)?;
-    // From here on Ctrl-C ends the run cleanly: what it created is removed, the report written.
-    let interrupted = request.interrupted.clone().unwrap_or_default();
-    {
-        let interrupted = interrupted.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-            }
-        });
-    }
+    // From here on a signal ends the run cleanly: what it created is removed, the report written.
+    let interrupted = request.interruption.clone();
     let started_at = chrono::Utc::now();
     let run_id = run_id(&started_at);
     // The views' servers first: a taken port stops the run before it creates anything.
@@ -180,7 +176,7 @@ async fn run_pipeline(
     request: &RunRequest<'_>,
     log: &mut LogBackend,
     registry: &mut RegistryBackend,
-    interrupted: &Arc<AtomicBool>,
+    interrupted: &Interruption,
     started_at: chrono::DateTime<chrono::Utc>,
     run_id: &str,
     live: &mut LiveFeed,
@@ -210,6 +206,13 @@ async fn run_pipeline(
         })
         .collect();
     log.provision(&needs)?;
+    // Where the run's reading of each result topic starts, before anything can write there.
+    let mut sink_starts = BTreeMap::new();
+    for sink in &pipeline.sinks {
+        let positions = start_positions(shared_log.as_ref(), &sink.topic)
+            .map_err(|e| RunError::Unavailable(format!("reading the offsets of `{}`: {e}", sink.topic)))?;
+        sink_starts.insert(sink.topic.clone(), positions);
+    }
     registry.add_topics(pipeline.topics.iter().cloned());
     let mut generators = Vec::new();
     for fed in &pipeline.fed {
@@ -287,9 +290,11 @@ async fn run_pipeline(
         definitions.push(end_to_end.definition());
         let timed = end_to_end != EndToEnd::NotMeasured;
         let decoder = pipegen_engine::table_decoder(&sink.table).ok();
+        let positions = sink_starts.remove(&sink.topic).unwrap_or_default();
         let task = tokio::spawn(consume(
             shared_log.clone(),
             sink.topic.clone(),
+            positions,
             decoder,
             end_to_end,
             metrics.clone(),
@@ -310,16 +315,20 @@ async fn run_pipeline(
     let mut producers = Vec::new();
     for (topic, mut generator) in generators {
         let (plan, recorder, stop) = (plan.clone(), recorder.clone(), stop_producing.clone());
-        let mut sink = log.load_sink(&topic, recorder.clone())?;
+        // The flush waits for every record's outcome as long as the run goes on; the run's
+        // own rules (its timeout, a lost cluster, a signal) stop it.
+        let flush_timeout = config.run.pipeline_timeout.as_std();
+        let mut sink = log.load_sink(&topic, recorder.clone(), stop.clone())?;
         producers.push(
             std::thread::Builder::new()
                 .name(format!("pipegen-produce-{topic}"))
-                .spawn(move || drive(&plan, &mut generator, sink.as_mut(), &recorder, &stop, FLUSH_TIMEOUT))
+                .spawn(move || drive(&plan, &mut generator, sink.as_mut(), &recorder, &stop, flush_timeout))
                 .map_err(|e| RunError::Io(format!("cannot start the producer: {e}")))?,
         );
     }
 
     // Watch until the results are in.
+    let topic_watch = TopicWatch::start(shared_log.clone(), watched_topics(&pipeline));
     let mut progress = Progress::new(request.progress);
     let timeout = config.run.pipeline_timeout.as_std();
     let expected = config.run.expected_messages;
@@ -349,7 +358,7 @@ async fn run_pipeline(
             consumers: &consumers,
             jobs: &jobs,
             flink: flink.as_ref(),
-            log: shared_log.as_ref(),
+            topics: &topic_watch,
             pipeline: &pipeline,
         };
         live.tick(&sources, elapsed);
@@ -357,8 +366,23 @@ async fn run_pipeline(
             last_shown = Duration::from_secs(elapsed.as_secs());
             progress.show(&snapshot(&plan, &recorder, &consumers, elapsed, expected));
         }
-        if interrupted.load(Ordering::SeqCst) {
-            break (Status::Interrupted, Some("interrupted (Ctrl-C)".to_string()));
+        if let Some(signal) = interrupted.signal() {
+            break (Status::Interrupted, Some(format!("interrupted ({})", signal.name())));
+        }
+        if let Some(fault) = topic_watch.fault() {
+            break (Status::Failed, Some(fault.to_string()));
+        }
+        if let Some(limit) = log.lost_after()
+            && topic_watch.silent_for() >= limit
+        {
+            break (
+                Status::Failed,
+                Some(format!(
+                    "the Kafka cluster at {} has not answered for {} (3 x kafka.timeout): the run stopped with what it had measured",
+                    log.bootstrap_servers(),
+                    pipegen_config::Duration(topic_watch.silent_for().min(Duration::from_secs(limit.as_secs() + 1)))
+                )),
+            );
         }
         if let Some((job, failure)) = jobs.iter().find_map(|j| j.failure().map(|f| (j, f))) {
             break (Status::Failed, Some(format!("{} failed: {failure}", job.name)));
@@ -402,6 +426,11 @@ async fn run_pipeline(
 
     // Stop: producers first (flushing), then the pipeline, then the consumers.
     stop_producing.store(true, Ordering::SeqCst);
+    if status != Status::Succeeded {
+        // Writes still waiting for the cluster's acknowledgement give up now: a run that
+        // failed or was interrupted ends within its deadlines, not the writes' own.
+        log.stop_waiting();
+    }
     let mut errors: BTreeMap<String, u64> = BTreeMap::new();
     for producer in producers {
         if let Ok(Err(e)) = producer.join() {
@@ -417,7 +446,13 @@ async fn run_pipeline(
         let snapshot = job.snapshot();
         let operators = job.operators();
         let name = job.name.clone();
-        let outcome = job.wait().await;
+        let outcome = match tokio::time::timeout(STOP_TIMEOUT, job.wait()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(EngineError::Invalid(format!(
+                "did not stop within {}s of being cancelled",
+                STOP_TIMEOUT.as_secs()
+            ))),
+        };
         let job_status = match (&outcome, finished) {
             (Err(e), _) => {
                 *errors.entry(format!("{name}: {e}")).or_default() += 1;
@@ -469,8 +504,19 @@ async fn run_pipeline(
     }
     stop_consuming.store(true, Ordering::SeqCst);
     for consumer in &mut consumers {
-        if let Ok(Err(e)) = (&mut consumer.task).await {
-            *errors.entry(format!("consuming {}: {e}", consumer.topic)).or_default() += 1;
+        match tokio::time::timeout(STOP_TIMEOUT, &mut consumer.task).await {
+            Ok(Ok(Ok(()))) | Ok(Err(_)) => {}
+            Ok(Ok(Err(e))) => *errors.entry(format!("consuming {}: {e}", consumer.topic)).or_default() += 1,
+            Err(_) => {
+                consumer.task.abort();
+                *errors
+                    .entry(format!(
+                        "consuming {}: did not stop within {}s",
+                        consumer.topic,
+                        STOP_TIMEOUT.as_secs()
+                    ))
+                    .or_default() += 1;
+            }
         }
     }
     progress.finish();
@@ -493,6 +539,29 @@ async fn run_pipeline(
 
     // The result.
     let report = recorder.report(&plan);
+    let (sent, failed) = (report.totals.sent, report.totals.failed);
+    if status != Status::Succeeded
+        && failed > 0
+        && let Some(error) = &mut error
+    {
+        error.push_str(&format!("; {failed} of {sent} messages sent were not delivered"));
+    }
+    let budget = config.run.loss_budget;
+    if status == Status::Succeeded && !budget.allows(failed, sent) {
+        status = Status::Failed;
+        let silent = topic_watch.silent_for();
+        let why = match log.lost_after() {
+            Some(_) if silent >= config.kafka.timeout.as_std() => format!(
+                "; the Kafka cluster at {} has not answered for {}",
+                log.bootstrap_servers(),
+                pipegen_config::Duration(Duration::from_secs(silent.as_secs()))
+            ),
+            _ => String::new(),
+        };
+        error = Some(format!(
+            "{failed} of {sent} messages sent were not delivered (run.loss_budget: {budget}){why}"
+        ));
+    }
     for (kind, count) in &report.errors {
         *errors.entry(kind.clone()).or_default() += count;
     }
@@ -526,7 +595,8 @@ async fn run_pipeline(
         }
     }
     definitions.dedup();
-    let topics = topic_rows(shared_log.as_ref(), &pipeline, &consumers);
+    let topics = topic_rows(&topic_watch.settle(FINAL_READING), &pipeline, &consumers);
+    drop(topic_watch);
     let result = RunResult {
         run_id: run_id.to_owned(),
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -670,22 +740,19 @@ fn sum_per_second(series: impl Iterator<Item = Vec<u64>>) -> Vec<u64> {
     total
 }
 
-pub(crate) fn topic_rows(log: &dyn Log, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
+pub(crate) fn topic_rows(readings: &Readings, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
     pipeline
         .topics
         .iter()
         .filter_map(|topic| {
-            let offsets = log.offsets(topic).ok()?;
+            let reading = readings.topics.get(topic)?;
+            let offsets = &reading.offsets;
             let end: u64 = offsets.iter().map(|o| o.end).sum();
             let consumer = consumers.iter().find(|c| &c.topic == topic);
             let fed = pipeline.fed.iter().find(|f| &f.topic == topic);
             let lag = match (consumer, fed) {
                 (Some(consumer), _) => Some(end.saturating_sub(consumer.metrics.consumed.load(Ordering::Relaxed))),
-                (None, Some(fed)) => fed
-                    .table
-                    .option("properties.group.id")
-                    .and_then(|group| log.lag(group, topic).ok())
-                    .map(|lags| lags.iter().map(|(_, l)| l).sum()),
+                (None, Some(_)) => reading.group_lag,
                 (None, None) => None,
             };
             Some(TopicRow {
@@ -701,6 +768,24 @@ pub(crate) fn topic_rows(log: &dyn Log, pipeline: &Pipeline<'_>, consumers: &[Si
                 end_offsets: offsets.iter().map(|o| o.end).collect(),
                 lag,
             })
+        })
+        .collect()
+}
+
+/// The topics whose offsets the run watches, each with the consumer group whose lag counts
+/// (the one the SQL names for a source the run feeds).
+fn watched_topics(pipeline: &Pipeline<'_>) -> Vec<(String, Option<String>)> {
+    pipeline
+        .topics
+        .iter()
+        .map(|topic| {
+            let group = pipeline
+                .fed
+                .iter()
+                .find(|f| &f.topic == topic)
+                .and_then(|f| f.table.option("properties.group.id"))
+                .map(str::to_owned);
+            (topic.clone(), group)
         })
         .collect()
 }

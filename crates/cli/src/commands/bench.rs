@@ -3,6 +3,7 @@
 //! every scenario ran and met its latency target.
 
 use pipegen_diag::Diagnostic;
+use pipegen_run::Interruption;
 use pipegen_run::bench::{BenchRequest, BenchResult, BenchStatus, ScenarioRun, Verdict, plan_scenarios};
 
 use crate::cli::{BenchArgs, GlobalArgs};
@@ -25,6 +26,7 @@ pub fn bench(global: &GlobalArgs, args: &BenchArgs, started: std::time::Instant)
     }
     let project = runnable_project(global)?;
     let quiet = global.quiet;
+    let interruption = Interruption::listen();
     let outcome = pipegen_run::bench::bench(
         BenchRequest {
             project: &project,
@@ -32,6 +34,7 @@ pub fn bench(global: &GlobalArgs, args: &BenchArgs, started: std::time::Instant)
             progress: progress_style(global),
             version: crate::commands::version::describe(),
             process_started: started,
+            interruption: interruption.clone(),
         },
         |scenario, index, count| {
             if !quiet {
@@ -56,7 +59,7 @@ pub fn bench(global: &GlobalArgs, args: &BenchArgs, started: std::time::Instant)
                 .filter(|s| s.verdict != Verdict::Passed)
                 .map(|s| s.name.as_str())
                 .collect();
-            Err(Failure::Failed(vec![
+            let diagnostics = vec![
                 Diagnostic::error(format!(
                     "the benchmark {}: {} of {} scenarios did not pass ({})",
                     if result.status == BenchStatus::Interrupted {
@@ -69,7 +72,13 @@ pub fn bench(global: &GlobalArgs, args: &BenchArgs, started: std::time::Instant)
                     missed.join(", ")
                 ))
                 .with_hint("each scenario's run report says why; the summary compares them"),
-            ]))
+            ];
+            match interruption.signal() {
+                Some(signal) if result.status == BenchStatus::Interrupted => {
+                    Err(Failure::Interrupted(diagnostics, signal.exit_code()))
+                }
+                _ => Err(Failure::Failed(diagnostics)),
+            }
         }
     }
 }

@@ -89,6 +89,7 @@ fn follow_run(live: &Path, dashboard: &pipegen_config::DashboardConfig, views: V
         run_id,
         planned_s,
         phases,
+        ..
     }) = reader.next_line().map_err(unreadable)?
     else {
         return Err(unreadable("the run's live file does not start as one".into()));

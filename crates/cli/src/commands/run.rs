@@ -8,7 +8,7 @@ use pipegen_diag::{Diagnostic, Severity};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_project::Project;
 use pipegen_run::result::{RunResult, Status};
-use pipegen_run::{DashboardRequest, ProgressStyle, RunError, RunRequest, View};
+use pipegen_run::{DashboardRequest, Interruption, ProgressStyle, RunError, RunRequest, View};
 
 use crate::cli::{EngineArg, GlobalArgs, RunArgs};
 use crate::context::load_config;
@@ -120,6 +120,7 @@ fn execute(
     started: std::time::Instant,
 ) -> CommandResult {
     let project = runnable_project(global)?;
+    let interruption = Interruption::listen();
     let outcome = pipegen_run::run(RunRequest {
         project: &project,
         config: resolved,
@@ -128,7 +129,7 @@ fn execute(
         version: crate::commands::version::describe(),
         process_started: started,
         dashboard,
-        interrupted: None,
+        interruption: interruption.clone(),
     })
     .map_err(run_failure)?;
     let result = &outcome.result;
@@ -137,16 +138,16 @@ fn execute(
     }
     println!("report: {}", outcome.html_path.display());
     println!("result: {}", outcome.json_path.display());
-    match result.status {
-        Status::Succeeded => Ok(()),
-        Status::Failed | Status::Interrupted => Err(Failure::Failed(vec![Diagnostic::error(format!(
-            "the run {}: {}",
-            if result.status == Status::Failed {
-                "failed"
-            } else {
-                "was interrupted"
-            },
-            result.error.as_deref().unwrap_or("see the report")
+    let why = || result.error.as_deref().unwrap_or("see the report");
+    match (result.status, interruption.signal()) {
+        (Status::Succeeded, _) => Ok(()),
+        (Status::Interrupted, Some(signal)) => Err(Failure::Interrupted(
+            vec![Diagnostic::error(format!("the run was interrupted: {}", why()))],
+            signal.exit_code(),
+        )),
+        (Status::Failed | Status::Interrupted, _) => Err(Failure::Failed(vec![Diagnostic::error(format!(
+            "the run failed: {}",
+            why()
         ))])),
     }
 }

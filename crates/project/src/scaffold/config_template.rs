@@ -29,6 +29,7 @@ run:
   pipeline_timeout: 5m        # give up after this long
   reports_dir: reports        # HTML + JSON reports, relative to this directory
   cleanup: true               # delete what the run created when it ends
+  loss_budget: 0              # undelivered messages allowed (a count, or a share like "0.1%")
 
 kafka:
   producer:

@@ -6,8 +6,6 @@ mod scenario;
 mod summary;
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use pipegen_project::Project;
@@ -15,6 +13,7 @@ use pipegen_project::Project;
 pub use scenario::{ScenarioRun, plan_scenarios};
 pub use summary::{BenchResult, BenchStatus, ScenarioResult, Verdict, judged_latency, missed_reason, verdict};
 
+use crate::interrupt::Interruption;
 use crate::orchestrate::{RunError, RunRequest};
 use crate::progress::ProgressStyle;
 use crate::reports::write_report;
@@ -26,6 +25,8 @@ pub struct BenchRequest<'a> {
     pub progress: ProgressStyle,
     pub version: String,
     pub process_started: Instant,
+    /// SIGINT or SIGTERM, listened for as long as the benchmark lasts (between its runs too).
+    pub interruption: Interruption,
 }
 
 pub struct BenchOutcome {
@@ -44,7 +45,7 @@ pub fn bench(
 ) -> Result<BenchOutcome, RunError> {
     let started_at = chrono::Utc::now();
     let count = request.scenarios.len();
-    let interrupted = listen_for_ctrl_c();
+    let interrupted = request.interruption.clone();
     let mut rows = Vec::with_capacity(count);
     let mut stopped = false;
     // Ctrl-C while no scenario ran: the benchmark counts as interrupted all the same.
@@ -52,7 +53,7 @@ pub fn bench(
     let mut reports_dir = None;
     for (index, scenario) in request.scenarios.iter().enumerate() {
         reports_dir.get_or_insert_with(|| request.project.root.join(&scenario.config.config.run.reports_dir));
-        if interrupted.load(Ordering::SeqCst) && !stopped {
+        if interrupted.is_set() && !stopped {
             stopped = true;
             interrupted_between = true;
         }
@@ -76,7 +77,7 @@ pub fn bench(
                 Instant::now()
             },
             dashboard: None,
-            interrupted: Some(interrupted.clone()),
+            interruption: interrupted.clone(),
         });
         match outcome {
             Ok(outcome) => {
@@ -120,29 +121,6 @@ pub fn bench(
         json_path,
         html_path,
     })
-}
-
-/// A flag set by Ctrl-C for as long as the benchmark lasts, between its runs too (a run
-/// listens only while it goes). The listener thread ends with the process.
-fn listen_for_ctrl_c() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let set = flag.clone();
-    let listening = std::thread::Builder::new()
-        .name("pipegen-bench-ctrl-c".into())
-        .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                return;
-            };
-            runtime.block_on(async move {
-                while tokio::signal::ctrl_c().await.is_ok() {
-                    set.store(true, Ordering::SeqCst);
-                }
-            });
-        });
-    if let Err(e) = listening {
-        tracing::warn!("cannot listen for Ctrl-C between scenarios: {e}");
-    }
-    flag
 }
 
 fn describe(error: &RunError) -> String {
