@@ -104,7 +104,8 @@ impl Which {
 struct StoredSchema {
     text: String,
     canonical: String,
-    parsed: Schema,
+    /// The schema without its logical types, which compatibility is judged on.
+    plain: Schema,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -161,6 +162,26 @@ fn parse(text: &str) -> Result<Schema, StoreError> {
     Schema::parse_str(text).map_err(|e| StoreError::new(422, 42201, format!("Invalid schema: {e}")))
 }
 
+/// The schema with every logical type taken off (a decimal is its bytes, a timestamp its
+/// long): compatibility is judged on what is written, as Avro's Java implementation (and so
+/// Confluent's registry) judges it. apache-avro's own check cannot judge decimals at all.
+fn plain(text: &str) -> Result<Schema, StoreError> {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove("logicalType");
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| StoreError::new(422, 42201, format!("Invalid schema: {e}")))?;
+    strip(&mut value);
+    parse(&value.to_string())
+}
+
 impl RegistryStore {
     /// Applies a journaled change. Records that do not fit (a schema that does not parse,
     /// from another writer) are skipped, never a panic.
@@ -175,7 +196,7 @@ impl RegistryStore {
                     id, schema, deleted, ..
                 } = value;
                 if !self.schemas.contains_key(id) {
-                    let Ok(parsed) = Schema::parse_str(schema) else {
+                    let (Ok(parsed), Ok(plain)) = (Schema::parse_str(schema), plain(schema)) else {
                         return;
                     };
                     self.schemas.insert(
@@ -183,7 +204,7 @@ impl RegistryStore {
                         StoredSchema {
                             text: schema.clone(),
                             canonical: parsed.canonical_form(),
-                            parsed,
+                            plain,
                         },
                     );
                 }
@@ -340,7 +361,7 @@ impl RegistryStore {
                 records: Vec::new(),
             });
         }
-        let problems = self.incompatibilities(subject, &parsed, None);
+        let problems = self.incompatibilities(subject, &plain(text)?, None);
         if !problems.is_empty() {
             return Err(StoreError::new(
                 409,
@@ -415,7 +436,7 @@ impl RegistryStore {
         );
         let mut problems = Vec::new();
         for (number, v) in checked {
-            let Some(existing) = self.schemas.get(&v.id).map(|s| &s.parsed) else {
+            let Some(existing) = self.schemas.get(&v.id).map(|s| &s.plain) else {
                 continue;
             };
             if backward && let Err(e) = SchemaCompatibility::can_read(existing, candidate) {
@@ -615,15 +636,15 @@ impl RegistryStore {
     pub fn check_version(&self, subject: &str, which: &str, text: &str) -> Result<Vec<String>, StoreError> {
         let which = Which::parse(which)?;
         let (version, _) = self.resolve(subject, which, Deleted::Exclude)?;
-        let parsed = parse(text)?;
-        Ok(self.incompatibilities(subject, &parsed, Some(version)))
+        parse(text)?;
+        Ok(self.incompatibilities(subject, &plain(text)?, Some(version)))
     }
 
     /// Whether `text` could be registered under the subject (`POST
     /// /compatibility/subjects/S/versions`): checked as registering checks it.
     pub fn check_subject(&self, subject: &str, text: &str) -> Result<Vec<String>, StoreError> {
-        let parsed = parse(text)?;
-        Ok(self.incompatibilities(subject, &parsed, None))
+        parse(text)?;
+        Ok(self.incompatibilities(subject, &plain(text)?, None))
     }
 }
 
@@ -748,6 +769,24 @@ mod tests {
         assert_eq!(replayed.versions("a", Deleted::Exclude), Ok(vec![2]));
         assert_eq!(replayed.subject_compatibility("a"), Some(Compatibility::Full));
         assert_eq!(replayed.register("b", BAD).unwrap().id, 3, "ids continue");
+    }
+
+    #[test]
+    fn logical_types_are_judged_by_what_is_written() {
+        let decimal = |extra: &str| {
+            format!(
+                r#"{{"type":"record","name":"E","fields":[{{"name":"amount","type":{{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}}}},{{"name":"at","type":{{"type":"long","logicalType":"timestamp-millis"}}}}{extra}]}}"#
+            )
+        };
+        let mut store = RegistryStore::default();
+        register(&mut store, "s", &decimal("")).unwrap();
+        let evolved = decimal(r#",{"name":"note","type":["null","string"],"default":null}"#);
+        assert_eq!(
+            store.check_subject("s", &evolved),
+            Ok(vec![]),
+            "a decimal reads a decimal"
+        );
+        assert_eq!(register(&mut store, "s", &evolved), Ok(2));
     }
 
     #[test]

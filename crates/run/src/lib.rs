@@ -22,6 +22,7 @@ mod produce;
 mod progress;
 mod reports;
 pub mod result;
+pub mod schema_journal;
 
 pub use live::DashboardRequest;
 pub use orchestrate::{RunError, RunOutcome, RunRequest, run};
