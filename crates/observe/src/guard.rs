@@ -47,7 +47,7 @@ impl Guard {
     /// Whether `host` (`name:port`, as in a `Host` header) names this server.
     fn names_us(&self, host: &str) -> bool {
         let host = host.trim().to_ascii_lowercase();
-        if self.hosts.iter().any(|h| *h == host) {
+        if self.hosts.contains(&host) {
             return true;
         }
         if self.port == 80 && self.hosts.iter().any(|h| h.strip_suffix(":80") == Some(host.as_str())) {
