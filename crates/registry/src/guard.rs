@@ -44,13 +44,14 @@ impl Guard {
         }
     }
 
-    /// Whether `host` (`name:port`, as in a `Host` header) names this server.
+    /// Whether `host` (`name:port`, as in a `Host` header) names this server. A loopback
+    /// name without a port is taken too: no other site can be called that.
     fn names_us(&self, host: &str) -> bool {
         let host = host.trim().to_ascii_lowercase();
         if self.hosts.contains(&host) {
             return true;
         }
-        if self.port == 80 && self.hosts.iter().any(|h| h.strip_suffix(":80") == Some(host.as_str())) {
+        if self.hosts.iter().any(|h| h.strip_suffix(&format!(":{}", self.port)) == Some(host.as_str())) {
             return true;
         }
         self.any_address && host.parse::<SocketAddr>().is_ok_and(|a| a.port() == self.port)
@@ -136,12 +137,13 @@ mod tests {
         for bad in [
             "evil.example:8081",
             "127.0.0.1:8082",
-            "localhost",
+            "evil.example",
             "127.0.0.1.nip.io:8081",
             "",
         ] {
             assert_eq!(get(bad).unwrap_err().0, StatusCode::FORBIDDEN, "{bad}");
         }
+        assert!(get("localhost").is_ok() && get("127.0.0.1").is_ok(), "a loopback name without its port");
         assert!(guard.check(&Method::GET, &HeaderMap::new(), "registry").is_err());
         let post = |pairs: &[(&'static str, &str)]| guard.check(&Method::POST, &headers(pairs), "registry");
         assert!(post(&[("host", "127.0.0.1:8081"), ("origin", "http://127.0.0.1:8081")]).is_ok());
