@@ -51,7 +51,11 @@ impl Guard {
         if self.hosts.contains(&host) {
             return true;
         }
-        if self.hosts.iter().any(|h| h.strip_suffix(&format!(":{}", self.port)) == Some(host.as_str())) {
+        if self
+            .hosts
+            .iter()
+            .any(|h| h.strip_suffix(&format!(":{}", self.port)) == Some(host.as_str()))
+        {
             return true;
         }
         self.any_address && host.parse::<SocketAddr>().is_ok_and(|a| a.port() == self.port)
@@ -143,7 +147,10 @@ mod tests {
         ] {
             assert_eq!(get(bad).unwrap_err().0, StatusCode::FORBIDDEN, "{bad}");
         }
-        assert!(get("localhost").is_ok() && get("127.0.0.1").is_ok(), "a loopback name without its port");
+        assert!(
+            get("localhost").is_ok() && get("127.0.0.1").is_ok(),
+            "a loopback name without its port"
+        );
         assert!(guard.check(&Method::GET, &HeaderMap::new(), "registry").is_err());
         let post = |pairs: &[(&'static str, &str)]| guard.check(&Method::POST, &headers(pairs), "registry");
         assert!(post(&[("host", "127.0.0.1:8081"), ("origin", "http://127.0.0.1:8081")]).is_ok());
