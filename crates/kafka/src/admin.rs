@@ -129,7 +129,8 @@ impl KafkaAdmin {
         Ok(())
     }
 
-    /// Topic names, without the broker's internal ones.
+    /// Topic names, without the broker's internal ones nor `_schemas`, where schema registries
+    /// (Confluent's, and pipegen's embedded one on a cluster) keep their schemas.
     pub fn topics(&self) -> Result<Vec<String>, KafkaError> {
         let metadata = self
             .probe
@@ -139,7 +140,7 @@ impl KafkaAdmin {
             .topics()
             .iter()
             .map(|t| t.name().to_owned())
-            .filter(|n| !n.starts_with("__"))
+            .filter(|n| !n.starts_with("__") && n != "_schemas")
             .collect())
     }
 
@@ -226,7 +227,7 @@ impl KafkaAdmin {
 
 /// Runs an admin future to completion on the calling thread: librdkafka's own threads do the
 /// work and wake this one, so no async runtime is needed for these rare, short calls.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     use std::task::{Context, Poll, Wake, Waker};
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {

@@ -21,6 +21,7 @@ pub mod chart;
 pub mod dashboard;
 mod error;
 pub mod frame;
+mod guard;
 pub mod interval;
 pub mod live_file;
 pub mod prometheus;

@@ -201,10 +201,26 @@ impl RegistryClient {
         }
     }
 
-    /// Deletes a subject; returns the versions it had.
+    /// Deletes a subject so that nothing of it is left: soft first, then permanently, as
+    /// Confluent requires for a hard delete (a subject soft-deleted already is only made
+    /// permanent). Returns the versions it had.
     pub fn delete_subject(&self, subject: &str) -> Result<Vec<u32>, RegistryError> {
-        serde_json::from_value(self.call("DELETE", &format!("/subjects/{}", encode(subject)), None)?)
-            .map_err(|_| self.protocol("list of versions"))
+        let path = format!("/subjects/{}", encode(subject));
+        let versions = |value: Value| -> Result<Vec<u32>, RegistryError> {
+            serde_json::from_value(value).map_err(|_| self.protocol("list of versions"))
+        };
+        let soft = match self.call("DELETE", &path, None) {
+            Ok(value) => Some(versions(value)?),
+            // 40404: soft-deleted before.
+            Err(RegistryError::Refused { code: 40404, .. }) => None,
+            Err(e) => return Err(e),
+        };
+        match self.call("DELETE", &format!("{path}?permanent=true"), None) {
+            Ok(value) => versions(value),
+            // A registry whose delete is permanent already has nothing left to delete.
+            Err(RegistryError::Refused { code: 40401, .. }) if soft.is_some() => Ok(soft.unwrap_or_default()),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -250,6 +250,9 @@ fn embedded_retention(config: &[(String, String)]) -> Result<Retention, RunError
 pub struct RegistryBackend {
     /// Kept alive for the run; `None` for an external registry.
     embedded: Option<EmbeddedRegistry>,
+    /// Whether what the run registers outlives it (an external registry, or the embedded one
+    /// keeping its schemas on the Kafka cluster), and so is the run's to delete.
+    persistent: bool,
     client: RegistryClient,
     url: String,
     /// Subjects that existed before the run (never deleted).
@@ -266,14 +269,34 @@ impl RegistryBackend {
     pub fn open(config: &Config) -> Result<Self, RunError> {
         match &config.schema_registry_url {
             None => {
-                let registry = EmbeddedRegistry::start("127.0.0.1:0".parse().expect("a socket address"))
-                    .map_err(|e| RunError::Io(format!("cannot start the embedded schema registry: {e}")))?;
+                let bind = "127.0.0.1:0".parse().expect("a socket address");
+                // On a Kafka cluster the registry keeps its schemas in the cluster's `_schemas`
+                // topic, so ids mean the same schema in every run there (records kept with
+                // --cleanup=false decode in the next run).
+                let registry = match &config.bootstrap_servers {
+                    Some(servers) => {
+                        let journal =
+                            crate::schema_journal::KafkaSchemaJournal::open(config, servers).map_err(|e| {
+                                RunError::Unavailable(format!("the embedded schema registry's `_schemas` topic: {e}"))
+                            })?;
+                        EmbeddedRegistry::start_with_journal(bind, Box::new(journal))
+                    }
+                    None => EmbeddedRegistry::start(bind),
+                }
+                .map_err(|e| RunError::Io(format!("cannot start the embedded schema registry: {e}")))?;
                 let url = registry.url();
+                let client = RegistryClient::new(&url, REGISTRY_TIMEOUT);
+                let existing = client
+                    .subjects()
+                    .map_err(|e| RunError::Unavailable(format!("schema registry: {e}")))?
+                    .into_iter()
+                    .collect();
                 Ok(Self {
-                    client: RegistryClient::new(&url, REGISTRY_TIMEOUT),
+                    persistent: config.bootstrap_servers.is_some(),
+                    client,
                     embedded: Some(registry),
                     url,
-                    existing: BTreeSet::new(),
+                    existing,
                     topics: Vec::new(),
                     created: BTreeSet::new(),
                     strategy: config.schema_registry.subject_strategy,
@@ -291,6 +314,7 @@ impl RegistryBackend {
                     .into_iter()
                     .collect();
                 Ok(Self {
+                    persistent: true,
                     embedded: None,
                     client,
                     url: url.clone(),
@@ -370,10 +394,10 @@ impl RegistryBackend {
         self.created.iter().cloned().collect()
     }
 
-    /// Deletes, on an external registry, the subjects of the run's topics that did not exist
-    /// before the run; returns them.
+    /// Deletes, where they outlive the run, the subjects of the run's topics that did not
+    /// exist before the run (soft, then permanently); returns them.
     pub fn cleanup(&self) -> Result<Vec<String>, RunError> {
-        if self.embedded.is_some() {
+        if !self.persistent {
             return Ok(Vec::new());
         }
         let ours: BTreeSet<String> = self

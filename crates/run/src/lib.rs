@@ -23,6 +23,7 @@ mod produce;
 mod progress;
 mod reports;
 pub mod result;
+pub mod schema_journal;
 mod topic_watch;
 
 pub use interrupt::{Interruption, Signal};
