@@ -19,12 +19,18 @@ fn admin(servers: &str) -> KafkaAdmin {
     KafkaAdmin::new(&properties, Duration::from_secs(20)).unwrap()
 }
 
-/// Starts the default project's run on `servers` and returns once its topics exist.
+/// Starts the default project's run on `servers`, and returns once its topics exist.
 fn start_run(s: &Scratch, servers: &str, duration: &str) -> Child {
     s.run(&["init", "demo"]).expect(0);
+    spawn_run(s, servers, duration, "2000", &[])
+}
+
+/// Starts a run of the project `demo` (with `env` set) and returns once its topics exist.
+fn spawn_run(s: &Scratch, servers: &str, duration: &str, rate: &str, env: &[(&str, &str)]) -> Child {
     let child = s
         .command(&["--project-dir", "demo", "--bootstrap-servers", servers])
-        .args(["run", "--duration", duration, "--message-rate", "2000", "-q"])
+        .args(["run", "--duration", duration, "--message-rate", rate, "-q"])
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -203,16 +209,9 @@ fn undelivered_records_fail_the_run_unless_the_loss_budget_allows_them() {
         "kafka:\n  producer:\n",
         "kafka:\n  producer:\n    properties:\n      message.timeout.ms: \"1500\"\n",
     );
-    for (budget, code, status) in [("0", 1, "failed"), ("\"100%\"", 0, "succeeded")] {
-        let child = s
-            .command(&["--project-dir", "demo", "--bootstrap-servers", &servers])
-            .args(["run", "--duration", "10s", "--message-rate", "500", "-q"])
-            .env("PIPEGEN_RUN__LOSS_BUDGET", budget.trim_matches('"'))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_secs(3));
+    for (budget, code, status) in [("0", 1, "failed"), ("100%", 0, "succeeded")] {
+        let child = spawn_run(&s, &servers, "10s", "500", &[("PIPEGEN_RUN__LOSS_BUDGET", budget)]);
+        std::thread::sleep(Duration::from_secs(2));
         broker.kill();
         std::thread::sleep(Duration::from_secs(4));
         broker.restart();

@@ -21,7 +21,6 @@ pub mod chart;
 pub mod dashboard;
 mod error;
 pub mod frame;
-mod guard;
 pub mod interval;
 pub mod live_file;
 pub mod prometheus;

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 
 use crate::error::ObserveError;
-use crate::guard::Guard;
+use pipegen_http_guard::Guard;
 
 /// How long open connections get to finish once the server stops.
 const GRACE: Duration = Duration::from_secs(2);

@@ -10,7 +10,6 @@
 //! state-changing requests from other origins and bodies a browser could post cross-origin.
 
 mod client;
-mod guard;
 pub mod journal;
 mod server;
 mod store;

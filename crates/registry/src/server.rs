@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::guard::Guard;
 use crate::journal::{JournalError, JournalTransport, Record};
 use crate::store::{Compatibility, Deleted, RegistryStore, StoreError};
+use pipegen_http_guard::Guard;
 
 /// Confluent's content type; plain `application/json` is accepted on requests too.
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";

@@ -380,7 +380,7 @@ async fn run_pipeline(
                 Some(format!(
                     "the Kafka cluster at {} has not answered for {} (3 x kafka.timeout): the run stopped with what it had measured",
                     log.bootstrap_servers(),
-                    pipegen_config::Duration(topic_watch.silent_for().min(Duration::from_secs(limit.as_secs() + 1)))
+                    pipegen_config::Duration(limit)
                 )),
             );
         }

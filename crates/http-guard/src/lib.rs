@@ -4,7 +4,8 @@
 //! origin; and no body in a type a browser sends cross-origin without asking first
 //! (`text/plain`, forms), which a page could otherwise post to it.
 //!
-//! The embedded schema registry applies the same rules (`pipegen-registry`'s `guard` module).
+//! The dashboard and Prometheus servers (`pipegen-observe`) and the embedded schema registry
+//! (`pipegen-registry`) apply these rules.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -171,6 +172,8 @@ mod tests {
                 .0,
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         );
+        // A user who set `dashboard.bind_address` to every interface: the guard then takes
+        // any address literal on the port, and still no name.
         let wildcard = Guard::new("0.0.0.0:3000".parse().unwrap());
         assert!(
             wildcard
