@@ -3,6 +3,8 @@
 //! Libraries keep their own typed errors and convert them into a [`Diagnostic`] at the edge, so
 //! that the binary renders every problem the same way, with the offending line and a hint.
 
+pub mod input;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
