@@ -99,6 +99,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The project's name; also the directory created (a letter, then letters, digits, - or _).
+    #[arg(value_parser = PathArg)]
     pub name: PathBuf,
     /// Derive the project from this AVRO schema (.avsc).
     #[arg(long, value_name = "FILE.avsc", value_parser = PathArg)]

@@ -271,3 +271,22 @@ fn a_missing_project_directory_fails_every_command_that_reads_one() {
         says(&out.stderr, &["file is a regular file, not a directory"]);
     }
 }
+
+#[test]
+fn a_config_nested_deep_or_on_one_huge_line_is_refused_briefly() {
+    let s = Scratch::new();
+    let deep: String = (0..5000).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+    s.write("deep.yaml", &deep);
+    let out = s.run(&["--config", "deep.yaml", "config", "show"]).expect(2);
+    says(&out.stderr, &["deep.yaml:65:", "more than 64 levels deep"]);
+    assert!(out.stderr.len() < 1000, "{}", out.stderr);
+
+    s.write("long.yaml", &format!("a: {}x\n", "- ".repeat(1 << 20)));
+    let out = s.run(&["--config", "long.yaml", "config", "show"]).expect(2);
+    says(&out.stderr, &["long.yaml:1:", "not valid YAML"]);
+    assert!(
+        out.stderr.len() < 1000,
+        "the whole line was quoted: {} bytes",
+        out.stderr.len()
+    );
+}
