@@ -290,3 +290,30 @@ fn a_config_nested_deep_or_on_one_huge_line_is_refused_briefly() {
         out.stderr.len()
     );
 }
+
+#[test]
+fn an_operator_chain_too_deep_for_the_engine_is_refused_by_validate_and_run() {
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    let condition = (0..1000)
+        .map(|i| format!("quantity = {i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    s.edit(
+        "demo/sql/03_pipeline.sql",
+        "GROUP BY",
+        &format!("WHERE {condition}\nGROUP BY"),
+    );
+    for args in [&["validate"][..], &["run", "--messages", "10"]] {
+        let mut with_dir = vec!["--project-dir", "demo"];
+        with_dir.extend_from_slice(args);
+        let out = s.run(&with_dir).expect(2);
+        says(
+            &out.stderr,
+            &["demo/sql/03_pipeline.sql:3:", "nest more than 200 levels deep"],
+        );
+    }
+    s.write("chain.sql", &format!("SELECT 1{};\n", " + 1".repeat(1000)));
+    let out = s.run(&["sql", "--file", "chain.sql"]).expect(2);
+    says(&out.stderr, &["chain.sql:1:", "levels deep"]);
+}

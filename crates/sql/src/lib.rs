@@ -16,6 +16,7 @@ pub mod analysis;
 mod dialect;
 mod error;
 mod interval;
+mod limits;
 mod model;
 mod parse;
 mod split;
