@@ -1,7 +1,10 @@
 //! The command line, as the CLI contract in the design notes gives it.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -26,11 +29,11 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Config file layered over the user's and the project's .pipegen.yaml.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_parser = PathArg)]
     pub config: Option<PathBuf>,
 
     /// The project directory (holds .pipegen.yaml, schemas/, sql/).
-    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    #[arg(long, global = true, value_name = "DIR", default_value = ".", value_parser = PathArg)]
     pub project_dir: PathBuf,
 
     /// Kafka bootstrap servers (host:port,...); unset means the embedded log.
@@ -96,12 +99,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The project's name; also the directory created (a letter, then letters, digits, - or _).
+    #[arg(value_parser = PathArg)]
     pub name: PathBuf,
     /// Derive the project from this AVRO schema (.avsc).
-    #[arg(long, value_name = "FILE.avsc")]
+    #[arg(long, value_name = "FILE.avsc", value_parser = PathArg)]
     pub input_schema: Option<PathBuf>,
     /// Derive the schema and a filesystem source from this CSV file.
-    #[arg(long, value_name = "FILE.csv", conflicts_with = "input_schema")]
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "input_schema", value_parser = PathArg)]
     pub input_csv: Option<PathBuf>,
     /// Describe the pipeline in words (needs an AI provider; falls back to the template).
     #[arg(long, value_name = "TEXT")]
@@ -158,7 +162,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "PORT")]
     pub dashboard_port: Option<u16>,
     /// Where reports are written (relative to the project directory).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = PathArg)]
     pub reports_dir: Option<PathBuf>,
     /// Seed for the data generator (same seed, same data).
     #[arg(long, value_name = "N")]
@@ -194,7 +198,7 @@ pub struct DeployArgs {
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// Read statements from this file (default: standard input or a prompt).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE", value_parser = PathArg)]
     pub file: Option<PathBuf>,
     /// How results are printed.
     #[arg(long, value_enum, default_value = "table")]
@@ -238,7 +242,7 @@ pub struct DashboardArgs {
     #[arg(long)]
     pub standalone: bool,
     /// The JSON result to replay (implies --standalone).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = PathArg)]
     pub result: Option<PathBuf>,
     /// Which views to show, e.g. throughput,latency.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
@@ -246,4 +250,24 @@ pub struct DashboardArgs {
     /// Port to listen on (127.0.0.1 unless dashboard.bind_address says otherwise).
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
+}
+
+/// A path argument. An empty one (often an unset shell variable) is refused naming the option,
+/// where clap would say that no value was supplied.
+#[derive(Debug, Clone, Copy)]
+pub struct PathArg;
+
+impl TypedValueParser for PathArg {
+    type Value = PathBuf;
+
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &OsStr) -> Result<PathBuf, clap::Error> {
+        if value.is_empty() {
+            let option = arg.map_or_else(|| "the path".to_owned(), ToString::to_string);
+            return Err(cmd.clone().error(
+                ErrorKind::InvalidValue,
+                format!("{option} was given an empty path (an unset shell variable?)"),
+            ));
+        }
+        Ok(PathBuf::from(value))
+    }
 }

@@ -111,6 +111,7 @@ fn broken_config_is_exit_2_with_file_line_and_hint() {
     let out = s.run(&["validate", "--project-dir", "proj"]).expect(2);
     assert!(out.stderr.contains("proj/.pipegen.yaml:"), "{}", out.stderr);
 
+    std::fs::create_dir(s.path().join("proj2")).unwrap();
     let out = s
         .run_with_env(
             &["config", "show", "--project-dir", "proj2"],
@@ -155,6 +156,7 @@ fn secrets_never_reach_the_terminal() {
 #[test]
 fn dry_run_prints_the_rate_plan_and_rejects_bad_patterns() {
     let s = Scratch::new();
+    std::fs::create_dir(s.path().join("p")).unwrap();
     let out = s
         .run(&[
             "run",

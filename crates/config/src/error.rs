@@ -1,13 +1,16 @@
-use std::path::PathBuf;
-
 use pipegen_diag::Diagnostic;
+use pipegen_diag::input::InputError;
 
 use crate::origin::{Origin, Source};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {message}")]
-    Read { path: PathBuf, message: String },
+    #[error("{0}")]
+    Read(InputError),
+
+    /// `--project-dir` names no directory.
+    #[error("the project directory: {0}")]
+    ProjectDir(InputError),
 
     /// The file is not valid YAML.
     #[error("{}", .0.message)]
@@ -36,7 +39,7 @@ impl ConfigError {
     /// The located detail, for every error but an unreadable file.
     pub fn located(&self) -> Option<&Located> {
         match self {
-            ConfigError::Read { .. } => None,
+            ConfigError::Read(_) | ConfigError::ProjectDir(_) => None,
             ConfigError::Syntax(l) | ConfigError::UnknownKey(l) | ConfigError::InvalidValue(l) => Some(l),
         }
     }
@@ -44,15 +47,16 @@ impl ConfigError {
 
 impl From<&ConfigError> for Diagnostic {
     fn from(error: &ConfigError) -> Self {
-        let mut diagnostic = Diagnostic::error(error.to_string());
-        let Some(located) = error.located() else {
-            if let ConfigError::Read { path, .. } = error {
-                diagnostic = diagnostic
-                    .in_file(path)
-                    .with_hint("check the path, or drop --config to use the project's .pipegen.yaml");
+        let located = match error {
+            ConfigError::Read(input) => return Diagnostic::from(input),
+            ConfigError::ProjectDir(_) => {
+                return Diagnostic::error(error.to_string()).with_hint(
+                    "pass the project's directory with --project-dir, or create one with `pipegen init NAME`",
+                );
             }
-            return diagnostic;
+            ConfigError::Syntax(l) | ConfigError::UnknownKey(l) | ConfigError::InvalidValue(l) => l,
         };
+        let mut diagnostic = Diagnostic::error(error.to_string());
         match &located.origin.source {
             Source::Env(var) => diagnostic
                 .message

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use pipegen_diag::Position;
+use pipegen_diag::input;
 use serde_json::Value;
 
 use crate::error::{ConfigError, Located};
@@ -80,6 +81,8 @@ pub(crate) struct FileLayer {
 }
 
 pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
+    // A mistyped --project-dir would otherwise read as a project without a config file.
+    input::check_dir(&options.project_dir).map_err(ConfigError::ProjectDir)?;
     let catalogue = KeyCatalogue::new();
     let mut files: HashMap<PathBuf, FileLayer> = HashMap::new();
     let mut settings: Vec<Setting> = Vec::new();
@@ -101,15 +104,10 @@ pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
         let Some(path) = source.file().cloned() else {
             continue;
         };
-        let text = match std::fs::read_to_string(&path) {
+        let text = match input::read_text(&path, input::CONFIG) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => continue,
-            Err(e) => {
-                return Err(ConfigError::Read {
-                    path,
-                    message: e.to_string(),
-                });
-            }
+            Err(e) if e.is_not_found() && !required => continue,
+            Err(e) => return Err(ConfigError::Read(e)),
         };
         let layer = read_file_layer(&source, text, &mut settings)?;
         files.insert(path, layer);

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use pipegen_diag::Position;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr_parser::Event;
 use serde_json::Value;
 
 use crate::path::KeyPath;
@@ -35,7 +36,12 @@ pub struct YamlError {
     pub hint: Option<String>,
 }
 
+/// Far deeper than any config (`benchmark.scenarios.0.traffic_pattern` is four); a tree much
+/// deeper would overflow the stack as it is built, walked and dropped.
+const MAX_NESTING: usize = 64;
+
 pub fn parse_document(text: &str) -> Result<YamlDocument, YamlError> {
+    check_nesting(text)?;
     let docs = MarkedYaml::load_from_str(text).map_err(|e| YamlError {
         message: format!("this is not valid YAML: {}", e.info()),
         position: Some(Position::new(e.marker().line(), e.marker().col() + 1)),
@@ -80,6 +86,30 @@ fn document_start(text: &str, document: &MarkedYaml<'_>) -> Position {
         Some((index, _)) => Position::new(index + 1, 1),
         None => at,
     }
+}
+
+/// Refuses nesting deeper than [`MAX_NESTING`] from the parser's events, before any tree exists.
+fn check_nesting(text: &str) -> Result<(), YamlError> {
+    let mut depth = 0usize;
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        // A syntax error is reported by the loader, with its own message.
+        let Ok((event, span)) = event else {
+            return Ok(());
+        };
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(YamlError {
+                message: format!("values nest more than {MAX_NESTING} levels deep here"),
+                position: Some(Position::new(span.start.line(), span.start.col() + 1)),
+                hint: Some("a pipegen config nests a few levels (`kafka.producer.linger_ms`): check that this is the file you meant".into()),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn position_of(node: &MarkedYaml<'_>) -> Position {
@@ -284,6 +314,18 @@ mod tests {
             assert!(err.message.contains("not a finite number"), "{err:?}");
             assert_eq!(err.position.unwrap().line, 2);
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_it_is_built() {
+        let deep: String = (0..5000).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        let err = parse_document(&deep).unwrap_err();
+        assert!(err.message.contains("more than 64 levels deep"), "{err:?}");
+        assert_eq!(err.position.map(|p| p.line), Some(65));
+        let ok: String = (0..MAX_NESTING).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        parse_document(&(ok + &" ".repeat(MAX_NESTING) + "b: 1\n")).unwrap_err(); // one too deep
+        let ok: String = (0..MAX_NESTING - 1).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        parse_document(&(ok + &" ".repeat(MAX_NESTING - 1) + "b: 1\n")).unwrap();
     }
 
     #[test]

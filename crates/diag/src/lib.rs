@@ -3,6 +3,8 @@
 //! Libraries keep their own typed errors and convert them into a [`Diagnostic`] at the edge, so
 //! that the binary renders every problem the same way, with the offending line and a hint.
 
+pub mod input;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -128,12 +130,13 @@ impl fmt::Display for Diagnostic {
             Some(loc) => write!(f, "{loc}: {}: {}", self.severity, self.message)?,
             None => write!(f, "{}: {}", self.severity, self.message)?,
         }
-        if let (Some(text), Some(pos)) = (&self.source_line, self.position) {
+        if let (Some(line), Some(pos)) = (&self.source_line, self.position) {
             let number = pos.line.to_string();
             let pad = " ".repeat(number.len());
+            let (text, column) = window(line, pos.column);
             let caret_pad: String = text
                 .chars()
-                .take(pos.column.saturating_sub(1))
+                .take(column.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             write!(f, "\n {pad} |\n {number} | {text}\n {pad} | {caret_pad}^")?;
@@ -146,6 +149,29 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// The longest source line quoted whole, in characters.
+const QUOTED_WIDTH: usize = 120;
+
+/// A line longer than [`QUOTED_WIDTH`] cut to the part around `column` (a file of one huge
+/// line would otherwise be printed whole), with the column in what is shown.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let length = line.chars().count();
+    if length <= QUOTED_WIDTH {
+        return (line.to_owned(), column);
+    }
+    let end = (column.saturating_sub(1) + QUOTED_WIDTH / 2).clamp(QUOTED_WIDTH, length);
+    let start = end - QUOTED_WIDTH;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(start).take(QUOTED_WIDTH));
+    if end < length {
+        shown.push('…');
+    }
+    (shown, column - start + usize::from(start > 0))
+}
 
 /// The closest candidate to `word`, when it is close enough to be what the user meant.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -198,6 +224,22 @@ mod tests {
         assert!(shown.contains(" 2 | SELEC x FROM t;"), "{shown}");
         assert!(shown.contains("   |       ^"), "{shown}");
         assert!(shown.ends_with("hint: check the spelling"), "{shown}");
+    }
+
+    #[test]
+    fn quotes_only_the_part_of_a_long_line_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::error("here").at_in(Position::new(1, 5001), &line);
+        let shown = d.to_string();
+        let quoted = shown.lines().nth(2).unwrap();
+        assert!(
+            quoted.starts_with(" 1 | …a") && quoted.ends_with("b…") && quoted.contains('X'),
+            "{quoted}"
+        );
+        let caret = shown.lines().nth(3).unwrap();
+        assert_eq!(caret.find('^'), quoted.find('X').map(|i| i - "…".len() + 1), "{shown}");
+        let d = Diagnostic::error("start").at_in(Position::new(1, 1), &line);
+        assert!(d.to_string().lines().nth(2).unwrap().starts_with(" 1 | aaa"));
     }
 
     #[test]

@@ -38,17 +38,14 @@ pub struct DeployedJob {
 /// The deployment recorded in the project at `root`, if it has one.
 pub fn read_deployment(root: &Path) -> Result<Option<DeploymentRecord>, Box<Diagnostic>> {
     let path = root.join(RECORD_PATH);
-    match std::fs::read_to_string(&path) {
+    match pipegen_diag::input::read_text(&path, pipegen_diag::input::RECORD) {
         Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
             Box::new(
                 Diagnostic::error(format!("{}: not a deployment record: {e}", path.display()))
                     .with_hint("it is written by `pipegen deploy`; remove it if the deployment is gone"),
             )
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Box::new(Diagnostic::error(format!(
-            "cannot read {}: {e}",
-            path.display()
-        )))),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(Box::new(Diagnostic::from(&e))),
     }
 }

@@ -4,6 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use pipegen_diag::Diagnostic;
+use pipegen_diag::input::{self, Kind};
 use pipegen_schema::avro::AvroSchema;
 use pipegen_sql::SqlFile;
 
@@ -58,7 +59,7 @@ impl Project {
         }
         let mut sql_files = Vec::new();
         for relative in sql_paths {
-            let Some(text) = read(root, &relative, &mut problems) else {
+            let Some(text) = read(root, &relative, input::SQL, &mut problems) else {
                 continue;
             };
             let path = shown_path(root, &relative);
@@ -69,7 +70,7 @@ impl Project {
         }
         let mut schemas = Vec::new();
         for relative in list_files(root, SCHEMAS_DIR, "avsc", &mut problems) {
-            let Some(text) = read(root, &relative, &mut problems) else {
+            let Some(text) = read(root, &relative, input::SCHEMA, &mut problems) else {
                 continue;
             };
             match pipegen_schema::avro::parse_schema(&shown_path(root, &relative), &text) {
@@ -106,7 +107,10 @@ pub fn shown_path(root: &Path, relative: &Path) -> PathBuf {
     }
 }
 
-/// Files with `extension` directly in `root/dir`, sorted by name, as paths relative to `root`.
+/// Entries named `*.extension` directly in `root/dir` (hidden ones left out, as a shell's `*`
+/// does: editors keep lock files there), sorted by name, as paths relative to `root`. Whatever
+/// is not a readable file among them (a directory, a device, a dangling link) is refused when
+/// read rather than skipped, so no statement goes missing silently.
 fn list_files(root: &Path, dir: &str, extension: &str, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let entries = match fs::read_dir(root.join(dir)) {
         Ok(entries) => entries,
@@ -122,20 +126,16 @@ fn list_files(root: &Path, dir: &str, extension: &str, problems: &mut Vec<Diagno
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == extension))
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
+        .filter(|path| path.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
         .filter_map(|path| path.file_name().map(|name| Path::new(dir).join(name)))
         .collect();
     files.sort();
     files
 }
 
-fn read(root: &Path, relative: &Path, problems: &mut Vec<Diagnostic>) -> Option<String> {
-    match fs::read_to_string(root.join(relative)) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            let shown = shown_path(root, relative);
-            problems.push(Diagnostic::error(format!("cannot read {}: {e}", shown.display())).in_file(shown));
-            None
-        }
-    }
+fn read(root: &Path, relative: &Path, kind: Kind, problems: &mut Vec<Diagnostic>) -> Option<String> {
+    input::read_text(&shown_path(root, relative), kind)
+        .map_err(|e| problems.push(Diagnostic::from(&e)))
+        .ok()
 }

@@ -315,9 +315,7 @@ fn make(
             .iter()
             .filter(|f| f.table.format() == Some("avro-confluent"))
         {
-            let schema = std::fs::read_to_string(project.root.join(&fed.schema.path))
-                .map_err(|e| RunError::Io(format!("cannot read {}: {e}", fed.schema.path.display())))?;
-            registry.register_value(&fed.topic, &schema)?;
+            registry.register_value(&fed.topic, fed.schema.schema.text())?;
         }
     }
 

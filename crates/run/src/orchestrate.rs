@@ -217,12 +217,11 @@ async fn run_pipeline(
     registry.add_topics(pipeline.topics.iter().cloned());
     let mut generators = Vec::new();
     for fed in &pipeline.fed {
-        let schema_path = request.project.root.join(&fed.schema.path);
-        let schema_text = std::fs::read_to_string(&schema_path)
-            .map_err(|e| RunError::Io(format!("cannot read {}: {e}", fed.schema.path.display())))?;
+        // As validated when the project was loaded, not read again.
+        let schema_text = fed.schema.schema.text();
         let format = fed.table.format().unwrap_or("json");
         let schema_id = if format == "avro-confluent" {
-            Some(registry.register_value(&fed.topic, &schema_text)?)
+            Some(registry.register_value(&fed.topic, schema_text)?)
         } else {
             None
         };
@@ -232,7 +231,7 @@ async fn run_pipeline(
             ])
         })?;
         let generator = RecordGenerator::new(
-            &schema_text,
+            schema_text,
             format,
             GeneratorOptions {
                 seed: config.run.seed.unwrap_or_else(|| started_at.timestamp_micros() as u64),

@@ -1,25 +1,32 @@
 //! Reading `.avsc` files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use apache_avro::Schema;
 use pipegen_diag::{Position, did_you_mean};
 use serde_json::Value;
 
 use crate::error::SchemaError;
+use crate::shape;
 
 const AVRO_TYPES: &[&str] = &[
     "null", "boolean", "int", "long", "float", "double", "bytes", "string", "record", "enum", "array", "map", "fixed",
 ];
 
-/// A parsed schema and the text it came from.
+/// A parsed schema Flink can declare, the text it came from and the file it was read from.
 #[derive(Debug, Clone)]
 pub struct AvroSchema {
     schema: Schema,
     text: String,
+    path: PathBuf,
 }
 
 impl AvroSchema {
+    /// As named in messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
@@ -47,8 +54,16 @@ impl AvroSchema {
     }
 }
 
+/// Reads and parses the AVRO schema in the file at `path` (bounded, see [`pipegen_diag::input`]).
+pub fn read_schema(path: &Path) -> Result<AvroSchema, SchemaError> {
+    let text = pipegen_diag::input::read_text(path, pipegen_diag::input::SCHEMA)?;
+    parse_schema(path, &text)
+}
+
 /// Parses an AVRO schema: first as JSON (so syntax errors get their line and column), then
-/// with `apache-avro`, whose complaints are traced back to the place in the file they concern.
+/// with `apache-avro`, whose complaints are traced back to the place in the file they concern,
+/// then for what Flink needs of it: no recursive types, bounded nesting, records with fields,
+/// enums with symbols, decimals within DECIMAL(1..38).
 pub fn parse_schema(path: &Path, text: &str) -> Result<AvroSchema, SchemaError> {
     let json: Value = serde_json::from_str(text).map_err(|e| {
         SchemaError::new(path, format!("this is not valid JSON: {e}"))
@@ -94,9 +109,15 @@ pub fn parse_schema(path: &Path, text: &str) -> Result<AvroSchema, SchemaError> 
             .at(Some(Position::new(1, 1)), text)
             .with_hint("wrap the fields in {\"type\": \"record\", \"name\": \"...\", \"fields\": [...]}"));
     }
+    shape::check(&json).map_err(|problem| {
+        SchemaError::new(path, problem.message)
+            .at(problem.near.and_then(|word| find_quoted(text, &word)), text)
+            .with_hint(problem.hint)
+    })?;
     Ok(AvroSchema {
         schema,
         text: text.to_owned(),
+        path: path.to_path_buf(),
     })
 }
 
@@ -159,7 +180,7 @@ fn collect_type_refs(value: &Value, out: &mut Vec<String>) {
 }
 
 /// The position of the first `"word"` in the text.
-fn find_quoted(text: &str, word: &str) -> Option<Position> {
+pub(crate) fn find_quoted(text: &str, word: &str) -> Option<Position> {
     text.find(&format!("\"{word}\""))
         .map(|offset| Position::of_offset(text, offset + 1))
 }
@@ -233,5 +254,137 @@ mod tests {
         assert!(err.message.contains("must be a record"));
         let err = parse(r#"{"type":"record","name":"E","fields":[{"name":"a","type":["null","null"]}]}"#).unwrap_err();
         assert!(err.message.contains("not a valid AVRO schema"), "{err:?}");
+    }
+
+    #[test]
+    fn recursive_records_are_refused_with_their_field_path() {
+        let err = parse(
+            "{\"type\": \"record\", \"name\": \"Node\", \"namespace\": \"a.b\", \"fields\": [\n  {\"name\": \"value\", \"type\": \"long\"},\n  {\"name\": \"next\", \"type\": [\"null\", \"Node\"]}\n]}",
+        )
+        .unwrap_err();
+        assert!(
+            err.message
+                .contains("record `Node` contains itself through `Node.next`")
+                && err.message.contains("cannot be recursive"),
+            "{err:?}"
+        );
+        assert_eq!(err.position.map(|p| p.line), Some(3));
+        assert!(err.hint.is_some());
+        // Through another record, an array, a full name or an alias.
+        for fields in [
+            r#"{"name":"kids","type":{"type":"array","items":{"type":"record","name":"Kid","fields":[{"name":"up","type":"T"}]}}}"#,
+            r#"{"name":"self","type":["null","x.T"]}"#,
+            r#"{"name":"self","type":["null","Old"]}"#,
+        ] {
+            let text =
+                format!(r#"{{"type":"record","name":"T","namespace":"x","aliases":["Old"],"fields":[{fields}]}}"#);
+            let err = parse(&text).unwrap_err();
+            assert!(err.message.contains("record `T` contains itself"), "{fields}: {err:?}");
+        }
+        // A named type used twice side by side is not recursion.
+        parse(
+            r#"{"type":"record","name":"E","fields":[
+            {"name":"home","type":{"type":"record","name":"Addr","fields":[{"name":"zip","type":"string"}]}},
+            {"name":"work","type":["null","Addr"]}]}"#,
+        )
+        .unwrap();
+    }
+
+    /// `{"type":"record","name":"R<depth>","fields":[{"name":"f","type": <inner>}]}`, `depth` deep.
+    fn nested_records(depth: usize) -> String {
+        let mut text = r#""long""#.to_owned();
+        for level in (0..depth).rev() {
+            text = format!(r#"{{"type":"record","name":"R{level}","fields":[{{"name":"f{level}","type":{text}}}]}}"#);
+        }
+        text
+    }
+
+    #[test]
+    fn nesting_is_bounded_in_depth_and_in_size() {
+        parse(&nested_records(shape::MAX_DEPTH)).unwrap();
+        let err = parse(&nested_records(shape::MAX_DEPTH + 1)).unwrap_err();
+        assert!(err.message.contains("more than 32 levels deep"), "{err:?}");
+        // Deeper than the JSON reader goes: refused, not a stack overflow.
+        assert!(parse(&nested_records(10_000)).is_err());
+        // Shallow but deep through references: each record holds the one before.
+        let mut fields = vec![
+            r#"{"name":"r0","type":{"type":"record","name":"R0","fields":[{"name":"x","type":"int"}]}}"#.to_owned(),
+        ];
+        for i in 1..40 {
+            fields.push(format!(
+                r#"{{"name":"r{i}","type":{{"type":"record","name":"R{i}","fields":[{{"name":"x","type":"R{}"}}]}}}}"#,
+                i - 1
+            ));
+        }
+        let err = parse(&format!(
+            r#"{{"type":"record","name":"E","fields":[{}]}}"#,
+            fields.join(",")
+        ))
+        .unwrap_err();
+        assert!(err.message.contains("levels deep"), "{err:?}");
+        // Shallow and small on disk, but each record holds two of the one before: 2^30 types.
+        let mut fields = vec![
+            r#"{"name":"r0","type":{"type":"record","name":"R0","fields":[{"name":"x","type":"int"}]}}"#.to_owned(),
+        ];
+        for i in 1..30 {
+            fields.push(format!(
+                r#"{{"name":"r{i}","type":["null",{{"type":"record","name":"R{i}","fields":[{{"name":"a","type":"R{p}"}},{{"name":"b","type":["null","R{p}"]}}]}}]}}"#,
+                p = i - 1
+            ));
+        }
+        let err = parse(&format!(
+            r#"{{"type":"record","name":"E","fields":[{}]}}"#,
+            fields.join(",")
+        ))
+        .unwrap_err();
+        assert!(err.message.contains("expands to more than"), "{err:?}");
+    }
+
+    #[test]
+    fn what_flink_cannot_declare_is_refused() {
+        let err = parse(r#"{"type":"record","name":"Empty","fields":[]}"#).unwrap_err();
+        assert!(err.message.contains("record `Empty` has no fields"), "{err:?}");
+        let err = parse(
+            r#"{"type":"record","name":"E","fields":[{"name":"inner","type":{"type":"record","name":"I","fields":[]}}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("record `I` has no fields"), "{err:?}");
+        let err = parse(
+            r#"{"type":"record","name":"E","fields":[{"name":"color","type":{"type":"enum","name":"Color","symbols":[]}}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("enum `Color` has no symbols"), "{err:?}");
+        for (decimal, expected) in [
+            (r#""precision":0"#, "decimal precision 0 is outside"),
+            (r#""precision":39,"scale":2"#, "decimal precision 39 is outside"),
+            (
+                r#""precision":4,"scale":5"#,
+                "decimal scale 5 is larger than its precision 4",
+            ),
+            (r#""scale":2"#, "needs an integer \"precision\""),
+            (r#""precision":4,"scale":-1"#, "\"scale\" must be an integer"),
+        ] {
+            let text = format!(
+                "{{\"type\":\"record\",\"name\":\"E\",\"fields\":[\n{{\"name\":\"amount\",\"type\":{{\"type\":\"bytes\",\"logicalType\":\"decimal\",{decimal}}}}}]}}"
+            );
+            let err = parse(&text).unwrap_err();
+            assert!(
+                err.message.contains(expected) && err.message.contains("`E.amount`"),
+                "{decimal}: {err:?}"
+            );
+            assert_eq!(err.position.map(|p| p.line), Some(2), "{decimal}");
+            assert!(err.hint.as_deref().unwrap().contains("1 to 38"), "{decimal}");
+        }
+        parse(r#"{"type":"record","name":"E","fields":[{"name":"a","type":{"type":"fixed","name":"D","size":16,"logicalType":"decimal","precision":38,"scale":38}}]}"#).unwrap();
+    }
+
+    #[test]
+    fn read_schema_names_what_the_path_is() {
+        let err = read_schema(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.message.starts_with("/dev/zero is larger than 16 MiB"), "{err:?}");
+        let err = read_schema(Path::new("")).unwrap_err();
+        assert_eq!(err.message, "the file name is empty");
+        let err = read_schema(Path::new("/")).unwrap_err();
+        assert_eq!(err.message, "/ is a directory, not a file");
     }
 }

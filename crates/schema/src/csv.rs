@@ -1,8 +1,9 @@
-//! Inferring a CSV file's columns by streaming every row once.
+//! Inferring a CSV file's columns by streaming its rows once.
 
-use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
+
+use pipegen_diag::input;
 
 use serde_json::{Value, json};
 
@@ -61,25 +62,38 @@ pub struct CsvColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsvInference {
     pub columns: Vec<CsvColumn>,
-    /// Data rows (the header excluded).
+    /// Data rows read (the header excluded).
     pub rows: u64,
+    /// How much of the file was read when it is longer than the sample inference reads
+    /// (the rows after it were not looked at).
+    pub sampled: Option<u64>,
 }
 
-/// Reads the whole file once, row by row.
+/// A quoted field that runs this long where the sample ends is taken for an unclosed quote.
+const MAX_QUOTED_FIELD: u64 = 1024 * 1024;
+
+/// Reads the file once, row by row: all of it, or its first [`input::CSV_SAMPLE`] bytes
+/// when it is longer (then the inference says so in [`CsvInference::sampled`]).
 pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
+    infer_sample(path, input::CSV_SAMPLE.limit)
+}
+
+fn infer_sample(path: &Path, limit: u64) -> Result<CsvInference, CsvError> {
     let fail = |message: String, line: Option<u64>, hint: &str| CsvError {
         path: path.to_path_buf(),
         message,
         line,
         hint: Some(hint.to_owned()),
     };
-    let file =
-        File::open(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display()), None, "check the path"))?;
+    let (file, metadata) = input::open_regular(path)?;
+    let sampled = (metadata.len() > limit).then_some(limit);
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(BufReader::new(file));
+        // Row lengths are checked here, so that a row cut by the end of the sample is not one.
+        .flexible(true)
+        .from_reader(QuoteTracker::new(BufReader::new(file).take(limit)));
     let headers = reader
-        .headers()
+        .byte_headers()
         .map_err(|e| {
             fail(
                 format!("cannot read the header: {e}"),
@@ -88,6 +102,13 @@ pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
             )
         })?
         .clone();
+    let headers = text_fields(&headers).map_err(|_| {
+        fail(
+            "the header is not valid UTF-8".into(),
+            Some(1),
+            "save the file as UTF-8 text",
+        )
+    })?;
     if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
         return Err(fail(
             "the file is empty".into(),
@@ -95,41 +116,55 @@ pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
             "the first line must name the columns, e.g. id,name,amount",
         ));
     }
-    let names = column_names(headers.iter());
+    let names = column_names(headers.iter().map(String::as_str));
     let mut columns: Vec<ColumnState> = names.iter().map(|_| ColumnState::default()).collect();
-    let mut record = ::csv::StringRecord::new();
+    // One row behind the reader: the last row of a sample may be cut short, and is dropped.
+    let mut pending = ::csv::ByteRecord::new();
+    let mut next = ::csv::ByteRecord::new();
+    let mut have_pending = false;
     let mut rows = 0u64;
     loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map(|p| p.line());
-                let message = match e.kind() {
-                    ::csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                        format!("this row has {len} fields but the header has {expected_len}")
-                    }
-                    ::csv::ErrorKind::Utf8 { .. } => "this row is not valid UTF-8".to_owned(),
-                    _ => e.to_string(),
-                };
-                return Err(fail(
+        let more = reader.read_byte_record(&mut next).map_err(|e| {
+            let line = e.position().map(|p| p.line());
+            fail(e.to_string(), line, "check the file's quoting near this line")
+        })?;
+        // An unclosed quote swallows the rest into the last row: say so before judging that row.
+        if !more && let Some((message, line)) = unclosed_quote(reader.get_ref(), sampled) {
+            return Err(fail(
+                message,
+                Some(line),
+                "close the quoted field with `\"`; inside a quoted field, write a quote as two (`\"\"`)",
+            ));
+        }
+        if have_pending && (more || sampled.is_none() || reader.get_ref().ended_a_row()) {
+            observe_row(&pending, &headers, &mut columns).map_err(|(message, line)| {
+                fail(
                     message,
                     line,
                     "every row needs one field per header column; quote fields that contain commas",
-                ));
-            }
+                )
+            })?;
+            rows += 1;
         }
-        rows += 1;
-        for (state, value) in columns.iter_mut().zip(record.iter()) {
-            state.observe(value);
+        if !more {
+            break;
         }
+        std::mem::swap(&mut pending, &mut next);
+        have_pending = true;
     }
     if rows == 0 {
-        return Err(fail(
-            "the file has a header but no data rows".into(),
-            Some(1),
-            "types are inferred from the data: add at least one row",
-        ));
+        return Err(match sampled {
+            Some(limit) => fail(
+                format!("the first {} hold no complete row", input::shown_size(limit)),
+                Some(1),
+                "a CSV file has a header line and data rows, each ended by a line break",
+            ),
+            None => fail(
+                "the file has a header but no data rows".into(),
+                Some(1),
+                "types are inferred from the data: add at least one row",
+            ),
+        });
     }
     let columns = names
         .into_iter()
@@ -137,7 +172,132 @@ pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
         .zip(columns)
         .map(|((name, header), state)| state.finish(name, header))
         .collect();
-    Ok(CsvInference { columns, rows })
+    Ok(CsvInference { columns, rows, sampled })
+}
+
+/// The quoted field still open where the reading ended, as a message and its line: at the end of
+/// the file, or far back where a sample ends.
+fn unclosed_quote<R>(quotes: &QuoteTracker<R>, sampled: Option<u64>) -> Option<(String, u64)> {
+    let (line, offset) = quotes.open_quote()?;
+    let message = match sampled {
+        None => format!("the quote opened on line {line} is never closed"),
+        Some(limit) if limit - offset > MAX_QUOTED_FIELD => format!(
+            "the quote opened on line {line} is not closed within {}",
+            input::shown_size(MAX_QUOTED_FIELD)
+        ),
+        Some(_) => return None,
+    };
+    Some((format!("{message}: the rest of the file would be one field"), line))
+}
+
+/// Feeds one data row to the column states; a wrong field count or bad UTF-8 is an error at
+/// the row's line.
+fn observe_row(
+    record: &::csv::ByteRecord,
+    headers: &[String],
+    columns: &mut [ColumnState],
+) -> Result<(), (String, Option<u64>)> {
+    let line = record.position().map(|p| p.line());
+    if record.len() != headers.len() {
+        return Err((
+            format!(
+                "this row has {} fields but the header has {}",
+                record.len(),
+                headers.len()
+            ),
+            line,
+        ));
+    }
+    let fields = text_fields(record).map_err(|_| ("this row is not valid UTF-8".to_owned(), line))?;
+    for (state, value) in columns.iter_mut().zip(&fields) {
+        state.observe(value);
+    }
+    Ok(())
+}
+
+fn text_fields(record: &::csv::ByteRecord) -> Result<Vec<String>, std::str::Utf8Error> {
+    record
+        .iter()
+        .map(|field| std::str::from_utf8(field).map(str::to_owned))
+        .collect()
+}
+
+/// Follows the file's quoting as the CSV parser reads it (RFC 4180 as the `csv` crate reads
+/// it: a quote opens a field only at its start, `""` inside is a quote), because the parser
+/// takes an unclosed quote for a field that runs to the end of the file.
+struct QuoteTracker<R> {
+    inner: R,
+    state: QuoteState,
+    line: u64,
+    offset: u64,
+    /// Line and byte offset of the quote that opened the current quoted field.
+    opened: (u64, u64),
+    last: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: the field's end, or the first of `""`.
+    QuoteInQuoted,
+}
+
+impl<R> QuoteTracker<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            state: QuoteState::FieldStart,
+            line: 1,
+            offset: 0,
+            opened: (1, 0),
+            last: None,
+        }
+    }
+
+    fn track(&mut self, bytes: &[u8]) {
+        use QuoteState::*;
+        for &b in bytes {
+            let ends_field = matches!(b, b',' | b'\n' | b'\r');
+            self.state = match (self.state, b) {
+                (FieldStart, b'"') => {
+                    self.opened = (self.line, self.offset);
+                    Quoted
+                }
+                (Quoted, b'"') => QuoteInQuoted,
+                (Quoted, _) => Quoted,
+                (QuoteInQuoted, b'"') => Quoted,
+                (_, _) if ends_field => FieldStart,
+                (_, _) => Unquoted,
+            };
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.offset += 1;
+        }
+        if let Some(&b) = bytes.last() {
+            self.last = Some(b);
+        }
+    }
+
+    /// Where the quoted field still open at the end of what was read began.
+    fn open_quote(&self) -> Option<(u64, u64)> {
+        (self.state == QuoteState::Quoted).then_some(self.opened)
+    }
+
+    /// Whether what was read ends with a whole row (its line break included).
+    fn ended_a_row(&self) -> bool {
+        self.state == QuoteState::FieldStart && matches!(self.last, Some(b'\n' | b'\r'))
+    }
+}
+
+impl<R: Read> Read for QuoteTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.track(&buf[..n]);
+        Ok(n)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -540,6 +700,63 @@ mod tests {
         );
         assert!(infer("").unwrap_err().message.contains("empty"));
         assert!(infer("a,b\n").unwrap_err().message.contains("no data rows"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_at_its_line() {
+        let err = infer("a,b\n1,2\n3,\"x\n4,5\n6,7\n").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err:?}");
+        assert!(
+            err.message.contains("the quote opened on line 3 is never closed"),
+            "{err:?}"
+        );
+        assert!(err.hint.as_deref().unwrap().contains("\"\""), "{err:?}");
+        let err = infer("a,\"b\n1,2\n").unwrap_err();
+        assert_eq!(err.line, Some(1), "{err:?}");
+        // Quotes that close, doubled quotes, and quotes inside unquoted fields are fine.
+        let inference = infer("a,b\n\"x \"\"y\"\"\nz\",2\n5 \"inch,3\n").unwrap();
+        assert_eq!(inference.rows, 2);
+    }
+
+    fn infer_in_part(text: &str, limit: u64) -> Result<CsvInference, CsvError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, text).unwrap();
+        infer_sample(&path, limit)
+    }
+
+    #[test]
+    fn a_long_file_is_sampled_and_says_so() {
+        let text = "id,word\n1,a\n2,b\n3,ccccccccc\n";
+        let whole = infer_in_part(text, 1024).unwrap();
+        assert_eq!((whole.rows, whole.sampled), (3, None));
+        // The sample ends inside row 3: it is left out rather than read short.
+        let cut = infer_in_part(text, 20).unwrap();
+        assert_eq!((cut.rows, cut.sampled), (2, Some(20)));
+        // The sample ends right after a row: it counts.
+        let cut = infer_in_part(text, 16).unwrap();
+        assert_eq!((cut.rows, cut.sampled), (2, Some(16)));
+        let err = infer_in_part("id,word\n1,a\n", 4).unwrap_err();
+        assert!(err.message.contains("hold no complete row"), "{err:?}");
+        // A quote open far longer than any field where the sample ends is taken as unclosed.
+        let long = format!("a,b\n1,\"{}\n", "x".repeat(2 * 1024 * 1024));
+        let err = infer_in_part(&long, 2 * 1024 * 1024).unwrap_err();
+        assert_eq!(err.line, Some(2), "{err:?}");
+        assert!(err.message.contains("is not closed within 1 MiB"), "{err:?}");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let err = infer_csv(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(err.message, "/dev/zero is a character device, not a regular file");
+        let err = infer_csv(Path::new("")).unwrap_err();
+        assert_eq!(err.message, "the file name is empty");
+        assert!(
+            infer_csv(Path::new("/nonexistent.csv"))
+                .unwrap_err()
+                .message
+                .contains("does not exist")
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use pipegen_diag::input::InputError;
 use pipegen_diag::{Diagnostic, Position};
 
 /// A problem in an AVRO schema file.
@@ -37,6 +38,13 @@ impl SchemaError {
     }
 }
 
+impl From<InputError> for SchemaError {
+    fn from(error: InputError) -> Self {
+        let hint = error.hint();
+        SchemaError::new(&error.path, error.to_string()).with_hint(hint)
+    }
+}
+
 impl From<&SchemaError> for Diagnostic {
     fn from(error: &SchemaError) -> Self {
         let mut d = Diagnostic::error(&error.message).in_file(&error.path);
@@ -56,6 +64,17 @@ pub struct CsvError {
     /// 1-based line in the file.
     pub line: Option<u64>,
     pub hint: Option<String>,
+}
+
+impl From<InputError> for CsvError {
+    fn from(error: InputError) -> Self {
+        CsvError {
+            path: error.path.clone(),
+            message: error.to_string(),
+            line: None,
+            hint: Some(error.hint()),
+        }
+    }
 }
 
 impl From<&CsvError> for Diagnostic {

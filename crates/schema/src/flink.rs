@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use apache_avro::Schema;
 use apache_avro::schema::Name;
 
+use crate::avro::{AvroSchema, find_quoted};
 use crate::error::SchemaError;
+use crate::shape::MAX_DEPTH;
 
 /// A column Flink would declare for a record field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,10 +19,11 @@ pub struct FlinkColumn {
     pub nullable: bool,
 }
 
-/// The columns of a top-level record.
-pub fn flink_columns(schema: &Schema) -> Result<Vec<FlinkColumn>, SchemaError> {
+/// The columns of a schema's top-level record.
+pub fn flink_columns(avro: &AvroSchema) -> Result<Vec<FlinkColumn>, SchemaError> {
+    let schema = avro.schema();
     let Schema::Record(record) = schema else {
-        return Err(SchemaError::new("", "the top-level schema must be a record"));
+        return Err(SchemaError::new(avro.path(), "the top-level schema must be a record"));
     };
     let mut named = HashMap::new();
     remember_names(schema, &mut named);
@@ -28,8 +31,10 @@ pub fn flink_columns(schema: &Schema) -> Result<Vec<FlinkColumn>, SchemaError> {
         .fields
         .iter()
         .map(|field| {
-            let (data_type, nullable) = flink_type(&field.schema, &named)
-                .map_err(|e| SchemaError::new("", format!("field \"{}\": {e}", field.name)))?;
+            let (data_type, nullable) = flink_type(&field.schema, &named, 0).map_err(|e| {
+                SchemaError::new(avro.path(), format!("field \"{}\": {e}", field.name))
+                    .at(find_quoted(avro.text(), &field.name), avro.text())
+            })?;
             Ok(FlinkColumn {
                 name: field.name.clone(),
                 data_type,
@@ -81,8 +86,13 @@ fn remember_names<'a>(schema: &'a Schema, named: &mut HashMap<Name, &'a Schema>)
     }
 }
 
-/// The Flink type of a schema and whether it is nullable.
-fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String, bool), String> {
+/// The Flink type of a schema and whether it is nullable. `depth` only guards the stack: a
+/// parsed [`AvroSchema`] is never nested deeper than its shape check allows.
+fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>, depth: usize) -> Result<(String, bool), String> {
+    if depth > 4 * MAX_DEPTH {
+        return Err(format!("types nest more than {MAX_DEPTH} levels deep"));
+    }
+    let element = |inner: &Schema| nested(inner, named, depth + 1);
     let plain = |t: &str| Ok((t.to_owned(), false));
     match schema {
         Schema::Null => Err("a field of type null alone carries no data; Flink has no column type for it".into()),
@@ -106,20 +116,20 @@ fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String
         Schema::LocalTimestampMicros => plain("TIMESTAMP_LTZ(6)"),
         Schema::LocalTimestampNanos => plain("TIMESTAMP_LTZ(9)"),
         Schema::Duration => plain("BINARY(12)"),
-        Schema::Array(a) => Ok((format!("ARRAY<{}>", nested(&a.items, named)?), false)),
-        Schema::Map(m) => Ok((format!("MAP<STRING NOT NULL, {}>", nested(&m.types, named)?), false)),
+        Schema::Array(a) => Ok((format!("ARRAY<{}>", element(&a.items)?), false)),
+        Schema::Map(m) => Ok((format!("MAP<STRING NOT NULL, {}>", element(&m.types)?), false)),
         Schema::Record(r) => {
             let fields = r
                 .fields
                 .iter()
-                .map(|f| Ok(format!("`{}` {}", f.name, nested(&f.schema, named)?)))
+                .map(|f| Ok(format!("`{}` {}", f.name, element(&f.schema)?)))
                 .collect::<Result<Vec<_>, String>>()?;
             Ok((format!("ROW<{}>", fields.join(", ")), false))
         }
         Schema::Union(u) => {
             let non_null: Vec<&Schema> = u.variants().iter().filter(|v| !matches!(v, Schema::Null)).collect();
             match non_null.as_slice() {
-                [only] => flink_type(only, named).map(|(t, _)| (t, u.is_nullable())),
+                [only] => flink_type(only, named, depth + 1).map(|(t, _)| (t, u.is_nullable())),
                 [] => Err("a union of only null carries no data".into()),
                 _ => Err(format!(
                     "a union of {} non-null types; Flink's avro format reads only [\"null\", T] unions (use a record with one optional field per alternative)",
@@ -128,25 +138,28 @@ fn flink_type(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<(String
             }
         }
         Schema::Ref { name } => match named.get(name) {
-            Some(defined) => flink_type(defined, named),
+            Some(defined) => flink_type(defined, named, depth + 1),
             None => Err(format!("reference to undefined type {}", name.fullname(None))),
         },
     }
 }
 
 /// A type inside ARRAY/MAP/ROW, with nullability spelled out.
-fn nested(schema: &Schema, named: &HashMap<Name, &Schema>) -> Result<String, String> {
-    let (t, nullable) = flink_type(schema, named)?;
+fn nested(schema: &Schema, named: &HashMap<Name, &Schema>, depth: usize) -> Result<String, String> {
+    let (t, nullable) = flink_type(schema, named, depth)?;
     Ok(if nullable { t } else { format!("{t} NOT NULL") })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::avro::parse_schema;
 
     fn columns(fields: &str) -> Vec<(String, String, bool)> {
         let text = format!(r#"{{"type":"record","name":"E","fields":[{fields}]}}"#);
-        let schema = Schema::parse_str(&text).unwrap();
+        let schema = parse_schema(Path::new("e.avsc"), &text).unwrap();
         flink_columns(&schema)
             .unwrap()
             .into_iter()
@@ -243,10 +256,14 @@ mod tests {
 
     #[test]
     fn multi_branch_unions_are_explained() {
-        let schema =
-            Schema::parse_str(r#"{"type":"record","name":"E","fields":[{"name":"u","type":["int","string"]}]}"#)
-                .unwrap();
+        let schema = parse_schema(
+            Path::new("e.avsc"),
+            r#"{"type":"record","name":"E","fields":[{"name":"u","type":["int","string"]}]}"#,
+        )
+        .unwrap();
         let err = flink_columns(&schema).unwrap_err();
+        assert_eq!(err.path, Path::new("e.avsc"));
+        assert_eq!(err.position.map(|p| p.line), Some(1));
         assert!(
             err.message.contains("field \"u\"") && err.message.contains("[\"null\", T]"),
             "{err:?}"

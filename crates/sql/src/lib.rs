@@ -17,6 +17,7 @@ mod avro_schema;
 mod dialect;
 mod error;
 mod interval;
+mod limits;
 mod model;
 mod parse;
 mod split;

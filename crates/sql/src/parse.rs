@@ -12,6 +12,7 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use crate::dialect::FlinkDialect;
 use crate::error::{SqlError, error_at, humanize};
+use crate::limits;
 use crate::model::{
     self, Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption,
     Watermark,
@@ -135,12 +136,28 @@ fn parse_text(text: &str) -> Result<Statement, Failure> {
             location: Some(e.location),
             hint: None,
         })?;
+    if tokens.len() > limits::MAX_TOKENS {
+        return Err(Failure {
+            message: format!("the statement has more than {} tokens", limits::MAX_TOKENS),
+            location: None,
+            hint: Some("split it into several statements, or views that build on each other".into()),
+        });
+    }
     let mut parser = Parser::new(&FlinkDialect).with_tokens_with_locations(tokens.clone());
     let result = StatementParser { p: &mut parser }.parse();
     match result {
         Ok(statement) => {
             let next = parser.peek_token();
-            if next.token == Token::EOF {
+            if next.token == Token::EOF && limits::too_deep(&statement) {
+                Err(Failure {
+                    message: format!(
+                        "expressions nest more than {} levels deep (a chain of that many operators does)",
+                        limits::MAX_EXPR_DEPTH
+                    ),
+                    location: None,
+                    hint: Some("write long OR chains as `x IN (1, 2, 3)`, or compute parts in a view".into()),
+                })
+            } else if next.token == Token::EOF {
                 Ok(statement)
             } else {
                 Err(Failure {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use pipegen_config::{FlagValue, KeyPath};
-use pipegen_diag::Diagnostic;
+use pipegen_diag::{Diagnostic, input};
 use pipegen_observe::{
     Dashboard, DashboardOptions, Finished, LiveFrame, LiveLine, LiveReader, PhaseBand, View, newest_live_file,
 };
@@ -119,7 +119,7 @@ fn follow_run(live: &Path, dashboard: &pipegen_config::DashboardConfig, views: V
                             LiveLine::Frame { frame } => dashboard.push(&frame),
                             LiveLine::Finished { status, error, result } => {
                                 let result = result
-                                    .and_then(|path| std::fs::read_to_string(path).ok())
+                                    .and_then(|path| input::read_text(&path, input::RESULT).ok())
                                     .and_then(|text| serde_json::from_str(&text).ok())
                                     .unwrap_or(serde_json::Value::Null);
                                 println!("run {run_id} {status}");
@@ -179,7 +179,7 @@ impl Replay {
                     .with_hint("pass a JSON result written by `pipegen run` (pipegen-execution-report-*.json)"),
             )
         };
-        let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+        let text = input::read_text(path, input::RESULT).map_err(|e| Failure::input(&e))?;
         let result: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         let frames: Vec<LiveFrame> = match result.get("frames") {
             Some(frames) => {

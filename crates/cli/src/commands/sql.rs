@@ -3,11 +3,12 @@
 //! table, JSON lines or a changelog; over bounded sources they end when the input ends, after
 //! firing the remaining windows as Flink does at end of input.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use pipegen_config::FlagValue;
 use pipegen_diag::Diagnostic;
+use pipegen_diag::input;
 use pipegen_engine::{Engine, EngineError, ResultFormat, ResultPrinter};
 use pipegen_sql::{ParsedStatement, Statement, parse_file};
 use rustyline::DefaultEditor;
@@ -33,20 +34,14 @@ pub fn run(global: &GlobalArgs, args: SqlArgs) -> CommandResult {
     let mut engine = Engine::new(parallelism).with_memory_budget(resolved.config.embedded.memory_budget.bytes());
     match &args.file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::input(
-                    Diagnostic::error(format!("cannot read {}: {e}", path.display()))
-                        .with_hint("check the path given to -f"),
-                )
-            })?;
+            let text = input::read_text(path, input::SQL).map_err(|e| Failure::input(&e))?;
             run_text(&runtime, &mut engine, path, &text, args.format)
         }
         None if !std::io::stdin().is_terminal() => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Failure::input(Diagnostic::error(format!("cannot read standard input: {e}"))))?;
-            run_text(&runtime, &mut engine, Path::new("<stdin>"), &text, args.format)
+            let stdin = Path::new("<stdin>");
+            let text =
+                input::read_stream(std::io::stdin().lock(), stdin, input::SQL).map_err(|e| Failure::input(&e))?;
+            run_text(&runtime, &mut engine, stdin, &text, args.format)
         }
         None => prompt(&runtime, &mut engine, args.format),
     }

@@ -13,12 +13,6 @@ use super::{Blueprint, DataCopy, InitError};
 use crate::name::{ProjectName, snake_case};
 
 pub(crate) fn blueprint(name: &ProjectName, csv_path: &Path) -> Result<Blueprint, InitError> {
-    if !csv_path.is_file() {
-        return Err(InitError::Read {
-            path: csv_path.to_path_buf(),
-            source: io::Error::new(io::ErrorKind::NotFound, "no such file"),
-        });
-    }
     let inference =
         pipegen_schema::csv::infer_csv(csv_path).map_err(|e| InitError::Input(Box::new(Diagnostic::from(&e))))?;
     let file_stem = csv_path
@@ -44,13 +38,14 @@ pub(crate) fn blueprint(name: &ProjectName, csv_path: &Path) -> Result<Blueprint
         watermark = Some((event_time.name.clone(), "INTERVAL '5' SECOND".to_owned()));
     }
     let data_file = format!("{table}.csv");
+    let rows = match inference.sampled {
+        Some(_) => format!("more than {}", inference.rows),
+        None => inference.rows.to_string(),
+    };
     let source = TableSpec {
         name: table.clone(),
         comment: vec![
-            format!(
-                "Source: data/{data_file}, read once (a bounded source), {} rows.",
-                inference.rows
-            ),
+            format!("Source: data/{data_file}, read once (a bounded source), {rows} rows."),
             "Flink's csv format has no header option: the copy in data/ has its header line".to_owned(),
             "commented out with `#`, which 'csv.allow-comments' skips.".to_owned(),
         ],
@@ -78,12 +73,21 @@ pub(crate) fn blueprint(name: &ProjectName, csv_path: &Path) -> Result<Blueprint
             transform: copy_with_commented_header,
             about: "Your CSV file, its header line commented out so Flink's csv format skips it.".to_owned(),
         }),
-        notes: vec![format!(
-            "Inferred {} columns from {} rows of {}; the schema is in schemas/input.avsc.",
-            inference.columns.len(),
-            inference.rows,
-            csv_path.display()
-        )],
+        notes: vec![match inference.sampled {
+            None => format!(
+                "Inferred {} columns from {} rows of {}; the schema is in schemas/input.avsc.",
+                inference.columns.len(),
+                inference.rows,
+                csv_path.display()
+            ),
+            Some(sample) => format!(
+                "Inferred {} columns from the first {} rows of {} (its first {}; the rest was copied unread); the schema is in schemas/input.avsc.",
+                inference.columns.len(),
+                inference.rows,
+                csv_path.display(),
+                pipegen_diag::input::shown_size(sample)
+            ),
+        }],
     })
 }
 

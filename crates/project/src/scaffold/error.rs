@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use pipegen_diag::Diagnostic;
+use pipegen_diag::input::InputError;
 
 use crate::name::NameError;
 
@@ -15,8 +16,12 @@ pub enum InitError {
     #[error("{0} exists and is not a directory")]
     NotADirectory(PathBuf),
 
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Read(InputError),
+
+    /// Something in the existing project is in the way; nothing was written.
+    #[error("{0}")]
+    Conflict(String),
 
     #[error("cannot write the project to {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
@@ -36,9 +41,9 @@ impl From<&InitError> for Diagnostic {
             InitError::NotADirectory(_) => {
                 Diagnostic::error(error.to_string()).with_hint("choose another project name")
             }
-            InitError::Read { path, .. } => Diagnostic::error(error.to_string())
-                .in_file(path)
-                .with_hint("check the path"),
+            InitError::Read(input) => Diagnostic::from(input),
+            InitError::Conflict(_) => Diagnostic::error(error.to_string())
+                .with_hint("move it out of the way, or create the project under another name; nothing was written"),
             InitError::Write { .. } => Diagnostic::error(error.to_string())
                 .with_hint("check permissions and free space; nothing was left behind"),
             InitError::Input(diagnostic) => (**diagnostic).clone(),

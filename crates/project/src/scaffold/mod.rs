@@ -20,7 +20,7 @@ pub use error::InitError;
 
 use crate::name::ProjectName;
 use readme::{FileNote, ReadmeFacts};
-use staging::Staged;
+use staging::{CommitError, Staged};
 
 /// What the user asked `init` for.
 #[derive(Debug, Clone, Default)]
@@ -99,12 +99,13 @@ pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
     notes.extend(blueprint.notes.iter().cloned());
 
     let staged = stage(&name, &blueprint);
-    staged
-        .commit(&options.target, options.force)
-        .map_err(|source| InitError::Write {
+    staged.commit(&options.target, options.force).map_err(|e| match e {
+        CommitError::Conflict { .. } => InitError::Conflict(e.to_string()),
+        CommitError::Io(source) => InitError::Write {
             path: options.target.clone(),
             source,
-        })?;
+        },
+    })?;
     Ok(InitOutcome {
         root: options.target.clone(),
         files: staged.paths().map(Path::to_path_buf).collect(),
@@ -114,12 +115,14 @@ pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
 
 fn default_blueprint(name: &ProjectName) -> Result<Blueprint, InitError> {
     let schema_json = default_template::input_schema(name);
+    let schema = pipegen_schema::avro::parse_schema(Path::new(crate::project::INPUT_SCHEMA), &schema_json)
+        .map_err(schema_variant::input_error)?;
     let topic = format!("{}-orders", name.kebab());
     let source = schema_variant::kafka_source_table(
         name,
         default_template::SOURCE_TABLE,
         &topic,
-        &schema_json,
+        &schema,
         vec![
             "Source: order events, produced by `pipegen run` into the topic below.".to_owned(),
             "Columns mirror schemas/input.avsc; the watermark lets events arrive up to 5 s late.".to_owned(),

@@ -5,6 +5,8 @@
 use std::path::Path;
 
 use pipegen_diag::Diagnostic;
+use pipegen_schema::SchemaError;
+use pipegen_schema::avro::AvroSchema;
 use pipegen_schema::flink::FlinkColumn;
 
 use super::ddl::{ColumnSpec, TableSpec, kafka_options, quote_ident};
@@ -12,18 +14,15 @@ use super::{Blueprint, InitError, SinkSql};
 use crate::name::{ProjectName, snake_case};
 
 pub(crate) fn blueprint(name: &ProjectName, schema_path: &Path) -> Result<Blueprint, InitError> {
-    let text = std::fs::read_to_string(schema_path).map_err(|source| InitError::Read {
-        path: schema_path.to_path_buf(),
-        source,
-    })?;
-    let schema = parse(schema_path, &text)?;
+    let schema = pipegen_schema::avro::read_schema(schema_path).map_err(input_error)?;
+    let text = schema.text().to_owned();
     let table = snake_case(schema.short_name());
     let topic = format!("{}-{}", name.kebab(), table.replace('_', "-"));
     let source = kafka_source_table(
         name,
         &table,
         &topic,
-        &text,
+        &schema,
         vec![
             format!(
                 "Source: records of {} (schemas/input.avsc), produced by `pipegen run`.",
@@ -46,8 +45,8 @@ pub(crate) fn blueprint(name: &ProjectName, schema_path: &Path) -> Result<Bluepr
     })
 }
 
-fn parse(path: &Path, text: &str) -> Result<pipegen_schema::avro::AvroSchema, InitError> {
-    pipegen_schema::avro::parse_schema(path, text).map_err(|e| InitError::Input(Box::new(Diagnostic::from(&e))))
+pub(crate) fn input_error(e: SchemaError) -> InitError {
+    InitError::Input(Box::new(Diagnostic::from(&e)))
 }
 
 /// The Kafka source table for an AVRO schema, with a watermark on its event time if it has one.
@@ -55,12 +54,10 @@ pub(crate) fn kafka_source_table(
     name: &ProjectName,
     table: &str,
     topic: &str,
-    schema_text: &str,
+    schema: &AvroSchema,
     comment: Vec<String>,
 ) -> Result<TableSpec, InitError> {
-    let schema = parse(Path::new("schemas/input.avsc"), schema_text)?;
-    let columns = pipegen_schema::flink::flink_columns(schema.schema())
-        .map_err(|e| InitError::Input(Box::new(Diagnostic::from(&e))))?;
+    let columns = pipegen_schema::flink::flink_columns(schema).map_err(input_error)?;
     let watermark = pipegen_schema::flink::event_time_candidates(&columns)
         .first()
         .map(|c| (c.name.clone(), "INTERVAL '5' SECOND".to_owned()));

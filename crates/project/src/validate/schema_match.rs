@@ -43,7 +43,7 @@ pub(crate) fn check(project: &Project, catalog: &Catalog<'_>, findings: &mut Vec
             );
             continue;
         };
-        let schema_columns = match pipegen_schema::flink::flink_columns(schema.schema.schema()) {
+        let schema_columns = match pipegen_schema::flink::flink_columns(&schema.schema) {
             Ok(columns) => columns,
             Err(e) => {
                 findings.push(Diagnostic::from(&e));
