@@ -1,14 +1,13 @@
 //! Flink's `json` format: one JSON object per record, fields by column name.
 
+use arrow::compute::concat_batches;
+use arrow::datatypes::SchemaRef;
+use arrow::json::reader::{Decoder, ReaderBuilder};
+use arrow::json::writer::{LineDelimited, WriterBuilder};
+use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
-use datafusion::arrow::compute::concat_batches;
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::json::reader::{Decoder, ReaderBuilder};
-use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
-use datafusion::arrow::record_batch::RecordBatch;
 
-use super::{ValueDecoder, ValueEncoder};
-use crate::error::EngineError;
+use crate::{FormatError, ValueDecoder, ValueEncoder};
 
 pub struct JsonDecoder {
     schema: SchemaRef,
@@ -19,14 +18,14 @@ pub struct JsonDecoder {
 /// Rows the decoder holds before a flush; `decode` flushes at this size on its own.
 const BATCH_ROWS: usize = 8192;
 
-fn build(schema: &SchemaRef) -> Result<Decoder, EngineError> {
+fn build(schema: &SchemaRef) -> Result<Decoder, FormatError> {
     Ok(ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
         .build_decoder()?)
 }
 
 impl JsonDecoder {
-    pub fn new(schema: SchemaRef, ignore_parse_errors: bool) -> Result<Self, EngineError> {
+    pub fn new(schema: SchemaRef, ignore_parse_errors: bool) -> Result<Self, FormatError> {
         Ok(Self {
             decoder: build(&schema)?,
             schema,
@@ -34,7 +33,7 @@ impl JsonDecoder {
         })
     }
 
-    fn decode_one(&mut self, value: &[u8]) -> Result<(), EngineError> {
+    fn decode_one(&mut self, value: &[u8]) -> Result<(), FormatError> {
         self.decoder.decode(value)?;
         self.decoder.decode(b"\n")?;
         Ok(())
@@ -42,7 +41,7 @@ impl JsonDecoder {
 }
 
 impl ValueDecoder for JsonDecoder {
-    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, FormatError> {
         let mut batches = Vec::new();
         for (index, value) in values.iter().enumerate() {
             if index > 0
@@ -55,7 +54,7 @@ impl ValueDecoder for JsonDecoder {
                 // The decoder may hold half a row now: start afresh.
                 self.decoder = build(&self.schema)?;
                 if !self.ignore_parse_errors {
-                    return Err(EngineError::Invalid(format!(
+                    return Err(FormatError::Invalid(format!(
                         "a record is not JSON of the table's columns: {e} (record: {})",
                         String::from_utf8_lossy(&value[..value.len().min(200)])
                     )));
@@ -72,7 +71,7 @@ impl ValueDecoder for JsonDecoder {
 pub struct JsonEncoder;
 
 impl ValueEncoder for JsonEncoder {
-    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, FormatError> {
         let mut writer = WriterBuilder::new()
             .with_explicit_nulls(true)
             .build::<_, LineDelimited>(Vec::new());
