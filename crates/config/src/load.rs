@@ -79,6 +79,15 @@ pub(crate) struct FileLayer {
 }
 
 pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
+    load_with(options, |path| std::fs::read_to_string(path))
+}
+
+/// [`load`] with the config files' text from `read` instead of the file system (a file it
+/// says is not found is skipped, as on disk): how text that is not in a file is loaded.
+pub fn load_with(
+    options: &LoadOptions,
+    read: impl Fn(&Path) -> std::io::Result<String>,
+) -> Result<ResolvedConfig, ConfigError> {
     let catalogue = KeyCatalogue::new();
     let mut files: HashMap<PathBuf, FileLayer> = HashMap::new();
     let mut settings: Vec<Setting> = Vec::new();
@@ -100,7 +109,7 @@ pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
         let Some(path) = source.file().cloned() else {
             continue;
         };
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => continue,
             Err(e) => {

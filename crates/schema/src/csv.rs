@@ -1,7 +1,7 @@
 //! Inferring a CSV file's columns by streaming every row once.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -67,17 +67,25 @@ pub struct CsvInference {
 
 /// Reads the whole file once, row by row.
 pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
+    let file = File::open(path).map_err(|e| CsvError {
+        path: path.to_path_buf(),
+        message: format!("cannot read {}: {e}", path.display()),
+        line: None,
+        hint: Some("check the path".to_owned()),
+    })?;
+    infer_csv_from_reader(path, BufReader::new(file))
+}
+
+/// Infers the columns of CSV text read from `input` (once, row by row); `path` names it in
+/// errors.
+pub fn infer_csv_from_reader(path: &Path, input: impl Read) -> Result<CsvInference, CsvError> {
     let fail = |message: String, line: Option<u64>, hint: &str| CsvError {
         path: path.to_path_buf(),
         message,
         line,
         hint: Some(hint.to_owned()),
     };
-    let file =
-        File::open(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display()), None, "check the path"))?;
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(BufReader::new(file));
+    let mut reader = ::csv::ReaderBuilder::new().has_headers(true).from_reader(input);
     let headers = reader
         .headers()
         .map_err(|e| {
