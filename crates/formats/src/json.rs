@@ -34,8 +34,25 @@ impl JsonDecoder {
     }
 
     fn decode_one(&mut self, value: &[u8]) -> Result<(), FormatError> {
-        self.decoder.decode(value)?;
-        self.decoder.decode(b"\n")?;
+        // Values share the decoder's stream: checked alone first, a truncated value cannot
+        // swallow the next one, two objects cannot pass for one record, and a bad value
+        // never reaches the decoder (rebuilding it would lose the good rows it holds).
+        let mut values = serde_json::Deserializer::from_slice(value).into_iter::<serde::de::IgnoredAny>();
+        match (values.next(), values.next()) {
+            (None, _) => return Ok(()), // empty: no row, as before
+            (Some(Err(e)), _) => return Err(FormatError::Invalid(e.to_string())),
+            (Some(Ok(_)), Some(_)) => {
+                return Err(FormatError::Invalid(
+                    "the value holds more than one JSON document".into(),
+                ));
+            }
+            (Some(Ok(_)), None) => {}
+        }
+        if let Err(e) = self.decoder.decode(value).and_then(|_| self.decoder.decode(b"\n")) {
+            // The decoder may hold half a row now: start afresh.
+            self.decoder = build(&self.schema)?;
+            return Err(e.into());
+        }
         Ok(())
     }
 }
@@ -51,8 +68,6 @@ impl ValueDecoder for JsonDecoder {
                 batches.push(batch);
             }
             if let Err(e) = self.decode_one(value) {
-                // The decoder may hold half a row now: start afresh.
-                self.decoder = build(&self.schema)?;
                 if !self.ignore_parse_errors {
                     return Err(FormatError::Invalid(format!(
                         "a record is not JSON of the table's columns: {e} (record: {})",

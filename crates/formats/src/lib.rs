@@ -264,9 +264,17 @@ mod tests {
             schema(),
         )
         .unwrap()
-        .decode(&[b"{\"id\": ".as_slice(), b"{\"id\": 5}"])
+        .decode(&[
+            b"{\"id\": ".as_slice(),
+            b"{\"id\": 5}",
+            b"{\"id\": 6} {\"id\": 7}",
+            b"{\"id\":",
+            b"8}",
+        ])
         .unwrap();
+        // No value swallows the next: only the one whole object is a row.
         assert_eq!(lenient.num_rows(), 1);
+        assert_eq!(lenient.column(0).as_primitive::<Int64Type>().value(0), 5);
         assert!(matches!(
             decoder(&table("'format' = 'protobuf'"), schema()),
             Err(FormatError::Unsupported(_))
