@@ -67,13 +67,13 @@ impl ValueDecoder for JsonDecoder {
             {
                 batches.push(batch);
             }
-            if let Err(e) = self.decode_one(value) {
-                if !self.ignore_parse_errors {
-                    return Err(FormatError::Invalid(format!(
-                        "a record is not JSON of the table's columns: {e} (record: {})",
-                        String::from_utf8_lossy(&value[..value.len().min(200)])
-                    )));
-                }
+            if let Err(e) = self.decode_one(value)
+                && !self.ignore_parse_errors
+            {
+                return Err(FormatError::Invalid(format!(
+                    "a record is not JSON of the table's columns: {e} (record: {})",
+                    String::from_utf8_lossy(&value[..value.len().min(200)])
+                )));
             }
         }
         if let Some(batch) = self.decoder.flush()? {
