@@ -22,7 +22,7 @@ mod yaml;
 pub use env::variable_for as env_variable_for;
 pub use error::{ConfigError, Located};
 pub use keys::KeyCatalogue;
-pub use load::{CONFIG_FILE_NAME, FlagValue, LoadOptions, load};
+pub use load::{CONFIG_FILE_NAME, FlagValue, LoadOptions, load, load_with};
 pub use origin::{Origin, Source};
 pub use path::KeyPath;
 pub use resolved::ResolvedConfig;

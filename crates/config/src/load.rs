@@ -83,6 +83,15 @@ pub(crate) struct FileLayer {
 pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
     // A mistyped --project-dir would otherwise read as a project without a config file.
     input::check_dir(&options.project_dir).map_err(ConfigError::ProjectDir)?;
+    load_with(options, |path| input::read_text(path, input::CONFIG))
+}
+
+/// [`load`] with the config files' text from `read` instead of the file system (a file it
+/// says is not found is skipped, as on disk): how text that is not in a file is loaded.
+pub fn load_with(
+    options: &LoadOptions,
+    read: impl Fn(&Path) -> Result<String, input::InputError>,
+) -> Result<ResolvedConfig, ConfigError> {
     let catalogue = KeyCatalogue::new();
     let mut files: HashMap<PathBuf, FileLayer> = HashMap::new();
     let mut settings: Vec<Setting> = Vec::new();
@@ -104,7 +113,7 @@ pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
         let Some(path) = source.file().cloned() else {
             continue;
         };
-        let text = match input::read_text(&path, input::CONFIG) {
+        let text = match read(&path) {
             Ok(text) => text,
             Err(e) if e.is_not_found() && !required => continue,
             Err(e) => return Err(ConfigError::Read(e)),

@@ -22,6 +22,17 @@ pub enum EngineError {
     DataFusion(#[from] datafusion::error::DataFusionError),
 }
 
+/// The formats' errors keep their kind: an unsupported format carries the hint to use Flink.
+impl From<pipegen_formats::FormatError> for EngineError {
+    fn from(error: pipegen_formats::FormatError) -> Self {
+        match error {
+            pipegen_formats::FormatError::Unsupported(construct) => EngineError::unsupported(construct),
+            pipegen_formats::FormatError::Invalid(message) => EngineError::Invalid(message),
+            pipegen_formats::FormatError::Arrow(e) => EngineError::Arrow(e),
+        }
+    }
+}
+
 impl EngineError {
     pub fn unsupported(construct: impl Into<String>) -> Self {
         EngineError::Unsupported {

@@ -16,7 +16,6 @@ mod changelog;
 mod connectors;
 mod engine;
 mod error;
-mod formats;
 mod java_format;
 mod job;
 mod json_value;
@@ -36,9 +35,9 @@ mod window;
 pub use changelog::{Changes, RowKind};
 pub use engine::Engine;
 pub use error::EngineError;
-pub use formats::ValueDecoder;
 pub use job::{InsertOutcome, Job};
 pub use metrics::{JobMetrics, JobSnapshot, OperatorSnapshot};
+pub use pipegen_formats::ValueDecoder;
 pub use printer::{ResultFormat, ResultPrinter};
 pub use sink::TableSink;
 pub use types::arrow_type;
@@ -47,5 +46,5 @@ pub use types::arrow_type;
 /// table's topic reads).
 pub fn table_decoder(table: &pipegen_sql::CreateTable) -> Result<Box<dyn ValueDecoder>, EngineError> {
     let (physical, _) = connectors::kafka::columns(table)?;
-    formats::decoder(table, physical)
+    Ok(pipegen_formats::decoder(table, physical)?)
 }

@@ -70,6 +70,11 @@ pub fn parse_schema(path: &Path, text: &str) -> Result<AvroSchema, SchemaError> 
             .at(Some(Position::new(e.line(), e.column().max(1))), text)
             .with_hint("an .avsc file is one JSON document: check commas, quotes and brackets near this place")
     })?;
+    if let Some(name) = find_invalid_name(&json) {
+        return Err(SchemaError::new(path, format!("\"{name}\" is not a valid AVRO name"))
+            .at(find_quoted(text, name), text)
+            .with_hint("names are letters, digits and _, starting with a letter or _; dots separate a namespace"));
+    }
     if let Some(problem) = find_unknown_type(&json) {
         let suggestion = did_you_mean(&problem, AVRO_TYPES.iter().copied());
         let hint = match suggestion {
@@ -125,6 +130,43 @@ fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The first name of a record, enum or fixed (or one of its aliases) that AVRO's name rule
+/// refuses: apache-avro panics on those instead of returning an error.
+fn find_invalid_name(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(map) => {
+            if matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("record" | "enum" | "fixed")
+            ) {
+                let name = map.get("name").and_then(Value::as_str);
+                // apache-avro reads aliases only when every one is a string.
+                let aliases: Vec<&str> = map
+                    .get("aliases")
+                    .and_then(Value::as_array)
+                    .and_then(|items| items.iter().map(Value::as_str).collect::<Option<_>>())
+                    .unwrap_or_default();
+                if let Some(bad) = name.into_iter().chain(aliases).find(|n| !is_full_name(n)) {
+                    return Some(bad);
+                }
+            }
+            map.values().find_map(find_invalid_name)
+        }
+        Value::Array(items) => items.iter().find_map(find_invalid_name),
+        _ => None,
+    }
+}
+
+/// `Name`, `a.b.Name` or `.Name`, as apache-avro's name pattern accepts them.
+fn is_full_name(name: &str) -> bool {
+    // An empty namespace is written `.Name`; `.a.Name` is not a name.
+    let segments: Vec<&str> = name.split('.').collect();
+    segments
+        .iter()
+        .enumerate()
+        .all(|(i, segment)| is_identifier(segment) || (i == 0 && segment.is_empty() && segments.len() == 2))
 }
 
 /// A `"type": "<name>"` whose name is neither an AVRO type nor defined anywhere in the document.
@@ -207,6 +249,39 @@ mod tests {
 
     fn parse(text: &str) -> Result<AvroSchema, SchemaError> {
         parse_schema(Path::new("schemas/input.avsc"), text)
+    }
+
+    #[test]
+    fn names_avro_refuses_are_errors_not_panics() {
+        // Found by the avsc fuzz target: apache-avro unwraps its name check.
+        for (text, bad) in [
+            (
+                r#"{"type":"record","name":"Ever+thing","fields":[{"name":"x","type":"long"}]}"#,
+                "Ever+thing",
+            ),
+            (
+                r#"{"type":"record","name":"R","fields":[{"name":"s","type":{"type":"enum","name":"S t","symbols":["A"]}}]}"#,
+                "S t",
+            ),
+            (
+                r#"{"type":"record","name":"R","fields":[{"name":"f","type":{"type":"fixed","name":"1x","size":2}}]}"#,
+                "1x",
+            ),
+            (
+                r#"{"type":"record","name":"R","aliases":["ok","no-way"],"fields":[{"name":"x","type":"long"}]}"#,
+                "no-way",
+            ),
+        ] {
+            let error = parse(text).unwrap_err();
+            assert!(
+                error.message.contains(&format!("\"{bad}\" is not a valid AVRO name")),
+                "{error:?}"
+            );
+        }
+        assert!(
+            parse(r#"{"type":"record","name":"a.R","aliases":["b.Q",".P"],"fields":[{"name":"x","type":"long"}]}"#)
+                .is_ok()
+        );
     }
 
     #[test]

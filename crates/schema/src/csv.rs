@@ -79,19 +79,29 @@ pub fn infer_csv(path: &Path) -> Result<CsvInference, CsvError> {
 }
 
 fn infer_sample(path: &Path, limit: u64) -> Result<CsvInference, CsvError> {
+    let (file, metadata) = input::open_regular(path)?;
+    let sampled = (metadata.len() > limit).then_some(limit);
+    infer_from(path, BufReader::new(file).take(limit), sampled)
+}
+
+/// Infers the columns of CSV text read whole from `input`; `path` names it in errors.
+pub fn infer_csv_from_reader(path: &Path, input: impl Read) -> Result<CsvInference, CsvError> {
+    infer_from(path, input, None)
+}
+
+/// `sampled`: the input is the first that many bytes of a longer file.
+fn infer_from(path: &Path, input: impl Read, sampled: Option<u64>) -> Result<CsvInference, CsvError> {
     let fail = |message: String, line: Option<u64>, hint: &str| CsvError {
         path: path.to_path_buf(),
         message,
         line,
         hint: Some(hint.to_owned()),
     };
-    let (file, metadata) = input::open_regular(path)?;
-    let sampled = (metadata.len() > limit).then_some(limit);
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
         // Row lengths are checked here, so that a row cut by the end of the sample is not one.
         .flexible(true)
-        .from_reader(QuoteTracker::new(BufReader::new(file).take(limit)));
+        .from_reader(QuoteTracker::new(input));
     let headers = reader
         .byte_headers()
         .map_err(|e| {

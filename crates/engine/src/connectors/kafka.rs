@@ -25,9 +25,9 @@ use pipegen_sql::{ColumnKind, CreateTable};
 use crate::changelog::RowKind;
 use crate::connectors::record_layout::{RecordLayout, RowDecoder};
 use crate::error::EngineError;
-use crate::formats::{self, ValueEncoder};
 use crate::sink::TableSink;
 use crate::types::arrow_type;
+use pipegen_formats::{self as formats, ValueEncoder};
 
 /// Records decoded per batch at most.
 const MAX_RECORDS: usize = 8192;

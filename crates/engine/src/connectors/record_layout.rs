@@ -10,7 +10,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use pipegen_sql::CreateTable;
 
 use crate::error::EngineError;
-use crate::formats::{self, ValueDecoder};
+use pipegen_formats::{self as formats, ValueDecoder};
 
 pub struct RecordLayout {
     /// Positions of the key columns among the physical ones, in key order.

@@ -2,22 +2,22 @@
 
 use std::io::Cursor;
 
+use arrow::compute::concat_batches;
+use arrow::csv::{ReaderBuilder, WriterBuilder};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
-use datafusion::arrow::compute::concat_batches;
-use datafusion::arrow::csv::{ReaderBuilder, WriterBuilder};
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
 use pipegen_sql::CreateTable;
 
 use super::{ValueDecoder, ValueEncoder, format_option};
-use crate::error::EngineError;
+use crate::FormatError;
 
-pub fn delimiter(table: &CreateTable) -> Result<u8, EngineError> {
+pub fn delimiter(table: &CreateTable) -> Result<u8, FormatError> {
     match format_option(table, "csv", "field-delimiter") {
         None => Ok(b','),
         Some("\\t") => Ok(b'\t'),
         Some(d) if d.len() == 1 => Ok(d.as_bytes()[0]),
-        Some(other) => Err(EngineError::Invalid(format!(
+        Some(other) => Err(FormatError::Invalid(format!(
             "table `{}`: 'csv.field-delimiter' = '{other}' is not one character",
             table.name
         ))),
@@ -41,7 +41,7 @@ impl CsvDecoder {
 }
 
 impl ValueDecoder for CsvDecoder {
-    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, FormatError> {
         self.buffer.clear();
         for value in values {
             self.buffer
@@ -69,7 +69,7 @@ impl CsvEncoder {
 }
 
 impl ValueEncoder for CsvEncoder {
-    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, FormatError> {
         let mut writer = WriterBuilder::new()
             .with_header(false)
             .with_delimiter(self.delimiter)

@@ -7,26 +7,26 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arrow::array::{ArrayRef, new_null_array};
+use arrow::compute::{cast, concat_batches};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use arrow_avro::reader::{Decoder, ReaderBuilder};
 use arrow_avro::schema::{AvroSchema, Fingerprint, FingerprintAlgorithm, FingerprintStrategy, SchemaStore};
 use arrow_avro::writer::format::{AvroBinaryFormat, AvroSoeFormat};
 use arrow_avro::writer::{Encoder, WriterBuilder};
 use bytes::Bytes;
-use datafusion::arrow::array::{ArrayRef, new_null_array};
-use datafusion::arrow::compute::{cast, concat_batches};
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
 use pipegen_registry::RegistryClient;
 
-use super::{ValueDecoder, ValueEncoder};
-use crate::error::EngineError;
+use crate::{FormatError, ValueDecoder, ValueEncoder};
 
 const REGISTRY_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn avro_error(e: impl std::fmt::Display) -> EngineError {
-    EngineError::Invalid(format!("AVRO: {e}"))
+fn avro_error(e: impl std::fmt::Display) -> FormatError {
+    FormatError::Invalid(format!("AVRO: {e}"))
 }
 
+/// Decodes `avro-confluent` values, each in the writer schema its id names in the registry.
 pub struct ConfluentDecoder {
     schema: SchemaRef,
     registry: RegistryClient,
@@ -36,6 +36,7 @@ pub struct ConfluentDecoder {
 }
 
 impl ConfluentDecoder {
+    /// Rows of `schema`, from values whose writer schemas the registry at `url` holds.
     pub fn new(schema: SchemaRef, url: &str) -> Self {
         Self {
             schema,
@@ -46,11 +47,19 @@ impl ConfluentDecoder {
         }
     }
 
-    fn decoder_for(&mut self, id: u32) -> Result<&mut Decoder, EngineError> {
+    /// Knows the writer schema with this id without asking the registry (a schema known
+    /// ahead, or a decoder fed without a registry, as the fuzz targets do).
+    pub fn with_writer_schema(mut self, id: u32, schema: &str) -> Self {
+        self.writer_schemas
+            .insert(id, AvroSchema::new(plain_uuid_strings(schema)));
+        self
+    }
+
+    fn decoder_for(&mut self, id: u32) -> Result<&mut Decoder, FormatError> {
         if !self.decoders.contains_key(&id) {
             if !self.writer_schemas.contains_key(&id) {
                 let text = self.registry.schema(id).map_err(|e| {
-                    EngineError::Invalid(format!("schema id {id} is not in the registry at {}: {e}", self.url))
+                    FormatError::Invalid(format!("schema id {id} is not in the registry at {}: {e}", self.url))
                 })?;
                 self.writer_schemas
                     .insert(id, AvroSchema::new(plain_uuid_strings(&text)));
@@ -71,19 +80,19 @@ impl ConfluentDecoder {
 }
 
 /// The decoded columns, by name, in the table's types.
-fn conform(schema: &SchemaRef, batch: &RecordBatch) -> Result<RecordBatch, EngineError> {
+fn conform(schema: &SchemaRef, batch: &RecordBatch) -> Result<RecordBatch, FormatError> {
     let columns = schema
         .fields()
         .iter()
         .map(|field| match batch.column_by_name(field.name()) {
             Some(column) => cast(column, field.data_type()).map_err(|e| {
-                EngineError::Invalid(format!(
+                FormatError::Invalid(format!(
                     "AVRO field `{}` does not fit the column's type: {e}",
                     field.name()
                 ))
             }),
             None if field.is_nullable() => Ok(new_null_array(field.data_type(), batch.num_rows())),
-            None => Err(EngineError::Invalid(format!(
+            None => Err(FormatError::Invalid(format!(
                 "the records' AVRO schema has no field `{}`, and the column is NOT NULL",
                 field.name()
             ))),
@@ -118,17 +127,17 @@ fn plain_uuid_strings(schema: &str) -> String {
     }
 }
 
-fn schema_id(value: &[u8]) -> Result<u32, EngineError> {
+fn schema_id(value: &[u8]) -> Result<u32, FormatError> {
     match value {
         [0, a, b, c, d, ..] => Ok(u32::from_be_bytes([*a, *b, *c, *d])),
-        _ => Err(EngineError::Invalid(
+        _ => Err(FormatError::Invalid(
             "a record is not in the Confluent wire format (magic byte 0, then a 4-byte schema id)".into(),
         )),
     }
 }
 
 impl ValueDecoder for ConfluentDecoder {
-    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, FormatError> {
         let mut batches = Vec::new();
         let mut index = 0;
         while index < values.len() {
@@ -139,7 +148,7 @@ impl ValueDecoder for ConfluentDecoder {
                 let value = values[index];
                 let consumed = decoder.decode(value).map_err(avro_error)?;
                 if consumed != value.len() {
-                    return Err(EngineError::Invalid(format!(
+                    return Err(FormatError::Invalid(format!(
                         "a record with schema id {id} does not decode with that schema ({consumed} of {} bytes read)",
                         value.len()
                     )));
@@ -160,11 +169,11 @@ pub struct ConfluentEncoder {
 
 impl ConfluentEncoder {
     /// Registers the table's schema under `subject` and encodes with its id.
-    pub fn new(schema: SchemaRef, url: &str, subject: &str) -> Result<Self, EngineError> {
+    pub fn new(schema: SchemaRef, url: &str, subject: &str) -> Result<Self, FormatError> {
         let avro = AvroSchema::try_from(schema.as_ref()).map_err(avro_error)?;
         let id = RegistryClient::new(url, REGISTRY_TIMEOUT)
             .register(subject, &avro.json_string)
-            .map_err(|e| EngineError::Invalid(format!("registering `{subject}` at {url}: {e}")))?;
+            .map_err(|e| FormatError::Invalid(format!("registering `{subject}` at {url}: {e}")))?;
         let encoder = WriterBuilder::new(Arc::unwrap_or_clone(schema))
             .with_fingerprint_strategy(FingerprintStrategy::Id(id))
             .build_encoder::<AvroSoeFormat>()
@@ -174,7 +183,7 @@ impl ConfluentEncoder {
 }
 
 impl ValueEncoder for ConfluentEncoder {
-    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, FormatError> {
         self.encoder.encode(batch).map_err(avro_error)?;
         Ok(self.encoder.flush().iter().collect())
     }
@@ -192,7 +201,7 @@ pub struct PlainDecoder {
 const TABLE_SCHEMA: u32 = 0;
 
 impl PlainDecoder {
-    pub fn new(schema: SchemaRef) -> Result<Self, EngineError> {
+    pub fn new(schema: SchemaRef) -> Result<Self, FormatError> {
         let avro = AvroSchema::try_from(schema.as_ref()).map_err(avro_error)?;
         let mut store = SchemaStore::new_with_type(FingerprintAlgorithm::Id);
         store.set(Fingerprint::Id(TABLE_SCHEMA), avro).map_err(avro_error)?;
@@ -210,7 +219,7 @@ impl PlainDecoder {
 }
 
 impl ValueDecoder for PlainDecoder {
-    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, FormatError> {
         for value in values {
             // The streaming decoder reads framed records: frame each with the table schema's id.
             self.framed.clear();
@@ -219,7 +228,7 @@ impl ValueDecoder for PlainDecoder {
             self.framed.extend_from_slice(value);
             let consumed = self.decoder.decode(&self.framed).map_err(avro_error)?;
             if consumed != self.framed.len() {
-                return Err(EngineError::Invalid(format!(
+                return Err(FormatError::Invalid(format!(
                     "a record does not decode with the table's AVRO schema ({} of {} bytes read)",
                     consumed.saturating_sub(5),
                     value.len()
@@ -238,7 +247,7 @@ pub struct PlainEncoder {
 }
 
 impl PlainEncoder {
-    pub fn new(schema: SchemaRef) -> Result<Self, EngineError> {
+    pub fn new(schema: SchemaRef) -> Result<Self, FormatError> {
         let encoder = WriterBuilder::new(Arc::unwrap_or_clone(schema))
             .build_encoder::<AvroBinaryFormat>()
             .map_err(avro_error)?;
@@ -247,7 +256,7 @@ impl PlainEncoder {
 }
 
 impl ValueEncoder for PlainEncoder {
-    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, FormatError> {
         self.encoder.encode(batch).map_err(avro_error)?;
         Ok(self.encoder.flush().iter().collect())
     }

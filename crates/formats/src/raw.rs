@@ -2,18 +2,17 @@
 
 use std::sync::Arc;
 
+use arrow::array::{Array, AsArray, BinaryArray, StringArray};
+use arrow::datatypes::{DataType, SchemaRef};
+use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
-use datafusion::arrow::array::{Array, AsArray, BinaryArray, StringArray};
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
-use datafusion::arrow::record_batch::RecordBatch;
 
-use super::{ValueDecoder, ValueEncoder};
-use crate::error::EngineError;
+use crate::{FormatError, ValueDecoder, ValueEncoder};
 
-fn single_column(schema: &SchemaRef) -> Result<DataType, EngineError> {
+fn single_column(schema: &SchemaRef) -> Result<DataType, FormatError> {
     match schema.fields().as_ref() {
         [field] if matches!(field.data_type(), DataType::Utf8 | DataType::Binary) => Ok(field.data_type().clone()),
-        _ => Err(EngineError::Invalid(
+        _ => Err(FormatError::Invalid(
             "the raw format needs exactly one physical column, of type STRING or BYTES".into(),
         )),
     }
@@ -25,19 +24,19 @@ pub struct RawDecoder {
 }
 
 impl RawDecoder {
-    pub fn new(schema: SchemaRef) -> Result<Self, EngineError> {
+    pub fn new(schema: SchemaRef) -> Result<Self, FormatError> {
         let text = single_column(&schema)? == DataType::Utf8;
         Ok(Self { schema, text })
     }
 }
 
 impl ValueDecoder for RawDecoder {
-    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, EngineError> {
+    fn decode(&mut self, values: &[&[u8]]) -> Result<RecordBatch, FormatError> {
         let column: Arc<dyn Array> = if self.text {
             let texts = values
                 .iter()
                 .map(|v| {
-                    std::str::from_utf8(v).map_err(|e| EngineError::Invalid(format!("a raw record is not UTF-8: {e}")))
+                    std::str::from_utf8(v).map_err(|e| FormatError::Invalid(format!("a raw record is not UTF-8: {e}")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Arc::new(StringArray::from(texts))
@@ -53,7 +52,7 @@ pub struct RawEncoder {
 }
 
 impl RawEncoder {
-    pub fn new(schema: SchemaRef) -> Result<Self, EngineError> {
+    pub fn new(schema: SchemaRef) -> Result<Self, FormatError> {
         Ok(Self {
             text: single_column(&schema)? == DataType::Utf8,
         })
@@ -61,7 +60,7 @@ impl RawEncoder {
 }
 
 impl ValueEncoder for RawEncoder {
-    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, EngineError> {
+    fn encode(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>, FormatError> {
         let column = batch.column(0);
         Ok(if self.text {
             column
