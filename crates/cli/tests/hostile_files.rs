@@ -220,6 +220,8 @@ fn endless_and_odd_files_are_refused_saying_what_they_are() {
         &["demo/sql/04_more.sql is a symbolic link to gone.sql, which does not exist"],
     );
     std::fs::remove_file(s.path().join("demo/sql/04_more.sql")).unwrap();
+    // Hidden entries are not the project's SQL (an editor's lock file is a dangling link).
+    std::os::unix::fs::symlink("user@host.123", s.path().join("demo/sql/.#03_pipeline.sql")).unwrap();
     s.run(&["validate", "--project-dir", "demo"]).expect(0);
 
     // Directories, missing files and empty names.
