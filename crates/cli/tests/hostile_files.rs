@@ -167,6 +167,14 @@ fn init_force_leaves_a_project_it_cannot_fit_byte_for_byte() {
     let out = s.run(&["init", "other", "--force"]).expect(2);
     says(&out.stderr, &["other/README.md is a directory", "needs a file"]);
     assert_eq!(snapshot(s.path()), before);
+
+    // The project's own place is a file.
+    s.write("taken", "mine\n");
+    for args in [&["init", "taken"][..], &["init", "taken", "--force"]] {
+        let out = s.run(args).expect(2);
+        says(&out.stderr, &["taken exists and is not a directory"]);
+    }
+    assert_eq!(s.read("taken"), "mine\n");
 }
 
 #[test]
