@@ -203,6 +203,9 @@ pub struct SqlArgs {
     /// How results are printed.
     #[arg(long, value_enum, default_value = "table")]
     pub format: SqlFormat,
+    /// The most a query may hold in memory (e.g. 512mb, 4gb); default embedded.memory_budget.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_budget: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -74,6 +74,12 @@ impl KeyCatalogue {
         Ok(())
     }
 
+    /// Whether `path` is a section of known keys (`run`, `kafka.producer`), which only a
+    /// mapping can set.
+    pub fn is_section(&self, path: &KeyPath) -> bool {
+        !path.is_root() && !self.children(path).is_empty()
+    }
+
     /// The known keys directly below `path` (for listing and suggestions).
     pub fn children(&self, path: &KeyPath) -> Vec<String> {
         let mut node = &self.defaults;
@@ -150,6 +156,15 @@ mod tests {
         ] {
             assert_eq!(check(ok), Ok(()), "{ok}");
         }
+    }
+
+    #[test]
+    fn sections_are_known_as_sections() {
+        let keys = KeyCatalogue::new();
+        assert!(keys.is_section(&KeyPath::parse("run")));
+        assert!(keys.is_section(&KeyPath::parse("kafka.producer")));
+        assert!(!keys.is_section(&KeyPath::parse("run.duration")));
+        assert!(!keys.is_section(&KeyPath::parse("kafka.producer.properties")));
     }
 
     #[test]

@@ -27,5 +27,5 @@ pub use origin::{Origin, Source};
 pub use path::KeyPath;
 pub use resolved::ResolvedConfig;
 pub use schema::*;
-pub use secret::{Properties, REDACTED, Secret, is_secret_key};
+pub use secret::{Properties, REDACTED, Secret, is_secret_key, redact_url_credentials};
 pub use units::{ByteSize, Duration};

@@ -14,6 +14,7 @@ use crate::origin::{Origin, Source};
 use crate::path::KeyPath;
 use crate::resolved::ResolvedConfig;
 use crate::schema::Config;
+use crate::secret::{REDACTED, Secret, is_secret_key, redact_url_credentials, split_url_credentials};
 use crate::validate::validate;
 use crate::{env, yaml};
 
@@ -140,11 +141,38 @@ pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
             let origin = origin_at(&files, &setting.origin, &unknown.path);
             return Err(ConfigError::UnknownKey(Box::new(Located {
                 key: unknown.path.to_string(),
-                source_line: source_line(&files, &origin),
+                source_line: source_line(&files, &origin).map(|line| {
+                    if may_be_secret(&unknown.path, unknown.suggestion.as_deref()) {
+                        hide_value(&line)
+                    } else {
+                        line
+                    }
+                }),
                 origin,
                 message: "this key does not exist".to_owned(),
                 suggestion: unknown.suggestion,
                 hint: unknown.hint,
+            })));
+        }
+    }
+    // `run:` with every key below it commented out sets nothing.
+    settings.retain(|s| !(s.value.is_null() && catalogue.is_section(&s.path)));
+    for setting in &settings {
+        if catalogue.is_section(&setting.path) && !setting.value.is_object() {
+            let origin = origin_at(&files, &setting.origin, &setting.path);
+            let keys = catalogue.children(&setting.path);
+            return Err(ConfigError::InvalidValue(Box::new(Located {
+                key: setting.path.to_string(),
+                source_line: source_line(&files, &origin),
+                origin,
+                message: format!("this is a section of keys, not {}", kind_of(&setting.value)),
+                suggestion: None,
+                hint: Some(format!(
+                    "write the keys below it, e.g. `{}:` then `  {}: ...` (keys here: {})",
+                    setting.path.last().unwrap_or_default(),
+                    keys[0],
+                    keys.join(", ")
+                )),
             })));
         }
     }
@@ -154,7 +182,7 @@ pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
 
     let merged = merge(settings);
     let tree = build_tree(&merged);
-    let config: Config = serde_path_to_error::deserialize(&tree).map_err(|e| {
+    let mut config: Config = serde_path_to_error::deserialize(&tree).map_err(|e| {
         let path = KeyPath::parse(&e.path().to_string().replace('[', ".").replace(']', ""));
         invalid_value(&files, &merged, &path, e.inner().to_string(), None)
     })?;
@@ -168,8 +196,49 @@ pub fn load(options: &LoadOptions) -> Result<ResolvedConfig, ConfigError> {
         )
     })?;
 
+    take_registry_credentials(&mut config).map_err(|problem| {
+        invalid_value(
+            &files,
+            &merged,
+            &KeyPath::parse(problem.key),
+            problem.message,
+            problem.hint,
+        )
+    })?;
+
     let origins = merged.into_iter().map(|(path, (_, origin))| (path, origin)).collect();
     Ok(ResolvedConfig::new(config, origins))
+}
+
+/// Credentials written into `schema_registry_url` (`http://user:pass@host`) become the
+/// registry's basic-auth user and password, so that the URL pipegen shows and records never
+/// carries the password.
+fn take_registry_credentials(config: &mut Config) -> Result<(), crate::validate::Problem> {
+    let Some((bare, user, password)) = config.schema_registry_url.as_deref().and_then(split_url_credentials) else {
+        return Ok(());
+    };
+    let registry = &mut config.schema_registry;
+    if registry.username.is_some() || registry.password.is_some() {
+        return Err(crate::validate::Problem {
+            key: "schema_registry_url",
+            message: "the URL carries credentials, and so do schema_registry.username / password".into(),
+            hint: Some("keep one: the URL's, or the two keys (the password from ${AN_ENV_VARIABLE})".into()),
+        });
+    }
+    config.schema_registry_url = Some(bare);
+    registry.username = Some(user);
+    registry.password = Some(Secret::new(password));
+    Ok(())
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "a list",
+        Value::String(_) => "text",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null | Value::Object(_) => "a value",
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -187,7 +256,13 @@ fn read_file_layer(source: &Source, text: String, settings: &mut Vec<Setting>) -
                 source: source.clone(),
                 position: e.position,
             },
-            source_line: e.position.and_then(|p| nth_line(&text, p.line)),
+            source_line: e.position.and_then(|p| nth_line(&text, p.line)).map(|line| {
+                if line_sets_secret(&line) {
+                    hide_value(&line)
+                } else {
+                    line
+                }
+            }),
             message: e.message,
             suggestion: None,
             hint: e.hint,
@@ -285,7 +360,7 @@ fn interpolate_env(
 fn interpolation_error(setting: &Setting, files: &HashMap<PathBuf, FileLayer>, message: String) -> ConfigError {
     ConfigError::InvalidValue(Box::new(Located {
         key: setting.path.to_string(),
-        source_line: source_line(files, &setting.origin),
+        source_line: secret_safe_line(files, &setting.origin, &setting.path),
         origin: setting.origin.clone(),
         message,
         suggestion: None,
@@ -311,9 +386,15 @@ fn invalid_value(
         Source::Default => None,
         _ => Some(format!("`{path}` is set by {origin}")),
     });
+    // serde quotes the value it could not take (`invalid type: integer `1234``).
+    let message = if is_secret_key(&path.to_string()) {
+        hide_quoted(&message)
+    } else {
+        message
+    };
     ConfigError::InvalidValue(Box::new(Located {
         key: path.to_string(),
-        source_line: source_line(files, &origin),
+        source_line: secret_safe_line(files, &origin, path),
         origin,
         message,
         suggestion: None,
@@ -334,9 +415,64 @@ fn origin_at(files: &HashMap<PathBuf, FileLayer>, origin: &Origin, path: &KeyPat
     }
 }
 
+/// The line an origin points at, with any URL's password hidden.
 fn source_line(files: &HashMap<PathBuf, FileLayer>, origin: &Origin) -> Option<String> {
     let layer = files.get(origin.source.file()?)?;
-    nth_line(&layer.text, origin.position?.line)
+    nth_line(&layer.text, origin.position?.line).map(|line| redact_url_credentials(&line))
+}
+
+/// The line an origin points at, its value hidden when the key is a secret's.
+fn secret_safe_line(files: &HashMap<PathBuf, FileLayer>, origin: &Origin, path: &KeyPath) -> Option<String> {
+    let line = source_line(files, origin)?;
+    Some(if is_secret_key(&path.to_string()) || line_sets_secret(&line) {
+        hide_value(&line)
+    } else {
+        line
+    })
+}
+
+/// Whether an unknown key may be a mistyped secret's (`pasword`, `sasl_passwd`), so that its
+/// value is not shown.
+fn may_be_secret(path: &KeyPath, suggestion: Option<&str>) -> bool {
+    const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "credential", "jaas"];
+    let word = path.last().unwrap_or_default();
+    is_secret_key(&path.to_string())
+        || suggestion.is_some_and(is_secret_key)
+        || word
+            .split(['_', '.', '-'])
+            .any(|part| pipegen_diag::did_you_mean(part, SECRET_WORDS.iter().copied()).is_some())
+}
+
+/// Whether a YAML line's key names a secret (`password: ...`).
+fn line_sets_secret(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(key, _)| is_secret_key(key))
+}
+
+/// A line with whatever follows its key (or its list dash) replaced by [`REDACTED`].
+fn hide_value(line: &str) -> String {
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let body = line.trim_start();
+    if let Some(item) = body.strip_prefix("- ")
+        && !item.contains(": ")
+    {
+        return format!("{indent}- {REDACTED}");
+    }
+    match body.find(": ").or_else(|| body.strip_suffix(':').map(|k| k.len())) {
+        Some(colon) if body[colon + 1..].trim().is_empty() => line.to_owned(),
+        Some(colon) => format!("{indent}{}: {REDACTED}", &body[..colon]),
+        None => format!("{indent}{REDACTED}"),
+    }
+}
+
+/// Text with every `quoted` span replaced by [`REDACTED`].
+fn hide_quoted(message: &str) -> String {
+    let mut parts = message.split('`');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for (index, part) in parts.enumerate() {
+        out.push('`');
+        out.push_str(if index % 2 == 0 { REDACTED } else { part });
+    }
+    out
 }
 
 fn nth_line(text: &str, line: usize) -> Option<String> {

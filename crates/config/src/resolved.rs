@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::origin::Origin;
 use crate::path::KeyPath;
 use crate::schema::Config;
-use crate::secret::{REDACTED, is_secret_key};
+use crate::secret::{REDACTED, is_secret_key, redact_url_credentials};
 
 #[derive(Debug, Clone)]
 pub struct ResolvedConfig {
@@ -86,6 +86,7 @@ fn redact(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact),
+        Value::String(text) if text.contains('@') => *text = redact_url_credentials(text),
         _ => {}
     }
 }

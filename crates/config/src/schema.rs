@@ -29,6 +29,8 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub kafka: KafkaConfig,
     pub flink: FlinkConfig,
+    /// The embedded engine (`pipegen sql`, and `pipegen run` without Flink).
+    pub embedded: EmbeddedConfig,
     pub run: RunConfig,
     pub monitoring: MonitoringConfig,
     pub dashboard: DashboardConfig,
@@ -47,6 +49,7 @@ impl Default for Config {
             pipeline: PipelineConfig::default(),
             kafka: KafkaConfig::default(),
             flink: FlinkConfig::default(),
+            embedded: EmbeddedConfig::default(),
             run: RunConfig::default(),
             monitoring: MonitoringConfig::default(),
             dashboard: DashboardConfig::default(),
@@ -651,8 +654,18 @@ impl std::str::FromStr for Rate {
 }
 
 impl Rate {
+    /// The highest rate a plan may ask for: far above what one generator sends, low enough
+    /// that a run's planned total cannot overflow.
+    pub const MAX_PER_SECOND: f64 = 1e9;
+
     pub fn per_second(number: f64) -> Result<Self, String> {
-        if number.is_finite() && number > 0.0 {
+        if number > Self::MAX_PER_SECOND {
+            Err(format!(
+                "invalid rate {number}: above the highest plannable rate of {} messages per second \
+                 (use `max` to send as fast as the log takes them)",
+                Self::MAX_PER_SECOND
+            ))
+        } else if number.is_finite() && number > 0.0 {
             Ok(Rate::PerSecond(number))
         } else {
             Err(format!(
@@ -710,6 +723,22 @@ impl Default for MonitoringConfig {
             metrics: Vec::new(),
             prometheus_port: None,
             sample_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmbeddedConfig {
+    /// The most one job may hold in memory (operators' state, a query's kept result); a job
+    /// over it stops with an error instead of exhausting the machine.
+    pub memory_budget: ByteSize,
+}
+
+impl Default for EmbeddedConfig {
+    fn default() -> Self {
+        Self {
+            memory_budget: ByteSize::mib(2048),
         }
     }
 }

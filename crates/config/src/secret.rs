@@ -63,8 +63,14 @@ impl<'de> Deserialize<'de> for Properties {
                 serde_json::Value::String(s) => Ok((key, s)),
                 serde_json::Value::Number(n) => Ok((key, n.to_string())),
                 serde_json::Value::Bool(b) => Ok((key, b.to_string())),
+                // The value itself is not quoted: the property may be a password.
                 other => Err(serde::de::Error::custom(format!(
-                    "property `{key}` must be a single value, not {other}"
+                    "property `{key}` must be a single value, not {}",
+                    if other.is_array() {
+                        "a list"
+                    } else {
+                        "a mapping or null"
+                    }
                 ))),
             })
             .collect::<Result<_, _>>()
@@ -92,6 +98,72 @@ impl fmt::Debug for Properties {
             )
             .finish()
     }
+}
+
+/// Text with the password of every `scheme://user:password@host` in it (or a lone token,
+/// `scheme://token@host`) replaced by [`REDACTED`]; the user name stays, to tell accounts apart.
+pub fn redact_url_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_end) = rest.find("://") {
+        out.push_str(&rest[..scheme_end + 3]);
+        let after = &rest[scheme_end + 3..];
+        let authority_end = after
+            .find(|c: char| matches!(c, '/' | '?' | '#' | ',' | ';') || c.is_whitespace())
+            .unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                match authority[..at].split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                        out.push_str(REDACTED);
+                    }
+                    None => out.push_str(REDACTED),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `http://user:pass@host:8081/x` → (`http://host:8081/x`, `user`, `pass`), percent-decoded;
+/// `None` for a URL without credentials.
+pub(crate) fn split_url_credentials(url: &str) -> Option<(String, String, String)> {
+    let scheme_end = url.find("://")? + 3;
+    let after = &url[scheme_end..];
+    let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let at = after[..authority_end].rfind('@')?;
+    let (user, password) = after[..at].split_once(':').unwrap_or((&after[..at], ""));
+    let bare = format!("{}{}", &url[..scheme_end], &after[at + 1..]);
+    Some((bare, percent_decode(user), percent_decode(password)))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(high), Some(low)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether a free-form key (a client property, say) names a secret.
@@ -122,6 +194,20 @@ mod tests {
         assert_eq!(format!("{s} {s:?}"), "<redacted> <redacted>");
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"<redacted>\"");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn url_passwords_are_hidden_and_split_off() {
+        assert_eq!(
+            redact_url_credentials("http://svc:hunter2@reg:8081/x, https://tok@other"),
+            "http://svc:<redacted>@reg:8081/x, https://<redacted>@other"
+        );
+        assert_eq!(redact_url_credentials("http://reg:8081"), "http://reg:8081");
+        assert_eq!(
+            split_url_credentials("https://svc:p%40ss@reg:8081/ctx"),
+            Some(("https://reg:8081/ctx".into(), "svc".into(), "p@ss".into()))
+        );
+        assert_eq!(split_url_credentials("http://reg:8081/a@b"), None);
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
         {
             return Err(problem(
                 key,
-                format!("`{url}` is not an http(s) URL"),
+                format!("`{}` is not an http(s) URL", crate::secret::redact_url_credentials(url)),
                 "write it like http://localhost:8081",
             ));
         }

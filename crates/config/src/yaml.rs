@@ -48,6 +48,14 @@ pub fn parse_document(text: &str) -> Result<YamlDocument, YamlError> {
         hint: Some("check the indentation and that every `key: value` has a space after the colon".into()),
     })?;
     let mut document = YamlDocument::default();
+    if let Some(second) = docs.get(1) {
+        // A second document would be silently ignored: say so instead.
+        return Err(YamlError {
+            message: "a config file holds one YAML document, but this starts a second".into(),
+            position: Some(document_start(text, second)),
+            hint: Some("remove the `---` line and merge the two parts, or keep each in its own file".into()),
+        });
+    }
     let Some(root) = docs.into_iter().next() else {
         return Ok(document); // an empty file sets nothing
     };
@@ -87,6 +95,21 @@ fn check_nesting(text: &str) -> Result<(), YamlError> {
         }
     }
     Ok(())
+}
+
+/// Where a document after the first begins: its `---` line when there is one.
+fn document_start(text: &str, document: &MarkedYaml<'_>) -> Position {
+    let at = position_of(document);
+    let marker = text
+        .lines()
+        .enumerate()
+        .take(at.line)
+        .filter(|(_, line)| line.trim_end() == "---" || line.starts_with("--- "))
+        .last();
+    match marker {
+        Some((index, _)) => Position::new(index + 1, 1),
+        None => at,
+    }
 }
 
 fn position_of(node: &MarkedYaml<'_>) -> Position {
@@ -198,9 +221,13 @@ fn to_json(node: &MarkedYaml<'_>) -> Result<Value, YamlError> {
             Some(Scalar::Null) => Ok(Value::Null),
             Some(Scalar::Boolean(b)) => Ok(Value::Bool(b)),
             Some(Scalar::Integer(i)) => Ok(Value::from(i)),
-            Some(Scalar::FloatingPoint(f)) => {
-                Ok(serde_json::Number::from_f64(f.into_inner()).map_or(Value::Null, Value::Number))
-            }
+            Some(Scalar::FloatingPoint(f)) => serde_json::Number::from_f64(f.into_inner())
+                .map(Value::Number)
+                .ok_or_else(|| YamlError {
+                    message: format!("`{}` is not a finite number", f.into_inner()),
+                    position: Some(position_of(node)),
+                    hint: Some("write a number such as 1000, or quote the text if it is meant as text".into()),
+                }),
             Some(Scalar::String(s)) => Ok(Value::String(s.into_owned())),
             None => Err(YamlError {
                 message: "this value could not be read".into(),
@@ -281,6 +308,24 @@ mod tests {
         parse_document(&(ok + &" ".repeat(MAX_NESTING) + "b: 1\n")).unwrap_err(); // one too deep
         let ok: String = (0..MAX_NESTING - 1).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
         parse_document(&(ok + &" ".repeat(MAX_NESTING - 1) + "b: 1\n")).unwrap();
+    }
+
+    #[test]
+    fn a_second_document_is_an_error_at_its_marker() {
+        let err = parse_document("run:\n  duration: 5m\n---\nrun:\n  duration: 6m\n").unwrap_err();
+        assert!(err.message.contains("second"), "{err:?}");
+        assert_eq!(err.position.unwrap().line, 3);
+        // A lone `---` before the only document starts it: that is one document.
+        assert!(parse_document("---\nrun:\n  duration: 5m\n").is_ok());
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused_where_written() {
+        for text in ["run:\n  message_rate: .nan\n", "run:\n  message_rate: -.inf\n"] {
+            let err = parse_document(text).unwrap_err();
+            assert!(err.message.contains("not a finite number"), "{err:?}");
+            assert_eq!(err.position.unwrap().line, 2);
+        }
     }
 
     #[test]

@@ -262,3 +262,101 @@ benchmark:
     assert_eq!(c.benchmark.scenarios.len(), 3);
     assert_eq!(c.kafka.producer.buffer_memory.bytes(), 64 << 20);
 }
+
+#[test]
+fn a_second_yaml_document_is_refused_at_its_line() {
+    let f = fixture();
+    write(
+        &f.project,
+        ".pipegen.yaml",
+        "run:\n  duration: 5m\n---\nrun:\n  duration: 1h\n",
+    );
+    let shown = Diagnostic::from(&load(&options(&f)).unwrap_err()).to_string();
+    assert!(shown.contains(".pipegen.yaml:3:"), "{shown}");
+    assert!(shown.contains("second"), "{shown}");
+}
+
+#[test]
+fn a_section_set_to_a_list_or_scalar_is_refused() {
+    let f = fixture();
+    for (text, kind) in [("run: []\n", "a list"), ("kafka:\n  producer: 10\n", "a number")] {
+        write(&f.project, ".pipegen.yaml", text);
+        let err = load(&options(&f)).unwrap_err();
+        let shown = Diagnostic::from(&err).to_string();
+        assert!(shown.contains("a section of keys"), "{shown}");
+        assert!(shown.contains(kind), "{shown}");
+    }
+    // An empty section is still allowed.
+    write(&f.project, ".pipegen.yaml", "run:\n");
+    load(&options(&f)).unwrap();
+}
+
+#[test]
+fn nan_is_refused_as_not_a_number() {
+    let f = fixture();
+    write(&f.project, ".pipegen.yaml", "run:\n  message_rate: .nan\n");
+    let shown = Diagnostic::from(&load(&options(&f)).unwrap_err()).to_string();
+    assert!(shown.contains(".pipegen.yaml:2:"), "{shown}");
+    assert!(shown.contains("not a finite number"), "{shown}");
+    assert!(!shown.contains("null"), "{shown}");
+}
+
+#[test]
+fn secret_values_never_reach_config_errors() {
+    let f = fixture();
+    for text in [
+        // A mistyped key, a number and a list where the password goes, a property list.
+        "schema_registry:\n  pasword: hunter2-xyz\n",
+        "kafka:\n  security:\n    sasl_passwrd: hunter2-xyz\n",
+        "schema_registry:\n  password: 7777123456\n",
+        "schema_registry:\n  password: [hunter2-xyz, other]\n",
+        "schema_registry:\n  password:\n    - hunter2-xyz\n",
+        "kafka:\n  producer:\n    properties:\n      sasl.password: [hunter2-xyz]\n",
+        "kafka:\n  security:\n    password: \"hunter2-xyz\n",
+    ] {
+        write(&f.project, ".pipegen.yaml", text);
+        let err = load(&options(&f)).unwrap_err();
+        let shown = format!("{}\n{err:?}", Diagnostic::from(&err));
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("7777123456"),
+            "{text}: {shown}"
+        );
+        assert!(shown.contains(".pipegen.yaml:"), "{shown}");
+    }
+}
+
+#[test]
+fn registry_url_credentials_become_basic_auth_and_never_show() {
+    let f = fixture();
+    write(
+        &f.project,
+        ".pipegen.yaml",
+        "schema_registry_url: https://svc:hunter2-url@registry:8081\nflink:\n  schema_registry_url: http://svc:hunter2-url@registry:8081\n",
+    );
+    let resolved = load(&options(&f)).unwrap();
+    assert_eq!(
+        resolved.config.schema_registry_url.as_deref(),
+        Some("https://registry:8081")
+    );
+    assert_eq!(resolved.config.schema_registry.username.as_deref(), Some("svc"));
+    assert_eq!(
+        resolved.config.schema_registry.password.as_ref().map(|p| p.expose()),
+        Some("hunter2-url")
+    );
+    for shown in [resolved.render_with_origins(), resolved.redacted_json().to_string()] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    // A URL that is refused does not quote its password either.
+    write(
+        &f.project,
+        ".pipegen.yaml",
+        "schema_registry_url: ftp://svc:hunter2-url@registry\n",
+    );
+    let err = load(&options(&f)).unwrap_err();
+    let shown = format!("{}\n{err:?}", Diagnostic::from(&err));
+    assert!(
+        !shown.contains("hunter2") && shown.contains("not an http(s) URL"),
+        "{shown}"
+    );
+}

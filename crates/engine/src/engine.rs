@@ -59,6 +59,8 @@ pub struct Engine {
     /// upsert-kafka tables whose topic exists: read as changelogs.
     upserts: HashMap<String, UpsertSource>,
     lost_to_retention: Arc<std::sync::atomic::AtomicU64>,
+    /// The most a job may hold in state and buffered results; `None` is no bound.
+    memory_budget: Option<u64>,
 }
 
 impl Engine {
@@ -81,7 +83,27 @@ impl Engine {
             write_only: Default::default(),
             upserts: HashMap::new(),
             lost_to_retention: Arc::default(),
+            memory_budget: None,
         }
+    }
+
+    /// Bounds what each job holds in memory: its operators' state and buffered results, and
+    /// what DataFusion's own operators (sorts, hash tables) reserve. A job over the budget
+    /// stops with [`EngineError::OverBudget`] instead of taking the machine's memory.
+    pub fn with_memory_budget(mut self, bytes: u64) -> Self {
+        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+            .with_memory_limit(usize::try_from(bytes).unwrap_or(usize::MAX), 1.0)
+            .build_arc();
+        if let Ok(runtime) = runtime {
+            let config = self.ctx.copied_config();
+            let state = datafusion::execution::SessionStateBuilder::new_from_existing(self.ctx.state())
+                .with_config(config)
+                .with_runtime_env(runtime)
+                .build();
+            self.ctx = SessionContext::new_with_state(state);
+        }
+        self.memory_budget = Some(bytes);
+        self
     }
 
     /// Kafka tables read and write this log.
@@ -144,17 +166,28 @@ impl Engine {
     /// Runs a bare SELECT over bounded inputs and returns its changelog (insertions only,
     /// unless the query updates its results: see [`crate::render::materialize`]).
     pub async fn query(&mut self, statement: &ParsedStatement) -> Result<Vec<Changes>, EngineError> {
+        let collect = Collect::default();
+        self.query_into(statement, Box::new(collect.clone())).await?;
+        let changes = std::mem::take(&mut *collect.0.lock().expect("the job has ended"));
+        Ok(changes)
+    }
+
+    /// Runs a bare SELECT, handing its changes to `sink` as they come (unbounded inputs
+    /// stream until the job is stopped or over its memory budget).
+    pub async fn query_into(
+        &mut self,
+        statement: &ParsedStatement,
+        sink: Box<dyn TableSink>,
+    ) -> Result<(), EngineError> {
         let Statement::Query(query) = &statement.kind else {
             return Err(locate(EngineError::Invalid("not a query".into()), statement));
         };
-        let collect = Collect::default();
         let job = self
-            .start_query("query", query, Box::new(collect.clone()), None)
+            .start_query("query", query, sink, None)
             .await
             .map_err(|e| locate(e, statement))?;
         job.wait().await.map_err(|e| locate(e, statement))?;
-        let changes = std::mem::take(&mut *collect.0.lock().expect("the job has ended"));
-        Ok(changes)
+        Ok(())
     }
 
     async fn declare(&mut self, table: &CreateTable) -> Result<(), EngineError> {
@@ -319,7 +352,7 @@ impl Engine {
         &mut self,
         name: &str,
         query: &Query,
-        sink: Box<dyn TableSink>,
+        mut sink: Box<dyn TableSink>,
         target: Option<(&str, SchemaRef)>,
     ) -> Result<Job, EngineError> {
         let metrics = Arc::new(JobMetrics::default());
@@ -359,6 +392,7 @@ impl Engine {
                             target.as_ref().map_or(name, |(t, _)| t)
                         )));
                     }
+                    sink.begin(node.updating_operator().is_some());
                     let schema = node.schema();
                     (node.stream(self.ctx.task_ctx(), &metrics)?, schema)
                 } else {
@@ -400,11 +434,7 @@ impl Engine {
             metrics.clone(),
             drain(output, sink, columns, metrics.clone()),
         ));
-        Ok(Job {
-            name: name.to_string(),
-            metrics,
-            tasks,
-        })
+        Ok(Job::new(name.to_string(), metrics, tasks, self.memory_budget))
     }
 
     /// Turns a query with state outside windows (aggregations, joins, Top-N), planned as
@@ -605,6 +635,9 @@ async fn drain(
         }
         JobMetrics::add(&metrics.records_out, rows.num_rows());
         sink.write(&rows, kinds.as_deref())?;
+        metrics
+            .result_bytes
+            .store(sink.held_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
     }
     sink.finish()
 }

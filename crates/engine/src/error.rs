@@ -9,6 +9,13 @@ pub enum EngineError {
     UnknownTable(String),
     #[error("{0}")]
     Invalid(String),
+    /// The job's state and buffered results outgrew the engine's memory budget.
+    #[error(
+        "the query held {} MiB of state and results, over the embedded engine's memory budget of {} MiB",
+        .held / (1 << 20),
+        .budget / (1 << 20)
+    )]
+    OverBudget { held: u64, budget: u64 },
     #[error(transparent)]
     Arrow(#[from] datafusion::arrow::error::ArrowError),
     #[error(transparent)]
@@ -25,6 +32,13 @@ impl EngineError {
 
     /// The hint every unsupported construct carries.
     pub fn hint(&self) -> Option<&'static str> {
-        matches!(self, EngineError::Unsupported { .. }).then_some("run this pipeline on Flink with --engine flink")
+        match self {
+            EngineError::Unsupported { .. } => Some("run this pipeline on Flink with --engine flink"),
+            EngineError::OverBudget { .. } => Some(
+                "bound the input (a LIMIT, 'number-of-rows', a window), stream the rows with --format changelog, \
+                 or raise embedded.memory_budget (--memory-budget)",
+            ),
+            _ => None,
+        }
     }
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use tokio::task::JoinHandle;
+use std::time::Duration;
+
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::error::EngineError;
 use crate::metrics::{JobMetrics, JobSnapshot};
@@ -19,9 +21,34 @@ pub struct Job {
     pub name: String,
     pub metrics: Arc<JobMetrics>,
     pub(crate) tasks: Vec<JoinHandle<Result<(), EngineError>>>,
+    /// Stops the job when it holds more memory than the budget.
+    watchdog: Option<JoinHandle<()>>,
 }
 
+/// How often a job's memory is compared with the budget.
+const MEMORY_CHECK_INTERVAL: Duration = Duration::from_millis(50);
+
 impl Job {
+    /// A job of `tasks`, stopped with [`EngineError::OverBudget`] once its operators' state and
+    /// buffered results hold more than `memory_budget` bytes.
+    pub(crate) fn new(
+        name: String,
+        metrics: Arc<JobMetrics>,
+        tasks: Vec<JoinHandle<Result<(), EngineError>>>,
+        memory_budget: Option<u64>,
+    ) -> Self {
+        let watchdog = memory_budget.map(|budget| {
+            let aborts: Vec<AbortHandle> = tasks.iter().map(JoinHandle::abort_handle).collect();
+            tokio::spawn(watch_memory(metrics.clone(), aborts, budget))
+        });
+        Self {
+            name,
+            metrics,
+            tasks,
+            watchdog,
+        }
+    }
+
     pub fn snapshot(&self) -> JobSnapshot {
         self.metrics.snapshot()
     }
@@ -42,9 +69,9 @@ impl Job {
     }
 
     /// Waits for the end of the input; the first failure of any task is the job's.
-    pub async fn wait(self) -> Result<InsertOutcome, EngineError> {
+    pub async fn wait(mut self) -> Result<InsertOutcome, EngineError> {
         let mut first_error = None;
-        for task in self.tasks {
+        for task in std::mem::take(&mut self.tasks) {
             let result = match task.await {
                 Ok(result) => result,
                 // Cancelled on purpose: the run ended it.
@@ -54,6 +81,9 @@ impl Job {
             if let Err(e) = result {
                 first_error.get_or_insert(e);
             }
+        }
+        if let Some((held, budget)) = self.metrics.over_budget() {
+            return Err(EngineError::OverBudget { held, budget });
         }
         if let Some(e) = first_error {
             return Err(e);
@@ -69,6 +99,33 @@ impl Job {
     pub fn cancel(&self) {
         for task in &self.tasks {
             task.abort();
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(watchdog) = &self.watchdog {
+            watchdog.abort();
+        }
+    }
+}
+
+async fn watch_memory(metrics: Arc<JobMetrics>, tasks: Vec<AbortHandle>, budget: u64) {
+    let mut tick = tokio::time::interval(MEMORY_CHECK_INTERVAL);
+    loop {
+        tick.tick().await;
+        if tasks.iter().all(AbortHandle::is_finished) {
+            return;
+        }
+        let held = metrics.held_bytes();
+        if held > budget {
+            metrics.exceeded_budget(held, budget);
+            metrics.fail(&EngineError::OverBudget { held, budget });
+            for task in &tasks {
+                task.abort();
+            }
+            return;
         }
     }
 }

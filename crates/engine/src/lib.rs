@@ -23,6 +23,7 @@ mod json_value;
 mod legacy_windows;
 mod listagg;
 mod metrics;
+mod printer;
 pub mod render;
 mod result_types;
 mod sink;
@@ -38,6 +39,8 @@ pub use error::EngineError;
 pub use formats::ValueDecoder;
 pub use job::{InsertOutcome, Job};
 pub use metrics::{JobMetrics, JobSnapshot, OperatorSnapshot};
+pub use printer::{ResultFormat, ResultPrinter};
+pub use sink::TableSink;
 pub use types::arrow_type;
 
 /// A decoder of a Kafka table's record values into its physical columns (what a consumer of the

@@ -17,6 +17,10 @@ pub struct JobMetrics {
     pub watermark_ms: AtomicI64,
     pub state_bytes: AtomicU64,
     pub open_windows: AtomicU64,
+    /// What the job's sink holds in memory (a bare query's collected result).
+    pub(crate) result_bytes: AtomicU64,
+    /// Set when the job held more than the engine's memory budget and was stopped.
+    over_budget: std::sync::OnceLock<(u64, u64)>,
     /// The first failure of any of the job's tasks, as soon as it happens.
     failure: std::sync::Mutex<Option<String>>,
     /// pipegen's own stateful operators in the job, in the order they were planned.
@@ -75,6 +79,8 @@ impl Default for JobMetrics {
             watermark_ms: AtomicI64::new(NO_WATERMARK),
             state_bytes: AtomicU64::new(0),
             open_windows: AtomicU64::new(0),
+            result_bytes: AtomicU64::new(0),
+            over_budget: std::sync::OnceLock::new(),
             failure: std::sync::Mutex::new(None),
             operators: std::sync::Mutex::new(Vec::new()),
         }
@@ -140,6 +146,27 @@ impl JobMetrics {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The memory the job holds: its operators' state (windows report theirs both per job and
+    /// per operator, so the larger of the two) and its sink's buffered result.
+    pub fn held_bytes(&self) -> u64 {
+        let operators: u64 = self
+            .operators
+            .lock()
+            .map(|o| o.iter().map(|o| o.state_bytes.load(Ordering::Relaxed)).sum())
+            .unwrap_or(0);
+        operators.max(self.state_bytes.load(Ordering::Relaxed)) + self.result_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Records that the job held `held` bytes, over `budget`.
+    pub(crate) fn exceeded_budget(&self, held: u64, budget: u64) {
+        let _ = self.over_budget.set((held, budget));
+    }
+
+    /// `(held, budget)` when the job was stopped for holding more than the budget.
+    pub fn over_budget(&self) -> Option<(u64, u64)> {
+        self.over_budget.get().copied()
     }
 
     /// Why the job failed, once it has.

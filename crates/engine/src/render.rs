@@ -91,7 +91,7 @@ pub(crate) fn text_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String
     Ok(rows)
 }
 
-fn names(batches: &[RecordBatch]) -> Vec<String> {
+pub(crate) fn names(batches: &[RecordBatch]) -> Vec<String> {
     batches
         .first()
         .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
@@ -100,15 +100,11 @@ fn names(batches: &[RecordBatch]) -> Vec<String> {
 
 /// A boxed table with a header, and the row count under it.
 pub fn table(batches: &[RecordBatch]) -> Result<String, EngineError> {
-    let rows = text_rows(batches)?;
     let header = names(batches);
     if header.is_empty() {
         return Ok("Empty set\n".into());
     }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|v| v.clone().unwrap_or_else(|| "<NULL>".into())).collect())
-        .collect();
+    let cells = table_cells(batches)?;
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             cells
@@ -119,27 +115,42 @@ pub fn table(batches: &[RecordBatch]) -> Result<String, EngineError> {
                 .unwrap_or(0)
         })
         .collect();
-    let rule = format!(
-        "+{}+\n",
-        widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+")
-    );
-    let line = |values: &[String]| {
-        let padded: Vec<String> = values.iter().zip(&widths).map(|(v, w)| format!(" {v:>w$} ")).collect();
-        format!("|{}|\n", padded.join("|"))
-    };
+    let rule = table_rule(&widths);
     let mut out = rule.clone();
-    out.push_str(&line(&header));
+    out.push_str(&table_line(&header, &widths));
     out.push_str(&rule);
     for row in &cells {
-        out.push_str(&line(row));
+        out.push_str(&table_line(row, &widths));
     }
     out.push_str(&rule);
-    out.push_str(&format!(
-        "{} row{} in set\n",
-        cells.len(),
-        if cells.len() == 1 { "" } else { "s" }
-    ));
+    out.push_str(&rows_in_set(cells.len()));
     Ok(out)
+}
+
+/// `+-----+----+`: a table's border for columns of `widths`.
+pub(crate) fn table_rule(widths: &[usize]) -> String {
+    format!(
+        "+{}+\n",
+        widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+")
+    )
+}
+
+/// `|  a |  b |`: one row of a table, right-aligned.
+pub(crate) fn table_line(values: &[String], widths: &[usize]) -> String {
+    let padded: Vec<String> = values.iter().zip(widths).map(|(v, w)| format!(" {v:>w$} ")).collect();
+    format!("|{}|\n", padded.join("|"))
+}
+
+pub(crate) fn rows_in_set(rows: usize) -> String {
+    format!("{rows} row{} in set\n", if rows == 1 { "" } else { "s" })
+}
+
+/// A table's cells: NULL spelled as the SQL client does.
+pub(crate) fn table_cells(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, EngineError> {
+    Ok(text_rows(batches)?
+        .into_iter()
+        .map(|r| r.into_iter().map(|v| v.unwrap_or_else(|| "<NULL>".into())).collect())
+        .collect())
 }
 
 /// One JSON object per row; numbers and booleans bare, decimals at their scale.

@@ -1,6 +1,7 @@
 //! Where an INSERT's rows go: Flink's `blackhole` and `print` connectors, and the collector
 //! behind bare queries.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::record_batch::RecordBatch;
@@ -16,6 +17,15 @@ pub trait TableSink: Send {
     /// append-only sink refuses a query whose result changes.
     fn accepts_updates(&self) -> bool {
         true
+    }
+
+    /// Called once before the first row: whether the query's result updates (retractions
+    /// follow insertions) or only grows.
+    fn begin(&mut self, _updating: bool) {}
+
+    /// The bytes the sink keeps in memory (counted against the engine's memory budget).
+    fn held_bytes(&self) -> usize {
+        0
     }
 
     /// The input ended: flush what is buffered.
@@ -65,11 +75,17 @@ impl TableSink for Print {
 
 /// Keeps every change, for bare queries and tests.
 #[derive(Clone, Default)]
-pub struct Collect(pub Arc<Mutex<Vec<Changes>>>);
+pub struct Collect(pub Arc<Mutex<Vec<Changes>>>, Arc<AtomicUsize>);
 
 impl TableSink for Collect {
+    fn held_bytes(&self) -> usize {
+        self.1.load(Ordering::Relaxed)
+    }
+
     fn write(&mut self, batch: &RecordBatch, kinds: Option<&[RowKind]>) -> Result<(), EngineError> {
         if batch.num_rows() > 0 {
+            // Batches may share buffers with their source: counting each whole errs high.
+            self.1.fetch_add(batch.get_array_memory_size(), Ordering::Relaxed);
             self.0
                 .lock()
                 .map_err(|_| EngineError::Invalid("collector poisoned".into()))?

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::error::DataFusionError;
@@ -93,10 +93,21 @@ impl Step {
                     .map(|e| e.evaluate(&batch)?.into_array(batch.num_rows()))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Changes {
-                    rows: RecordBatch::try_new(schema.clone(), columns)?,
+                    rows: batch_of(schema, columns, batch.num_rows())?,
                     kinds,
                 })
             }
         }
     }
+}
+
+/// A batch of `rows` rows: also one with no columns (`COUNT(*)` over a subquery needs none of
+/// its columns, only how many rows changed), which Arrow builds only when told the count.
+pub(crate) fn batch_of(
+    schema: &SchemaRef,
+    columns: Vec<ArrayRef>,
+    rows: usize,
+) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
+    let options = datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(schema.clone(), columns, &options)
 }

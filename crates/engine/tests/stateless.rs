@@ -187,3 +187,60 @@ fn flinks_functions_give_flinks_results() {
     .unwrap();
     assert_eq!(distinct, ["c,a,b,d | cabd"]);
 }
+
+#[test]
+fn datagen_options_that_cannot_generate_are_refused_by_name() {
+    let table = |options: &str| {
+        format!(
+            "CREATE TABLE g (s STRING, d DOUBLE, n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '3', {options});
+             CREATE TABLE o (s STRING, d DOUBLE, n BIGINT) WITH ('connector' = 'blackhole');
+             INSERT INTO o SELECT * FROM g;"
+        )
+    };
+    for (options, named) in [
+        ("'fields.s.length' = '1e18'", "fields.s.length"),
+        ("'fields.s.length' = '-1'", "fields.s.length"),
+        ("'rows-per-second' = '0'", "rows-per-second"),
+        ("'rows-per-second' = '-1'", "rows-per-second"),
+        ("'fields.d.min' = 'NaN'", "fields.d.min"),
+        ("'fields.d.max' = 'Infinity'", "fields.d.max"),
+        ("'fields.d.min' = '5', 'fields.d.max' = '1'", "fields.d.min"),
+        ("'fields.s.length' = '2.5'", "fields.s.length"),
+    ] {
+        let Err(error) = run(&table(options), 1) else {
+            panic!("{options} was accepted")
+        };
+        assert!(
+            matches!(&error, EngineError::Invalid(m) if m.contains(named)),
+            "{options}: {error:?}"
+        );
+    }
+    // The widest finite bounds generate finite values, and extreme sequences do not overflow.
+    let rows = common::query(
+        "CREATE TABLE w (d DOUBLE, n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '50',
+           'rows-per-second' = '1000000000', 'fields.d.min' = '-1e308', 'fields.d.max' = '1e308',
+           'fields.n.kind' = 'sequence', 'fields.n.start' = '-9223372036854775807', 'fields.n.end' = '9223372036854775807');
+         SELECT COUNT(*), MIN(n) FROM w WHERE d BETWEEN -1e308 AND 1e308",
+    )
+    .unwrap();
+    assert_eq!(rows, ["50 | -9223372036854775807"]);
+}
+
+#[test]
+fn counting_the_groups_of_a_subquery_needs_none_of_its_columns() {
+    // The outer COUNT(*) reads no column of the inner GROUP BY's changelog: its batches have
+    // rows and no columns.
+    let source = "CREATE TABLE nums (seq INT) WITH ('connector' = 'datagen', 'number-of-rows' = '100',
+      'rows-per-second' = '1000000000', 'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1',
+      'fields.seq.end' = '100');";
+    let rows = common::query(&format!(
+        "{source} SELECT COUNT(*) FROM (SELECT MOD(seq, 10) AS k FROM nums GROUP BY MOD(seq, 10))"
+    ))
+    .unwrap();
+    assert_eq!(rows, ["10"]);
+    let distinct = common::query(&format!(
+        "{source} SELECT COUNT(*) FROM (SELECT DISTINCT MOD(seq, 7) FROM nums)"
+    ))
+    .unwrap();
+    assert_eq!(distinct, ["7"]);
+}

@@ -102,22 +102,37 @@ pub struct CompletedCheckpoint {
 pub struct FlinkRest {
     base: String,
     agent: ureq::Agent,
+    /// For jar uploads and runs: running a jar's main class plans and submits its job before
+    /// Flink answers, which takes far longer than a read on a busy cluster.
+    submit_agent: ureq::Agent,
+}
+
+/// The least time a jar upload or run is given.
+const SUBMIT_TIMEOUT: Duration = Duration::from_secs(180);
+
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
 }
 
 impl FlinkRest {
     pub fn new(url: &str, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
+        let submit_agent = agent(timeout.max(SUBMIT_TIMEOUT));
+        let agent = agent(timeout);
         let base = url.trim_end_matches('/');
         let base = if base.contains("://") {
             base.to_owned()
         } else {
             format!("http://{base}")
         };
-        Self { base, agent }
+        Self {
+            base,
+            agent,
+            submit_agent,
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -125,13 +140,23 @@ impl FlinkRest {
     }
 
     fn request(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, RestError> {
+        self.request_with(&self.agent, method, path, body)
+    }
+
+    fn request_with(
+        &self,
+        agent: &ureq::Agent,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, RestError> {
         let builder = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
             .header("Content-Type", "application/json");
         let request = match body {
-            Some(body) => builder.body(body.to_string()).map(|r| self.agent.run(r)),
-            None => builder.body(()).map(|r| self.agent.run(r)),
+            Some(body) => builder.body(body.to_string()).map(|r| agent.run(r)),
+            None => builder.body(()).map(|r| agent.run(r)),
         }
         .map_err(|e| self.protocol(method, path, &e.to_string()))?;
         self.answer(method, path, request)
@@ -405,7 +430,7 @@ impl FlinkRest {
             .mime_str("application/x-java-archive")
             .map_err(|e| self.protocol("POST", "/jars/upload", &e.to_string()))?;
         let form = Form::new().part("jarfile", part);
-        let response = self.agent.post(format!("{}/jars/upload", self.base)).send(form);
+        let response = self.submit_agent.post(format!("{}/jars/upload", self.base)).send(form);
         let body = self.answer("POST", "/jars/upload", response)?;
         body.get("filename")
             .and_then(Value::as_str)
@@ -417,7 +442,12 @@ impl FlinkRest {
     /// Runs an uploaded jar's main class with these arguments; returns the job it started.
     pub fn run_jar(&self, jar_id: &str, args: &[String]) -> Result<String, RestError> {
         let path = format!("/jars/{jar_id}/run");
-        let body = self.request("POST", &path, Some(json!({ "programArgsList": args })))?;
+        let body = self.request_with(
+            &self.submit_agent,
+            "POST",
+            &path,
+            Some(json!({ "programArgsList": args })),
+        )?;
         body.get("jobid")
             .and_then(Value::as_str)
             .map(str::to_owned)

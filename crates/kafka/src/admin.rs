@@ -45,7 +45,8 @@ pub struct KafkaAdmin {
 impl KafkaAdmin {
     pub fn new(properties: &ClientProperties, timeout: Duration) -> Result<Self, KafkaError> {
         let servers = properties.get("bootstrap.servers").unwrap_or_default().to_owned();
-        let fail = |e: rdkafka::error::KafkaError| KafkaError::new(&servers, "creating the admin client", e);
+        let fail =
+            |e: rdkafka::error::KafkaError| KafkaError::new(&servers, "creating the admin client", properties.scrub(e));
         let admin = properties.to_client_config().create().map_err(fail)?;
         let mut probe_config = properties.to_client_config();
         probe_config
@@ -205,7 +206,7 @@ impl KafkaAdmin {
         config.set("group.id", group).set("enable.auto.commit", "false");
         let consumer: BaseConsumer = config
             .create()
-            .map_err(|e| self.fail("creating a consumer for lag", e))?;
+            .map_err(|e| self.fail("creating a consumer for lag", self.properties.scrub(e)))?;
         let committed = consumer
             .committed_offsets(list, self.timeout)
             .map_err(|e| self.fail(format!("reading the offsets group `{group}` committed"), e))?;

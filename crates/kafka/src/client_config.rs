@@ -45,6 +45,18 @@ impl ClientProperties {
             .collect()
     }
 
+    /// An error's text with every secret property's value replaced: rdkafka's own
+    /// configuration errors quote the value they refused (a whole `sasl.jaas.config`).
+    pub fn scrub(&self, error: impl ToString) -> String {
+        let mut text = error.to_string();
+        for (key, value) in &self.0 {
+            if is_secret_key(key) && !value.is_empty() {
+                text = text.replace(value.as_str(), pipegen_config::REDACTED);
+            }
+        }
+        text
+    }
+
     pub fn to_client_config(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
         for (k, v) in &self.0 {
@@ -230,5 +242,28 @@ mod tests {
         assert_eq!(p.get("sasl.mechanism"), Some("SCRAM-SHA-512"));
         let shown = format!("{:?} {:?}", p.redacted(), p);
         assert!(!shown.contains("hunter2") && shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
+    fn client_errors_never_quote_a_secret_property() {
+        let mut producer = ProducerConfig::default();
+        let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2-jaas\";";
+        producer.properties.0.insert("sasl.jaas.config".into(), jaas.into());
+        let p = producer_properties("b:9092", &producer, &SecurityConfig::default());
+        // rdkafka refuses the Java client's property, quoting its value.
+        let error = p
+            .to_client_config()
+            .create::<rdkafka::producer::BaseProducer>()
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("hunter2-jaas"),
+            "the test needs an error that quotes it"
+        );
+        let shown = p.scrub(&error);
+        assert!(
+            !shown.contains("hunter2-jaas") && shown.contains("sasl.jaas.config"),
+            "{shown}"
+        );
     }
 }

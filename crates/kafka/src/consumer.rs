@@ -30,7 +30,7 @@ impl TopicReader {
         let consumer: BaseConsumer = properties
             .to_client_config()
             .create()
-            .map_err(|e| KafkaError::new(&servers, "creating the consumer", e))?;
+            .map_err(|e| KafkaError::new(&servers, "creating the consumer", properties.scrub(e)))?;
         let mut assignment = TopicPartitionList::new();
         for partition in 0..partitions as i32 {
             assignment

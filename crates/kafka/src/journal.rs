@@ -80,7 +80,7 @@ impl TopicJournal {
             .set("message.timeout.ms", timeout.as_millis().max(1).to_string());
         let producer: FutureProducer = producer_config
             .create()
-            .map_err(|e| fail("creating the schema journal's producer", &e))?;
+            .map_err(|e| fail("creating the schema journal's producer", &producer.scrub(e)))?;
         let mut consumer_config = consumer.to_client_config();
         consumer_config
             .set("enable.auto.commit", "false")
@@ -88,7 +88,7 @@ impl TopicJournal {
             .set("fetch.min.bytes", "1");
         let consumer: BaseConsumer = consumer_config
             .create()
-            .map_err(|e| fail("creating the schema journal's consumer", &e))?;
+            .map_err(|e| fail("creating the schema journal's consumer", &consumer.scrub(e)))?;
         let mut assignment = TopicPartitionList::new();
         assignment
             .add_partition_offset(topic, 0, Offset::Beginning)

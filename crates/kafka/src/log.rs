@@ -65,7 +65,7 @@ impl KafkaLog {
         let producer = producer
             .to_client_config()
             .create_with_context(BatchDeliveries)
-            .map_err(|e| KafkaError::new(&servers, "creating the producer", e))?;
+            .map_err(|e| KafkaError::new(&servers, "creating the producer", producer.scrub(e)))?;
         Ok(Self {
             servers,
             admin,
@@ -101,9 +101,12 @@ impl KafkaLog {
         if self.consumer_properties.get("queued.max.messages.kbytes").is_none() {
             config.set("queued.max.messages.kbytes", READ_AHEAD_KB.to_string());
         }
-        let consumer: BaseConsumer = config
-            .create()
-            .map_err(|e| self.unavailable(&format!("creating a reader of `{topic}`"), e))?;
+        let consumer: BaseConsumer = config.create().map_err(|e| {
+            self.unavailable(
+                &format!("creating a reader of `{topic}`"),
+                self.consumer_properties.scrub(e),
+            )
+        })?;
         let reader = Arc::new(Mutex::new(PartitionReader { consumer, next: None }));
         readers.insert((topic.to_owned(), partition), reader.clone());
         Ok(reader)
@@ -116,9 +119,12 @@ impl KafkaLog {
         }
         let mut config = self.consumer_properties.to_client_config();
         config.set("group.id", group).set("enable.auto.commit", "false");
-        let consumer: BaseConsumer = config
-            .create()
-            .map_err(|e| self.unavailable(&format!("creating a committer for group `{group}`"), e))?;
+        let consumer: BaseConsumer = config.create().map_err(|e| {
+            self.unavailable(
+                &format!("creating a committer for group `{group}`"),
+                self.consumer_properties.scrub(e),
+            )
+        })?;
         let consumer = Arc::new(consumer);
         committers.insert(group.to_owned(), consumer.clone());
         Ok(consumer)

@@ -91,7 +91,7 @@ impl KafkaSink {
                 recorder,
                 stats_seen: AtomicU64::new(0),
             })
-            .map_err(|e| KafkaError::new(&servers, "creating the producer", e))?;
+            .map_err(|e| KafkaError::new(&servers, "creating the producer", properties.scrub(e)))?;
         Ok(Self {
             servers,
             topic: topic.to_owned(),

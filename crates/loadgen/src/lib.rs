@@ -19,6 +19,7 @@ pub mod metrics;
 mod node;
 pub mod out;
 pub mod plan;
+mod seconds;
 mod semantic;
 pub mod sink;
 mod time;

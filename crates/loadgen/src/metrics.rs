@@ -10,24 +10,17 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::plan::RatePlan;
+use crate::seconds::{Second, Seconds};
 
 /// Seconds kept after the plan ends, for late acknowledgements.
 const DRAIN_SECONDS: usize = 120;
 /// Histograms hold 1 µs to 1 hour at 3 significant digits.
 const MAX_MICROS: u64 = 3_600_000_000;
 
-#[derive(Default)]
-struct Second {
-    sent: AtomicU64,
-    acked: AtomicU64,
-    failed: AtomicU64,
-    bytes: AtomicU64,
-}
-
 /// Shared by the sender and whatever thread reports deliveries.
 pub struct Recorder {
     start: Instant,
-    seconds: Vec<Second>,
+    seconds: Seconds,
     /// Acknowledgement − intended send.
     publish: Mutex<Histogram<u64>>,
     /// Actual send − intended send.
@@ -52,10 +45,12 @@ fn micros_between(earlier: Instant, later: Instant) -> u64 {
 
 impl Recorder {
     pub fn new(start: Instant, planned: Duration) -> Self {
-        let seconds = planned.as_secs() as usize + 1 + DRAIN_SECONDS;
+        let last = usize::try_from(planned.as_secs())
+            .unwrap_or(usize::MAX)
+            .saturating_add(DRAIN_SECONDS);
         Self {
             start,
-            seconds: (0..seconds).map(|_| Second::default()).collect(),
+            seconds: Seconds::new(last),
             publish: Mutex::new(histogram()),
             publish_delay: Mutex::new(histogram()),
             errors: Mutex::new(BTreeMap::new()),
@@ -69,9 +64,10 @@ impl Recorder {
         self.start
     }
 
-    fn second(&self, at: Instant) -> &Second {
-        let index = at.saturating_duration_since(self.start).as_secs() as usize;
-        &self.seconds[index.min(self.seconds.len() - 1)]
+    /// Runs `f` on the counters of the second of the run `at` falls in.
+    fn in_second(&self, at: Instant, f: impl FnOnce(&Second)) {
+        let index = at.saturating_duration_since(self.start).as_secs();
+        self.seconds.with(usize::try_from(index).unwrap_or(usize::MAX), f);
     }
 
     /// A batch handed to the sink at `at`: each record's intended send time and size.
@@ -84,9 +80,10 @@ impl Recorder {
                 bytes += size as u64;
             }
         }
-        let second = self.second(at);
-        second.sent.fetch_add(count, Ordering::Relaxed);
-        second.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.in_second(at, |second| {
+            second.sent.fetch_add(count, Ordering::Relaxed);
+            second.bytes.fetch_add(bytes, Ordering::Relaxed);
+        });
         if let Ok(mut last) = self.last_send.lock() {
             *last = Some(at);
         }
@@ -94,7 +91,9 @@ impl Recorder {
 
     pub fn acked(&self, at: Instant, intended: Instant) {
         self.first_ack.get_or_init(|| at);
-        self.second(at).acked.fetch_add(1, Ordering::Relaxed);
+        self.in_second(at, |s| {
+            s.acked.fetch_add(1, Ordering::Relaxed);
+        });
         if let Ok(mut h) = self.publish.lock() {
             h.saturating_record(micros_between(intended, at));
         }
@@ -113,14 +112,16 @@ impl Recorder {
     }
 
     pub fn failed(&self, at: Instant, kind: &str) {
-        self.second(at).failed.fetch_add(1, Ordering::Relaxed);
+        self.in_second(at, |s| {
+            s.failed.fetch_add(1, Ordering::Relaxed);
+        });
         if let Ok(mut errors) = self.errors.lock() {
             *errors.entry(kind.to_owned()).or_default() += 1;
         }
     }
 
     fn total(&self, counter: fn(&Second) -> &AtomicU64) -> u64 {
-        self.seconds.iter().map(|s| counter(s).load(Ordering::Relaxed)).sum()
+        self.seconds.total(counter)
     }
 
     pub fn sent_total(&self) -> u64 {
@@ -137,18 +138,18 @@ impl Recorder {
 
     /// Records sent during second `index` of the run (0 outside it).
     pub fn sent_in_second(&self, index: usize) -> u64 {
-        self.seconds.get(index).map_or(0, |s| s.sent.load(Ordering::Relaxed))
+        self.seconds.get(index, |s| s.sent.load(Ordering::Relaxed)).unwrap_or(0)
     }
 
     /// Counts of second `index` of the run (zeros outside it).
     pub fn second_counts(&self, index: usize) -> SecondCounts {
         self.seconds
-            .get(index)
-            .map_or_else(SecondCounts::default, |s| SecondCounts {
+            .get(index, |s| SecondCounts {
                 sent: s.sent.load(Ordering::Relaxed),
                 acked: s.acked.load(Ordering::Relaxed),
                 failed: s.failed.load(Ordering::Relaxed),
             })
+            .unwrap_or_default()
     }
 
     /// Copies of the cumulative latency histograms (microseconds), for interval views.
@@ -167,29 +168,33 @@ impl Recorder {
 
     /// What has been measured so far, against the plan.
     pub fn report(&self, plan: &RatePlan) -> ProducerReport {
-        let totals =
-            |f: fn(&Second) -> &AtomicU64| self.seconds.iter().map(|s| f(s).load(Ordering::Relaxed)).sum::<u64>();
+        let totals = |f: fn(&Second) -> &AtomicU64| self.seconds.total(f);
         let sent = totals(|s| &s.sent);
-        let last = self.seconds.iter().rposition(|s| {
-            s.sent.load(Ordering::Relaxed) + s.acked.load(Ordering::Relaxed) + s.failed.load(Ordering::Relaxed) > 0
-        });
-        let shown_seconds = last.map_or(0, |l| l + 1).max(plan.duration.as_secs() as usize);
-        let timeline = (0..shown_seconds.min(self.seconds.len()))
+        // Every second up to the plan's end, or to now if the run stopped before it.
+        let reached = Instant::now()
+            .saturating_duration_since(self.start)
+            .min(plan.duration)
+            .as_secs();
+        let shown_seconds = self.seconds.last_active().map_or(0, |l| l as u64 + 1).max(reached);
+        let timeline = (0..shown_seconds)
             .map(|i| {
-                let second = &self.seconds[i];
-                let from = Duration::from_secs(i as u64);
+                let from = Duration::from_secs(i);
                 let target = if from < plan.duration {
                     plan.planned_between(from, (from + Duration::from_secs(1)).min(plan.duration))
                 } else {
                     Some(0)
                 };
+                let count = |f: fn(&Second) -> &AtomicU64| {
+                    let index = usize::try_from(i).unwrap_or(usize::MAX);
+                    self.seconds.get(index, |s| f(s).load(Ordering::Relaxed)).unwrap_or(0)
+                };
                 TimelineEntry {
-                    t_s: i as u64,
+                    t_s: i,
                     target_rate: target,
-                    sent: second.sent.load(Ordering::Relaxed),
-                    acked: second.acked.load(Ordering::Relaxed),
-                    failed: second.failed.load(Ordering::Relaxed),
-                    bytes: second.bytes.load(Ordering::Relaxed),
+                    sent: count(|s| &s.sent),
+                    acked: count(|s| &s.acked),
+                    failed: count(|s| &s.failed),
+                    bytes: count(|s| &s.bytes),
                 }
             })
             .collect();

@@ -157,7 +157,10 @@ impl RatePlan {
 
     /// The messages the plan sends, if the rate is never `max`.
     pub fn planned_total(&self) -> Option<u64> {
-        let scheduled: Option<u64> = self.phases.iter().map(Phase::planned).sum();
+        let scheduled = self
+            .phases
+            .iter()
+            .try_fold(0u64, |total, phase| Some(total.saturating_add(phase.planned()?)));
         match (scheduled, self.messages) {
             (Some(s), Some(cap)) => Some(s.min(cap)),
             (Some(s), None) => Some(s),
@@ -167,10 +170,9 @@ impl RatePlan {
 
     /// Messages intended in `[from, to)`, before the message cap.
     pub fn planned_between(&self, from: Duration, to: Duration) -> Option<u64> {
-        self.phases
-            .iter()
-            .map(|p| Some(p.planned_before(to)? - p.planned_before(from)?))
-            .sum()
+        self.phases.iter().try_fold(0u64, |total, p| {
+            Some(total.saturating_add(p.planned_before(to)?.saturating_sub(p.planned_before(from)?)))
+        })
     }
 
     /// The target rate at `t`.
@@ -338,14 +340,16 @@ fn multiplier_phases(entries: &[&str], base: Rate, duration: Duration) -> Result
     }
     let mut phases = Vec::new();
     let mut at = Duration::ZERO;
-    for (from, to, percent, _) in windows {
+    for (from, to, percent, entry) in windows {
         if from > at {
             phases.push(base_phase(at, from, base));
         }
+        let rate = Rate::per_second(base_rate * percent / 100.0)
+            .map_err(|e| plan_error(format!("`{entry}`: {e}"), "use a smaller percentage"))?;
         phases.push(Phase {
             start: from,
             end: to,
-            rate: Rate::PerSecond(base_rate * percent / 100.0),
+            rate,
             origin: format!("{percent}%"),
         });
         at = to;
@@ -371,6 +375,7 @@ fn point_phases(entries: &[&str], base: Rate, duration: Duration) -> Result<Vec<
         if !(rate.is_finite() && rate > 0.0) {
             return Err(plan_error(format!("`{entry}`: the rate must be above 0"), FORM));
         }
+        Rate::per_second(rate).map_err(|e| plan_error(format!("`{entry}`: {e}"), FORM))?;
         if time >= duration {
             return Err(plan_error(
                 format!(
@@ -452,6 +457,27 @@ impl fmt::Display for RatePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_too_high_to_plan_are_refused_not_overflowed() {
+        let base = Rate::PerSecond(1000.0);
+        let err = RatePlan::new(base, Duration::from_secs(2), None, Some("1s-2s:1e300%")).unwrap_err();
+        assert!(
+            err.message.contains("1s-2s:1e300%") && err.message.contains("highest"),
+            "{err:?}"
+        );
+        let err = RatePlan::new(base, Duration::from_secs(2), None, Some("0:1000,1:1e300")).unwrap_err();
+        assert!(err.message.contains("highest"), "{err:?}");
+        // At the highest rate a long run's total saturates instead of wrapping.
+        let plan = RatePlan::new(
+            Rate::PerSecond(Rate::MAX_PER_SECOND),
+            Duration::from_secs(u64::MAX / 4),
+            None,
+            None,
+        )
+        .unwrap();
+        assert!(plan.planned_total().unwrap() >= u64::MAX / 2);
+    }
 
     #[test]
     fn without_a_duration_a_plan_of_n_messages_lasts_until_they_are_sent() {

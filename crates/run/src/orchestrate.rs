@@ -117,6 +117,7 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let run_id = run_id(&started_at);
     // The views' servers first: a taken port stops the run before it creates anything.
     let reports_dir = request.project.root.join(&config.run.reports_dir);
+    crate::reports::check_writable(&reports_dir)?;
     let mut live = LiveFeed::start(config, request.dashboard.as_ref(), &request.plan, &run_id, &reports_dir).await?;
     let backends =
         LogBackend::open(config, &run_id).and_then(|log| RegistryBackend::open(config).map(|registry| (log, registry)));
@@ -246,7 +247,9 @@ async fn run_pipeline(
     }
 
     // Deploy.
-    let mut engine = Engine::new(config.flink.parallelism.max(1) as usize).with_log(shared_log.clone());
+    let mut engine = Engine::new(config.flink.parallelism.max(1) as usize)
+        .with_log(shared_log.clone())
+        .with_memory_budget(config.embedded.memory_budget.bytes());
     let mut jobs: Vec<Job> = Vec::new();
     let mut flink = match config.engine {
         pipegen_config::Engine::Flink => Some(FlinkJobs::deploy(config, request.project, &values, &declared, run_id)?),
@@ -455,9 +458,13 @@ async fn run_pipeline(
         let job_status = match (&outcome, finished) {
             (Err(e), _) => {
                 *errors.entry(format!("{name}: {e}")).or_default() += 1;
+                // A job that fails while the run stops for another reason (a lost topic, a
+                // timeout) fails because of it: the first reason stays the run's.
+                if status == Status::Succeeded || (status == Status::Failed && error.is_none()) {
+                    error = Some(format!("{name} failed: {e}"));
+                }
                 if status != Status::Interrupted {
                     status = Status::Failed;
-                    error = Some(format!("{name} failed: {e}"));
                 }
                 "FAILED"
             }

@@ -4,6 +4,41 @@ use std::path::{Path, PathBuf};
 
 use crate::orchestrate::RunError;
 
+/// Makes sure reports can be written to `dir` (made if missing) before anything runs, so that
+/// a run never produces its whole load only to find it cannot write its report.
+pub(crate) fn check_writable(dir: &Path) -> Result<(), RunError> {
+    let refuse = |what: String| {
+        RunError::Input(vec![pipegen_diag::Diagnostic::error(what).with_hint(
+            "choose a directory you can write with --reports-dir or run.reports_dir",
+        )])
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(refuse(format!(
+            "the reports directory {} is not a directory",
+            dir.display()
+        )));
+    }
+    // What the check makes it takes away again: a run that stops before its report leaves
+    // no trace.
+    let made = dir
+        .ancestors()
+        .take_while(|d| !d.exists())
+        .last()
+        .map(Path::to_path_buf);
+    let outcome = std::fs::create_dir_all(dir)
+        .map_err(|e| refuse(format!("cannot create the reports directory {}: {e}", dir.display())))
+        .and_then(|()| {
+            let probe = dir.join(format!(".pipegen-write-check-{}", std::process::id()));
+            let written = std::fs::write(&probe, b"");
+            let _ = std::fs::remove_file(&probe);
+            written.map_err(|e| refuse(format!("cannot write reports to {}: {e}", dir.display())))
+        });
+    if let Some(made) = made {
+        let _ = std::fs::remove_dir_all(made);
+    }
+    outcome
+}
+
 /// Writes `result` as `<stem>.json` and `html` as `<stem>.html` in `dir`; a stem taken by an
 /// earlier report (two started in one second) gets `-2`, `-3`, ... so both are kept.
 pub(crate) fn write_report(

@@ -197,6 +197,24 @@ pub fn column_references(query: &Query) -> Vec<NameReference> {
     columns
 }
 
+/// The functions a query calls (scalar, aggregate, window and table functions), each by its
+/// last name part, with where the call stands.
+pub fn function_references(query: &Query) -> Vec<NameReference> {
+    let mut functions = Vec::new();
+    let _ = visit_expressions(query, |expr| {
+        if let Expr::Function(f) = expr
+            && let Some(last) = f.name.0.last().and_then(|part| part.as_ident())
+        {
+            functions.push(NameReference {
+                name: last.value.clone(),
+                at: start_of_span(last.span),
+            });
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    functions
+}
+
 /// The aliases a query's SELECT list defines (usable in GROUP BY, HAVING and ORDER BY).
 pub fn select_aliases(query: &Query) -> Vec<String> {
     match query.body.as_ref() {

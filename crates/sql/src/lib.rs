@@ -13,6 +13,7 @@
 //! for `validate` (with the catalog) and the engines to decide.
 
 pub mod analysis;
+mod avro_schema;
 mod dialect;
 mod error;
 mod interval;
@@ -21,11 +22,14 @@ mod model;
 mod parse;
 mod split;
 mod types;
+mod window_shape;
 
 pub use analysis::{
-    GroupWindow, NameReference, WindowKind, WindowTvf, column_references, is_pass_through, legacy_group_windows,
-    output_columns, placeholders, referenced_tables, select_aliases, single_source, table_references, window_tvfs,
+    GroupWindow, NameReference, WindowKind, WindowTvf, column_references, function_references, is_pass_through,
+    legacy_group_windows, output_columns, placeholders, referenced_tables, select_aliases, single_source,
+    table_references, window_tvfs,
 };
+pub use avro_schema::{AvroSchemaError, TimestampMapping, flink_avro_schema};
 pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
 pub use error::SqlError;
 pub use interval::interval_millis;
@@ -35,3 +39,4 @@ pub use model::{
 pub use parse::{parse_file, parse_file_all};
 pub use split::{RawStatement, SplitError, split_statements};
 pub use types::{FlinkType, RowField, TypeKind};
+pub use window_shape::WindowShape;

@@ -27,7 +27,9 @@ struct Bridge {
     runner: PathBuf,
     /// Per session: the statements every later INSERT runs after.
     sessions: HashMap<String, Vec<String>>,
-    operations: HashMap<String, Outcome>,
+    /// `None` while the operation runs (the real gateway answers a submission at once and
+    /// reports RUNNING until the job is submitted).
+    operations: HashMap<String, Option<Outcome>>,
     /// Every statement received, in order.
     received: Vec<String>,
     next: u32,
@@ -140,43 +142,55 @@ async fn submit(State(b): State<Shared>, Path((_v, s)): Path<(String, String)>, 
         };
         (b.flink_url.clone(), b.runner.clone(), before.clone())
     };
-    let outcome = if upper.starts_with("INSERT") || upper.starts_with("EXECUTE STATEMENT SET") {
-        program.push(statement);
-        tokio::task::spawn_blocking(move || run_on_cluster(&flink_url, &runner, &program))
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()))
-    } else {
-        if let Some(kept) = b.lock().expect("the bridge's state").sessions.get_mut(&s) {
-            kept.push(statement);
+    let runs_a_job = upper.starts_with("INSERT") || upper.starts_with("EXECUTE STATEMENT SET");
+    let handle = {
+        let mut bridge = b.lock().expect("the bridge's state");
+        bridge.next += 1;
+        let handle = format!("op-{}", bridge.next);
+        if !runs_a_job && let Some(kept) = bridge.sessions.get_mut(&s) {
+            kept.push(statement.clone());
         }
-        Ok(None)
+        let outcome = (!runs_a_job).then_some(Ok(None));
+        bridge.operations.insert(handle.clone(), outcome);
+        handle
     };
-    let mut b = b.lock().expect("the bridge's state");
-    b.next += 1;
-    let handle = format!("op-{}", b.next);
-    b.operations.insert(handle.clone(), outcome);
+    if runs_a_job {
+        program.push(statement);
+        let (state, operation) = (b.clone(), handle.clone());
+        tokio::task::spawn_blocking(move || {
+            let outcome = run_on_cluster(&flink_url, &runner, &program);
+            if let Some(slot) = state.lock().expect("the bridge's state").operations.get_mut(&operation) {
+                *slot = Some(outcome);
+            }
+        });
+    }
     reply(StatusCode::OK, json!({"operationHandle": handle}))
 }
 
 async fn status(State(b): State<Shared>, Path((_v, _s, o)): Path<(String, String, String)>) -> Response {
     match b.lock().expect("the bridge's state").operations.get(&o) {
-        Some(Ok(_)) => reply(StatusCode::OK, json!({"status": "FINISHED"})),
-        Some(Err(_)) => reply(StatusCode::OK, json!({"status": "ERROR"})),
+        Some(None) => reply(StatusCode::OK, json!({"status": "RUNNING"})),
+        Some(Some(Ok(_))) => reply(StatusCode::OK, json!({"status": "FINISHED"})),
+        Some(Some(Err(_))) => reply(StatusCode::OK, json!({"status": "ERROR"})),
         None => reply(StatusCode::NOT_FOUND, json!({"errors": ["no such operation"]})),
     }
 }
 
 async fn result(State(b): State<Shared>, Path((_v, _s, o, _t)): Path<(String, String, String, u32)>) -> Response {
     match b.lock().expect("the bridge's state").operations.get(&o) {
-        Some(Ok(Some(job))) => reply(
+        Some(None) => reply(
+            StatusCode::OK,
+            json!({"resultType": "NOT_READY", "results": {"columns": [], "data": []}}),
+        ),
+        Some(Some(Ok(Some(job)))) => reply(
             StatusCode::OK,
             json!({"resultType": "EOS", "jobID": job, "results": {"columns": [{"name": "job id"}], "data": [{"kind": "INSERT", "fields": [job]}]}}),
         ),
-        Some(Ok(None)) => reply(
+        Some(Some(Ok(None))) => reply(
             StatusCode::OK,
             json!({"resultType": "EOS", "results": {"columns": [{"name": "result"}], "data": [{"kind": "INSERT", "fields": ["OK"]}]}}),
         ),
-        Some(Err(text)) => flink_error(text),
+        Some(Some(Err(text))) => flink_error(text),
         None => reply(StatusCode::NOT_FOUND, json!({"errors": ["no such operation"]})),
     }
 }
@@ -191,7 +205,7 @@ async fn close_operation(State(b): State<Shared>, Path((_v, _s, o)): Path<(Strin
 fn run_on_cluster(flink_url: &str, runner: &std::path::Path, statements: &[String]) -> Result<Option<String>, String> {
     use ureq::unversioned::multipart::{Form, Part};
     let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
+        .timeout_global(Some(Duration::from_secs(180)))
         .http_status_as_error(false)
         .build()
         .new_agent();

@@ -3,12 +3,13 @@
 //! table, JSON lines or a changelog; over bounded sources they end when the input ends, after
 //! firing the remaining windows as Flink does at end of input.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use pipegen_config::FlagValue;
 use pipegen_diag::Diagnostic;
 use pipegen_diag::input;
-use pipegen_engine::{Engine, EngineError, render};
+use pipegen_engine::{Engine, EngineError, ResultFormat, ResultPrinter};
 use pipegen_sql::{ParsedStatement, Statement, parse_file};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
@@ -18,14 +19,19 @@ use crate::context::load_config;
 use crate::failure::{CommandResult, Failure};
 
 pub fn run(global: &GlobalArgs, args: SqlArgs) -> CommandResult {
-    let resolved = load_config(global, Vec::new())?;
+    let flags = args
+        .memory_budget
+        .iter()
+        .map(|size| FlagValue::new("embedded.memory_budget", size.as_str(), "--memory-budget"))
+        .collect();
+    let resolved = load_config(global, flags)?;
     let parallelism = resolved.config.flink.parallelism.max(1) as usize;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::Failed(vec![Diagnostic::error(format!("cannot start the runtime: {e}"))]))?;
-    let mut engine = Engine::new(parallelism);
+    let mut engine = Engine::new(parallelism).with_memory_budget(resolved.config.embedded.memory_budget.bytes());
     match &args.file {
         Some(path) => {
             let text = input::read_text(path, input::SQL).map_err(|e| Failure::input(&e))?;
@@ -59,15 +65,13 @@ fn run_text(
 
 async fn run_statement(engine: &mut Engine, statement: &ParsedStatement, format: SqlFormat) -> Result<(), EngineError> {
     if matches!(statement.kind, Statement::Query(_)) {
-        let changes = engine.query(statement).await?;
-        let text = match format {
-            SqlFormat::Table => render::table(&render::materialize(&changes)?)?,
-            SqlFormat::Json => render::json_lines(&render::materialize(&changes)?)?,
-            SqlFormat::Changelog => render::changelog(&changes)?,
+        let format = match format {
+            SqlFormat::Table => ResultFormat::Table,
+            SqlFormat::Json => ResultFormat::Json,
+            SqlFormat::Changelog => ResultFormat::Changelog,
         };
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        return Ok(());
+        let printer = ResultPrinter::new(format, Box::new(std::io::stdout()));
+        return engine.query_into(statement, Box::new(printer)).await;
     }
     for outcome in engine.execute(statement).await? {
         eprintln!(

@@ -300,5 +300,5 @@ pub fn rows_to_batch(schema: &SchemaRef, rows: &[Vec<ScalarValue>]) -> Result<Re
             }
         })
         .collect::<Result<Vec<_>, DataFusionError>>()?;
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+    Ok(crate::step::batch_of(schema, columns, rows.len())?)
 }

@@ -50,32 +50,91 @@ fn option_f64(table: &CreateTable, key: &str) -> Result<Option<f64>, EngineError
         .transpose()
 }
 
+/// The longest random string a column may ask for: a row is held in memory whole.
+const MAX_STRING_LENGTH: f64 = 1_048_576.0;
+
+fn invalid(table: &CreateTable, key: &str, value: &str, why: &str) -> EngineError {
+    EngineError::Invalid(format!("table `{}`: '{key}' = '{value}' {why}", table.name))
+}
+
+/// A whole, non-negative count option (`number-of-rows`, `fields.f.length`).
+fn option_count(table: &CreateTable, key: &str, at_most: f64) -> Result<Option<f64>, EngineError> {
+    let Some(value) = option_f64(table, key)? else {
+        return Ok(None);
+    };
+    let text = table.option(key).unwrap_or_default();
+    if !(value >= 0.0 && value.fract() == 0.0) {
+        return Err(invalid(table, key, text, "must be a whole number, 0 or more"));
+    }
+    if value > at_most {
+        return Err(invalid(table, key, text, &format!("is too large: at most {at_most}")));
+    }
+    Ok(Some(value))
+}
+
+/// A sequence bound: a whole number, read exactly (a BIGINT's extremes do not survive an f64).
+fn option_i64(table: &CreateTable, key: &str) -> Result<Option<i64>, EngineError> {
+    table
+        .option(key)
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| invalid(table, key, v, "is not a whole number in BIGINT's range"))
+        })
+        .transpose()
+}
+
+/// A finite bound (`fields.f.min`, `.start`, ...): NaN and infinities generate nothing real.
+fn option_finite(table: &CreateTable, key: &str) -> Result<Option<f64>, EngineError> {
+    let value = option_f64(table, key)?;
+    if let Some(v) = value
+        && !v.is_finite()
+    {
+        return Err(invalid(
+            table,
+            key,
+            table.option(key).unwrap_or_default(),
+            "is not a finite number",
+        ));
+    }
+    Ok(value)
+}
+
 impl DatagenSpec {
     /// Reads the options of a datagen table whose physical columns are `schema`'s.
     pub fn from_table(table: &CreateTable, schema: &SchemaRef) -> Result<Self, EngineError> {
-        let mut total = option_f64(table, "number-of-rows")?.map(|n| n as u64);
+        let mut total = option_count(table, "number-of-rows", u64::MAX as f64)?.map(|n| n as u64);
         let mut columns = Vec::new();
         for field in schema.fields() {
             let key = |k: &str| format!("fields.{}.{k}", field.name());
             let kind = table.option(&key("kind")).unwrap_or("random");
             let column = match kind {
                 "sequence" => {
-                    let start = option_f64(table, &key("start"))?
-                        .ok_or_else(|| EngineError::Invalid(format!("{} needs a start", key("kind"))))?
-                        as i64;
-                    let end = option_f64(table, &key("end"))?
-                        .ok_or_else(|| EngineError::Invalid(format!("{} needs an end", key("kind"))))?
-                        as i64;
-                    let length = (end - start + 1).max(0) as u64;
+                    let start = option_i64(table, &key("start"))?
+                        .ok_or_else(|| EngineError::Invalid(format!("{} needs a start", key("kind"))))?;
+                    let end = option_i64(table, &key("end"))?
+                        .ok_or_else(|| EngineError::Invalid(format!("{} needs an end", key("kind"))))?;
+                    // In i128: `end - start` of two extreme i64 values does not fit an i64.
+                    let length = (i128::from(end) - i128::from(start) + 1).clamp(0, i128::from(u64::MAX)) as u64;
                     total = Some(total.map_or(length, |t| t.min(length)));
                     ColumnGen::Sequence { start }
                 }
                 "random" => {
                     let (default_min, default_max) = default_range(field.data_type());
+                    let min = option_finite(table, &key("min"))?.unwrap_or(default_min);
+                    let max = option_finite(table, &key("max"))?.unwrap_or(default_max);
+                    if min > max {
+                        return Err(EngineError::Invalid(format!(
+                            "table `{}`: '{}' ({min}) is above '{}' ({max})",
+                            table.name,
+                            key("min"),
+                            key("max")
+                        )));
+                    }
                     ColumnGen::Random {
-                        min: option_f64(table, &key("min"))?.unwrap_or(default_min),
-                        max: option_f64(table, &key("max"))?.unwrap_or(default_max),
-                        length: option_f64(table, &key("length"))?.unwrap_or(100.0) as usize,
+                        min,
+                        max,
+                        length: option_count(table, &key("length"), MAX_STRING_LENGTH)?.unwrap_or(100.0) as usize,
                     }
                 }
                 other => {
@@ -88,8 +147,17 @@ impl DatagenSpec {
             };
             columns.push(column);
         }
+        let rows_per_second = option_f64(table, "rows-per-second")?.unwrap_or(10_000.0);
+        if !(rows_per_second.is_finite() && rows_per_second > 0.0) {
+            return Err(invalid(
+                table,
+                "rows-per-second",
+                table.option("rows-per-second").unwrap_or_default(),
+                "must be a number above 0",
+            ));
+        }
         Ok(Self {
-            rows_per_second: option_f64(table, "rows-per-second")?.unwrap_or(10_000.0),
+            rows_per_second,
             total,
             columns,
         })
@@ -210,7 +278,16 @@ fn column_values(
             ColumnGen::Sequence { start, .. } => indices.iter().map(|i| (start + *i as i64) as f64).collect(),
             ColumnGen::Random { min, max, .. } => indices
                 .iter()
-                .map(|_| if min >= max { *min } else { rng.random_range(*min..*max) })
+                // Between the bounds without computing `max - min`, which overflows for
+                // bounds such as ±1e308.
+                .map(|_| {
+                    if min >= max {
+                        *min
+                    } else {
+                        let u: f64 = rng.random();
+                        (min * (1.0 - u) + max * u).clamp(*min, *max)
+                    }
+                })
                 .collect(),
         }
     };

@@ -1,6 +1,6 @@
 //! Which windows a row's event time falls into, for each window table function.
 
-use pipegen_sql::{WindowKind, WindowTvf, interval_millis};
+use pipegen_sql::{WindowShape, WindowTvf};
 
 use crate::error::EngineError;
 
@@ -31,65 +31,12 @@ impl Window {
 
 impl WindowSpec {
     pub fn from_tvf(tvf: &WindowTvf) -> Result<Self, EngineError> {
-        let name = format!("{:?}", tvf.kind).to_uppercase();
-        let sizes = tvf
-            .sizes
-            .iter()
-            .map(|e| {
-                interval_millis(e)
-                    .ok_or_else(|| EngineError::Invalid(format!("{name}: `{e}` is not a day-time interval literal")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let positive = |value: i64, what: &str| {
-            if value > 0 {
-                Ok(value)
-            } else {
-                Err(EngineError::Invalid(format!("{name}: the {what} must be positive")))
-            }
-        };
-        let arity =
-            |expected: &str| EngineError::Invalid(format!("{name} takes {expected}, got {} sizes", sizes.len()));
-        match tvf.kind {
-            WindowKind::Tumble => match sizes.as_slice() {
-                [size] => Ok(WindowSpec::Tumble {
-                    size: positive(*size, "size")?,
-                    offset: 0,
-                }),
-                [size, offset] => Ok(WindowSpec::Tumble {
-                    size: positive(*size, "size")?,
-                    offset: *offset,
-                }),
-                _ => Err(arity("a size and an optional offset")),
-            },
-            WindowKind::Hop | WindowKind::Cumulate => {
-                let (first, size, offset) = match sizes.as_slice() {
-                    [first, size] => (*first, *size, 0),
-                    [first, size, offset] => (*first, *size, *offset),
-                    _ => return Err(arity("a slide (or step), a size and an optional offset")),
-                };
-                let first = positive(first, "slide")?;
-                let size = positive(size, "size")?;
-                if size % first != 0 {
-                    return Err(EngineError::Invalid(format!(
-                        "{name}: the size ({size} ms) must be a whole multiple of the slide ({first} ms), as Flink requires"
-                    )));
-                }
-                Ok(if tvf.kind == WindowKind::Hop {
-                    WindowSpec::Hop {
-                        slide: first,
-                        size,
-                        offset,
-                    }
-                } else {
-                    WindowSpec::Cumulate {
-                        step: first,
-                        size,
-                        offset,
-                    }
-                })
-            }
-            WindowKind::Session => Err(EngineError::unsupported("SESSION windows")),
-        }
+        Ok(match tvf.shape().map_err(EngineError::Invalid)? {
+            WindowShape::Tumble { size, offset } => WindowSpec::Tumble { size, offset },
+            WindowShape::Hop { slide, size, offset } => WindowSpec::Hop { slide, size, offset },
+            WindowShape::Cumulate { step, size, offset } => WindowSpec::Cumulate { step, size, offset },
+            WindowShape::Session { .. } => return Err(EngineError::unsupported("SESSION windows")),
+        })
     }
 
     /// Calls `each` with every window containing `ts`, earliest end first.

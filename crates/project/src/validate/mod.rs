@@ -5,6 +5,7 @@ mod catalog;
 mod column_names;
 mod columns;
 mod connectors;
+mod functions;
 mod placeholders;
 mod schema_match;
 mod time;
@@ -24,6 +25,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
         placeholders::check(file, &mut findings);
     }
     let catalog = Catalog::build(project, &mut findings);
+    let functions = functions::KnownFunctions::of(project);
     for declared in catalog.tables() {
         connectors::check(declared, &mut findings);
         time::check_watermark(declared, &mut findings);
@@ -33,6 +35,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
         columns::check(&catalog, insert, &mut findings);
         column_names::check(&catalog, insert, &mut findings);
         time::check_windows(&catalog, insert, &mut findings);
+        functions::check(&functions, insert, &mut findings);
     }
     schema_match::check(project, &catalog, &mut findings);
     findings

@@ -46,6 +46,12 @@ pub(crate) fn check_watermark(declared: &DeclaredTable<'_>, findings: &mut Vec<D
 /// Window table functions need a time attribute: a column with a watermark.
 pub(crate) fn check_windows(catalog: &Catalog<'_>, placed: &PlacedInsert<'_>, findings: &mut Vec<Diagnostic>) {
     for window in window_tvfs(&placed.insert.query) {
+        if let Err(problem) = window.shape() {
+            findings.push(
+                finding_at(placed.file, placed.position, problem)
+                    .with_hint("window sizes are positive day-time intervals, e.g. INTERVAL '1' MINUTE"),
+            );
+        }
         let Some(table) = catalog.table(&window.table) else {
             continue;
         };
