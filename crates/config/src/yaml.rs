@@ -73,6 +73,21 @@ pub fn parse_document(text: &str) -> Result<YamlDocument, YamlError> {
     Ok(document)
 }
 
+/// Where a document after the first begins: its `---` line when there is one.
+fn document_start(text: &str, document: &MarkedYaml<'_>) -> Position {
+    let at = position_of(document);
+    let marker = text
+        .lines()
+        .enumerate()
+        .take(at.line)
+        .filter(|(_, line)| line.trim_end() == "---" || line.starts_with("--- "))
+        .last();
+    match marker {
+        Some((index, _)) => Position::new(index + 1, 1),
+        None => at,
+    }
+}
+
 /// Refuses nesting deeper than [`MAX_NESTING`] from the parser's events, before any tree exists.
 fn check_nesting(text: &str) -> Result<(), YamlError> {
     let mut depth = 0usize;
@@ -95,21 +110,6 @@ fn check_nesting(text: &str) -> Result<(), YamlError> {
         }
     }
     Ok(())
-}
-
-/// Where a document after the first begins: its `---` line when there is one.
-fn document_start(text: &str, document: &MarkedYaml<'_>) -> Position {
-    let at = position_of(document);
-    let marker = text
-        .lines()
-        .enumerate()
-        .take(at.line)
-        .filter(|(_, line)| line.trim_end() == "---" || line.starts_with("--- "))
-        .last();
-    match marker {
-        Some((index, _)) => Position::new(index + 1, 1),
-        None => at,
-    }
 }
 
 fn position_of(node: &MarkedYaml<'_>) -> Position {
@@ -299,18 +299,6 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_refused_before_it_is_built() {
-        let deep: String = (0..5000).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
-        let err = parse_document(&deep).unwrap_err();
-        assert!(err.message.contains("more than 64 levels deep"), "{err:?}");
-        assert_eq!(err.position.map(|p| p.line), Some(65));
-        let ok: String = (0..MAX_NESTING).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
-        parse_document(&(ok + &" ".repeat(MAX_NESTING) + "b: 1\n")).unwrap_err(); // one too deep
-        let ok: String = (0..MAX_NESTING - 1).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
-        parse_document(&(ok + &" ".repeat(MAX_NESTING - 1) + "b: 1\n")).unwrap();
-    }
-
-    #[test]
     fn a_second_document_is_an_error_at_its_marker() {
         let err = parse_document("run:\n  duration: 5m\n---\nrun:\n  duration: 6m\n").unwrap_err();
         assert!(err.message.contains("second"), "{err:?}");
@@ -326,6 +314,18 @@ mod tests {
             assert!(err.message.contains("not a finite number"), "{err:?}");
             assert_eq!(err.position.unwrap().line, 2);
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_it_is_built() {
+        let deep: String = (0..5000).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        let err = parse_document(&deep).unwrap_err();
+        assert!(err.message.contains("more than 64 levels deep"), "{err:?}");
+        assert_eq!(err.position.map(|p| p.line), Some(65));
+        let ok: String = (0..MAX_NESTING).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        parse_document(&(ok + &" ".repeat(MAX_NESTING) + "b: 1\n")).unwrap_err(); // one too deep
+        let ok: String = (0..MAX_NESTING - 1).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        parse_document(&(ok + &" ".repeat(MAX_NESTING - 1) + "b: 1\n")).unwrap();
     }
 
     #[test]
