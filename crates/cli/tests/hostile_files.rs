@@ -167,6 +167,14 @@ fn init_force_leaves_a_project_it_cannot_fit_byte_for_byte() {
     let out = s.run(&["init", "other", "--force"]).expect(2);
     says(&out.stderr, &["other/README.md is a directory", "needs a file"]);
     assert_eq!(snapshot(s.path()), before);
+
+    // The project's own place is a file.
+    s.write("taken", "mine\n");
+    for args in [&["init", "taken"][..], &["init", "taken", "--force"]] {
+        let out = s.run(args).expect(2);
+        says(&out.stderr, &["taken exists and is not a directory"]);
+    }
+    assert_eq!(s.read("taken"), "mine\n");
 }
 
 #[test]
@@ -220,6 +228,8 @@ fn endless_and_odd_files_are_refused_saying_what_they_are() {
         &["demo/sql/04_more.sql is a symbolic link to gone.sql, which does not exist"],
     );
     std::fs::remove_file(s.path().join("demo/sql/04_more.sql")).unwrap();
+    // Hidden entries are not the project's SQL (an editor's lock file is a dangling link).
+    std::os::unix::fs::symlink("user@host.123", s.path().join("demo/sql/.#03_pipeline.sql")).unwrap();
     s.run(&["validate", "--project-dir", "demo"]).expect(0);
 
     // Directories, missing files and empty names.

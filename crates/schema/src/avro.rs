@@ -356,6 +356,13 @@ mod tests {
             let err = parse(&text).unwrap_err();
             assert!(err.message.contains("record `T` contains itself"), "{fields}: {err:?}");
         }
+        // A reference resolves in its enclosing namespace first: here to x.Node, not to itself.
+        parse(
+            r#"{"type":"record","name":"Node","fields":[
+            {"name":"a","type":{"type":"record","name":"Node","namespace":"x","fields":[{"name":"v","type":"int"}]}},
+            {"name":"b","type":{"type":"record","name":"W","namespace":"x","fields":[{"name":"n","type":"Node"}]}}]}"#,
+        )
+        .unwrap();
         // A named type used twice side by side is not recursion.
         parse(
             r#"{"type":"record","name":"E","fields":[

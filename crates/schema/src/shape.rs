@@ -90,25 +90,23 @@ impl Walker {
         if PRIMITIVES.contains(&name) {
             return Ok(LEAF);
         }
-        let candidates = [qualify(namespace, name), name.to_owned()];
-        if let Some(open) = self
-            .open
-            .iter()
-            .find(|names| candidates.iter().any(|c| names.contains(c)))
-        {
-            let record = short(&open[0]);
-            return Err(self.problem(
-                format!(
-                    "record `{record}` contains itself through `{}`: Flink SQL types cannot be recursive",
-                    self.path.join(".")
-                ),
-                "refer to the other record by a key (e.g. a `next_id` field) instead of nesting it in itself",
-            ));
+        // The name in the enclosing namespace first, then as written (AVRO's resolution).
+        for candidate in [qualify(namespace, name), name.to_owned()] {
+            if let Some(open) = self.open.iter().find(|names| names.contains(&candidate)) {
+                let record = short(&open[0]);
+                return Err(self.problem(
+                    format!(
+                        "record `{record}` contains itself through `{}`: Flink SQL types cannot be recursive",
+                        self.path.join(".")
+                    ),
+                    "refer to the other record by a key (e.g. a `next_id` field) instead of nesting it in itself",
+                ));
+            }
+            if let Some(size) = self.defined.get(&candidate) {
+                return Ok(*size);
+            }
         }
-        Ok(candidates
-            .iter()
-            .find_map(|c| self.defined.get(c).copied())
-            .unwrap_or(LEAF))
+        Ok(LEAF)
     }
 
     fn complex(&mut self, map: &Map<String, Value>, namespace: &str) -> Result<Size, ShapeProblem> {

@@ -77,11 +77,11 @@ pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = ProjectName::parse(&name_text)?;
-    if options.target.exists() && !options.force {
-        return Err(InitError::Exists(options.target.clone()));
-    }
     if options.target.exists() && !options.target.is_dir() {
         return Err(InitError::NotADirectory(options.target.clone()));
+    }
+    if options.target.exists() && !options.force {
+        return Err(InitError::Exists(options.target.clone()));
     }
 
     let mut notes = Vec::new();
