@@ -112,6 +112,25 @@ fn avro_confluent_in_windows_out() {
         .subjects()
         .unwrap();
     assert!(subjects.contains(&"stats-value".to_string()), "{subjects:?}");
+    // The sink registers the schema Flink's avro-confluent format derives from the table
+    // (AvroSchemaConverter.convertToSchema, legacy timestamp mapping: Flink 2.1's default),
+    // as Avro's Java library prints it: so Flink and pipegen can write to one subject.
+    let flink_derived = concat!(
+        r#"{"type":"record","name":"record","namespace":"org.apache.flink.avro.generated","fields":["#,
+        r#"{"name":"window_start","type":{"type":"long","logicalType":"timestamp-millis"}},"#,
+        r#"{"name":"window_end","type":{"type":"long","logicalType":"timestamp-millis"}},"#,
+        r#"{"name":"order_count","type":"long"},"#,
+        r#"{"name":"total_quantity","type":["null","int"],"default":null},"#,
+        r#"{"name":"total_amount","type":["null",{"type":"bytes","logicalType":"decimal","precision":38,"scale":2}],"default":null},"#,
+        r#"{"name":"partitions","type":["null","long"],"default":null}]}"#
+    );
+    let client = RegistryClient::new(&url, std::time::Duration::from_secs(5));
+    let (_, id) = client.lookup("stats-value", flink_derived).unwrap();
+    let registered: serde_json::Value = serde_json::from_str(&client.schema(id).unwrap()).unwrap();
+    assert_eq!(
+        registered,
+        serde_json::from_str::<serde_json::Value>(flink_derived).unwrap()
+    );
 }
 
 /// Every record of a topic, partition by partition, as (key, value) text.

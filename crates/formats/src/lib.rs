@@ -13,7 +13,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
-use pipegen_sql::CreateTable;
+use pipegen_sql::{ColumnKind, CreateTable, RowField, TimestampMapping, flink_avro_schema};
 
 pub use avro::ConfluentDecoder;
 
@@ -73,7 +73,11 @@ pub fn decoder(table: &CreateTable, schema: SchemaRef) -> Result<Box<dyn ValueDe
         "csv" => Box::new(csv::CsvDecoder::new(schema, csv::delimiter(table)?)),
         "raw" => Box::new(raw::RawDecoder::new(schema)?),
         "avro-confluent" => Box::new(avro::ConfluentDecoder::new(schema, registry_url(table, format)?)),
-        "avro" => Box::new(avro::PlainDecoder::new(schema)?),
+        "avro" => Box::new(avro::PlainDecoder::new(with_flink_avro_schema(
+            table,
+            schema,
+            format_option(table, format, LEGACY_MAPPING),
+        )?)?),
         other => return Err(unsupported_format(other)),
     })
 }
@@ -91,12 +95,16 @@ pub fn encoder(table: &CreateTable, schema: SchemaRef, topic: &str) -> Result<Bo
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{topic}-value"));
             Box::new(avro::ConfluentEncoder::new(
-                schema,
+                with_flink_avro_schema(table, schema, format_option(table, format, LEGACY_MAPPING))?,
                 registry_url(table, format)?,
                 &subject,
             )?)
         }
-        "avro" => Box::new(avro::PlainEncoder::new(schema)?),
+        "avro" => Box::new(avro::PlainEncoder::new(with_flink_avro_schema(
+            table,
+            schema,
+            format_option(table, format, LEGACY_MAPPING),
+        )?)?),
         other => return Err(unsupported_format(other)),
     })
 }
@@ -119,7 +127,12 @@ pub fn key_encoder(table: &CreateTable, schema: SchemaRef, topic: &str) -> Resul
                 .option("key.avro-confluent.subject")
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{topic}-key"));
-            Box::new(avro::ConfluentEncoder::new(schema, url, &subject)?)
+            let legacy = table.option(&format!("key.avro-confluent.{LEGACY_MAPPING}"));
+            Box::new(avro::ConfluentEncoder::new(
+                with_flink_avro_schema(table, schema, legacy)?,
+                url,
+                &subject,
+            )?)
         }
         other => return Err(unsupported_format(other)),
     })
@@ -164,6 +177,44 @@ fn registry_url<'a>(table: &'a CreateTable, format: &str) -> Result<&'a str, For
             table.name
         ))
     })
+}
+
+/// Flink's option choosing how timestamps map to AVRO (`true` unless set to `false`).
+const LEGACY_MAPPING: &str = "timestamp_mapping.legacy";
+
+/// `schema` carrying the AVRO schema Flink derives from the table's columns of that name (in
+/// `avro.schema`, which arrow-avro reads and writes by): what an avro-confluent table
+/// registers and its datums are written in, so that Flink and pipegen share subjects.
+fn with_flink_avro_schema(
+    table: &CreateTable,
+    schema: SchemaRef,
+    legacy_option: Option<&str>,
+) -> Result<SchemaRef, FormatError> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| match table.column(field.name()).map(|c| &c.kind) {
+            Some(ColumnKind::Physical(ty)) => Ok(RowField {
+                name: field.name().clone(),
+                data_type: ty.clone(),
+                comment: None,
+            }),
+            _ => Err(FormatError::Invalid(format!(
+                "table `{}` has no physical column `{}`",
+                table.name,
+                field.name()
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mapping = match legacy_option.map(str::trim) {
+        Some(value) if value.eq_ignore_ascii_case("false") => TimestampMapping::Current,
+        _ => TimestampMapping::Legacy,
+    };
+    let json = flink_avro_schema(&columns, mapping)
+        .map_err(|e| FormatError::Invalid(format!("table `{}`: {}", table.name, e.message)))?;
+    let mut metadata = schema.metadata().clone();
+    metadata.insert(arrow_avro::schema::SCHEMA_METADATA_KEY.to_owned(), json);
+    Ok(std::sync::Arc::new(schema.as_ref().clone().with_metadata(metadata)))
 }
 
 fn unsupported_format(format: &str) -> FormatError {
