@@ -11,8 +11,8 @@ pub enum EngineError {
     Invalid(String),
     /// The job's state and buffered results outgrew the engine's memory budget.
     #[error(
-        "the query held {} MiB of state and results, over the embedded engine's memory budget of {} MiB",
-        .held / (1 << 20),
+        "the query's state and results grew to {:.1} MiB, past the embedded engine's memory budget of {} MiB",
+        *.held as f64 / f64::from(1 << 20),
         .budget / (1 << 20)
     )]
     OverBudget { held: u64, budget: u64 },
