@@ -139,14 +139,28 @@ const ENDLESS: &str = "CREATE TABLE g (k BIGINT, s STRING) WITH ('connector' = '
 #[test]
 fn sql_stops_a_query_over_its_memory_budget() {
     let s = Scratch::new();
-    s.write("q.sql", &format!("{ENDLESS}SELECT k, COUNT(*) AS n FROM g GROUP BY k;"));
-    let started = Instant::now();
-    let out = s.run(&["sql", "-f", "q.sql", "--memory-budget", "64mb"]);
-    assert_ne!(out.code, 0, "{}", out.all());
-    assert!(started.elapsed() < Duration::from_secs(120));
-    assert!(out.stderr.contains("memory budget of 64 MiB"), "{}", out.all());
-    assert!(out.stderr.contains("q.sql:"), "{}", out.all());
-    assert!(out.stderr.contains("--memory-budget"), "{}", out.all());
+    // An endless aggregation, and an equi-join of two 10^7-row sources (which grew to 7.5 GB
+    // and aborted).
+    let rows = |name: &str| {
+        format!(
+            "CREATE TABLE {name} (k BIGINT, s STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '10000000',
+               'rows-per-second' = '1000000000', 'fields.k.kind' = 'sequence', 'fields.k.start' = '1',
+               'fields.k.end' = '10000000');\n"
+        )
+    };
+    for query in [
+        format!("{ENDLESS}SELECT k, COUNT(*) AS n FROM g GROUP BY k;"),
+        format!("{}{}SELECT COUNT(*) FROM a JOIN b ON a.k = b.k;", rows("a"), rows("b")),
+    ] {
+        s.write("q.sql", &query);
+        let started = Instant::now();
+        let out = s.run(&["sql", "-f", "q.sql", "--memory-budget", "64mb"]);
+        assert_ne!(out.code, 0, "{}", out.all());
+        assert!(started.elapsed() < Duration::from_secs(120));
+        assert!(out.stderr.contains("memory budget of 64 MiB"), "{}", out.all());
+        assert!(out.stderr.contains("q.sql:"), "{}", out.all());
+        assert!(out.stderr.contains("--memory-budget"), "{}", out.all());
+    }
 }
 
 #[test]
