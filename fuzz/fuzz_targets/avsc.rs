@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = schema.full_name();
     let _ = schema.short_name();
-    if let Ok(columns) = pipegen_schema::flink::flink_columns(schema.schema()) {
+    if let Ok(columns) = pipegen_schema::flink::flink_columns(&schema) {
         let _ = pipegen_schema::flink::event_time_candidates(&columns);
     }
 });
