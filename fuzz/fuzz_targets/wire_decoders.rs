@@ -60,8 +60,22 @@ fn columns(nested: bool) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-fn table(options: &str) -> CreateTable {
-    let sql = format!("CREATE TABLE t (x STRING) WITH ('connector' = 'kafka', 'topic' = 't', {options})");
+/// The same columns in Flink's DDL (the avro formats derive their schema from the table).
+fn ddl(nested: bool) -> String {
+    let nested = if nested {
+        "tags ARRAY<STRING>, attributes MAP<STRING, STRING>, \
+         device ROW<os STRING, browser STRING, screen_width INT>, "
+    } else {
+        ""
+    };
+    format!(
+        "event_id STRING NOT NULL, user_id BIGINT NOT NULL, session_id STRING, action STRING, \
+         page_url STRING, price DECIMAL(12, 2), {nested}signup_date DATE, ts TIMESTAMP(3)"
+    )
+}
+
+fn table(columns: &str, options: &str) -> CreateTable {
+    let sql = format!("CREATE TABLE t ({columns}) WITH ('connector' = 'kafka', 'topic' = 't', {options})");
     let file = pipegen_sql::parse_file(std::path::Path::new("fuzz.sql"), &sql).expect("the fuzz table parses");
     match file.statements.into_iter().next().map(|s| s.kind) {
         Some(Statement::CreateTable(table)) => *table,
@@ -77,22 +91,29 @@ struct Format {
 static FORMATS: LazyLock<Vec<Format>> = LazyLock::new(|| {
     let raw_text = Arc::new(Schema::new(vec![Field::new("line", DataType::Utf8, true)]));
     let raw_bytes = Arc::new(Schema::new(vec![Field::new("data", DataType::Binary, true)]));
-    let format = |options: &str, schema: SchemaRef| Format {
-        table: table(options),
+    let format = |columns: &str, options: &str, schema: SchemaRef| Format {
+        table: table(columns, options),
         schema,
     };
+    let (nested, flat) = (ddl(true), ddl(false));
     vec![
-        format("'format' = 'json'", columns(true)),
-        format("'format' = 'json', 'json.ignore-parse-errors' = 'true'", columns(true)),
-        format("'format' = 'csv'", columns(false)),
+        format(&nested, "'format' = 'json'", columns(true)),
         format(
+            &nested,
+            "'format' = 'json', 'json.ignore-parse-errors' = 'true'",
+            columns(true),
+        ),
+        format(&flat, "'format' = 'csv'", columns(false)),
+        format(
+            &flat,
             "'value.format' = 'csv', 'value.csv.field-delimiter' = ';'",
             columns(false),
         ),
-        format("'format' = 'raw'", raw_text),
-        format("'format' = 'raw'", raw_bytes),
-        format("'format' = 'avro'", columns(true)),
+        format("line STRING", "'format' = 'raw'", raw_text),
+        format("data BYTES", "'format' = 'raw'", raw_bytes),
+        format(&nested, "'format' = 'avro'", columns(true)),
         format(
+            &nested,
             "'format' = 'avro-confluent', 'avro-confluent.url' = 'http://127.0.0.1:9'",
             columns(true),
         ),
