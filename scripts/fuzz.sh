@@ -51,7 +51,7 @@ for target in "${targets[@]}"; do
         -artifact_prefix="fuzz/artifacts/$target/" >"$log" 2>&1 || true
     elapsed=$(( $(date +%s) - start ))
     # The last status line: "#EXECS: cov: ... exec/s: N oom/timeout/crash: a/b/c time: Ts ...".
-    status=$(grep -E '^#[0-9]+:' "$log" | tail -n 1 || true)
+    status=$(grep -a -E '^#[0-9]+:' "$log" | tail -n 1 || true)
     execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$status")
     fuzzed=$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$status")
     # exec/s over the whole run (the status line's figure is the last job's).
