@@ -195,25 +195,17 @@ pub fn load_with(
         let path = KeyPath::parse(&e.path().to_string().replace('[', ".").replace(']', ""));
         invalid_value(&files, &merged, &path, e.inner().to_string(), None)
     })?;
-    validate(&config).map_err(|problem| {
-        invalid_value(
-            &files,
-            &merged,
-            &KeyPath::parse(problem.key),
-            problem.message,
-            problem.hint,
-        )
-    })?;
-
-    take_registry_credentials(&mut config).map_err(|problem| {
-        invalid_value(
-            &files,
-            &merged,
-            &KeyPath::parse(problem.key),
-            problem.message,
-            problem.hint,
-        )
-    })?;
+    validate(&config)
+        .and_then(|()| take_registry_credentials(&mut config))
+        .map_err(|problem| {
+            invalid_value(
+                &files,
+                &merged,
+                &KeyPath::parse(problem.key),
+                problem.message,
+                problem.hint,
+            )
+        })?;
 
     let origins = merged.into_iter().map(|(path, (_, origin))| (path, origin)).collect();
     Ok(ResolvedConfig::new(config, origins))

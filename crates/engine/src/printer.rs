@@ -58,16 +58,7 @@ impl ResultPrinter {
             Some(widths) => widths,
             None => {
                 let header = render::names(batches);
-                let widths: Vec<usize> = (0..header.len())
-                    .map(|i| {
-                        cells
-                            .iter()
-                            .map(|r| r[i].chars().count())
-                            .chain([header[i].chars().count()])
-                            .max()
-                            .unwrap_or(0)
-                    })
-                    .collect();
+                let widths = render::column_widths(&header, &cells);
                 text.push_str(&render::table_rule(&widths));
                 text.push_str(&render::table_line(&header, &widths));
                 text.push_str(&render::table_rule(&widths));

@@ -105,16 +105,7 @@ pub fn table(batches: &[RecordBatch]) -> Result<String, EngineError> {
         return Ok("Empty set\n".into());
     }
     let cells = table_cells(batches)?;
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            cells
-                .iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = column_widths(&header, &cells);
     let rule = table_rule(&widths);
     let mut out = rule.clone();
     out.push_str(&table_line(&header, &widths));
@@ -125,6 +116,20 @@ pub fn table(batches: &[RecordBatch]) -> Result<String, EngineError> {
     out.push_str(&rule);
     out.push_str(&rows_in_set(cells.len()));
     Ok(out)
+}
+
+/// Each column's width: its widest cell or its name.
+pub(crate) fn column_widths(header: &[String], cells: &[Vec<String>]) -> Vec<usize> {
+    (0..header.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
 /// `+-----+----+`: a table's border for columns of `widths`.
