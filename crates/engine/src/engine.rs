@@ -16,20 +16,25 @@ use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execut
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Query, SetExpr, Statement as SqlStatement, TableFactor};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use pipegen_log::Log;
 use pipegen_sql::{
     ColumnKind, CreateTable, ParsedStatement, Statement, WindowKind, WindowTvf, interval_millis, window_tvfs,
 };
 
-use crate::changelog::{ChangeStream, Changes, Node, StateConfig};
-use crate::connectors::channel::ChannelPartition;
+use crate::changelog::StateConfig;
+use crate::changes::Changes;
 use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
 use crate::connectors::filesystem;
 use crate::connectors::kafka::{self, KafkaSink, UpsertSource};
 use crate::error::EngineError;
+use crate::graph::{Builder, Graph};
 use crate::job::{InsertOutcome, Job};
 use crate::metrics::JobMetrics;
+use crate::operator::channel::ChannelPartition;
+use crate::operator::source::ChangelogSources;
+use crate::operator::{Message, MessageStream};
+use crate::options::SessionOptions;
 use crate::sink::{Blackhole, Collect, Print, TableSink};
 use crate::translate::{rewrite_expr, rewrite_query};
 use crate::types::arrow_type;
@@ -52,12 +57,13 @@ pub struct Engine {
     sources: HashMap<String, CreateTable>,
     /// Each sink table and the columns it takes.
     sinks: HashMap<String, (SinkTable, SchemaRef)>,
-    settings: HashMap<String, String>,
+    options: SessionOptions,
     windows_planned: usize,
     /// Tables only written to (upsert-kafka).
     write_only: std::collections::HashSet<String>,
-    /// upsert-kafka tables whose topic exists: read as changelogs.
-    upserts: HashMap<String, UpsertSource>,
+    /// upsert-kafka tables whose topic exists: read as changelogs (by the name users query).
+    changelog_tables: std::collections::HashSet<String>,
+    changelogs: ChangelogSources,
     lost_to_retention: Arc<std::sync::atomic::AtomicU64>,
     /// The most a job may hold in state and buffered results; `None` is no bound.
     memory_budget: Option<u64>,
@@ -78,10 +84,11 @@ impl Engine {
             log: None,
             sources: HashMap::new(),
             sinks: HashMap::new(),
-            settings: HashMap::new(),
+            options: SessionOptions::default(),
             windows_planned: 0,
             write_only: Default::default(),
-            upserts: HashMap::new(),
+            changelog_tables: Default::default(),
+            changelogs: ChangelogSources::default(),
             lost_to_retention: Arc::default(),
             memory_budget: None,
         }
@@ -140,10 +147,14 @@ impl Engine {
                 key: Some(key),
                 value: Some(value),
             } => {
-                self.settings.insert(key.clone(), value.clone());
+                self.options.set(key, value)?;
                 Ok(Vec::new())
             }
-            Statement::Set { .. } | Statement::Reset { .. } => Ok(Vec::new()),
+            Statement::Set { .. } => Ok(Vec::new()),
+            Statement::Reset { key } => {
+                self.options.reset(key.as_deref());
+                Ok(Vec::new())
+            }
             Statement::Insert(insert) => Ok(vec![self.start_insert(&insert.target, &insert.query).await?]),
             Statement::StatementSet(inserts) => {
                 let mut jobs = Vec::new();
@@ -242,15 +253,15 @@ impl Engine {
                 // Written to; read as a changelog of its keys when its topic exists.
                 match &self.log {
                     Some(log) if log.offsets(kafka::topic(table)?).is_ok() => {
-                        let source = UpsertSource::new(table, log.clone(), self.lost_to_retention.clone())?;
-                        let physical = format!("{}__physical", table.name);
-                        self.ctx.register_table(
-                            &physical,
-                            Arc::new(StreamingTable::try_new(source.schema(), vec![source.plan_partition()])?),
-                        )?;
+                        let source = Arc::new(UpsertSource::new(table, log.clone(), self.lost_to_retention.clone())?);
+                        let physical = physical_name(table);
+                        let schema = crate::operator::source::ChangelogSource::schema(source.as_ref());
+                        let partition = self.changelogs.register(&physical, source);
+                        self.ctx
+                            .register_table(&physical, Arc::new(StreamingTable::try_new(schema, vec![partition])?))?;
                         self.register_view(table, &physical).await?;
                         self.sources.insert(table.name.clone(), table.clone());
-                        self.upserts.insert(table.name.clone(), source);
+                        self.changelog_tables.insert(table.name.clone());
                     }
                     _ => {
                         self.write_only.insert(table.name.clone());
@@ -300,7 +311,7 @@ impl Engine {
         schema: SchemaRef,
         partitions: Vec<Arc<dyn PartitionStream>>,
     ) -> Result<(), EngineError> {
-        let source = format!("{}__physical", table.name);
+        let source = physical_name(table);
         self.ctx
             .register_table(&source, Arc::new(StreamingTable::try_new(schema, partitions)?))?;
         self.register_view(table, &source).await?;
@@ -364,6 +375,13 @@ impl Engine {
                 "reading the upsert-kafka table `{table}` (the embedded engine writes upsert-kafka tables)"
             )));
         }
+        // DataFusion would join every version of the table: refuse rather than answer wrong.
+        if let Some(table) = pipegen_sql::temporal_tables(query).first() {
+            return Err(EngineError::unsupported(format!(
+                "the temporal join `{} FOR SYSTEM_TIME AS OF ...`",
+                table.name
+            )));
+        }
         let mut query = query.clone();
         crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query);
@@ -371,17 +389,17 @@ impl Engine {
         if !windows.is_empty()
             && let Some(table) = pipegen_sql::referenced_tables(&query)
                 .into_iter()
-                .find(|t| self.upserts.contains_key(t))
+                .find(|t| self.changelog_tables.contains(t))
         {
             return Err(EngineError::unsupported(format!(
                 "a window over the upsert-kafka table `{table}` (its rows update)"
             )));
         }
         let mut tasks = Vec::new();
-        let (output, produced): (ChangeStream, SchemaRef) = match windows.as_slice() {
+        let (output, produced): (MessageStream, SchemaRef) = match windows.as_slice() {
             [] => {
                 let plan = self.logical_plan(self.ctx.state(), &query).await?;
-                if keeps_state(&plan, &self.upserts) {
+                if keeps_state(&plan, &self.changelogs) {
                     let node = self.plan_changelog(&query, &plan).await?;
                     if let Some(operator) = node.updating_operator()
                         && !sink.accepts_updates()
@@ -400,17 +418,17 @@ impl Engine {
                     let physical = unbuffered_filters(state.create_physical_plan(&plan).await?)?;
                     let stream = execute_stream(physical, state.task_ctx())?;
                     let schema = stream.schema();
-                    (stream.map_ok(Changes::inserts).boxed(), schema)
+                    (crate::graph::messages(stream), schema)
                 }
             }
             [window] => {
-                let (pipeline, output) = self.plan_window(&mut query, window).await?;
+                let (pipeline, output) = self.plan_window(&mut query, window, metrics.clone()).await?;
                 tasks.push(spawn_watched(metrics.clone(), {
                     let metrics = metrics.clone();
                     async move { pipeline.run(metrics).await }
                 }));
                 let schema = output.schema();
-                (output.map_ok(Changes::inserts).boxed(), schema)
+                (crate::graph::messages(output), schema)
             }
             _ => return Err(EngineError::unsupported("several window table functions in one query")),
         };
@@ -439,7 +457,7 @@ impl Engine {
 
     /// Turns a query with state outside windows (aggregations, joins, Top-N), planned as
     /// `logical`, into pipegen's changelog operators over one partition.
-    async fn plan_changelog(&self, query: &Query, logical: &LogicalPlan) -> Result<Node, EngineError> {
+    async fn plan_changelog(&self, query: &Query, logical: &LogicalPlan) -> Result<Graph, EngineError> {
         let mut state = self.ctx.state();
         let options = state.config_mut().options_mut();
         options.execution.target_partitions = 1;
@@ -448,10 +466,11 @@ impl Engine {
         options.optimizer.join_reordering = false;
         options.optimizer.enable_dynamic_filter_pushdown = false;
         let physical = unbuffered_filters(state.create_physical_plan(logical).await?)?;
-        let mut config = StateConfig::from_settings(&self.settings)?;
-        config.watermark_delay_ms = self.watermark_delay(query);
-        config.parallelism = self.parallelism;
-        Node::build(&physical, config, &self.upserts)
+        let builder = Builder {
+            config: StateConfig::new(&self.options, self.watermark_delay(query), self.parallelism),
+            changelogs: &self.changelogs,
+        };
+        builder.build(&physical)
     }
 
     /// The largest out-of-orderness the query's sources declare (`WATERMARK FOR ts AS ts -
@@ -490,6 +509,7 @@ impl Engine {
         &mut self,
         query: &mut Query,
         window: &WindowTvf,
+        metrics: Arc<JobMetrics>,
     ) -> Result<(crate::window::WindowPipeline, SendableRecordBatchStream), EngineError> {
         let table = self
             .sources
@@ -514,16 +534,19 @@ impl Engine {
         let mut state = self.ctx.state();
         state.config_mut().options_mut().execution.target_partitions = 1;
         let plan = state
-            .create_logical_plan(&format!(
-                "SELECT *, {watermark_expr} AS `__pipegen_watermark` FROM {}",
-                quote(&window.table)
-            ))
+            .create_logical_plan(&format!("SELECT * FROM {}", quote(&window.table)))
             .await?;
-        let source = datafusion::dataframe::DataFrame::new(state, plan);
-        let with_watermark = source.schema().as_arrow().clone();
-        let input = Schema::new(with_watermark.fields()[..with_watermark.fields().len() - 1].to_vec());
+        let source = datafusion::dataframe::DataFrame::new(state.clone(), plan);
+        let watermark_logical = source.parse_sql_expr(&watermark_expr.to_string())?;
+        let watermark_physical = state.create_physical_expr(watermark_logical, source.schema())?;
+        let input = source.schema().as_arrow().clone();
         let time_index = input.index_of(&window.time_column)?;
-        let streams = source.execute_stream_partitioned().await?;
+        let partitions = source
+            .execute_stream_partitioned()
+            .await?
+            .into_iter()
+            .map(crate::operator::merge::inserts)
+            .collect();
         let windowed = windowed_schema(&input, input.field(time_index).data_type());
         let assigner = match window.kind {
             WindowKind::Session => {
@@ -548,18 +571,6 @@ impl Engine {
             _ => Assigner::Slices(WindowSpec::from_tvf(window)?),
         };
 
-        let idle_timeout = match self.settings.get("table.exec.source.idle-timeout") {
-            None => None,
-            Some(text) => {
-                let timeout = crate::changelog::parse_duration(text).ok_or_else(|| {
-                    EngineError::Invalid(format!(
-                        "'table.exec.source.idle-timeout' = '{text}' is not a duration (such as '30 s' or '500 ms')"
-                    ))
-                })?;
-                // Flink: zero turns idleness detection off.
-                (!timeout.is_zero()).then_some(timeout)
-            }
-        };
         let (rows_sender, rows_partition) = ChannelPartition::new(windowed.clone());
         self.windows_planned += 1;
         let table_name = format!("__pipegen_window_{}", self.windows_planned);
@@ -576,14 +587,16 @@ impl Engine {
         let (pipeline, plan) = split_plan(
             assigner,
             WindowSource {
-                streams,
+                partitions,
+                watermark: watermark_physical,
                 time_index,
-                idle_timeout,
+                idle_timeout: self.options.idle_timeout,
             },
             windowed,
             rows_sender,
             physical,
             self.parallelism,
+            metrics,
         )?;
         let output = execute_stream(plan, state.task_ctx())?;
         Ok((pipeline, output))
@@ -623,13 +636,15 @@ fn spawn_watched(
 
 /// Runs a plan's output into a sink.
 async fn drain(
-    mut output: ChangeStream,
+    mut output: MessageStream,
     mut sink: Box<dyn TableSink>,
     columns: Option<SchemaRef>,
     metrics: Arc<JobMetrics>,
 ) -> Result<(), EngineError> {
-    while let Some(changes) = output.next().await {
-        let Changes { mut rows, kinds } = changes?;
+    while let Some(message) = output.next().await {
+        let Message::Changes(Changes { mut rows, kinds, .. }) = message? else {
+            continue;
+        };
         if let Some(columns) = &columns {
             rows = into_columns(&rows, columns)?;
         }
@@ -711,6 +726,12 @@ fn locate(error: EngineError, statement: &ParsedStatement) -> EngineError {
     }
 }
 
+/// The name a source table's physical columns are registered under; the table users query is a
+/// view over it that adds the computed columns.
+fn physical_name(table: &CreateTable) -> String {
+    format!("{}__physical", table.name)
+}
+
 fn quote(identifier: &str) -> String {
     format!("`{}`", identifier.replace('`', "``"))
 }
@@ -722,16 +743,12 @@ fn first_words(text: &str) -> String {
 /// Whether a query keeps state across rows (outside windows): aggregations, joins, OVER,
 /// sorts, limits, DISTINCT (and UNION without ALL). UNION ALL interleaves its inputs' streams
 /// and keeps none.
-fn keeps_state(plan: &LogicalPlan, upserts: &HashMap<String, UpsertSource>) -> bool {
-    let reads_upserts = match plan {
-        LogicalPlan::TableScan(scan) => scan
-            .table_name
-            .table()
-            .strip_suffix("__physical")
-            .is_some_and(|table| upserts.contains_key(table)),
+fn keeps_state(plan: &LogicalPlan, changelogs: &ChangelogSources) -> bool {
+    let reads_changelog = match plan {
+        LogicalPlan::TableScan(scan) => changelogs.is_changelog_table(scan.table_name.table()),
         _ => false,
     };
-    reads_upserts
+    reads_changelog
         || matches!(
             plan,
             LogicalPlan::Aggregate(_)
@@ -741,5 +758,5 @@ fn keeps_state(plan: &LogicalPlan, upserts: &HashMap<String, UpsertSource>) -> b
                 | LogicalPlan::Limit(_)
                 | LogicalPlan::Distinct(_)
         )
-        || plan.inputs().into_iter().any(|input| keeps_state(input, upserts))
+        || plan.inputs().into_iter().any(|input| keeps_state(input, changelogs))
 }

@@ -13,26 +13,29 @@
 //! with the hint to use `--engine flink`.
 
 mod changelog;
+mod changes;
 mod connectors;
 mod engine;
 mod error;
+mod graph;
 mod java_format;
 mod job;
 mod json_value;
 mod legacy_windows;
 mod listagg;
 mod metrics;
+mod operator;
+mod options;
 mod printer;
 pub mod render;
 mod result_types;
 mod sink;
-mod step;
 mod translate;
 mod types;
 mod watermark;
 mod window;
 
-pub use changelog::{Changes, RowKind};
+pub use changes::{Changes, RowKind};
 pub use engine::Engine;
 pub use error::EngineError;
 pub use job::{InsertOutcome, Job};

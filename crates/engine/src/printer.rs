@@ -7,7 +7,7 @@ use std::io::Write;
 
 use datafusion::arrow::record_batch::RecordBatch;
 
-use crate::changelog::{Changes, RowKind};
+use crate::changes::{Changes, RowKind};
 use crate::error::EngineError;
 use crate::render;
 use crate::sink::{Collect, TableSink};
@@ -96,10 +96,9 @@ impl TableSink for ResultPrinter {
         }
         self.rows += batch.num_rows();
         let text = match self.format {
-            ResultFormat::Changelog => render::changelog(&[Changes {
-                rows: batch.clone(),
-                kinds: kinds.map(<[RowKind]>::to_vec),
-            }])?,
+            ResultFormat::Changelog => {
+                render::changelog(&[Changes::new(batch.clone(), kinds.map(<[RowKind]>::to_vec))])?
+            }
             ResultFormat::Json => render::json_lines(std::slice::from_ref(batch))?,
             ResultFormat::Table => self.stream_table(batch)?,
         };

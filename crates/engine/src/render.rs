@@ -10,7 +10,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-use crate::changelog::Changes;
+use crate::changes::Changes;
 use crate::error::EngineError;
 
 /// The table a changelog describes: insertions and update-afters add rows, retractions remove
@@ -59,8 +59,8 @@ fn timestamp_format(unit: &TimeUnit) -> &'static str {
     }
 }
 
-/// Each row's values as text, column by column (`None` for NULL).
-pub(crate) fn text_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>, EngineError> {
+/// Each row's values as Flink's SQL client shows them, column by column (`None` for NULL).
+pub fn flink_text(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>, EngineError> {
     let mut rows = Vec::new();
     for batch in batches {
         let formatters = batch
@@ -152,7 +152,7 @@ pub(crate) fn rows_in_set(rows: usize) -> String {
 
 /// A table's cells: NULL spelled as the SQL client does.
 pub(crate) fn table_cells(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, EngineError> {
-    Ok(text_rows(batches)?
+    Ok(flink_text(batches)?
         .into_iter()
         .map(|r| r.into_iter().map(|v| v.unwrap_or_else(|| "<NULL>".into())).collect())
         .collect())
@@ -160,7 +160,7 @@ pub(crate) fn table_cells(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, E
 
 /// One JSON object per row; numbers and booleans bare, decimals at their scale.
 pub fn json_lines(batches: &[RecordBatch]) -> Result<String, EngineError> {
-    let rows = text_rows(batches)?;
+    let rows = flink_text(batches)?;
     let header = names(batches);
     let types: Vec<DataType> = batches
         .first()
@@ -191,7 +191,7 @@ pub fn json_lines(batches: &[RecordBatch]) -> Result<String, EngineError> {
 pub fn changelog(changes: &[Changes]) -> Result<String, EngineError> {
     let mut out = String::new();
     for change in changes {
-        for (row, values) in text_rows(std::slice::from_ref(&change.rows))?.into_iter().enumerate() {
+        for (row, values) in flink_text(std::slice::from_ref(&change.rows))?.into_iter().enumerate() {
             let values: Vec<String> = values.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect();
             out.push_str(&format!("{}[{}]\n", change.kind(row).short(), values.join(", ")));
         }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::record_batch::RecordBatch;
 
-use crate::changelog::{Changes, RowKind};
+use crate::changes::{Changes, RowKind};
 use crate::error::EngineError;
 
 pub trait TableSink: Send {
@@ -61,7 +61,7 @@ impl Print {
 impl TableSink for Print {
     fn write(&mut self, batch: &RecordBatch, kinds: Option<&[RowKind]>) -> Result<(), EngineError> {
         use std::io::Write;
-        let rows = crate::render::text_rows(std::slice::from_ref(batch))?;
+        let rows = crate::render::flink_text(std::slice::from_ref(batch))?;
         let mut out = std::io::stdout().lock();
         for (row, values) in rows.into_iter().enumerate() {
             let fields: Vec<String> = values.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect();
@@ -89,10 +89,7 @@ impl TableSink for Collect {
             self.0
                 .lock()
                 .map_err(|_| EngineError::Invalid("collector poisoned".into()))?
-                .push(Changes {
-                    rows: batch.clone(),
-                    kinds: kinds.map(<[RowKind]>::to_vec),
-                });
+                .push(Changes::new(batch.clone(), kinds.map(<[RowKind]>::to_vec)));
         }
         Ok(())
     }

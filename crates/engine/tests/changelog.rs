@@ -659,6 +659,11 @@ fn unsupported_stateful_queries_name_their_construct() {
             "SELECT e.k FROM events e, customers c WHERE e.v > c.tier",
             "joins without an equality",
         ),
+        // Joining every version of the table would be a wrong answer.
+        (
+            "SELECT e.k, c.tier FROM events AS e JOIN customers FOR SYSTEM_TIME AS OF e.ts AS c ON e.k = c.k",
+            "the temporal join `customers FOR SYSTEM_TIME AS OF",
+        ),
     ] {
         let error = changelog(&format!("{}{sql};", f.tables), 1).unwrap_err();
         assert!(

@@ -98,6 +98,30 @@ pub fn table_references(query: &Query) -> Vec<NameReference> {
     tables
 }
 
+/// Tables the query reads as of a point in time (`JOIN rates FOR SYSTEM_TIME AS OF o.ts`:
+/// Flink's temporal joins), with where each is named.
+pub fn temporal_tables(query: &Query) -> Vec<NameReference> {
+    struct AsOf(Vec<NameReference>);
+    impl sqlparser::ast::Visitor for AsOf {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table {
+                name, version: Some(_), ..
+            } = factor
+            {
+                self.0.push(NameReference {
+                    name: object_name(name),
+                    at: start_of(name),
+                });
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut found = AsOf(Vec::new());
+    let _ = sqlparser::ast::Visit::visit(query, &mut found);
+    found.0
+}
+
 /// For a query that reads exactly one table, directly or through one window table function,
 /// with no join, subquery or CTE: that table, and whether a window adds `window_start`,
 /// `window_end` and `window_time`. Such a query's column names can be checked against the

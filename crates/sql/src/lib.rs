@@ -27,7 +27,7 @@ mod window_shape;
 pub use analysis::{
     GroupWindow, NameReference, WindowKind, WindowTvf, column_references, function_references, is_pass_through,
     legacy_group_windows, output_columns, placeholders, referenced_tables, select_aliases, single_source,
-    table_references, window_tvfs,
+    table_references, temporal_tables, window_tvfs,
 };
 pub use avro_schema::{AvroSchemaError, TimestampMapping, flink_avro_schema};
 pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};

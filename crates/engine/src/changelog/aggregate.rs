@@ -17,9 +17,11 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::aggregate::AggregateFunctionExpr;
 use datafusion::physical_plan::aggregates::AggregateExec;
 
+use super::StateConfig;
 use super::keys::KeyEncoder;
-use super::{Changes, RowKind, StateConfig};
+use crate::changes::{Changes, RowKind};
 use crate::error::EngineError;
+use crate::operator::Operator;
 
 struct Group {
     key: Vec<ScalarValue>,
@@ -105,10 +107,6 @@ impl GroupAggregate {
     /// The GROUP BY expressions (none for a global aggregate).
     pub fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
         self.keys.exprs()
-    }
-
-    pub fn schema(&self) -> SchemaRef {
-        self.output.clone()
     }
 
     /// The state's size: keys and accumulators.
@@ -265,10 +263,7 @@ impl GroupAggregate {
             }
         }
         self.purge_expired(now);
-        Ok(Changes {
-            rows: rows_to_batch(&self.output, &out_rows)?,
-            kinds: Some(kinds),
-        })
+        Ok(Changes::new(rows_to_batch(&self.output, &out_rows)?, Some(kinds)))
     }
 
     fn purge_expired(&mut self, now: Instant) {
@@ -300,5 +295,24 @@ pub fn rows_to_batch(schema: &SchemaRef, rows: &[Vec<ScalarValue>]) -> Result<Re
             }
         })
         .collect::<Result<Vec<_>, DataFusionError>>()?;
-    Ok(crate::step::batch_of(schema, columns, rows.len())?)
+    Ok(crate::operator::step::batch_of(schema, columns, rows.len())?)
+}
+
+impl Operator for GroupAggregate {
+    fn name(&self) -> &'static str {
+        "GroupAggregate"
+    }
+
+    fn key_exprs(&self, _input: usize) -> &[Arc<dyn PhysicalExpr>] {
+        GroupAggregate::key_exprs(self)
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        out.push(self.process(&changes, Instant::now())?);
+        Ok(())
+    }
+
+    fn state_bytes(&self) -> usize {
+        GroupAggregate::state_bytes(self)
+    }
 }

@@ -19,10 +19,12 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::joins::utils::JoinFilter;
 
+use super::StateConfig;
 use super::interval::IntervalBounds;
 use super::keys::{KeyEncoder, RowCodec};
-use super::{Changes, RowKind, StateConfig};
+use crate::changes::{Changes, RowKind};
 use crate::error::EngineError;
+use crate::operator::Operator;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -31,6 +33,11 @@ pub enum Side {
 }
 
 impl Side {
+    /// The side of the join's input `input` (0 is the left).
+    pub fn of(input: usize) -> Side {
+        if input == 0 { Side::Left } else { Side::Right }
+    }
+
     pub fn index(self) -> usize {
         match self {
             Side::Left => 0,
@@ -81,23 +88,10 @@ pub struct StreamJoin {
 struct Interval {
     bounds: IntervalBounds,
     delay_ms: i64,
-    /// The largest time seen in each source partition of each side (`None` once the
-    /// partition has ended: it holds no watermark back).
-    max_time: [Vec<Option<i64>>; 2],
+    /// Each side's watermark: the minimum over its source partitions of the largest time seen
+    /// less the out-of-orderness (the merge of the side's partitions computes it).
+    watermarks: [i64; 2],
     batches_since_sweep: usize,
-}
-
-impl Interval {
-    /// A side's watermark: the minimum over its partitions of the largest time seen less the
-    /// out-of-orderness; the maximum once every partition has ended.
-    fn watermark(&self, side: usize) -> i64 {
-        self.max_time[side]
-            .iter()
-            .flatten()
-            .map(|max| max.saturating_sub(self.delay_ms))
-            .min()
-            .unwrap_or(i64::MAX)
-    }
 }
 
 /// Batches between sweeps of the rows an interval join no longer needs.
@@ -162,7 +156,7 @@ impl StreamJoin {
                 .map(|(bounds, delay_ms)| Interval {
                     bounds,
                     delay_ms,
-                    max_time: [vec![Some(i64::MIN)], vec![Some(i64::MIN)]],
+                    watermarks: [i64::MIN; 2],
                     batches_since_sweep: 0,
                 }),
         })
@@ -196,34 +190,30 @@ impl StreamJoin {
         self.sides.iter().map(|s| s.bytes).sum()
     }
 
-    /// Joins a batch of `side`'s rows (insertions) with the other side's kept rows and keeps
-    /// them; returns the join's changes.
-    /// How many source partitions feed each side.
-    pub fn set_partitions(&mut self, left: usize, right: usize) {
-        if let Some(interval) = &mut self.interval {
-            interval.max_time = [vec![Some(i64::MIN); left], vec![Some(i64::MIN); right]];
-        }
+    /// Where an interval join's side gets its watermark: its time column, less the sources'
+    /// out-of-orderness. `None` for a regular join, which needs none.
+    pub fn event_time(&self, side: Side) -> Option<(usize, i64)> {
+        self.interval.as_ref().map(|interval| {
+            let column = match side {
+                Side::Left => interval.bounds.left_time,
+                Side::Right => interval.bounds.right_time,
+            };
+            (column, interval.delay_ms)
+        })
     }
 
-    /// A source partition of `side` ended.
-    pub fn end_partition(&mut self, side: Side, partition: usize) {
-        if let Some(interval) = &mut self.interval
-            && let Some(max) = interval.max_time[side.index()].get_mut(partition)
-        {
-            *max = None;
-            // The watermark may have jumped: sweep now.
+    /// `side`'s watermark moved: rows of the other side it can no longer meet may go.
+    pub fn advance(&mut self, side: Side, watermark: i64) {
+        if let Some(interval) = &mut self.interval {
+            interval.watermarks[side.index()] = watermark;
             interval.batches_since_sweep = SWEEP_EVERY;
             self.sweep_passed();
         }
     }
 
-    pub fn process(
-        &mut self,
-        side: Side,
-        partition: usize,
-        batch: &RecordBatch,
-        now: Instant,
-    ) -> Result<Changes, DataFusionError> {
+    /// Joins a batch of `side`'s rows (insertions) with the other side's kept rows and keeps
+    /// them; returns the join's changes.
+    pub fn process(&mut self, side: Side, batch: &RecordBatch, now: Instant) -> Result<Changes, DataFusionError> {
         let (this, other) = (side.index(), 1 - side.index());
         let rows = batch.num_rows();
         let key_columns = self.sides[this].keys.columns(batch)?;
@@ -308,13 +298,7 @@ impl StreamJoin {
                     Side::Left => interval.bounds.left_time,
                     Side::Right => interval.bounds.right_time,
                 };
-                let times = crate::window::aggregate::epoch_millis(batch.column(column))?;
-                if let Some(max) = times.iter().flatten().max()
-                    && let Some(Some(seen)) = interval.max_time[this].get_mut(partition)
-                {
-                    *seen = (*seen).max(*max);
-                }
-                times
+                crate::operator::merge::epoch_millis(batch.column(column))?
             }
             None => Vec::new(),
         };
@@ -345,10 +329,7 @@ impl StreamJoin {
             Some(columns) => all.project(columns)?,
             None => all,
         };
-        Ok(Changes {
-            rows,
-            kinds: self.is_updating().then_some(kinds),
-        })
+        Ok(Changes::new(rows, self.is_updating().then_some(kinds)))
     }
 
     /// Which joined pairs pass the join's non-equality conditions.
@@ -415,7 +396,7 @@ impl StreamJoin {
         }
         interval.batches_since_sweep = 0;
         for (index, state) in self.sides.iter_mut().enumerate() {
-            let watermark = interval.watermark(1 - index);
+            let watermark = interval.watermarks[1 - index];
             if watermark == i64::MIN {
                 continue;
             }
@@ -453,6 +434,30 @@ impl StreamJoin {
                 .flat_map(|(key, rows)| rows.iter().map(|s| stored_bytes(key, s)))
                 .sum();
         }
+    }
+}
+
+impl Operator for StreamJoin {
+    fn name(&self) -> &'static str {
+        self.operator_name()
+    }
+
+    fn key_exprs(&self, input: usize) -> &[std::sync::Arc<dyn datafusion::physical_expr::PhysicalExpr>] {
+        StreamJoin::key_exprs(self, Side::of(input))
+    }
+
+    fn on_changes(&mut self, input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        out.push(self.process(Side::of(input), &changes.rows, Instant::now())?);
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, input: usize, watermark: i64, _out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        self.advance(Side::of(input), watermark);
+        Ok(())
+    }
+
+    fn state_bytes(&self) -> usize {
+        StreamJoin::state_bytes(self)
     }
 }
 
@@ -513,18 +518,15 @@ mod tests {
         let mut join = StreamJoin::new(node.downcast_ref::<HashJoinExec>().unwrap(), config).unwrap();
         let start = Instant::now();
         let joined = |c: Changes| c.rows.num_rows();
-        assert_eq!(joined(join.process(Side::Left, 0, &row, start).unwrap()), 0);
+        assert_eq!(joined(join.process(Side::Left, &row, start).unwrap()), 0);
         // Within the TTL: joins, and the match refreshes the left row.
         assert_eq!(
-            joined(
-                join.process(Side::Right, 0, &row, start + Duration::from_secs(5))
-                    .unwrap()
-            ),
+            joined(join.process(Side::Right, &row, start + Duration::from_secs(5)).unwrap()),
             1
         );
         assert_eq!(
             joined(
-                join.process(Side::Right, 0, &row, start + Duration::from_secs(14))
+                join.process(Side::Right, &row, start + Duration::from_secs(14))
                     .unwrap()
             ),
             1
@@ -532,7 +534,7 @@ mod tests {
         // 11 s after the left row was last touched: expired, nothing joins it.
         assert_eq!(
             joined(
-                join.process(Side::Right, 0, &row, start + Duration::from_secs(25))
+                join.process(Side::Right, &row, start + Duration::from_secs(25))
                     .unwrap()
             ),
             0

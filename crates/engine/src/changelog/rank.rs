@@ -17,16 +17,11 @@ use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
-use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr, conjunction, split_conjunction};
-use datafusion::physical_plan::ExecutionPlan;
-use datafusion::physical_plan::filter::FilterExec;
-use datafusion::physical_plan::projection::ProjectionExec;
-use datafusion::physical_plan::windows::BoundedWindowAggExec;
+use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr};
 
 use super::keys::{KeyEncoder, RowCodec};
-use super::{Changes, Node, RowKind, StateConfig};
+use crate::changes::{Changes, RowKind};
 use crate::error::EngineError;
-use crate::step::Step;
 
 pub struct TopN {
     partition: KeyEncoder,
@@ -50,121 +45,8 @@ fn ranked_bytes((key, row): &Ranked) -> usize {
     key.len() + row.as_ref().len()
 }
 
-/// The Top-N under `filter`, if the filter ranks rows of a ROW_NUMBER window; the node runs
-/// the whole pattern: window, filter and the projections between.
-pub fn top_n(
-    filter: &FilterExec,
-    config: StateConfig,
-    upserts: &std::collections::HashMap<String, crate::connectors::kafka::UpsertSource>,
-) -> Result<Option<Node>, EngineError> {
-    let mut node = filter.input();
-    let projection = node.downcast_ref::<ProjectionExec>();
-    if let Some(projection) = projection {
-        node = projection.input();
-    }
-    let Some(window) = node.downcast_ref::<BoundedWindowAggExec>() else {
-        return Ok(None);
-    };
-    let input_width = window.input().schema().fields().len();
-    let [expr] = window.window_expr() else {
-        return Err(EngineError::unsupported("several OVER windows in one query"));
-    };
-    if !expr.name().to_ascii_lowercase().starts_with("row_number(") {
-        return Err(EngineError::unsupported(
-            "OVER windows other than ROW_NUMBER() (RANK, DENSE_RANK, aggregates OVER)",
-        ));
-    }
-    // Where the filter sees the rank column.
-    let rank_column = match projection {
-        None => Some(input_width),
-        Some(projection) => projection.expr().iter().position(|p| {
-            p.expr
-                .downcast_ref::<Column>()
-                .is_some_and(|c| c.index() == input_width)
-        }),
-    };
-    let Some(rank_column) = rank_column else {
-        return Ok(None);
-    };
-    let mut limit = None;
-    let mut rest = Vec::new();
-    for conjunct in split_conjunction(filter.predicate()) {
-        match rank_bound(conjunct, rank_column)? {
-            Some(bound) if limit.is_none() => limit = Some(bound),
-            _ => rest.push(conjunct.clone()),
-        }
-    }
-    let Some(limit) = limit else {
-        return Ok(None);
-    };
-    let rank_shown = filter
-        .projection()
-        .as_ref()
-        .is_none_or(|columns| columns.contains(&rank_column));
-
-    let mut below = window.input();
-    while matches!(
-        below.name(),
-        "SortExec" | "SortPreservingMergeExec" | "CoalescePartitionsExec" | "RepartitionExec" | "CoalesceBatchesExec"
-    ) {
-        below = below.children()[0];
-    }
-    let input = Node::build(below, config, upserts)?;
-    if input.is_updating() {
-        return Err(EngineError::unsupported(
-            "a Top-N over an updating input (an aggregation or an outer join)",
-        ));
-    }
-    let order = expr.order_by().to_vec();
-    let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
-    let instances = if expr.partition_by().is_empty() {
-        1
-    } else {
-        config.parallelism.max(1)
-    };
-    let ranks = (0..instances)
-        .map(|_| {
-            TopN::new(
-                window.input().schema(),
-                expr.partition_by().to_vec(),
-                order.clone(),
-                limit,
-                rank_shown,
-                newer_first,
-                window.schema(),
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut node = Node::Rank {
-        input: Box::new(input),
-        ranks,
-    };
-    if let Some(projection) = projection {
-        node = Node::Step {
-            input: Box::new(node),
-            step: Step::projection(projection),
-        };
-    }
-    let columns = filter.projection().as_ref().map(|p| p.iter().copied().collect());
-    let step = if rest.is_empty() {
-        columns.map(Step::Project)
-    } else {
-        Some(Step::Filter {
-            predicate: conjunction(rest),
-            projection: columns,
-        })
-    };
-    if let Some(step) = step {
-        node = Node::Step {
-            input: Box::new(node),
-            step,
-        };
-    }
-    Ok(Some(node))
-}
-
 /// The N of `rank <= N`, `rank < N + 1`, `rank = 1` (either way round).
-fn rank_bound(expr: &Arc<dyn PhysicalExpr>, rank_column: usize) -> Result<Option<usize>, EngineError> {
+pub fn rank_bound(expr: &Arc<dyn PhysicalExpr>, rank_column: usize) -> Result<Option<usize>, EngineError> {
     let Some(binary) = expr.downcast_ref::<BinaryExpr>() else {
         return Ok(None);
     };
@@ -209,7 +91,7 @@ fn rank_bound(expr: &Arc<dyn PhysicalExpr>, rank_column: usize) -> Result<Option
 }
 
 impl TopN {
-    fn new(
+    pub fn new(
         input: SchemaRef,
         partition_by: Vec<Arc<dyn PhysicalExpr>>,
         order: Vec<PhysicalSortExpr>,
@@ -243,10 +125,6 @@ impl TopN {
     /// The PARTITION BY expressions (none for a global Top-N).
     pub fn key_exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
         self.partition.exprs()
-    }
-
-    pub fn schema(&self) -> SchemaRef {
-        self.output.clone()
     }
 
     /// The state's size: the kept rows and their sort keys.
@@ -314,9 +192,28 @@ impl TopN {
         let ranks: ArrayRef = std::sync::Arc::new(UInt64Array::from_iter_values(emitted.iter().map(|(_, r, _)| *r)));
         let rank_type = self.output.field(self.output.fields().len() - 1).data_type();
         columns.push(cast(&ranks, rank_type)?);
-        Ok(Changes {
-            rows: RecordBatch::try_new(self.output.clone(), columns)?,
-            kinds: Some(emitted.into_iter().map(|(_, _, kind)| kind).collect()),
-        })
+        Ok(Changes::new(
+            RecordBatch::try_new(self.output.clone(), columns)?,
+            Some(emitted.into_iter().map(|(_, _, kind)| kind).collect()),
+        ))
+    }
+}
+
+impl crate::operator::Operator for TopN {
+    fn name(&self) -> &'static str {
+        "Rank"
+    }
+
+    fn key_exprs(&self, _input: usize) -> &[Arc<dyn PhysicalExpr>] {
+        TopN::key_exprs(self)
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        out.push(self.process(&changes)?);
+        Ok(())
+    }
+
+    fn state_bytes(&self) -> usize {
+        TopN::state_bytes(self)
     }
 }

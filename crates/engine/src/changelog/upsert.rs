@@ -12,7 +12,9 @@ use datafusion::arrow::row::{OwnedRow, RowConverter, SortField};
 use datafusion::error::DataFusionError;
 
 use super::keys::RowCodec;
-use super::{Changes, RowKind};
+use crate::changes::{Changes, RowKind};
+use crate::error::EngineError;
+use crate::operator::Operator;
 
 pub struct UpsertNormalize {
     /// Positions of the PRIMARY KEY columns in the source's rows.
@@ -57,10 +59,6 @@ impl UpsertNormalize {
         self.output.clone()
     }
 
-    pub fn state_bytes(&self) -> usize {
-        self.bytes
-    }
-
     /// The changes a batch of source rows makes; `deleted` flags the tombstones.
     pub fn process(&mut self, batch: &RecordBatch, deleted: &[bool]) -> Result<Changes, DataFusionError> {
         let key_columns: Vec<_> = self.key_columns.iter().map(|c| batch.column(*c).clone()).collect();
@@ -98,9 +96,28 @@ impl UpsertNormalize {
             Some(columns) => rows.project(columns)?,
             None => rows,
         };
-        Ok(Changes {
+        Ok(Changes::new(
             rows,
-            kinds: Some(out.into_iter().map(|(_, kind)| kind).collect()),
-        })
+            Some(out.into_iter().map(|(_, kind)| kind).collect()),
+        ))
+    }
+}
+
+/// Flink's ChangelogNormalize over an upsert source's `+U` / `-D` rows.
+impl Operator for UpsertNormalize {
+    fn name(&self) -> &'static str {
+        "ChangelogNormalize"
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        let deleted: Vec<bool> = (0..changes.rows.num_rows())
+            .map(|row| changes.kind(row) == RowKind::Delete)
+            .collect();
+        out.push(self.process(&changes.rows, &deleted)?);
+        Ok(())
+    }
+
+    fn state_bytes(&self) -> usize {
+        self.bytes
     }
 }

@@ -22,9 +22,11 @@ use futures::{StreamExt, TryStreamExt};
 use pipegen_log::{Fetched, Log, LogError, Record};
 use pipegen_sql::{ColumnKind, CreateTable};
 
-use crate::changelog::RowKind;
+use crate::changes::{Changes, RowKind};
 use crate::connectors::record_layout::{RecordLayout, RowDecoder};
 use crate::error::EngineError;
+use crate::operator::merge::PartitionStream as ChangeStream;
+use crate::operator::source::ChangelogSource;
 use crate::sink::TableSink;
 use crate::types::arrow_type;
 use pipegen_formats::{self as formats, ValueEncoder};
@@ -179,17 +181,14 @@ impl Scan {
     }
 }
 
-/// An upsert-kafka table read as a changelog: every partition's rows, tombstones included
-/// (flagged), for [`crate::changelog::upsert::UpsertNormalize`] to turn into changes.
+/// An upsert-kafka table read as a changelog: every partition's rows as upserts (`+U`), its
+/// tombstones as deletions (`-D`), for ChangelogNormalize to turn into a full changelog.
 #[derive(Clone, Debug)]
 pub struct UpsertSource {
     scan: Scan,
     partitions: Vec<u32>,
     key_columns: Vec<usize>,
 }
-
-/// Schema metadata marking the scan of an upsert source in a plan (its value: the table).
-pub const UPSERT_SOURCE: &str = "pipegen.upsert-source";
 
 impl UpsertSource {
     pub fn new(table: &CreateTable, log: Arc<dyn Log>, lost: Arc<AtomicU64>) -> Result<Self, EngineError> {
@@ -213,12 +212,6 @@ impl UpsertSource {
             Arc::new(Schema::new(fields))
         };
         let (physical, output) = (nullable(&physical), nullable(&output));
-        let output = Arc::new(
-            output
-                .as_ref()
-                .clone()
-                .with_metadata([(UPSERT_SOURCE.to_string(), table.name.clone())].into_iter().collect()),
-        );
         let (scan, partitions) = Scan::new(table, log, lost, physical, output)?;
         Ok(Self {
             scan,
@@ -226,56 +219,36 @@ impl UpsertSource {
             key_columns,
         })
     }
+}
 
-    /// The source's columns: physical, then METADATA ones; marked with [`UPSERT_SOURCE`].
-    pub fn schema(&self) -> SchemaRef {
+impl ChangelogSource for UpsertSource {
+    fn table(&self) -> &str {
+        &self.scan.table.name
+    }
+
+    /// The source's columns: physical, then METADATA ones.
+    fn schema(&self) -> SchemaRef {
         self.scan.output.clone()
     }
 
-    pub fn key_columns(&self) -> &[usize] {
+    fn key_columns(&self) -> &[usize] {
         &self.key_columns
     }
 
-    /// What the plan's scan of this table executes: never run (the changelog operators read
-    /// the table through [`UpsertSource::stream`]), but it fails clearly if it were.
-    pub fn plan_partition(&self) -> Arc<dyn PartitionStream> {
-        Arc::new(UpsertOnly {
-            schema: self.scan.output.clone(),
-            table: self.scan.table.name.clone(),
-        })
-    }
-
-    /// Every partition's rows with their deletion flags, interleaved as they arrive.
-    pub fn stream(&self) -> futures::stream::BoxStream<'static, Result<(RecordBatch, Vec<bool>), DataFusionError>> {
-        let streams = self
-            .partitions
-            .iter()
-            .map(|&partition| partition_rows(self.scan.clone(), partition, true).boxed());
+    fn upserts(&self) -> ChangeStream {
+        let streams = self.partitions.iter().map(|&partition| {
+            partition_rows(self.scan.clone(), partition, true)
+                .map(|rows| {
+                    let (rows, deleted) = rows?;
+                    let kinds = deleted
+                        .iter()
+                        .map(|d| if *d { RowKind::Delete } else { RowKind::UpdateAfter })
+                        .collect();
+                    Ok(Changes::new(rows, Some(kinds)))
+                })
+                .boxed()
+        });
         futures::stream::select_all(streams).boxed()
-    }
-}
-
-/// The plan-side stand-in of an upsert source (see [`UpsertSource::plan_partition`]).
-#[derive(Debug)]
-struct UpsertOnly {
-    schema: SchemaRef,
-    table: String,
-}
-
-impl PartitionStream for UpsertOnly {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let error = EngineError::Invalid(format!(
-            "the upsert-kafka table `{}` reads as a changelog, which this query does not take",
-            self.table
-        ));
-        Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
-            futures::stream::once(async move { Err(external(error)) }),
-        ))
     }
 }
 

@@ -1,4 +1,3 @@
-pub mod channel;
 pub mod datagen;
 pub mod filesystem;
 pub mod kafka;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
-use datafusion::arrow::datatypes::{Int64Type, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
@@ -16,6 +16,7 @@ use datafusion::physical_expr::{GroupsAccumulatorAdapter, PhysicalExpr};
 use datafusion::physical_plan::aggregates::group_values::{GroupValues, new_group_values};
 use datafusion::physical_plan::aggregates::order::GroupOrdering;
 
+use crate::operator::merge::epoch_millis;
 use crate::window::spec::Window;
 
 /// How a group-by expression is computed: from the window, or from the row.
@@ -130,7 +131,7 @@ impl WindowAggregator {
         }
         let bound = |wanted: fn(&GroupKey) -> Option<&Arc<dyn PhysicalExpr>>| -> Result<Vec<Option<i64>>> {
             let expr = self.shape.keys.iter().find_map(wanted).expect("checked when planned");
-            epoch_millis(&expr.evaluate(batch)?.into_array(batch.num_rows())?)
+            Ok(epoch_millis(&expr.evaluate(batch)?.into_array(batch.num_rows())?)?)
         };
         let starts = bound(|k| match k {
             GroupKey::WindowStart(e) => Some(e),
@@ -254,13 +255,4 @@ impl WindowAggregator {
 fn timestamp_column(ty: &datafusion::arrow::datatypes::DataType, millis: i64, rows: usize) -> Result<ArrayRef> {
     let value = ScalarValue::TimestampMillisecond(Some(millis), None).cast_to(ty)?;
     value.to_array_of_size(rows)
-}
-
-/// Event times (or watermark values) as epoch milliseconds, whatever the timestamp's unit.
-pub fn epoch_millis(column: &ArrayRef) -> Result<Vec<Option<i64>>> {
-    use datafusion::arrow::compute::cast;
-    use datafusion::arrow::datatypes::{DataType, TimeUnit};
-    let millis = cast(column, &DataType::Timestamp(TimeUnit::Millisecond, None))?;
-    let ints = cast(&millis, &DataType::Int64)?;
-    Ok(ints.as_primitive::<Int64Type>().iter().collect())
 }

@@ -1,59 +1,48 @@
-//! Window table functions (TUMBLE, HOP, CUMULATE) and the aggregations over them, on event
-//! time. DataFusion plans the query as if the windowed rows were a table; pipegen runs the
-//! parts that need time itself:
+//! Window table functions (TUMBLE, HOP, CUMULATE, SESSION) and the aggregations over them,
+//! on event time. DataFusion plans the query as if the windowed rows were a table; pipegen's
+//! operators run the parts that need time:
 //!
 //! ```text
-//! source partitions --> assign windows, judge lateness, track the watermark
+//! source partitions --merge (watermarks, each row's met)--> assign windows, judge lateness
 //!                   --> [the plan's filters and projections under the aggregate]
-//!                   --> window aggregator (fires when the watermark passes a window's end)
+//!                   --> WindowAggregate (keyed; fires when the watermark passes a window's end)
 //!                   --> channel --> [the rest of the plan: projection, HAVING] --> sink
 //! ```
 //!
-//! A window TVF without aggregation sends the assigned rows straight into the plan. With
-//! `flink.parallelism` above one, an aggregation by key runs as that many instances (see
-//! [`parallel`]).
+//! A window TVF without aggregation sends the assigned rows straight into the plan.
 
 pub mod aggregate;
-pub mod parallel;
 pub mod session;
 pub mod spec;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray, UInt32Array};
-use datafusion::arrow::compute::take_record_batch;
+use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::streaming::StreamingTableExec;
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::connectors::channel::ChannelPartition;
+use crate::changes::Changes;
 use crate::error::EngineError;
-use crate::metrics::{JobMetrics, OperatorMetrics};
-use crate::step::Step;
-use crate::watermark::WatermarkTracker;
-use aggregate::{AggregateShape, GroupKey, WindowAggregator, epoch_millis};
-use parallel::KeyedAggregators;
+use crate::metrics::JobMetrics;
+use crate::operator::channel::ChannelPartition;
+use crate::operator::merge::{self, MergeOptions, PartitionStream, Watermarks, epoch_millis};
+use crate::operator::step::Step;
+use crate::operator::{Message, MessageStream, Operator};
+use aggregate::{AggregateShape, GroupKey, WindowAggregator};
 use spec::WindowSpec;
 
 pub const WINDOW_START: &str = "window_start";
 pub const WINDOW_END: &str = "window_end";
 pub const WINDOW_TIME: &str = "window_time";
-
-/// The source side of a windowed query: one stream per source partition, each batch carrying
-/// the event-time column and, last, the watermark expression's value.
-pub struct WindowSource {
-    pub streams: Vec<SendableRecordBatchStream>,
-    pub time_index: usize,
-    /// `table.exec.source.idle-timeout`: a partition silent this long holds nothing back.
-    pub idle_timeout: Option<std::time::Duration>,
-}
 
 /// The columns a window TVF produces: its input's, then `window_start`, `window_end`,
 /// `window_time` (Flink's types: TIMESTAMP(3) NOT NULL, and the time attribute's type).
@@ -81,20 +70,6 @@ pub fn windowed_schema(input: &Schema, time_type: &DataType) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-enum Stage {
-    /// No aggregation: assigned rows go straight to the plan.
-    Rows,
-    Aggregate {
-        below: Vec<Step>,
-        aggregator: Box<WindowAggregator>,
-    },
-    /// The aggregation split by key over several instances.
-    Keyed {
-        below: Vec<Step>,
-        aggregators: Box<KeyedAggregators>,
-    },
-}
-
 /// How rows find their windows.
 pub enum Assigner {
     /// TUMBLE, HOP, CUMULATE: windows follow from a row's time alone.
@@ -103,14 +78,25 @@ pub enum Assigner {
     Sessions(Box<session::Sessions>),
 }
 
+/// The source side of a windowed query: one stream per source partition.
+pub struct WindowSource {
+    pub partitions: Vec<PartitionStream>,
+    /// The table's WATERMARK expression, over the partitions' rows.
+    pub watermark: Arc<dyn PhysicalExpr>,
+    pub time_index: usize,
+    /// `table.exec.source.idle-timeout`: a partition silent this long holds nothing back.
+    pub idle_timeout: Option<std::time::Duration>,
+}
+
+/// The steps under a window aggregation, and the aggregation's instances.
+type Aggregation = (Vec<Step>, Vec<Box<dyn Operator>>);
+
 /// A planned windowed INSERT or query, ready to run.
 pub struct WindowPipeline {
-    /// The window aggregation's counters (none without an aggregation).
-    operator: Option<Arc<OperatorMetrics>>,
-    assigner: Assigner,
     source: WindowSource,
-    windowed: SchemaRef,
-    stage: Stage,
+    assign: Box<dyn Operator>,
+    /// The steps under the aggregate and the aggregate's instances (none without one).
+    aggregate: Option<Aggregation>,
     sender: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
 }
 
@@ -123,6 +109,7 @@ pub fn split_plan(
     rows_sender: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
     plan: Arc<dyn ExecutionPlan>,
     parallelism: usize,
+    metrics: Arc<JobMetrics>,
 ) -> Result<(WindowPipeline, Arc<dyn ExecutionPlan>), EngineError> {
     let mut aggregates = Vec::new();
     plan.apply(|node| {
@@ -132,17 +119,30 @@ pub fn split_plan(
         Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
     })?;
     check_streamable(&plan)?;
-    let operator = Arc::new(OperatorMetrics::new("WindowAggregate"));
-    let pipeline = |stage, sender, operator| WindowPipeline {
-        operator,
-        assigner,
-        source,
-        windowed: windowed.clone(),
-        stage,
-        sender,
+    let assign: Box<dyn Operator> = match assigner {
+        Assigner::Slices(spec) => Box::new(AssignWindows {
+            spec,
+            time_index: source.time_index,
+            windowed: windowed.clone(),
+            metrics: metrics.clone(),
+        }),
+        Assigner::Sessions(sessions) => Box::new(AssignSessions {
+            sessions,
+            time_index: source.time_index,
+            windowed: windowed.clone(),
+            metrics,
+        }),
     };
     let node = match aggregates.as_slice() {
-        [] => return Ok((pipeline(Stage::Rows, rows_sender, None), plan)),
+        [] => {
+            let pipeline = WindowPipeline {
+                source,
+                assign,
+                aggregate: None,
+                sender: rows_sender,
+            };
+            return Ok((pipeline, plan));
+        }
         [node] => node.clone(),
         _ => return Err(EngineError::unsupported("more than one aggregation over a window")),
     };
@@ -184,18 +184,22 @@ pub fn split_plan(
         filters: aggregate.filter_expr().to_vec(),
         output: output.clone(),
     };
-    let (sender, partition) = ChannelPartition::new(output.clone());
     let input_schema = aggregate.input().schema();
-    let stage = match KeyedAggregators::start(&shape, &input_schema, parallelism, sender.clone(), operator.clone())? {
-        Some(aggregators) => Stage::Keyed {
-            below,
-            aggregators: Box::new(aggregators),
-        },
-        None => Stage::Aggregate {
-            below,
-            aggregator: Box::new(WindowAggregator::new(shape, &input_schema)?),
-        },
+    // A global aggregate per window runs as one instance; one by key as `parallelism`.
+    let instances = if shape.row_keys().is_empty() {
+        1
+    } else {
+        parallelism.max(1)
     };
+    let aggregators = (0..instances)
+        .map(|_| {
+            Ok(Box::new(WindowAggregate {
+                keys: shape.row_keys(),
+                aggregator: WindowAggregator::new(shape.clone(), &input_schema)?,
+            }) as Box<dyn Operator>)
+        })
+        .collect::<Result<Vec<_>, EngineError>>()?;
+    let (sender, partition) = ChannelPartition::new(output.clone());
     let replacement: Arc<dyn ExecutionPlan> = Arc::new(StreamingTableExec::try_new(
         output,
         vec![partition],
@@ -213,7 +217,13 @@ pub fn split_plan(
             })
         })?
         .data;
-    Ok((pipeline(stage, sender, Some(operator)), above))
+    let pipeline = WindowPipeline {
+        source,
+        assign,
+        aggregate: Some((below, aggregators)),
+        sender,
+    };
+    Ok((pipeline, above))
 }
 
 /// The operators a streaming plan may hold around the window stage: everything else keeps
@@ -221,26 +231,18 @@ pub fn split_plan(
 fn check_streamable(plan: &Arc<dyn ExecutionPlan>) -> Result<(), EngineError> {
     let mut refused = None;
     plan.apply(|node| {
-        let name = node.name();
-        let allowed = matches!(
-            name,
-            "ProjectionExec"
-                | "FilterExec"
-                | "CoalesceBatchesExec"
-                | "StreamingTableExec"
-                | "AggregateExec"
-                | "RepartitionExec"
-                | "CoalescePartitionsExec"
-                | "CooperativeExec"
-        );
+        let allowed = node.is::<ProjectionExec>()
+            || node.is::<FilterExec>()
+            || node.is::<StreamingTableExec>()
+            || node.is::<AggregateExec>()
+            || crate::graph::is_exchange(node);
         if !allowed {
-            refused = Some(match name {
-                "SortExec" | "SortPreservingMergeExec" => "ORDER BY on a stream".to_string(),
-                "GlobalLimitExec" | "LocalLimitExec" => "LIMIT on a stream".to_string(),
-                n if n.contains("Join") => "joins over windows".to_string(),
-                n if n.contains("Window") => "OVER windows".to_string(),
-                "UnionExec" => "UNION over windows".to_string(),
-                other => format!("the plan step {other}"),
+            refused = Some(if node.is::<datafusion::physical_plan::union::UnionExec>() {
+                "UNION over windows".to_string()
+            } else if crate::graph::is_join(node) {
+                "joins over windows".to_string()
+            } else {
+                crate::graph::refused(node)
             });
             return Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop);
         }
@@ -263,7 +265,7 @@ fn below_steps(input: &Arc<dyn ExecutionPlan>) -> Result<Vec<Step>, EngineError>
         } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
             steps.push(Step::projection(projection));
             node = projection.input().clone();
-        } else if node.name() == "CoalesceBatchesExec" {
+        } else if crate::graph::is_exchange(&node) {
             node = node.children()[0].clone();
         } else if let Some(scan) = node.downcast_ref::<StreamingTableExec>() {
             if let Some(columns) = scan.projection() {
@@ -283,231 +285,188 @@ fn below_steps(input: &Arc<dyn ExecutionPlan>) -> Result<Vec<Step>, EngineError>
 
 impl WindowPipeline {
     /// Runs until every source ends (bounded inputs) or the job is dropped.
-    pub async fn run(mut self, metrics: Arc<JobMetrics>) -> Result<(), EngineError> {
-        if let Some(operator) = &self.operator {
-            metrics.register(operator.clone());
-        }
-        metrics.counts_input.store(true, std::sync::atomic::Ordering::Relaxed);
-        let partitions = self.source.streams.len();
-        let idle_timeout = self.source.idle_timeout;
-        let mut tracker = WatermarkTracker::new(partitions).with_idle_timeout(idle_timeout);
-        // Idle partitions are looked for a few times per timeout; without one, never (the
-        // branch below is off, the period unused).
-        let mut idle_check = tokio::time::interval(idle_timeout.map_or(std::time::Duration::from_secs(1), |t| {
-            (t / 4).max(std::time::Duration::from_millis(1))
-        }));
-        let streams = std::mem::take(&mut self.source.streams);
-        // Each partition's stream ends with a marker: a finished partition no longer holds
-        // the watermark back, as a finished Flink source split sends the maximum watermark.
-        let tagged = streams.into_iter().enumerate().map(|(partition, stream)| {
-            stream
-                .map(move |batch| (partition, Some(batch)))
-                .chain(futures::stream::once(async move { (partition, None) }))
-                .boxed()
-        });
-        let mut merged = futures::stream::select_all(tagged);
-        loop {
-            let next = tokio::select! {
-                next = merged.next() => next,
-                now = idle_check.tick(), if idle_timeout.is_some() => {
-                    if tracker.check_idle(now.into_std()) {
-                        self.fire(tracker.current(), &metrics).await?;
-                    }
-                    continue;
-                }
-            };
-            let Some((partition, batch)) = next else { break };
-            match batch {
-                Some(batch) => {
-                    tracker.touch(partition, std::time::Instant::now());
-                    self.process(partition, &batch?, &mut tracker, &metrics).await?
-                }
-                None => {
-                    tracker.observe(partition, i64::MAX);
-                    self.fire(tracker.current(), &metrics).await?;
-                }
-            }
-        }
-        tracker.finish();
-        self.fire(tracker.current(), &metrics).await?;
-        if let Stage::Keyed { aggregators, .. } = std::mem::replace(&mut self.stage, Stage::Rows) {
-            aggregators.finish().await?;
-        }
-        Ok(())
-    }
-
-    async fn process(
-        &mut self,
-        partition: usize,
-        batch: &RecordBatch,
-        tracker: &mut WatermarkTracker,
-        metrics: &JobMetrics,
-    ) -> Result<(), EngineError> {
-        let rows = batch.num_rows();
-        JobMetrics::add(&metrics.records_in, rows);
-        let times = epoch_millis(batch.column(self.source.time_index))?;
-        let watermarks = epoch_millis(batch.column(batch.num_columns() - 1))?;
-        let input = batch.project(&(0..batch.num_columns() - 1).collect::<Vec<_>>())?;
-        let late = match &mut self.assigner {
-            Assigner::Slices(spec) => {
-                let mut taken: Vec<u32> = Vec::with_capacity(rows);
-                let mut starts: Vec<i64> = Vec::with_capacity(rows);
-                let mut ends: Vec<i64> = Vec::with_capacity(rows);
-                let mut late = 0usize;
-                for row in 0..rows {
-                    let before = tracker.current();
-                    if let Some(time) = times[row] {
-                        let mut kept = false;
-                        spec.assign(time, |window| {
-                            // Judged against the watermark before this row, as Flink does.
-                            if window.max_timestamp() > before {
-                                taken.push(row as u32);
-                                starts.push(window.start);
-                                ends.push(window.end);
-                                kept = true;
-                            }
-                        });
-                        late += usize::from(!kept);
-                    }
-                    if let Some(value) = watermarks[row] {
-                        tracker.observe(partition, value);
-                    }
-                }
-                let assigned = if taken.len() == rows && taken.iter().enumerate().all(|(i, r)| i as u32 == *r) {
-                    input
-                } else {
-                    take_record_batch(&input, &UInt32Array::from(taken))?
-                };
-                let windowed = self.with_bounds(assigned, starts, ends)?;
-                self.accept(windowed).await?;
-                late
-            }
-            Assigner::Sessions(sessions) => {
-                let mut before = Vec::with_capacity(rows);
-                for value in &watermarks {
-                    before.push(tracker.current());
-                    if let Some(value) = value {
-                        tracker.observe(partition, *value);
-                    }
-                }
-                sessions.add(input, &times, &before)?
-            }
+    pub async fn run(self, metrics: Arc<JobMetrics>) -> Result<(), EngineError> {
+        let WindowPipeline {
+            source,
+            assign,
+            aggregate,
+            sender,
+        } = self;
+        let options = MergeOptions {
+            watermarks: Watermarks::Expr(source.watermark),
+            idle_timeout: source.idle_timeout,
+            measure: true,
         };
-        JobMetrics::add(&metrics.late_records_dropped, late);
-        self.fire(tracker.current(), metrics).await
-    }
-
-    /// Appends `window_start`, `window_end` and `window_time` to assigned rows.
-    fn with_bounds(&self, assigned: RecordBatch, starts: Vec<i64>, ends: Vec<i64>) -> Result<RecordBatch, EngineError> {
-        let time_zone = match self.windowed.fields().last().map(|f| f.data_type()) {
-            Some(DataType::Timestamp(_, tz)) => tz.clone(),
-            _ => None,
-        };
-        let window_times = TimestampMillisecondArray::from_iter_values(ends.iter().map(|end| end - 1));
-        let mut columns = assigned.columns().to_vec();
-        columns.push(Arc::new(TimestampMillisecondArray::from(starts)));
-        columns.push(Arc::new(TimestampMillisecondArray::from(ends)));
-        columns.push(Arc::new(window_times.with_timezone_opt(time_zone)));
-        Ok(RecordBatch::try_new(self.windowed.clone(), columns)?)
-    }
-
-    /// Windowed rows into the rest of the pipeline: the plan, or the aggregator.
-    async fn accept(&mut self, windowed: RecordBatch) -> Result<(), EngineError> {
-        match &mut self.stage {
-            Stage::Rows => {
-                if windowed.num_rows() > 0 {
-                    send(&self.sender, windowed).await;
+        let mut stream: MessageStream = merge::merge(source.partitions, options, metrics.clone());
+        stream = crate::operator::run(vec![stream], vec![assign], &metrics);
+        if let Some((below, aggregators)) = aggregate {
+            for step in below {
+                stream = crate::operator::run(vec![stream], vec![Box::new(step)], &metrics);
+            }
+            stream = crate::operator::run(vec![stream], aggregators, &metrics);
+        }
+        while let Some(message) = stream.next().await {
+            if let Message::Changes(changes) = message? {
+                // A closed channel means the plan downstream failed; its task reports the error.
+                if sender.send(Ok(changes.rows)).await.is_err() {
+                    break;
                 }
             }
-            Stage::Aggregate { below, aggregator } => {
-                let mut batch = windowed;
-                for step in below.iter() {
-                    batch = step.apply(batch)?;
-                }
-                if let Some(operator) = &self.operator {
-                    JobMetrics::add(&operator.records_in, batch.num_rows());
-                }
-                aggregator.update(&batch)?;
-            }
-            Stage::Keyed { below, aggregators } => {
-                let mut batch = windowed;
-                for step in below.iter() {
-                    batch = step.apply(batch)?;
-                }
-                if let Some(operator) = &self.operator {
-                    JobMetrics::add(&operator.records_in, batch.num_rows());
-                }
-                aggregators.update(batch).await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn fire(&mut self, watermark: i64, metrics: &JobMetrics) -> Result<(), EngineError> {
-        metrics
-            .watermark_ms
-            .store(watermark, std::sync::atomic::Ordering::Relaxed);
-        if let Assigner::Sessions(sessions) = &mut self.assigner {
-            let closed = sessions.fire(watermark, &self.windowed)?;
-            metrics
-                .open_windows
-                .store(sessions.open_sessions() as u64, std::sync::atomic::Ordering::Relaxed);
-            if let Some(rows) = closed {
-                self.accept(rows).await?;
-            }
-        }
-        if let Stage::Keyed { aggregators, .. } = &mut self.stage {
-            aggregators.fire(watermark).await?;
-            let open = match &self.assigner {
-                Assigner::Sessions(sessions) => sessions.open_sessions() as u64,
-                Assigner::Slices(_) => aggregators.open_windows(),
-            };
-            metrics.open_windows.store(open, std::sync::atomic::Ordering::Relaxed);
-            metrics
-                .state_bytes
-                .store(aggregators.state_bytes(), std::sync::atomic::Ordering::Relaxed);
-            if let Some(operator) = &self.operator {
-                operator
-                    .state_bytes
-                    .store(aggregators.state_bytes(), std::sync::atomic::Ordering::Relaxed);
-            }
-            return Ok(());
-        }
-        let Stage::Aggregate { aggregator, .. } = &mut self.stage else {
-            return Ok(());
-        };
-        let mut fired = Vec::new();
-        aggregator.fire(watermark, |batch| {
-            fired.push(batch);
-            Ok(())
-        })?;
-        let open = match &self.assigner {
-            Assigner::Sessions(sessions) => sessions.open_sessions(),
-            Assigner::Slices(_) => aggregator.open_windows(),
-        } as u64;
-        // Sizing the state walks every open window: only when windows opened or closed.
-        if !fired.is_empty() || open != metrics.open_windows.load(std::sync::atomic::Ordering::Relaxed) {
-            metrics.open_windows.store(open, std::sync::atomic::Ordering::Relaxed);
-            metrics
-                .state_bytes
-                .store(aggregator.state_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
-        }
-        if let Some(operator) = &self.operator {
-            let rows: usize = fired.iter().map(RecordBatch::num_rows).sum();
-            JobMetrics::add(&operator.records_out, rows);
-            operator.state_bytes.store(
-                metrics.state_bytes.load(std::sync::atomic::Ordering::Relaxed),
-                std::sync::atomic::Ordering::Relaxed,
-            );
-        }
-        for batch in fired {
-            send(&self.sender, batch).await;
         }
         Ok(())
     }
 }
 
-async fn send(sender: &mpsc::Sender<datafusion::error::Result<RecordBatch>>, batch: RecordBatch) {
-    // A closed channel means the plan downstream failed; its task reports the error.
-    let _ = sender.send(Ok(batch)).await;
+/// Appends `window_start`, `window_end` and `window_time` to assigned rows.
+fn with_bounds(
+    windowed: &SchemaRef,
+    assigned: RecordBatch,
+    starts: Vec<i64>,
+    ends: Vec<i64>,
+) -> Result<RecordBatch, EngineError> {
+    let time_zone = match windowed.fields().last().map(|f| f.data_type()) {
+        Some(DataType::Timestamp(_, tz)) => tz.clone(),
+        _ => None,
+    };
+    let window_times = TimestampMillisecondArray::from_iter_values(ends.iter().map(|end| end - 1));
+    let mut columns = assigned.columns().to_vec();
+    columns.push(Arc::new(TimestampMillisecondArray::from(starts)));
+    columns.push(Arc::new(TimestampMillisecondArray::from(ends)));
+    columns.push(Arc::new(window_times.with_timezone_opt(time_zone)));
+    Ok(RecordBatch::try_new(windowed.clone(), columns)?)
+}
+
+/// The watermark each row met (none yet when the source declares none).
+fn met(changes: &Changes) -> Vec<i64> {
+    changes
+        .met
+        .clone()
+        .unwrap_or_else(|| vec![crate::watermark::NO_WATERMARK; changes.rows.num_rows()])
+}
+
+/// TUMBLE, HOP and CUMULATE: each row goes into every window containing it that had not
+/// fired when the row arrived (judged against the watermark it met, as Flink does).
+struct AssignWindows {
+    spec: WindowSpec,
+    time_index: usize,
+    windowed: SchemaRef,
+    metrics: Arc<JobMetrics>,
+}
+
+impl Operator for AssignWindows {
+    fn name(&self) -> &'static str {
+        "WindowTableFunction"
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        let rows = changes.rows.num_rows();
+        let times = epoch_millis(changes.rows.column(self.time_index))?;
+        let met = met(&changes);
+        let mut taken: Vec<u32> = Vec::with_capacity(rows);
+        let mut starts: Vec<i64> = Vec::with_capacity(rows);
+        let mut ends: Vec<i64> = Vec::with_capacity(rows);
+        let mut late = 0usize;
+        for row in 0..rows {
+            let Some(time) = times[row] else { continue };
+            let mut kept = false;
+            self.spec.assign(time, |window| {
+                if window.max_timestamp() > met[row] {
+                    taken.push(row as u32);
+                    starts.push(window.start);
+                    ends.push(window.end);
+                    kept = true;
+                }
+            });
+            late += usize::from(!kept);
+        }
+        JobMetrics::add(&self.metrics.late_records_dropped, late);
+        let assigned = if taken.len() == rows && taken.iter().enumerate().all(|(i, r)| i as u32 == *r) {
+            changes.rows
+        } else {
+            datafusion::arrow::compute::take_record_batch(
+                &changes.rows,
+                &datafusion::arrow::array::UInt32Array::from(taken),
+            )?
+        };
+        out.push(Changes::inserts(with_bounds(&self.windowed, assigned, starts, ends)?));
+        Ok(())
+    }
+
+    fn is_stateful(&self) -> bool {
+        false
+    }
+}
+
+/// SESSION: rows wait in their key's session until the watermark passes its end.
+struct AssignSessions {
+    sessions: Box<session::Sessions>,
+    time_index: usize,
+    windowed: SchemaRef,
+    metrics: Arc<JobMetrics>,
+}
+
+impl Operator for AssignSessions {
+    fn name(&self) -> &'static str {
+        "WindowTableFunction"
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, _out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        let times = epoch_millis(changes.rows.column(self.time_index))?;
+        let met = met(&changes);
+        let late = self.sessions.add(changes.rows, &times, &met)?;
+        JobMetrics::add(&self.metrics.late_records_dropped, late);
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, _input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        if let Some(rows) = self.sessions.fire(watermark, &self.windowed)? {
+            out.push(Changes::inserts(rows));
+        }
+        Ok(())
+    }
+
+    fn open_windows(&self) -> usize {
+        self.sessions.open_sessions()
+    }
+
+    fn is_stateful(&self) -> bool {
+        false
+    }
+}
+
+/// A window aggregation: one instance per key partition (`flink.parallelism`; one without
+/// GROUP BY columns beside the window's).
+struct WindowAggregate {
+    keys: Vec<Arc<dyn PhysicalExpr>>,
+    aggregator: WindowAggregator,
+}
+
+impl Operator for WindowAggregate {
+    fn name(&self) -> &'static str {
+        "WindowAggregate"
+    }
+
+    fn key_exprs(&self, _input: usize) -> &[Arc<dyn PhysicalExpr>] {
+        &self.keys
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, _out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        Ok(self.aggregator.update(&changes.rows)?)
+    }
+
+    fn on_watermark(&mut self, _input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        self.aggregator.fire(watermark, |batch| {
+            out.push(Changes::inserts(batch));
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    fn state_bytes(&self) -> usize {
+        self.aggregator.state_bytes()
+    }
+
+    fn open_windows(&self) -> usize {
+        self.aggregator.open_windows()
+    }
 }

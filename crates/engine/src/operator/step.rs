@@ -1,19 +1,21 @@
 //! Stateless plan steps (filters and projections) that pipegen runs itself, batch by batch,
 //! where DataFusion's own operators cannot: between a window and its aggregation (so the
-//! watermark stays in step with the rows), and over changelogs (so each row keeps its kind).
+//! watermark stays in step with the rows), and over changelogs (so each row keeps its kind
+//! and the watermark it met).
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::error::DataFusionError;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
-use crate::changelog::{Changes, RowKind};
+use super::Operator;
+use crate::changes::Changes;
+use crate::error::EngineError;
 
 pub enum Step {
     Project(Vec<usize>),
@@ -56,36 +58,34 @@ impl Step {
         }
     }
 
-    pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch, DataFusionError> {
-        Ok(self.apply_changes(Changes::inserts(batch))?.rows)
-    }
-
-    /// The step over a changelog: a filtered-out row takes its kind with it, so a retraction
-    /// whose row no longer passes is dropped exactly as its insertion was.
-    pub fn apply_changes(&self, changes: Changes) -> Result<Changes, DataFusionError> {
-        let Changes { rows: batch, kinds } = changes;
+    /// The step over a changelog: a filtered-out row takes its kind (and its watermark) with
+    /// it, so a retraction whose row no longer passes is dropped exactly as its insertion was.
+    pub fn apply_changes(&self, changes: Changes) -> Result<Changes, EngineError> {
+        let Changes {
+            rows: batch,
+            kinds,
+            met,
+        } = changes;
         match self {
             Step::Project(columns) => Ok(Changes {
                 rows: batch.project(columns)?,
                 kinds,
+                met,
             }),
             Step::Filter { predicate, projection } => {
                 let mask = predicate.evaluate(&batch)?.into_array(batch.num_rows())?;
                 let mask = datafusion::common::cast::as_boolean_array(&mask)?;
                 let kept = filter_record_batch(&batch, mask)?;
-                let kinds = kinds.map(|kinds| {
-                    kinds
-                        .into_iter()
-                        .enumerate()
-                        .filter(|(row, _)| mask.is_valid(*row) && mask.value(*row))
-                        .map(|(_, kind)| kind)
-                        .collect::<Vec<RowKind>>()
-                });
+                let passes = |row: usize| mask.is_valid(row) && mask.value(row);
                 let rows = match projection {
                     Some(columns) => kept.project(columns)?,
                     None => kept,
                 };
-                Ok(Changes { rows, kinds })
+                Ok(Changes {
+                    rows,
+                    kinds: kinds.map(|kinds| kept_of(kinds, passes)),
+                    met: met.map(|met| kept_of(met, passes)),
+                })
             }
             Step::Exprs { exprs, schema } => {
                 let columns = exprs
@@ -95,9 +95,36 @@ impl Step {
                 Ok(Changes {
                     rows: batch_of(schema, columns, batch.num_rows())?,
                     kinds,
+                    met,
                 })
             }
         }
+    }
+}
+
+/// The values of the rows that `passes`.
+fn kept_of<T>(values: Vec<T>, passes: impl Fn(usize) -> bool) -> Vec<T> {
+    values
+        .into_iter()
+        .enumerate()
+        .filter(|(row, _)| passes(*row))
+        .map(|(_, value)| value)
+        .collect()
+}
+
+/// A step is an operator without state.
+impl Operator for Step {
+    fn name(&self) -> &'static str {
+        "Calc"
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        out.push(self.apply_changes(changes)?);
+        Ok(())
+    }
+
+    fn is_stateful(&self) -> bool {
+        false
     }
 }
 

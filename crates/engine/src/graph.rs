@@ -1,0 +1,513 @@
+//! A query's physical plan (planned by DataFusion with one partition) as a graph of pipegen's
+//! operators: stateless subplans stay DataFusion's (they stream as they are), every stateful
+//! step becomes an [`Operator`], recognised by its type:
+//!
+//! ```text
+//! [DataFusion subplan] --> GroupAggregate / Join / Rank --> [filter, projection] --> sink
+//! ```
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::execution::TaskContext;
+use datafusion::functions_window::row_number::RowNumber;
+use datafusion::physical_expr::window::StandardWindowExpr;
+use datafusion::physical_expr::{PhysicalExpr, conjunction, split_conjunction};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
+#[allow(deprecated)]
+use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::coop::CooperativeExec;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::expressions::Column;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::joins::{
+    CrossJoinExec, HashJoinExec, NestedLoopJoinExec, SortMergeJoinExec, SymmetricHashJoinExec,
+};
+use datafusion::physical_plan::limit::{GlobalLimitExec, LocalLimitExec};
+use datafusion::physical_plan::placeholder_row::PlaceholderRowExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
+use datafusion::physical_plan::streaming::StreamingTableExec;
+use datafusion::physical_plan::union::{InterleaveExec, UnionExec};
+use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowAggExec, WindowUDFExpr};
+use futures::StreamExt;
+
+use crate::changelog::StateConfig;
+use crate::changelog::aggregate::GroupAggregate;
+use crate::changelog::join::{Side, StreamJoin};
+use crate::changelog::rank::{TopN, rank_bound};
+use crate::changelog::upsert::UpsertNormalize;
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::metrics::JobMetrics;
+use crate::operator::merge::{self, MergeOptions, Watermarks};
+use crate::operator::source::{ChangelogSource, ChangelogSources};
+use crate::operator::step::Step;
+use crate::operator::{Message, MessageStream, Operator};
+
+/// One node of a query's operator graph.
+pub enum Graph {
+    /// A stateless DataFusion subplan: append-only.
+    Plan(Arc<dyn ExecutionPlan>),
+    /// An operator over its inputs, as one instance or keyed instances.
+    Operator {
+        inputs: Vec<Graph>,
+        instances: Vec<Box<dyn Operator>>,
+        schema: SchemaRef,
+        /// Where each input's watermark comes from (by input).
+        event_time: Vec<Watermarks>,
+        /// The operator that makes the output updating, as Flink names it in its error.
+        updating: Option<&'static str>,
+    },
+    /// An upsert table read as a changelog: its source, normalized.
+    Changelog {
+        source: Arc<dyn ChangelogSource>,
+        normalize: Box<UpsertNormalize>,
+    },
+}
+
+/// Steps that keep no state and stream as DataFusion runs them.
+#[allow(deprecated)] // CoalesceBatchesExec: older plans still hold it
+fn is_stateless_step(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.is::<ProjectionExec>()
+        || plan.is::<FilterExec>()
+        || plan.is::<CoalesceBatchesExec>()
+        || plan.is::<StreamingTableExec>()
+        || plan.is::<RepartitionExec>()
+        || plan.is::<CoalescePartitionsExec>()
+        || plan.is::<CooperativeExec>()
+        || plan.is::<UnionExec>()
+        || plan.is::<InterleaveExec>()
+        || plan.is::<EmptyExec>()
+        || plan.is::<PlaceholderRowExec>()
+}
+
+/// Steps that only move batches between partitions (with one partition, pass them on).
+#[allow(deprecated)] // CoalesceBatchesExec: older plans still hold it
+pub fn is_exchange(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.is::<CoalesceBatchesExec>()
+        || plan.is::<RepartitionExec>()
+        || plan.is::<CoalescePartitionsExec>()
+        || plan.is::<CooperativeExec>()
+}
+
+/// Builds operator graphs from physical plans.
+pub struct Builder<'a> {
+    pub config: StateConfig,
+    pub changelogs: &'a ChangelogSources,
+}
+
+impl Builder<'_> {
+    /// Whether a physical plan holds a step that keeps state (pipegen runs it, or refuses it);
+    /// a plan without one streams as DataFusion runs it.
+    pub fn needs_state(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
+        let mut stateful = false;
+        let _ = plan.apply(|node| {
+            stateful |= !is_stateless_step(node) || self.changelog_scan(node).is_some();
+            Ok(if stateful {
+                TreeNodeRecursion::Stop
+            } else {
+                TreeNodeRecursion::Continue
+            })
+        });
+        stateful
+    }
+
+    fn changelog_scan<'p>(
+        &self,
+        plan: &'p Arc<dyn ExecutionPlan>,
+    ) -> Option<(&'p StreamingTableExec, &Arc<dyn ChangelogSource>)> {
+        let scan = plan.downcast_ref::<StreamingTableExec>()?;
+        self.changelogs.scanned_by(scan).map(|source| (scan, source))
+    }
+
+    /// The operator graph of a physical plan planned with one partition.
+    pub fn build(&self, plan: &Arc<dyn ExecutionPlan>) -> Result<Graph, EngineError> {
+        if !self.needs_state(plan) {
+            return Ok(Graph::Plan(plan.clone()));
+        }
+        if let Some((scan, source)) = self.changelog_scan(plan) {
+            let normalize = UpsertNormalize::new(
+                source.schema(),
+                source.key_columns().to_vec(),
+                scan.projection().as_ref().map(|p| p.to_vec()),
+            )?;
+            return Ok(Graph::Changelog {
+                source: source.clone(),
+                normalize: Box::new(normalize),
+            });
+        }
+        if let Some(filter) = plan.downcast_ref::<FilterExec>() {
+            if let Some(graph) = self.top_n(filter)? {
+                return Ok(graph);
+            }
+            return Ok(Graph::step(self.build(filter.input())?, Step::filter(filter)));
+        }
+        if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
+            return Ok(Graph::step(
+                self.build(projection.input())?,
+                Step::projection(projection),
+            ));
+        }
+        if let Some(aggregate) = plan.downcast_ref::<AggregateExec>() {
+            return self.aggregate(aggregate);
+        }
+        if let Some(join) = plan.downcast_ref::<HashJoinExec>() {
+            return self.join(join);
+        }
+        if plan.is::<UnionExec>() || plan.is::<InterleaveExec>() {
+            let inputs = plan
+                .children()
+                .into_iter()
+                .map(|c| self.build(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            let updating = inputs.iter().find_map(Graph::updating_operator);
+            let event_time = vec![Watermarks::None; inputs.len()];
+            return Ok(Graph::Operator {
+                schema: plan.schema(),
+                instances: vec![Box::new(Union)],
+                inputs,
+                event_time,
+                updating,
+            });
+        }
+        if is_exchange(plan) {
+            return self.build(plan.children()[0]);
+        }
+        Err(EngineError::unsupported(refused(plan)))
+    }
+
+    fn instances(&self, keyed: bool) -> usize {
+        if keyed { self.config.parallelism.max(1) } else { 1 }
+    }
+
+    fn aggregate(&self, aggregate: &AggregateExec) -> Result<Graph, EngineError> {
+        let (partial, input) = match aggregate.mode() {
+            AggregateMode::Single | AggregateMode::SinglePartitioned => (aggregate, aggregate.input()),
+            AggregateMode::Final | AggregateMode::FinalPartitioned => {
+                let partial = partial_below(aggregate.input())?;
+                (partial, partial.input())
+            }
+            other => {
+                return Err(EngineError::Invalid(format!(
+                    "unexpected aggregate plan ({other:?}); please report this"
+                )));
+            }
+        };
+        let input = self.build(input)?;
+        let retracting = input.is_updating();
+        let instances = (0..self.instances(!partial.group_expr().expr().is_empty()))
+            .map(|_| {
+                GroupAggregate::new(partial, aggregate.schema(), retracting, self.config)
+                    .map(|a| Box::new(a) as Box<dyn Operator>)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Graph::Operator {
+            inputs: vec![input],
+            instances,
+            schema: aggregate.schema(),
+            event_time: vec![Watermarks::None],
+            updating: Some("GroupAggregate (a GROUP BY without a window)"),
+        })
+    }
+
+    fn join(&self, join: &HashJoinExec) -> Result<Graph, EngineError> {
+        let (left, right) = (self.build(join.left())?, self.build(join.right())?);
+        if left.is_updating() || right.is_updating() {
+            return Err(EngineError::unsupported(
+                "a join over an updating input (an aggregation, an outer join or a Top-N)",
+            ));
+        }
+        let joins = (0..self.instances(true))
+            .map(|_| StreamJoin::new(join, self.config))
+            .collect::<Result<Vec<_>, _>>()?;
+        let event_time = [Side::Left, Side::Right]
+            .map(|side| match joins[0].event_time(side) {
+                Some((index, delay_ms)) => Watermarks::Column { index, delay_ms },
+                None => Watermarks::None,
+            })
+            .to_vec();
+        let updating = joins[0].is_updating().then_some("Join (an outer join)");
+        Ok(Graph::Operator {
+            inputs: vec![left, right],
+            schema: joins[0].schema(),
+            instances: joins.into_iter().map(|j| Box::new(j) as Box<dyn Operator>).collect(),
+            event_time,
+            updating,
+        })
+    }
+
+    /// The Top-N under `filter`, if the filter ranks rows of a ROW_NUMBER window; the graph
+    /// runs the whole pattern: window, filter and the projections between.
+    fn top_n(&self, filter: &FilterExec) -> Result<Option<Graph>, EngineError> {
+        let mut node = filter.input();
+        let projection = node.downcast_ref::<ProjectionExec>();
+        if let Some(projection) = projection {
+            node = projection.input();
+        }
+        let Some(window) = node.downcast_ref::<BoundedWindowAggExec>() else {
+            return Ok(None);
+        };
+        let input_width = window.input().schema().fields().len();
+        let [expr] = window.window_expr() else {
+            return Err(EngineError::unsupported("several OVER windows in one query"));
+        };
+        if !is_row_number(expr.as_any()) {
+            return Err(EngineError::unsupported(
+                "OVER windows other than ROW_NUMBER() (RANK, DENSE_RANK, aggregates OVER)",
+            ));
+        }
+        // Where the filter sees the rank column.
+        let rank_column = match projection {
+            None => Some(input_width),
+            Some(projection) => projection.expr().iter().position(|p| {
+                p.expr
+                    .downcast_ref::<Column>()
+                    .is_some_and(|c| c.index() == input_width)
+            }),
+        };
+        let Some(rank_column) = rank_column else {
+            return Ok(None);
+        };
+        let mut limit = None;
+        let mut rest: Vec<Arc<dyn PhysicalExpr>> = Vec::new();
+        for conjunct in split_conjunction(filter.predicate()) {
+            match rank_bound(conjunct, rank_column)? {
+                Some(bound) if limit.is_none() => limit = Some(bound),
+                _ => rest.push(conjunct.clone()),
+            }
+        }
+        let Some(limit) = limit else {
+            return Ok(None);
+        };
+        let rank_shown = filter
+            .projection()
+            .as_ref()
+            .is_none_or(|columns| columns.contains(&rank_column));
+
+        let mut below = window.input();
+        while is_exchange(below) || below.is::<SortExec>() || below.is::<SortPreservingMergeExec>() {
+            below = below.children()[0];
+        }
+        let input = self.build(below)?;
+        if input.is_updating() {
+            return Err(EngineError::unsupported(
+                "a Top-N over an updating input (an aggregation or an outer join)",
+            ));
+        }
+        let order = expr.order_by().to_vec();
+        let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
+        let instances = (0..self.instances(!expr.partition_by().is_empty()))
+            .map(|_| {
+                TopN::new(
+                    window.input().schema(),
+                    expr.partition_by().to_vec(),
+                    order.clone(),
+                    limit,
+                    rank_shown,
+                    newer_first,
+                    window.schema(),
+                )
+                .map(|t| Box::new(t) as Box<dyn Operator>)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut graph = Graph::Operator {
+            inputs: vec![input],
+            instances,
+            schema: window.schema(),
+            event_time: vec![Watermarks::None],
+            updating: Some("Rank (ROW_NUMBER: a Top-N or a deduplication)"),
+        };
+        if let Some(projection) = projection {
+            graph = Graph::step(graph, Step::projection(projection));
+        }
+        let columns = filter.projection().as_ref().map(|p| p.iter().copied().collect());
+        let step = if rest.is_empty() {
+            columns.map(Step::Project)
+        } else {
+            Some(Step::Filter {
+                predicate: conjunction(rest),
+                projection: columns,
+            })
+        };
+        if let Some(step) = step {
+            graph = Graph::step(graph, step);
+        }
+        Ok(Some(graph))
+    }
+}
+
+/// Whether an OVER window's function is ROW_NUMBER().
+fn is_row_number(expr: &dyn std::any::Any) -> bool {
+    expr.downcast_ref::<StandardWindowExpr>()
+        .and_then(|e| e.get_standard_func_expr().as_any().downcast_ref::<WindowUDFExpr>())
+        .is_some_and(|e| e.fun().inner().downcast_ref::<RowNumber>().is_some())
+}
+
+impl Graph {
+    /// A stateless step over `input`.
+    fn step(input: Graph, step: Step) -> Graph {
+        let schema = step.schema(&input.schema());
+        let updating = input.updating_operator();
+        Graph::Operator {
+            inputs: vec![input],
+            instances: vec![Box::new(step)],
+            schema,
+            event_time: vec![Watermarks::None],
+            updating,
+        }
+    }
+
+    /// Whether the output holds retractions or updates (not only insertions).
+    pub fn is_updating(&self) -> bool {
+        self.updating_operator().is_some()
+    }
+
+    /// The operator that makes the output updating, as Flink names it in its error.
+    pub fn updating_operator(&self) -> Option<&'static str> {
+        match self {
+            Graph::Plan(_) => None,
+            Graph::Operator { updating, .. } => *updating,
+            Graph::Changelog { .. } => Some("ChangelogNormalize (reading an upsert-kafka table)"),
+        }
+    }
+
+    /// The schema of the node's output.
+    pub fn schema(&self) -> SchemaRef {
+        match self {
+            Graph::Plan(plan) => plan.schema(),
+            Graph::Operator { schema, .. } => schema.clone(),
+            Graph::Changelog { normalize, .. } => normalize.schema(),
+        }
+    }
+
+    /// Runs the graph; the stream ends when every input has. Each operator keeps its share of
+    /// the job's metrics current.
+    pub fn stream(self, ctx: Arc<TaskContext>, metrics: &Arc<JobMetrics>) -> Result<MessageStream, EngineError> {
+        self.stream_with(ctx, metrics, Watermarks::None)
+    }
+
+    /// The node's output, a source's watermark taken from `watermarks`.
+    fn stream_with(
+        self,
+        ctx: Arc<TaskContext>,
+        metrics: &Arc<JobMetrics>,
+        watermarks: Watermarks,
+    ) -> Result<MessageStream, EngineError> {
+        Ok(match self {
+            Graph::Plan(plan) => {
+                // Each source partition on its own, so that its watermark is its own.
+                // (A coalesce with a fetch is a LIMIT: it stays.)
+                let plan = match plan.downcast_ref::<CoalescePartitionsExec>() {
+                    Some(coalesce) if coalesce.fetch().is_none() => coalesce.input().clone(),
+                    _ => plan,
+                };
+                let count = plan.properties().output_partitioning().partition_count();
+                let partitions = (0..count)
+                    .map(|p| Ok(merge::inserts(plan.execute(p, ctx.clone())?)))
+                    .collect::<Result<Vec<_>, EngineError>>()?;
+                let options = MergeOptions {
+                    watermarks,
+                    idle_timeout: None,
+                    measure: false,
+                };
+                merge::merge(partitions, options, metrics.clone())
+            }
+            Graph::Operator {
+                inputs,
+                instances,
+                event_time,
+                ..
+            } => {
+                let inputs = inputs
+                    .into_iter()
+                    .zip(event_time)
+                    .map(|(input, watermarks)| input.stream_with(ctx.clone(), metrics, watermarks))
+                    .collect::<Result<Vec<_>, _>>()?;
+                crate::operator::run(inputs, instances, metrics)
+            }
+            Graph::Changelog { source, normalize } => {
+                let options = MergeOptions {
+                    watermarks: Watermarks::None,
+                    idle_timeout: None,
+                    measure: false,
+                };
+                let upserts = merge::merge(vec![source.upserts()], options, metrics.clone());
+                crate::operator::run(vec![upserts], vec![normalize], metrics)
+            }
+        })
+    }
+}
+
+/// UNION ALL: its inputs' changes interleaved, its watermark the slowest input's.
+struct Union;
+
+impl Operator for Union {
+    fn name(&self) -> &'static str {
+        "Union"
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        out.push(changes);
+        Ok(())
+    }
+
+    fn is_stateful(&self) -> bool {
+        false
+    }
+}
+
+/// The partial aggregate under a final one (through the exchange between them).
+fn partial_below(plan: &Arc<dyn ExecutionPlan>) -> Result<&AggregateExec, EngineError> {
+    let mut node = plan;
+    loop {
+        if let Some(aggregate) = node.downcast_ref::<AggregateExec>()
+            && matches!(aggregate.mode(), AggregateMode::Partial)
+        {
+            return Ok(aggregate);
+        }
+        if !is_exchange(node) {
+            return Err(EngineError::Invalid(format!(
+                "unexpected plan step {} under a final aggregate; please report this",
+                node.name()
+            )));
+        }
+        node = node.children()[0];
+    }
+}
+
+/// Whether a plan step joins two inputs (of any of DataFusion's join kinds).
+pub fn is_join(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.is::<HashJoinExec>()
+        || plan.is::<NestedLoopJoinExec>()
+        || plan.is::<CrossJoinExec>()
+        || plan.is::<SortMergeJoinExec>()
+        || plan.is::<SymmetricHashJoinExec>()
+}
+
+/// What a plan step the engine does not run is called in SQL.
+pub fn refused(plan: &Arc<dyn ExecutionPlan>) -> String {
+    if plan.is::<SortExec>() || plan.is::<SortPreservingMergeExec>() {
+        "ORDER BY on a stream (Flink sorts only on time attributes)".into()
+    } else if plan.is::<GlobalLimitExec>() || plan.is::<LocalLimitExec>() {
+        "LIMIT on a stream".into()
+    } else if plan.is::<BoundedWindowAggExec>() || plan.is::<WindowAggExec>() {
+        "OVER windows (ROW_NUMBER() runs under a rank filter, as Top-N or deduplication)".into()
+    } else if is_join(plan) {
+        "joins without an equality condition".into()
+    } else {
+        format!("the plan step {}", plan.name())
+    }
+}
+
+/// Changes as messages (a stream of a DataFusion plan's output, for the sink).
+pub fn messages(stream: datafusion::physical_plan::SendableRecordBatchStream) -> MessageStream {
+    stream
+        .map(|batch| Ok(Message::Changes(Changes::inserts(batch?))))
+        .boxed()
+}

@@ -1,0 +1,318 @@
+//! The conformance corpus: each case in `tests/conformance/cases` runs on the embedded engine,
+//! at parallelism 1 and 2, and must give the table real Flink 2.1 gave for it. The expected
+//! results in `tests/conformance/golden` are written by `scripts/flink-goldens.sh`, which runs
+//! every case on a Flink cluster; none is written by hand. A case Flink refuses must be refused.
+//!
+//! A case the engine cannot run yet is listed in `tests/conformance/not-yet.txt`: it must be
+//! refused before it runs, naming its file and line (never a result that differs from
+//! Flink's), and a listed case that runs fails this test until it leaves the list.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::record_batch::RecordBatch;
+use pipegen_engine::{Changes, Engine, EngineError, RowKind, TableSink};
+use pipegen_sql::{Statement, parse_file};
+use serde_json::Value;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
+}
+
+/// What Flink gave for a case.
+struct Golden {
+    /// Set when Flink refused the query.
+    error: Option<String>,
+    columns: Vec<String>,
+    /// Flink's planner's word: the result only grows (`["I"]`) or also updates.
+    append_only: bool,
+    /// The table the changelog folds into: each row's fields as Flink's SQL client shows
+    /// them, with how often the row is there.
+    table: BTreeMap<Vec<Option<String>>, usize>,
+}
+
+fn read_golden(case: &str) -> Golden {
+    let path = corpus().join("golden").join(format!("{case}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; make it with `scripts/flink-goldens.sh {case}`",
+            path.display()
+        )
+    });
+    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if let Some(error) = json.get("error").and_then(Value::as_str) {
+        return Golden {
+            error: Some(error.to_owned()),
+            columns: Vec::new(),
+            append_only: true,
+            table: BTreeMap::new(),
+        };
+    }
+    let columns = json["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["name"].as_str().expect("a column's name").to_owned())
+        .collect();
+    let mode: Vec<&str> = json["changelog_mode"]
+        .as_array()
+        .expect("changelog_mode")
+        .iter()
+        .map(|m| m.as_str().expect("a row kind"))
+        .collect();
+    let mut table = BTreeMap::new();
+    for change in json["changes"].as_array().expect("changes") {
+        let change = change.as_array().expect("a change");
+        let kind = change[0].as_str().expect("a change's kind");
+        let row: Vec<Option<String>> = change[1..].iter().map(|v| v.as_str().map(str::to_owned)).collect();
+        fold(&mut table, row, matches!(kind, "-U" | "-D"), &path);
+    }
+    Golden {
+        error: None,
+        columns,
+        append_only: mode == ["I"],
+        table,
+    }
+}
+
+/// Applies one change to a materialized table.
+fn fold(table: &mut BTreeMap<Vec<Option<String>>, usize>, row: Vec<Option<String>>, retract: bool, from: &Path) {
+    if retract {
+        match table.get_mut(&row) {
+            Some(count) if *count > 1 => *count -= 1,
+            Some(_) => {
+                table.remove(&row);
+            }
+            None => panic!("{}: a retraction of a row that is not there: {row:?}", from.display()),
+        }
+    } else {
+        *table.entry(row).or_default() += 1;
+    }
+}
+
+/// What the engine gave.
+enum Outcome {
+    Ran {
+        columns: Vec<String>,
+        updating: bool,
+        changes: Vec<Changes>,
+    },
+    Refused(EngineError),
+}
+
+/// Collects a query's changes and whether the engine said its result updates.
+#[derive(Clone, Default)]
+struct Recorder {
+    changes: Arc<Mutex<Vec<Changes>>>,
+    updating: Arc<Mutex<bool>>,
+}
+
+impl TableSink for Recorder {
+    fn write(&mut self, batch: &RecordBatch, kinds: Option<&[RowKind]>) -> Result<(), EngineError> {
+        self.changes
+            .lock()
+            .unwrap()
+            .push(Changes::new(batch.clone(), kinds.map(<[RowKind]>::to_vec)));
+        Ok(())
+    }
+
+    fn begin(&mut self, updating: bool) {
+        *self.updating.lock().unwrap() = updating;
+    }
+}
+
+fn run_case(case: &str, sql: &str, parallelism: usize) -> Outcome {
+    let path = corpus().join("cases").join(format!("{case}.sql"));
+    let file = parse_file(&path, sql).unwrap_or_else(|e| panic!("{case}: the case does not parse: {e}"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut engine = Engine::new(parallelism);
+        let recorder = Recorder::default();
+        for statement in &file.statements {
+            let result = if matches!(statement.kind, Statement::Query(_)) {
+                engine.query_into(statement, Box::new(recorder.clone())).await
+            } else {
+                engine.execute(statement).await.map(drop)
+            };
+            if let Err(error) = result {
+                return Outcome::Refused(error);
+            }
+        }
+        let changes = std::mem::take(&mut *recorder.changes.lock().unwrap());
+        // Names are read off the rows (an empty result has none to compare).
+        let columns = changes
+            .first()
+            .map(|c| c.rows.schema().fields().iter().map(|f| f.name().clone()).collect())
+            .unwrap_or_default();
+        let updating = *recorder.updating.lock().unwrap();
+        Outcome::Ran {
+            columns,
+            updating,
+            changes,
+        }
+    })
+}
+
+fn materialize(changes: &[Changes], from: &Path) -> BTreeMap<Vec<Option<String>>, usize> {
+    let mut table = BTreeMap::new();
+    for change in changes {
+        let rows = pipegen_engine::render::flink_text(std::slice::from_ref(&change.rows)).expect("rows as text");
+        for (i, row) in rows.into_iter().enumerate() {
+            fold(&mut table, row, change.kind(i).is_retraction(), from);
+        }
+    }
+    table
+}
+
+/// The cases the engine refuses for now, with why.
+fn not_yet() -> BTreeMap<String, String> {
+    let path = corpus().join("not-yet.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once(char::is_whitespace) {
+            Some((case, why)) => (case.to_owned(), why.trim().to_owned()),
+            None => (l.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+/// Differences between two materialized tables, at most a few of each side.
+fn diff(expected: &BTreeMap<Vec<Option<String>>, usize>, got: &BTreeMap<Vec<Option<String>>, usize>) -> String {
+    let show = |row: &[Option<String>]| {
+        row.iter()
+            .map(|v| v.as_deref().unwrap_or("NULL"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let mut lines = Vec::new();
+    for (row, &n) in expected {
+        let m = got.get(row).copied().unwrap_or(0);
+        if m < n {
+            lines.push(format!("  missing x{}: {}", n - m, show(row)));
+        }
+    }
+    for (row, &m) in got {
+        let n = expected.get(row).copied().unwrap_or(0);
+        if m > n {
+            lines.push(format!("  extra   x{}: {}", m - n, show(row)));
+        }
+    }
+    let total = lines.len();
+    lines.truncate(12);
+    if total > lines.len() {
+        lines.push(format!("  ... {} more", total - lines.len()));
+    }
+    lines.join("\n")
+}
+
+/// Checks one case at one parallelism: `Ok` with what happened, `Err` with why it fails.
+fn check(
+    case: &str,
+    sql: &str,
+    golden: &Golden,
+    listed: Option<&String>,
+    parallelism: usize,
+) -> Result<String, String> {
+    let path = corpus().join("cases").join(format!("{case}.sql"));
+    match (run_case(case, sql, parallelism), &golden.error, listed) {
+        (Outcome::Refused(_), Some(flink), _) => Ok(format!("refused, as Flink refuses it ({flink})")),
+        (Outcome::Ran { .. }, Some(flink), _) => Err(format!("runs, but Flink refuses it: {flink}")),
+        (Outcome::Refused(error @ EngineError::Unsupported { at: Some(_), .. }), None, Some(_)) => {
+            Ok(format!("not yet: {error}"))
+        }
+        (Outcome::Refused(error @ EngineError::Unsupported { at: None, .. }), None, Some(_)) => {
+            Err(format!("refused without naming the file and line: {error}"))
+        }
+        (Outcome::Refused(error), None, _) => Err(format!("fails: {error}")),
+        (Outcome::Ran { .. }, None, Some(_)) => {
+            Err("runs but is listed in not-yet.txt: if its result matches Flink's, take it off the list".to_owned())
+        }
+        (
+            Outcome::Ran {
+                columns,
+                updating,
+                changes,
+            },
+            None,
+            None,
+        ) => {
+            let table = materialize(&changes, &path);
+            if table != golden.table {
+                return Err(format!(
+                    "gives another table than Flink ({} rows against Flink's {}):\n{}",
+                    table.values().sum::<usize>(),
+                    golden.table.values().sum::<usize>(),
+                    diff(&golden.table, &table)
+                ));
+            }
+            if !columns.is_empty() && columns != golden.columns {
+                return Err(format!("columns {columns:?}, Flink's {:?}", golden.columns));
+            }
+            if updating == golden.append_only {
+                return Err(format!(
+                    "the engine calls its result {}, Flink's planner {}",
+                    if updating { "updating" } else { "append-only" },
+                    if golden.append_only { "append-only" } else { "updating" }
+                ));
+            }
+            Ok(format!("{} rows, as Flink's", golden.table.values().sum::<usize>()))
+        }
+    }
+}
+
+#[test]
+fn the_engine_gives_flinks_results_for_the_corpus() {
+    let cases_dir = corpus().join("cases");
+    let data = corpus().join("data");
+    let mut cases: Vec<String> = std::fs::read_dir(&cases_dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| {
+                    let path = e.ok()?.path();
+                    (path.extension()? == "sql")
+                        .then(|| path.file_stem().unwrap_or_default().to_string_lossy().into_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    cases.sort();
+    let listed = not_yet();
+    for case in listed.keys() {
+        assert!(cases.contains(case), "not-yet.txt lists `{case}`, which is no case");
+    }
+    let mut failures = Vec::new();
+    let (mut matched, mut refused) = (0, 0);
+    for case in &cases {
+        let text = std::fs::read_to_string(cases_dir.join(format!("{case}.sql"))).unwrap();
+        let sql = text.replace("${DATA}", &data.display().to_string());
+        let golden = read_golden(case);
+        for parallelism in [1, 2] {
+            match check(case, &sql, &golden, listed.get(case), parallelism) {
+                Ok(note) => {
+                    eprintln!("{case} (parallelism {parallelism}): {note}");
+                    if parallelism == 1 {
+                        if note.starts_with("not yet") || note.starts_with("refused") {
+                            refused += 1;
+                        } else {
+                            matched += 1;
+                        }
+                    }
+                }
+                Err(why) => failures.push(format!("{case} (parallelism {parallelism}): {why}")),
+            }
+        }
+    }
+    eprintln!(
+        "conformance: {} cases, {matched} as Flink's, {refused} refused (by Flink too, or not yet), {} failing",
+        cases.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
