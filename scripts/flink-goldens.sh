@@ -42,7 +42,11 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/flink-goldens.XXXXXX")"
 pids=()
+client=""
 stop_cluster() {
+  if [ -n "$client" ]; then
+    kill "$client" 2>/dev/null || true
+  fi
   for pid in ${pids[@]+"${pids[@]}"}; do
     kill "$pid" 2>/dev/null || true
   done
@@ -138,9 +142,17 @@ echo "Flink $(basename "$flink_home/lib/flink-dist-"*.jar .jar | sed 's/flink-di
 mkdir -p "$corpus/golden"
 # The client's own log goes to a file; its progress (one line per case) to stdout.
 # shellcheck disable=SC2086 # the shipped JVM options are a space-separated list
+# In the background, so that a signal reaches the traps at once; `wait` passes on its status.
 java $java_opts -Xmx768m \
   -Dlog.file="$work/log/client.log" \
   -Dlog4j.configurationFile="file:$work/conf/log4j-cli.properties" \
   -cp "$classpath:$work/classes" GoldenRunner \
-  127.0.0.1 "$rest_port" "$corpus/data" "$corpus/golden" "${CASE_TIMEOUT:-300}" "${cases[@]}"
-echo "done in $((SECONDS - started)) s" >&2
+  127.0.0.1 "$rest_port" "$corpus/data" "$corpus/golden" "${CASE_TIMEOUT:-300}" "${cases[@]}" &
+client=$!
+if ! wait "$client"; then
+  client=""
+  echo "error: some cases failed (see the FAIL lines above); their goldens were left as they were" >&2
+  exit 1
+fi
+client=""
+echo "done: ${#cases[@]} case(s) in $SECONDS s" >&2

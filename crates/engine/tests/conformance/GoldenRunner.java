@@ -37,10 +37,12 @@ import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.ExplainDetail;
 import org.apache.flink.table.api.TableEnvironment;
-import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.Table;
+import org.apache.flink.table.api.internal.TableEnvironmentInternal;
 import org.apache.flink.table.api.internal.TableResultInternal;
 import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.operations.CollectModifyOperation;
 import org.apache.flink.table.utils.print.RowDataToStringConverter;
 import org.apache.flink.util.CloseableIterator;
 
@@ -73,6 +75,8 @@ public final class GoldenRunner {
         String error;
         List<String[]> columns = new ArrayList<>();
         List<String> changelogMode = new ArrayList<>();
+        // The root's mode in the plan of the query alone (explainSql), for information.
+        List<String> bareChangelogMode = new ArrayList<>();
         List<List<String>> changes = new ArrayList<>();
 
         Map<List<String>, Integer> materialized() {
@@ -145,6 +149,9 @@ public final class GoldenRunner {
                     }
                 }
                 String order = first.changes.equals(second.changes) ? "same order" : "order differs";
+                if (first.error == null && !first.bareChangelogMode.equals(first.changelogMode)) {
+                    order += "; the query alone plans as [" + String.join(",", first.bareChangelogMode) + "]";
+                }
                 writeGolden(goldenDir.resolve(name + ".json"), golden(name, version, first));
                 double seconds = (System.nanoTime() - started) / 1e9;
                 if (first.error != null) {
@@ -257,13 +264,25 @@ public final class GoldenRunner {
         Outcome outcome = new Outcome();
         String plan;
         try {
-            plan = tables.explainSql(query, ExplainDetail.CHANGELOG_MODE);
+            // The plan that runs: the query under the collecting sink a SELECT's result goes to
+            // (as the SQL client's), which asks for update-before messages too.
+            Table table = tables.sqlQuery(query);
+            plan = ((TableEnvironmentInternal) tables).explainInternal(
+                    List.of(new CollectModifyOperation(table.getQueryOperation())), ExplainDetail.CHANGELOG_MODE);
         } catch (Exception refused) {
-            // Flink refuses the query while planning it: that is the case's result.
-            outcome.error = firstLine(refused);
+            // Flink refuses the query while planning it: that is the case's result. The
+            // optimizer's "Cannot generate a valid execution plan for the given query:" wraps
+            // the reason (its first line ends with ':' and the plan follows): take the outermost
+            // exception whose first line is a sentence of its own.
+            Throwable reason = refused;
+            while (firstLine(reason).endsWith(":") && reason.getCause() != null) {
+                reason = reason.getCause();
+            }
+            outcome.error = firstLine(reason);
             return outcome;
         }
         outcome.changelogMode = rootChangelogMode(plan);
+        outcome.bareChangelogMode = rootChangelogMode(tables.explainSql(query, ExplainDetail.CHANGELOG_MODE));
 
         TableResultInternal result = (TableResultInternal) tables.executeSql(query);
         for (Column column : result.getResolvedSchema().getColumns()) {
@@ -309,7 +328,8 @@ public final class GoldenRunner {
         for (int i = 0; i < lines.length; i++) {
             if (lines[i].strip().equals("== Optimized Physical Plan ==")) {
                 for (int j = i + 1; j < lines.length; j++) {
-                    if (!lines[j].isBlank()) {
+                    // The collecting sink's own line says changelogMode=[NONE]: its input is the root.
+                    if (!lines[j].isBlank() && !lines[j].startsWith("Sink(")) {
                         Matcher mode = CHANGELOG_MODE.matcher(lines[j]);
                         String found = null;
                         while (mode.find()) {

@@ -111,7 +111,7 @@ def orders(rng):
 
 
 def payments(rng, order_rows):
-    """payments.csv: payment_id, order_id, amount DECIMAL(10,2), method, ts."""
+    """payments.csv: payment_id, order_id, amount DECIMAL(10,2), pay_method, ts."""
     rows = []
     for o in sorted(order_rows, key=lambda r: r[0]):
         order_id, amount, status, ts = o[0], o[3], o[4], o[7]
