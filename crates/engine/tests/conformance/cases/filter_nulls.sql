@@ -1,5 +1,5 @@
--- NULL handling in filters and projections: IS [NOT] NULL, COALESCE, NULLIF, and comparisons
--- with NULL operands (which are not TRUE, so the row is filtered out).
+-- NULL handling in filters and projections: IS [NOT] NULL, COALESCE, NULLIF, and a comparison
+-- with a NULL operand (NULL, not FALSE).
 
 CREATE TABLE orders (
   order_id BIGINT,

@@ -1,5 +1,5 @@
--- Top-N whose rank number is not selected (Flink then emits fewer updates): the 2 most recent
--- orders per currency by event time.
+-- Top-N whose rank number is not selected: Flink then emits rows entering and leaving the top
+-- (+I/-D) rather than updates of rank positions. The 2 most recent orders per currency.
 
 CREATE TABLE orders (
   order_id BIGINT,
