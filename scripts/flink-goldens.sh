@@ -51,12 +51,14 @@ stop_cluster() {
     kill "$pid" 2>/dev/null || true
   done
   for pid in ${pids[@]+"${pids[@]}"}; do
-    # `wait` only knows this shell's children; poll in case a signal interrupted it.
+    # Each JVM gets 30 s to shut down, then it is killed.
     for _ in $(seq 1 60); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.5
     done
-    kill -9 "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -9 "$pid" 2>/dev/null || true
+    fi
   done
   pids=()
 }
