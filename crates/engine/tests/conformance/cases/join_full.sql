@@ -1,0 +1,36 @@
+-- Regular FULL OUTER JOIN: dock orders and users, each side padded where it has no partner.
+
+CREATE TABLE orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  product STRING,
+  amount DECIMAL(10, 2),
+  status STRING,
+  currency STRING,
+  coupon STRING,
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/orders.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+CREATE TABLE users (
+  user_id BIGINT,
+  name STRING,
+  email STRING,
+  country STRING,
+  tier STRING,
+  credit DECIMAL(10, 2)
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/users.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+SELECT o.order_id, o.user_id AS order_user, u.user_id AS known_user, u.tier
+FROM (SELECT * FROM orders WHERE product = 'dock') AS o
+FULL OUTER JOIN users AS u ON o.user_id = u.user_id;

@@ -1,0 +1,22 @@
+-- expect: error
+-- Flink refuses LEAD in stream mode.
+
+CREATE TABLE orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  product STRING,
+  amount DECIMAL(10, 2),
+  status STRING,
+  currency STRING,
+  coupon STRING,
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/orders.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+SELECT order_id, user_id, LEAD(amount) OVER (PARTITION BY user_id ORDER BY ts) AS next_amount
+FROM orders;

@@ -1,0 +1,23 @@
+-- expect: error
+-- Flink refuses a bounded OVER window ordered by a non-time column.
+
+CREATE TABLE orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  product STRING,
+  amount DECIMAL(10, 2),
+  status STRING,
+  currency STRING,
+  coupon STRING,
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/orders.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+SELECT order_id,
+  SUM(amount) OVER (PARTITION BY user_id ORDER BY order_id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS last3
+FROM orders;

@@ -1,0 +1,21 @@
+-- SELECT DISTINCT on two columns: each distinct pair once.
+
+CREATE TABLE orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  product STRING,
+  amount DECIMAL(10, 2),
+  status STRING,
+  currency STRING,
+  coupon STRING,
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/orders.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+SELECT DISTINCT product, status
+FROM orders;

@@ -1,0 +1,23 @@
+-- TUMBLE window TVF (5 minutes) grouped by a key as well, with COUNT(DISTINCT).
+
+CREATE TABLE orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  product STRING,
+  amount DECIMAL(10, 2),
+  status STRING,
+  currency STRING,
+  coupon STRING,
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/orders.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+SELECT window_start, window_end, status,
+  COUNT(*) AS orders, SUM(amount) AS total, COUNT(DISTINCT user_id) AS buyers
+FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '5' MINUTE))
+GROUP BY window_start, window_end, status;
