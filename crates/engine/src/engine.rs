@@ -466,9 +466,20 @@ impl Engine {
         options.optimizer.join_reordering = false;
         options.optimizer.enable_dynamic_filter_pushdown = false;
         let physical = unbuffered_filters(state.create_physical_plan(logical).await?)?;
+        let delay = self.watermark_delay(query);
+        let rowtime = match pipegen_sql::referenced_tables(query).as_slice() {
+            [table] => self
+                .sources
+                .get(table)
+                .and_then(|t| t.watermark.as_ref())
+                .zip(delay)
+                .map(|(w, delay)| (w.column.clone(), delay)),
+            _ => None,
+        };
         let builder = Builder {
-            config: StateConfig::new(&self.options, self.watermark_delay(query), self.parallelism),
+            config: StateConfig::new(&self.options, delay, self.parallelism),
             changelogs: &self.changelogs,
+            rowtime,
         };
         builder.build(&physical)
     }

@@ -13,7 +13,7 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::execution::TaskContext;
 use datafusion::functions_window::row_number::RowNumber;
 use datafusion::physical_expr::window::StandardWindowExpr;
-use datafusion::physical_expr::{PhysicalExpr, conjunction, split_conjunction};
+use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr, conjunction, split_conjunction};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 #[allow(deprecated)]
@@ -41,6 +41,7 @@ use crate::changelog::StateConfig;
 use crate::changelog::aggregate::GroupAggregate;
 use crate::changelog::join::{Side, StreamJoin};
 use crate::changelog::rank::{TopN, rank_bound};
+use crate::changelog::rowtime_first::RowtimeFirst;
 use crate::changelog::upsert::UpsertNormalize;
 use crate::changes::Changes;
 use crate::error::EngineError;
@@ -100,6 +101,9 @@ pub fn is_exchange(plan: &Arc<dyn ExecutionPlan>) -> bool {
 pub struct Builder<'a> {
     pub config: StateConfig,
     pub changelogs: &'a ChangelogSources,
+    /// The rowtime column and its watermark delay, when the query reads one table that
+    /// declares a watermark.
+    pub rowtime: Option<(String, i64)>,
 }
 
 impl Builder<'_> {
@@ -301,6 +305,9 @@ impl Builder<'_> {
             ));
         }
         let order = expr.order_by().to_vec();
+        if let Some(graph) = self.rowtime_first(window, expr.partition_by(), &order, limit, &input, below)? {
+            return Ok(Some(self.above_rank(graph, projection, filter, rest)));
+        }
         let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
         let instances = (0..self.instances(!expr.partition_by().is_empty()))
             .map(|_| {
@@ -316,13 +323,24 @@ impl Builder<'_> {
                 .map(|t| Box::new(t) as Box<dyn Operator>)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut graph = Graph::Operator {
+        let graph = Graph::Operator {
             inputs: vec![input],
             instances,
             schema: window.schema(),
             event_time: vec![Watermarks::None],
             updating: Some("Rank (ROW_NUMBER: a Top-N or a deduplication)"),
         };
+        Ok(Some(self.above_rank(graph, projection, filter, rest)))
+    }
+
+    /// The projection and the rest of the filter above a rank.
+    fn above_rank(
+        &self,
+        mut graph: Graph,
+        projection: Option<&ProjectionExec>,
+        filter: &FilterExec,
+        rest: Vec<Arc<dyn PhysicalExpr>>,
+    ) -> Graph {
         if let Some(projection) = projection {
             graph = Graph::step(graph, Step::projection(projection));
         }
@@ -338,7 +356,64 @@ impl Builder<'_> {
         if let Some(step) = step {
             graph = Graph::step(graph, step);
         }
-        Ok(Some(graph))
+        graph
+    }
+
+    /// Deduplication keeping the first row by event time (`ORDER BY rowtime ASC`, `rn = 1`),
+    /// which Flink runs on the watermark, insert-only; `None` for any other rank.
+    fn rowtime_first(
+        &self,
+        window: &BoundedWindowAggExec,
+        partition_by: &[Arc<dyn PhysicalExpr>],
+        order: &[PhysicalSortExpr],
+        limit: usize,
+        input: &Graph,
+        below: &Arc<dyn ExecutionPlan>,
+    ) -> Result<Option<Graph>, EngineError> {
+        let ([order], 1, Some((rowtime, delay_ms))) = (order, limit, &self.rowtime) else {
+            return Ok(None);
+        };
+        let Some(column) = order.expr.downcast_ref::<Column>() else {
+            return Ok(None);
+        };
+        if order.options.descending || column.name() != rowtime {
+            return Ok(None);
+        }
+        // The watermark is taken from the rows the operator sees: they must be the source's.
+        let mut filtered = false;
+        below.apply(|node| {
+            filtered |= node.is::<FilterExec>();
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        if filtered || !matches!(input, Graph::Plan(_)) {
+            return Err(EngineError::unsupported(
+                "a deduplication on event time (ORDER BY the rowtime ASC, rn = 1) over a filtered or joined input",
+            ));
+        }
+        let instances = (0..self.instances(!partition_by.is_empty()))
+            .map(|_| {
+                RowtimeFirst::new(
+                    window.input().schema(),
+                    partition_by.to_vec(),
+                    column.index(),
+                    window.schema(),
+                )
+                .map(|d| Box::new(d) as Box<dyn Operator>)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let Graph::Plan(plan) = input else {
+            unreachable!("checked above")
+        };
+        Ok(Some(Graph::Operator {
+            inputs: vec![Graph::Plan(plan.clone())],
+            instances,
+            schema: window.schema(),
+            event_time: vec![Watermarks::Column {
+                index: column.index(),
+                delay_ms: *delay_ms,
+            }],
+            updating: None,
+        }))
     }
 }
 

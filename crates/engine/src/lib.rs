@@ -15,6 +15,7 @@
 mod changelog;
 mod changes;
 mod connectors;
+mod decimal_avg;
 mod engine;
 mod error;
 mod graph;

@@ -2,13 +2,19 @@
 //! an integer keep its type (`AVG(INT)` is an integer average, as in Flink), `SUM` of
 //! `DECIMAL(p, s)` is `DECIMAL(38, s)` and `AVG` of it `DECIMAL(38, max(s, 6))`. The planned
 //! aggregate is followed by casts to those types, under the names the plan above expects.
+//! Where Flink computes a value otherwise, its own aggregate replaces DataFusion's (`AVG` of a
+//! DECIMAL rounds half up).
+
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, ExprSchema};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, cast};
+use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, cast};
+
+use crate::decimal_avg::{avg_scale, decimal_avg_udaf};
 
 /// The plan with Flink's result type after every aggregate whose type differs from it.
 pub fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
@@ -16,6 +22,13 @@ pub fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
         .transform_up(|node| {
             let LogicalPlan::Aggregate(aggregate) = &node else {
                 return Ok(Transformed::no(node));
+            };
+            let node = match flink_aggregates(aggregate)? {
+                Some(replaced) => LogicalPlan::Aggregate(replaced),
+                None => node,
+            };
+            let LogicalPlan::Aggregate(aggregate) = &node else {
+                unreachable!("an aggregate stays one");
             };
             let input = aggregate.input.schema();
             let groups = aggregate.group_expr.len();
@@ -49,6 +62,50 @@ pub fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
         .data)
 }
 
+/// The aggregate with Flink's own implementation of the calls DataFusion computes otherwise
+/// (`AVG` of a DECIMAL rounds half up); `None` when it has none.
+fn flink_aggregates(aggregate: &Aggregate) -> Result<Option<Aggregate>> {
+    let input = aggregate.input.schema();
+    let mut replaced = false;
+    let aggr_expr = aggregate
+        .aggr_expr
+        .iter()
+        .map(|expr| {
+            let (inner, alias) = match expr {
+                Expr::Alias(alias) => (alias.expr.as_ref(), Some(alias)),
+                other => (other, None),
+            };
+            let Expr::AggregateFunction(AggregateFunction { func, params }) = inner else {
+                return Ok(expr.clone());
+            };
+            let decimal = match params.args.first() {
+                Some(argument) => matches!(argument.get_type(input.as_ref())?, DataType::Decimal128(..)),
+                None => false,
+            };
+            if !(func.name().eq_ignore_ascii_case("avg") && decimal && !params.distinct) {
+                return Ok(expr.clone());
+            }
+            replaced = true;
+            let call = Expr::AggregateFunction(AggregateFunction {
+                func: Arc::new(decimal_avg_udaf()),
+                params: params.clone(),
+            });
+            Ok(match alias {
+                Some(alias) => call.alias_qualified(alias.relation.clone(), alias.name.clone()),
+                None => call,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !replaced {
+        return Ok(None);
+    }
+    Ok(Some(Aggregate::try_new(
+        aggregate.input.clone(),
+        aggregate.group_expr.clone(),
+        aggr_expr,
+    )?))
+}
+
 /// Flink's result type of an aggregate call, when it is one whose type Flink decides otherwise.
 fn flink_type(expr: &Expr, input: &dyn ExprSchema) -> Result<Option<DataType>> {
     let expr = match expr {
@@ -65,7 +122,7 @@ fn flink_type(expr: &Expr, input: &dyn ExprSchema) -> Result<Option<DataType>> {
     Ok(match (func.name().to_ascii_lowercase().as_str(), &argument) {
         ("sum" | "avg", DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64) => Some(argument),
         ("sum", DataType::Decimal128(_, scale)) => Some(DataType::Decimal128(38, *scale)),
-        ("avg", DataType::Decimal128(_, scale)) => Some(DataType::Decimal128(38, (*scale).max(6))),
+        ("avg", DataType::Decimal128(_, scale)) => Some(DataType::Decimal128(38, avg_scale(*scale))),
         _ => None,
     })
 }

@@ -9,6 +9,7 @@ mod interval;
 pub mod join;
 mod keys;
 pub mod rank;
+pub mod rowtime_first;
 pub mod upsert;
 
 use std::time::Duration;
