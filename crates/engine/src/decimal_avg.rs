@@ -177,7 +177,7 @@ mod tests {
                 .with_precision_and_scale(10, 2)
                 .unwrap(),
         );
-        average.update_batch(&[values.clone()]).unwrap();
+        average.update_batch(std::slice::from_ref(&values)).unwrap();
         // 0.02 / 3 = 0.0066666...: 0.006667, where truncation gives 0.006666.
         assert_eq!(average.evaluate().unwrap(), ScalarValue::Decimal128(Some(6_667), 38, 6));
         average.retract_batch(&[values.slice(0, 1)]).unwrap();
