@@ -38,6 +38,7 @@ use crate::options::SessionOptions;
 use crate::sink::{Blackhole, Collect, Print, TableSink};
 use crate::translate::{rewrite_expr, rewrite_query};
 use crate::types::arrow_type;
+use crate::views::Views;
 use crate::window::session::Sessions;
 use crate::window::spec::WindowSpec;
 use crate::window::{Assigner, WindowSource, split_plan, windowed_schema};
@@ -61,6 +62,7 @@ pub struct Engine {
     windows_planned: usize,
     /// Tables only written to (upsert-kafka).
     write_only: std::collections::HashSet<String>,
+    views: Views,
     /// upsert-kafka tables whose topic exists: read as changelogs (by the name users query).
     changelog_tables: std::collections::HashSet<String>,
     changelogs: ChangelogSources,
@@ -88,6 +90,7 @@ impl Engine {
             windows_planned: 0,
             write_only: Default::default(),
             changelog_tables: Default::default(),
+            views: Views::default(),
             changelogs: ChangelogSources::default(),
             lost_to_retention: Arc::default(),
             memory_budget: None,
@@ -163,7 +166,19 @@ impl Engine {
                 }
                 Ok(jobs)
             }
-            Statement::CreateView(_) => Err(EngineError::unsupported("CREATE VIEW")),
+            Statement::CreateView(view) => {
+                let taken = self.sources.contains_key(&view.name)
+                    || self.sinks.contains_key(&view.name)
+                    || self.write_only.contains(&view.name);
+                if let Some(unknown) = pipegen_sql::referenced_tables(&view.query)
+                    .into_iter()
+                    .find(|t| !self.sources.contains_key(t) && !self.write_only.contains(t) && !self.views.contains(t))
+                {
+                    return Err(EngineError::UnknownTable(unknown));
+                }
+                self.views.declare(view, taken)?;
+                Ok(Vec::new())
+            }
             Statement::Query(_) => Err(EngineError::Invalid(
                 "a bare SELECT returns rows: run it with `pipegen sql`, or INSERT INTO a table".into(),
             )),
@@ -367,6 +382,7 @@ impl Engine {
         target: Option<(&str, SchemaRef)>,
     ) -> Result<Job, EngineError> {
         let metrics = Arc::new(JobMetrics::default());
+        let query = &self.views.inline(query);
         if let Some(table) = pipegen_sql::referenced_tables(query)
             .into_iter()
             .find(|t| self.write_only.contains(t))
@@ -386,6 +402,12 @@ impl Engine {
         crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query);
         let windows = window_tvfs(&query);
+        if let Some(window) = windows.iter().find(|w| self.views.contains(&w.table)) {
+            return Err(EngineError::unsupported(format!(
+                "a window table function over the view `{}` (a window reads a table that declares a watermark)",
+                window.table
+            )));
+        }
         if !windows.is_empty()
             && let Some(table) = pipegen_sql::referenced_tables(&query)
                 .into_iter()

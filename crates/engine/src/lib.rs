@@ -33,6 +33,7 @@ mod result_types;
 mod sink;
 mod translate;
 mod types;
+mod views;
 mod watermark;
 mod window;
 

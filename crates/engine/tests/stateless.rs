@@ -244,3 +244,23 @@ fn counting_the_groups_of_a_subquery_needs_none_of_its_columns() {
     .unwrap();
     assert_eq!(distinct, ["7"]);
 }
+
+#[test]
+fn views_read_through_other_views_and_a_query_may_shadow_one() {
+    let views = "CREATE VIEW recent AS SELECT seq, k FROM src WHERE seq > 9990;
+         CREATE TEMPORARY VIEW tens (s, bucket) AS SELECT seq, seq / 10 FROM recent;";
+    let rows = common::query(&format!("{SOURCE}{views} SELECT s, bucket FROM tens WHERE s >= 9998;")).unwrap();
+    assert_eq!(rows, ["10000 | 1000", "9998 | 999", "9999 | 999"]);
+    // The query's own common table expression wins over the view of the same name.
+    let rows = common::query(&format!(
+        "{SOURCE}{views} WITH tens AS (SELECT seq AS s FROM src WHERE seq = 1) SELECT s FROM tens;"
+    ))
+    .unwrap();
+    assert_eq!(rows, ["1"]);
+    let error = run(
+        &format!("{SOURCE}{views} CREATE VIEW recent AS SELECT seq FROM src;"),
+        1,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("`recent` exists already"), "{error}");
+}
