@@ -398,6 +398,9 @@ impl Engine {
                 table.name
             )));
         }
+        if has_match_recognize(query) {
+            return Err(EngineError::unsupported("MATCH_RECOGNIZE"));
+        }
         let mut query = query.clone();
         crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query);
@@ -746,6 +749,21 @@ fn replace_window_relation(query: &mut Query, table: &str) -> Result<(), EngineE
         }
     }
     Err(EngineError::unsupported("a window function outside the FROM clause"))
+}
+
+/// Whether the query reads a `MATCH_RECOGNIZE` (which DataFusion cannot plan).
+fn has_match_recognize(query: &Query) -> bool {
+    struct Find(bool);
+    impl datafusion::sql::sqlparser::ast::Visitor for Find {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> std::ops::ControlFlow<()> {
+            self.0 |= matches!(factor, TableFactor::MatchRecognize { .. });
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(false);
+    let _ = datafusion::sql::sqlparser::ast::Visit::visit(query, &mut find);
+    find.0
 }
 
 /// Gives an error without a position the statement's.
