@@ -222,18 +222,32 @@ impl ObjectStore {
         store
     }
 
+    /// Creates a bucket, retrying for a while: under load the server can take the port before
+    /// it answers (a connection reset, or no reply).
     fn create_bucket(&self, bucket: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.try_create_bucket(bucket) {
+                Ok(answer) if answer.starts_with("HTTP/1.1 200") => return,
+                outcome if Instant::now() > deadline => {
+                    panic!("creating bucket {bucket} on 127.0.0.1:{}: {outcome:?}", self.port)
+                }
+                _ => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+
+    fn try_create_bucket(&self, bucket: &str) -> std::io::Result<String> {
         use std::io::{Read, Write};
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("the object store answers");
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         write!(
             stream,
             "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             self.port
-        )
-        .expect("the request is sent");
+        )?;
         let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer);
-        assert!(answer.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {answer}");
+        stream.read_to_string(&mut answer)?;
+        Ok(answer)
     }
 }
 
