@@ -326,12 +326,12 @@ impl Engine {
             .map(|c| match &c.kind {
                 ColumnKind::Computed(expr) => {
                     let mut expr = (**expr).clone();
-                    rewrite_expr(&mut expr);
-                    format!("{expr} AS {}", quote(&c.name))
+                    rewrite_expr(&mut expr)?;
+                    Ok(format!("{expr} AS {}", quote(&c.name)))
                 }
-                _ => quote(&c.name),
+                _ => Ok(quote(&c.name)),
             })
-            .collect();
+            .collect::<Result<_, EngineError>>()?;
         let view = self
             .ctx
             .sql(&format!("SELECT {} FROM {}", columns.join(", "), quote(source)))
@@ -384,7 +384,7 @@ impl Engine {
         }
         let mut query = query.clone();
         crate::legacy_windows::rewrite(&mut query)?;
-        rewrite_query(&mut query);
+        rewrite_query(&mut query)?;
         let windows = window_tvfs(&query);
         if !windows.is_empty()
             && let Some(table) = pipegen_sql::referenced_tables(&query)
@@ -528,7 +528,7 @@ impl Engine {
             )));
         }
         let mut watermark_expr = watermark.expr.clone();
-        rewrite_expr(&mut watermark_expr);
+        rewrite_expr(&mut watermark_expr)?;
         // One stream per source partition, never repartitioned: watermarks are per partition
         // (Flink's per-split watermarks); keyed instances come after the windows are assigned.
         let mut state = self.ctx.state();

@@ -1,6 +1,7 @@
 //! Flink SQL to what DataFusion plans: the same AST (both use sqlparser 0.62), with Flink's
 //! functions rewritten where DataFusion names, types or formats them differently (Java date
-//! patterns become strftime ones, integer results stay BIGINT, `IF` becomes `CASE`, ...).
+//! patterns become strftime ones, integer results stay BIGINT, `IF` becomes `CASE`, ...). A call
+//! of a function Flink does not have is refused, as Flink refuses it.
 
 use std::ops::ControlFlow;
 
@@ -11,22 +12,23 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
+use crate::error::EngineError;
 use crate::java_format;
 
 /// Rewrites Flink functions inside a query.
-pub fn rewrite_query(query: &mut Query) {
-    let _ = visit_expressions_mut(query, |expr| {
-        rewrite(expr);
-        ControlFlow::<()>::Continue(())
-    });
+pub fn rewrite_query(query: &mut Query) -> Result<(), EngineError> {
+    match visit_expressions_mut(query, rewrite) {
+        ControlFlow::Break(error) => Err(error),
+        ControlFlow::Continue(()) => Ok(()),
+    }
 }
 
 /// Rewrites Flink functions inside one expression (computed columns, watermarks).
-pub fn rewrite_expr(expr: &mut Expr) {
-    let _ = visit_expressions_mut(expr, |e| {
-        rewrite(e);
-        ControlFlow::<()>::Continue(())
-    });
+pub fn rewrite_expr(expr: &mut Expr) -> Result<(), EngineError> {
+    match visit_expressions_mut(expr, rewrite) {
+        ControlFlow::Break(error) => Err(error),
+        ControlFlow::Continue(()) => Ok(()),
+    }
 }
 
 fn plain_args(args: &FunctionArguments) -> Option<Vec<Expr>> {
@@ -195,7 +197,18 @@ fn function(name: &str, args: &[Expr], distinct: bool) -> Option<Expr> {
     template(&text, args)
 }
 
-fn rewrite(expr: &mut Expr) {
+/// Rewrites one expression; its operands are rewritten already (the visit is post-order), so
+/// every call seen here is one the query makes.
+fn rewrite(expr: &mut Expr) -> ControlFlow<EngineError> {
+    if let Expr::Function(call) = expr
+        && let Some(name) = call.name.0.last().and_then(|part| part.as_ident())
+        && !pipegen_sql::is_flink_function(&name.value)
+    {
+        return ControlFlow::Break(EngineError::Invalid(format!(
+            "unknown function `{}`: Flink has no such built-in function",
+            name.value
+        )));
+    }
     let replacement = match expr {
         Expr::Function(function_call) => {
             let name = function_call.name.to_string().to_ascii_uppercase();
@@ -221,4 +234,5 @@ fn rewrite(expr: &mut Expr) {
     if let Some(replacement) = replacement {
         *expr = Expr::Nested(Box::new(replacement));
     }
+    ControlFlow::Continue(())
 }
