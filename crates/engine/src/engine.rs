@@ -76,8 +76,7 @@ impl Engine {
         // Flink identifiers are case-sensitive; keep them as written.
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let ctx = SessionContext::new_with_config(config);
-        ctx.register_udf(crate::json_value::json_value_udf());
-        ctx.register_udaf(crate::listagg::listagg_distinct_udaf());
+        crate::functions::register(&ctx);
         Self {
             ctx,
             parallelism: parallelism.max(1),

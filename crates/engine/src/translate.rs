@@ -6,8 +6,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    CeilFloorKind, DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, Value,
-    ValueWithSpan, visit_expressions_mut,
+    CeilFloorKind, DateTimeField, DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query,
+    Value, ValueWithSpan, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -76,8 +76,11 @@ fn literal(expr: &Expr) -> Option<&str> {
 }
 
 /// A Java date pattern literal in strftime form, quoted for SQL.
-fn pattern(expr: &Expr) -> Option<String> {
-    java_format::strftime(literal(expr)?).map(|p| format!("'{}'", p.replace('\'', "''")))
+fn pattern(expr: &Expr) -> Result<String, EngineError> {
+    literal(expr)
+        .and_then(java_format::strftime)
+        .map(|p| format!("'{}'", p.replace('\'', "''")))
+        .ok_or_else(|| EngineError::unsupported(format!("the date pattern {expr}")))
 }
 
 /// A time unit keyword (`SECOND`, `HOUR`, ...) as DataFusion's `date_trunc` and `date_part`
@@ -92,18 +95,6 @@ fn unit(name: &str) -> Option<&'static str> {
         "HOUR" => "hour",
         "MINUTE" => "minute",
         "SECOND" => "second",
-        _ => return None,
-    })
-}
-
-/// Seconds in a unit of fixed length.
-fn unit_seconds(unit: &str) -> Option<u64> {
-    Some(match unit {
-        "week" => 604_800,
-        "day" => 86_400,
-        "hour" => 3_600,
-        "minute" => 60,
-        "second" => 1,
         _ => return None,
     })
 }
@@ -136,22 +127,27 @@ fn floor_or_ceil(expr: &Expr) -> Option<Expr> {
     }
 }
 
-/// Flink's scalar and aggregate functions that DataFusion names or types differently.
-fn function(name: &str, args: &[Expr], distinct: bool) -> Option<Expr> {
+/// Flink's scalar and aggregate functions that DataFusion names or types differently, or lacks.
+fn function(name: &str, args: &[Expr], distinct: bool) -> Result<Option<Expr>, EngineError> {
+    use crate::functions as own;
     let text = match (name, args) {
         // MOD(a, b) is `a % b` in DataFusion.
         ("MOD", [_, _]) => "(__arg0 % __arg1)".to_string(),
         ("IF", [_, _, _]) => "CASE WHEN __arg0 THEN __arg1 ELSE __arg2 END".into(),
         // DISTINCT keeps first-arrival order, as Flink does (pipegen's own aggregate).
-        ("LISTAGG", [_]) if distinct => format!("{}(__arg0, ',')", crate::listagg::LISTAGG_DISTINCT),
-        ("LISTAGG", [_, _]) if distinct => format!("{}(__arg0, __arg1)", crate::listagg::LISTAGG_DISTINCT),
+        ("LISTAGG", [_]) if distinct => format!("{}(__arg0, ',')", own::LISTAGG_DISTINCT),
+        ("LISTAGG", [_, _]) if distinct => format!("{}(__arg0, __arg1)", own::LISTAGG_DISTINCT),
         ("LISTAGG", [_]) => "string_agg(__arg0, ',')".into(),
         ("LISTAGG", [_, _]) => "string_agg(__arg0, __arg1)".into(),
         // TO_TIMESTAMP_LTZ(epoch, precision): seconds (0) or milliseconds (3).
         ("TO_TIMESTAMP_LTZ", [_, precision]) => match precision.to_string().as_str() {
             "0" => "to_timestamp_seconds(__arg0)".into(),
             "3" => "to_timestamp_millis(__arg0)".into(),
-            _ => return None,
+            other => {
+                return Err(EngineError::unsupported(format!(
+                    "TO_TIMESTAMP_LTZ of precision {other}"
+                )));
+            }
         },
         ("DATE_FORMAT", [_, format]) => format!("to_char(CAST(__arg0 AS TIMESTAMP), {})", pattern(format)?),
         ("FROM_UNIXTIME", [_]) => "to_char(to_timestamp_seconds(__arg0), '%Y-%m-%d %H:%M:%S')".into(),
@@ -171,16 +167,22 @@ fn function(name: &str, args: &[Expr], distinct: bool) -> Option<Expr> {
         ("TO_TIMESTAMP", [_, format]) => format!("CAST(to_timestamp(__arg0, {}) AS TIMESTAMP(3))", pattern(format)?),
         ("TO_DATE", [_, format]) => format!("to_date(__arg0, {})", pattern(format)?),
         ("TIMESTAMPADD", [unit_name, _, _]) => {
-            let unit = unit(&unit_name.to_string())?;
+            let unit = unit(&unit_name.to_string()).ok_or_else(|| unsupported_unit(name, unit_name))?;
             // DataFusion multiplies no interval by a number: the interval is spelled out.
             format!("__arg2 + CAST(concat(CAST(__arg1 AS VARCHAR), ' {unit}') AS INTERVAL)")
         }
         ("TIMESTAMPDIFF", [unit_name, _, _]) => {
-            let seconds = unit_seconds(unit(&unit_name.to_string())?)?;
-            format!("CAST((date_part('epoch', __arg2) - date_part('epoch', __arg1)) / {seconds} AS BIGINT)")
+            let unit = unit(&unit_name.to_string()).ok_or_else(|| unsupported_unit(name, unit_name))?;
+            format!(
+                "{}('{unit}', CAST(__arg1 AS TIMESTAMP(3)), CAST(__arg2 AS TIMESTAMP(3)))",
+                own::TIMESTAMPDIFF
+            )
         }
         ("YEAR" | "QUARTER" | "MONTH" | "WEEK" | "HOUR" | "MINUTE" | "SECOND", [_]) => {
-            format!("CAST(date_part('{}', __arg0) AS BIGINT)", unit(name)?)
+            format!(
+                "CAST(date_part('{}', __arg0) AS BIGINT)",
+                unit(name).unwrap_or_default()
+            )
         }
         ("DAYOFMONTH", [_]) => "CAST(date_part('day', __arg0) AS BIGINT)".into(),
         ("DAYOFYEAR", [_]) => "CAST(date_part('doy', __arg0) AS BIGINT)".into(),
@@ -192,9 +194,81 @@ fn function(name: &str, args: &[Expr], distinct: bool) -> Option<Expr> {
              THEN split_part(__arg0, __arg1, __arg2 + 1) END"
                 .into()
         }
-        _ => return None,
+        ("MD5" | "SHA1" | "SHA224" | "SHA256" | "SHA384" | "SHA512", [_]) => format!("{}('{name}', __arg0)", own::HASH),
+        ("SHA2", [_, _]) => format!("{}(concat('SHA', CAST(__arg1 AS VARCHAR)), __arg0)", own::HASH),
+        ("INITCAP", [_]) => format!("{}(__arg0)", own::INITCAP),
+        ("LOCATE", [_, _]) => format!("{}(__arg0, __arg1, 1)", own::LOCATE),
+        ("LOCATE", [_, _, _]) => format!("{}(__arg0, __arg1, __arg2)", own::LOCATE),
+        ("REGEXP", [_, regex]) => format!("{}(__arg0, __arg1)", regexp(own::REGEXP, regex)?),
+        ("REGEXP_EXTRACT", [_, regex]) => format!("{}(__arg0, __arg1, 0)", regexp(own::REGEXP_EXTRACT, regex)?),
+        ("REGEXP_EXTRACT", [_, regex, _]) => {
+            format!("{}(__arg0, __arg1, __arg2)", regexp(own::REGEXP_EXTRACT, regex)?)
+        }
+        ("REGEXP_REPLACE", [_, regex, _]) => {
+            format!("{}(__arg0, __arg1, __arg2)", regexp(own::REGEXP_REPLACE, regex)?)
+        }
+        ("ROUND", [_]) => format!("{}(__arg0, 0)", own::ROUND),
+        ("ROUND", [_, _]) => format!("{}(__arg0, __arg1)", own::ROUND),
+        ("TRUNCATE", [_]) => format!("{}(__arg0, 0)", own::TRUNCATE),
+        ("TRUNCATE", [_, _]) => format!("{}(__arg0, __arg1)", own::TRUNCATE),
+        ("SIGN", [_]) => format!("{}(__arg0)", own::SIGN),
+        // NULL when any argument is NULL (DataFusion's skip NULLs).
+        ("CONCAT", [_, ..]) => null_if_any_null(args, "concat"),
+        ("GREATEST" | "LEAST", [_, ..]) => {
+            let args: Vec<Expr> = args.iter().map(decimal_literal).collect();
+            let own = if name == "GREATEST" { own::GREATEST } else { own::LEAST };
+            let names: Vec<String> = (0..args.len()).map(|i| format!("__arg{i}")).collect();
+            return Ok(template(&format!("{own}({})", names.join(", ")), &args));
+        }
+        _ => return Ok(None),
     };
-    template(&text, args)
+    Ok(template(&text, args))
+}
+
+fn unsupported_unit(function: &str, unit: &Expr) -> EngineError {
+    EngineError::unsupported(format!("{function} in {unit}"))
+}
+
+/// `f(__arg0, ...)`, NULL when any argument is NULL.
+fn null_if_any_null(args: &[Expr], f: &str) -> String {
+    let names: Vec<String> = (0..args.len()).map(|i| format!("__arg{i}")).collect();
+    let any_null: Vec<String> = names.iter().map(|n| format!("{n} IS NULL")).collect();
+    format!(
+        "CASE WHEN {} THEN NULL ELSE {f}({}) END",
+        any_null.join(" OR "),
+        names.join(", ")
+    )
+}
+
+/// A numeric literal with a point (`0.00`) as the DECIMAL Flink takes it for (DataFusion reads
+/// it as a DOUBLE), where that decides a result's type.
+fn decimal_literal(expr: &Expr) -> Expr {
+    if let Expr::Value(ValueWithSpan {
+        value: Value::Number(text, _),
+        ..
+    }) = expr
+        && let Some((whole, fraction)) = text.split_once('.')
+        && whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+    {
+        let digits = whole.trim_start_matches('0').len() + fraction.len();
+        if let Some(cast) = template(
+            &format!("CAST({text} AS DECIMAL({}, {}))", digits.max(1), fraction.len()),
+            &[],
+        ) {
+            return cast;
+        }
+    }
+    expr.clone()
+}
+
+/// The engine's regex function, refused for a literal pattern it cannot run as Java would.
+fn regexp(function: &'static str, regex: &Expr) -> Result<&'static str, EngineError> {
+    match literal(regex) {
+        Some(pattern) if crate::functions::compile_java_regex(pattern).is_none() => Err(EngineError::unsupported(
+            format!("the regular expression '{pattern}' (Java's syntax beyond what the engine's regex runs)"),
+        )),
+        _ => Ok(function),
+    }
 }
 
 /// Rewrites one expression; its operands are rewritten already (the visit is post-order), so
@@ -218,12 +292,33 @@ fn rewrite(expr: &mut Expr) -> ControlFlow<EngineError> {
             );
             match &function_call.args {
                 FunctionArguments::None if name == "LOCALTIMESTAMP" => template("CAST(now() AS TIMESTAMP(3))", &[]),
-                args => plain_args(args).and_then(|args| function(&name, &args, distinct)),
+                args => match plain_args(args).map(|args| function(&name, &args, distinct)) {
+                    Some(Err(error)) => return ControlFlow::Break(error),
+                    Some(Ok(replacement)) => replacement,
+                    None => None,
+                },
             }
         }
+        // CEIL(x) and FLOOR(x) of a number: Flink's result types.
+        Expr::Ceil {
+            expr: inner,
+            field: CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+        } => template(&format!("{}(__arg0)", crate::functions::CEIL), &[(**inner).clone()]),
+        Expr::Floor {
+            expr: inner,
+            field: CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+        } => template(&format!("{}(__arg0)", crate::functions::FLOOR), &[(**inner).clone()]),
         Expr::Floor { .. } | Expr::Ceil { .. } => floor_or_ceil(expr),
-        // EXTRACT gives a BIGINT in Flink.
-        Expr::Extract { .. } => template("CAST(__arg0 AS BIGINT)", std::slice::from_ref(expr)),
+        // EXTRACT gives a BIGINT in Flink, and its MILLISECOND and MICROSECOND are within the
+        // second (DataFusion's count the second's too).
+        Expr::Extract { field, .. } => {
+            let within = match field {
+                DateTimeField::Millisecond | DateTimeField::Milliseconds => " % 1000",
+                DateTimeField::Microsecond | DateTimeField::Microseconds => " % 1000000",
+                _ => "",
+            };
+            template(&format!("CAST(__arg0 AS BIGINT){within}"), std::slice::from_ref(expr))
+        }
         Expr::Identifier(ident)
             if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("LOCALTIMESTAMP") =>
         {

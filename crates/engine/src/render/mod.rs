@@ -5,6 +5,8 @@
 mod cast_text;
 mod java_double;
 
+pub(crate) use java_double::double_to_string;
+
 use std::collections::HashMap;
 
 use datafusion::arrow::datatypes::DataType;
