@@ -17,7 +17,10 @@ use crate::java_format;
 
 /// Rewrites Flink functions inside a query.
 pub fn rewrite_query(query: &mut Query) -> Result<(), EngineError> {
-    match visit_expressions_mut(query, rewrite) {
+    let scope = Scope {
+        windowed: !pipegen_sql::window_tvfs(query).is_empty(),
+    };
+    match visit_expressions_mut(query, |e| rewrite(e, &scope)) {
         ControlFlow::Break(error) => Err(error),
         ControlFlow::Continue(()) => Ok(()),
     }
@@ -25,10 +28,17 @@ pub fn rewrite_query(query: &mut Query) -> Result<(), EngineError> {
 
 /// Rewrites Flink functions inside one expression (computed columns, watermarks).
 pub fn rewrite_expr(expr: &mut Expr) -> Result<(), EngineError> {
-    match visit_expressions_mut(expr, rewrite) {
+    let scope = Scope { windowed: false };
+    match visit_expressions_mut(expr, |e| rewrite(e, &scope)) {
         ControlFlow::Break(error) => Err(error),
         ControlFlow::Continue(()) => Ok(()),
     }
+}
+
+/// What a rewrite needs to know of the query around the expression.
+struct Scope {
+    /// The query aggregates over a window table function.
+    windowed: bool,
 }
 
 fn plain_args(args: &FunctionArguments) -> Option<Vec<Expr>> {
@@ -128,7 +138,7 @@ fn floor_or_ceil(expr: &Expr) -> Option<Expr> {
 }
 
 /// Flink's scalar and aggregate functions that DataFusion names or types differently, or lacks.
-fn function(name: &str, args: &[Expr], distinct: bool) -> Result<Option<Expr>, EngineError> {
+fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<Option<Expr>, EngineError> {
     use crate::functions as own;
     let text = match (name, args) {
         // MOD(a, b) is `a % b` in DataFusion.
@@ -207,6 +217,16 @@ fn function(name: &str, args: &[Expr], distinct: bool) -> Result<Option<Expr>, E
         ("REGEXP_REPLACE", [_, regex, _]) => {
             format!("{}(__arg0, __arg1, __arg2)", regexp(own::REGEXP_REPLACE, regex)?)
         }
+        // Flink's window aggregation merges partial DISTINCT views in an order of its own.
+        ("ARRAY_AGG", [_]) if distinct && scope.windowed => {
+            return Err(EngineError::unsupported("ARRAY_AGG(DISTINCT ...) over a window"));
+        }
+        ("ARRAY_AGG", [_]) if distinct => format!("{}(__arg0)", own::ARRAY_AGG_DISTINCT),
+        ("ARRAY_AGG", [_]) => format!("{}(__arg0)", own::ARRAY_AGG),
+        ("VAR_POP" | "VARPOP", [_]) => format!("{}(__arg0)", own::VAR_POP),
+        ("VAR_SAMP" | "VARSAMP" | "VARIANCE", [_]) => format!("{}(__arg0)", own::VAR_SAMP),
+        ("STDDEV_POP" | "STDDEVPOP", [_]) => format!("{}(__arg0)", own::STDDEV_POP),
+        ("STDDEV_SAMP" | "STDDEVSAMP" | "STDDEV", [_]) => format!("{}(__arg0)", own::STDDEV_SAMP),
         ("ROUND", [_]) => format!("{}(__arg0, 0)", own::ROUND),
         ("ROUND", [_, _]) => format!("{}(__arg0, __arg1)", own::ROUND),
         ("TRUNCATE", [_]) => format!("{}(__arg0, 0)", own::TRUNCATE),
@@ -273,7 +293,7 @@ fn regexp(function: &'static str, regex: &Expr) -> Result<&'static str, EngineEr
 
 /// Rewrites one expression; its operands are rewritten already (the visit is post-order), so
 /// every call seen here is one the query makes.
-fn rewrite(expr: &mut Expr) -> ControlFlow<EngineError> {
+fn rewrite(expr: &mut Expr, scope: &Scope) -> ControlFlow<EngineError> {
     if let Expr::Function(call) = expr
         && let Some(name) = call.name.0.last().and_then(|part| part.as_ident())
         && !pipegen_sql::is_flink_function(&name.value)
@@ -292,7 +312,7 @@ fn rewrite(expr: &mut Expr) -> ControlFlow<EngineError> {
             );
             match &function_call.args {
                 FunctionArguments::None if name == "LOCALTIMESTAMP" => template("CAST(now() AS TIMESTAMP(3))", &[]),
-                args => match plain_args(args).map(|args| function(&name, &args, distinct)) {
+                args => match plain_args(args).map(|args| function(&name, &args, distinct, scope)) {
                     Some(Err(error)) => return ControlFlow::Break(error),
                     Some(Ok(replacement)) => replacement,
                     None => None,

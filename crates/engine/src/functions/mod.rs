@@ -1,6 +1,8 @@
 //! Flink's functions the engine runs as its own, where DataFusion has none or one that gives
 //! other values; one family per file. `translate` calls them by the names exported here.
 
+mod array_agg;
+mod flink_decimal;
 mod greatest;
 mod hash;
 mod json_value;
@@ -9,6 +11,7 @@ mod regexp;
 mod rounding;
 mod text;
 mod timestamp_diff;
+mod variance;
 
 use std::sync::Arc;
 
@@ -19,6 +22,7 @@ use datafusion::error::Result;
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 
+pub use array_agg::{ARRAY_AGG, ARRAY_AGG_DISTINCT};
 pub use greatest::{GREATEST, LEAST};
 pub use hash::HASH;
 pub use listagg::LISTAGG_DISTINCT;
@@ -26,6 +30,7 @@ pub use regexp::{REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, compile as compile_java
 pub use rounding::{CEIL, FLOOR, ROUND, SIGN, TRUNCATE};
 pub use text::{INITCAP, LOCATE};
 pub use timestamp_diff::TIMESTAMPDIFF;
+pub use variance::{STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP};
 
 /// Makes the engine's own functions callable in the context's SQL.
 pub fn register(ctx: &SessionContext) {
@@ -45,7 +50,13 @@ pub fn register(ctx: &SessionContext) {
     {
         ctx.register_udf(udf);
     }
-    ctx.register_udaf(listagg::listagg_distinct_udaf());
+    for udaf in [listagg::listagg_distinct_udaf()]
+        .into_iter()
+        .chain(array_agg::udafs())
+        .chain(variance::udafs())
+    {
+        ctx.register_udaf(udaf);
+    }
 }
 
 /// The arguments as arrays of `rows` values (a scalar repeated), each cast to `types[i]`.
