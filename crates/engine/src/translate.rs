@@ -6,8 +6,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    CeilFloorKind, DateTimeField, DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query,
-    Value, ValueWithSpan, visit_expressions_mut,
+    CastKind, CeilFloorKind, CharacterLength, DataType, DateTimeField, DuplicateTreatment, Expr, FunctionArg,
+    FunctionArgExpr, FunctionArguments, Query, Value, ValueWithSpan, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -291,6 +291,47 @@ fn regexp(function: &'static str, regex: &Expr) -> Result<&'static str, EngineEr
     }
 }
 
+/// CAST and TRY_CAST to a string, a number or a boolean as Flink casts (see
+/// `functions::cast`); CAST to TIME as Flink's TIME(0), without fractions of a second.
+fn cast(kind: &CastKind, value: &Expr, target: &DataType) -> Option<Expr> {
+    let function = match kind {
+        CastKind::Cast | CastKind::DoubleColon => crate::functions::CAST,
+        CastKind::TryCast | CastKind::SafeCast => crate::functions::TRY_CAST,
+    };
+    let args = [value.clone()];
+    let length = |length: &Option<CharacterLength>| match length {
+        Some(CharacterLength::IntegerLength { length, .. }) => Some(*length),
+        _ => None,
+    };
+    let text = match target {
+        DataType::String(_) | DataType::Text => format!("{function}(__arg0, CAST(NULL AS STRING))"),
+        DataType::Varchar(n) | DataType::CharacterVarying(n) => match length(n) {
+            Some(n) => format!("substr({function}(__arg0, CAST(NULL AS STRING)), 1, {n})"),
+            None => format!("{function}(__arg0, CAST(NULL AS STRING))"),
+        },
+        DataType::Char(n) | DataType::Character(n) => {
+            let n = length(n).unwrap_or(1);
+            format!("rpad(substr({function}(__arg0, CAST(NULL AS STRING)), 1, {n}), {n})")
+        }
+        DataType::Boolean
+        | DataType::TinyInt(_)
+        | DataType::SmallInt(_)
+        | DataType::Int(_)
+        | DataType::Integer(_)
+        | DataType::BigInt(_)
+        | DataType::Float(_)
+        | DataType::Real
+        | DataType::Double(_)
+        | DataType::DoublePrecision
+        | DataType::Decimal(_)
+        | DataType::Dec(_)
+        | DataType::Numeric(_) => format!("{function}(__arg0, CAST(NULL AS {target}))"),
+        DataType::Time(None, _) if function == crate::functions::CAST => "arrow_cast(__arg0, 'Time32(Second)')".into(),
+        _ => return None,
+    };
+    template(&text, &args)
+}
+
 /// Rewrites one expression; its operands are rewritten already (the visit is post-order), so
 /// every call seen here is one the query makes.
 fn rewrite(expr: &mut Expr, scope: &Scope) -> ControlFlow<EngineError> {
@@ -319,6 +360,13 @@ fn rewrite(expr: &mut Expr, scope: &Scope) -> ControlFlow<EngineError> {
                 },
             }
         }
+        Expr::Cast {
+            kind,
+            expr: inner,
+            data_type,
+            format: None,
+            array: false,
+        } => cast(kind, inner, data_type),
         // CEIL(x) and FLOOR(x) of a number: Flink's result types.
         Expr::Ceil {
             expr: inner,

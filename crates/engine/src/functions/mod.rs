@@ -2,6 +2,7 @@
 //! other values; one family per file. `translate` calls them by the names exported here.
 
 mod array_agg;
+mod cast;
 mod flink_decimal;
 mod greatest;
 mod hash;
@@ -23,6 +24,7 @@ use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 
 pub use array_agg::{ARRAY_AGG, ARRAY_AGG_DISTINCT};
+pub use cast::{CAST, TRY_CAST};
 pub use greatest::{GREATEST, LEAST};
 pub use hash::HASH;
 pub use listagg::LISTAGG_DISTINCT;
@@ -45,6 +47,7 @@ pub fn register(ctx: &SessionContext) {
         timestamp_diff::udf(),
     ]
     .into_iter()
+    .chain(cast::udfs())
     .chain(greatest::udfs())
     .chain(rounding::udfs())
     {

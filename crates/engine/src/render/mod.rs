@@ -5,6 +5,7 @@
 mod cast_text;
 mod java_double;
 
+pub(crate) use cast_text::column_text;
 pub(crate) use java_double::double_to_string;
 
 use std::collections::HashMap;
