@@ -325,7 +325,7 @@ impl Engine {
             .map(|c| match &c.kind {
                 ColumnKind::Computed(expr) => {
                     let mut expr = (**expr).clone();
-                    rewrite_expr(&mut expr)?;
+                    rewrite_expr(&mut expr, &self.options)?;
                     Ok(format!("{expr} AS {}", quote(&c.name)))
                 }
                 _ => Ok(quote(&c.name)),
@@ -383,7 +383,7 @@ impl Engine {
         }
         let mut query = query.clone();
         crate::legacy_windows::rewrite(&mut query)?;
-        rewrite_query(&mut query)?;
+        rewrite_query(&mut query, &self.options)?;
         let windows = window_tvfs(&query);
         if !windows.is_empty()
             && let Some(table) = pipegen_sql::referenced_tables(&query)
@@ -527,7 +527,7 @@ impl Engine {
             )));
         }
         let mut watermark_expr = watermark.expr.clone();
-        rewrite_expr(&mut watermark_expr)?;
+        rewrite_expr(&mut watermark_expr, &self.options)?;
         // One stream per source partition, never repartitioned: watermarks are per partition
         // (Flink's per-split watermarks); keyed instances come after the windows are assigned.
         let mut state = self.ctx.state();

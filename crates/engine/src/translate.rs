@@ -14,11 +14,13 @@ use datafusion::sql::sqlparser::parser::Parser;
 
 use crate::error::EngineError;
 use crate::java_format;
+use crate::options::SessionOptions;
 
 /// Rewrites Flink functions inside a query.
-pub fn rewrite_query(query: &mut Query) -> Result<(), EngineError> {
+pub fn rewrite_query(query: &mut Query, session: &SessionOptions) -> Result<(), EngineError> {
     let scope = Scope {
         windowed: !pipegen_sql::window_tvfs(query).is_empty(),
+        time_zone: session.time_zone().to_owned(),
     };
     match visit_expressions_mut(query, |e| rewrite(e, &scope)) {
         ControlFlow::Break(error) => Err(error),
@@ -27,8 +29,11 @@ pub fn rewrite_query(query: &mut Query) -> Result<(), EngineError> {
 }
 
 /// Rewrites Flink functions inside one expression (computed columns, watermarks).
-pub fn rewrite_expr(expr: &mut Expr) -> Result<(), EngineError> {
-    let scope = Scope { windowed: false };
+pub fn rewrite_expr(expr: &mut Expr, session: &SessionOptions) -> Result<(), EngineError> {
+    let scope = Scope {
+        windowed: false,
+        time_zone: session.time_zone().to_owned(),
+    };
     match visit_expressions_mut(expr, |e| rewrite(e, &scope)) {
         ControlFlow::Break(error) => Err(error),
         ControlFlow::Continue(()) => Ok(()),
@@ -39,6 +44,8 @@ pub fn rewrite_expr(expr: &mut Expr) -> Result<(), EngineError> {
 struct Scope {
     /// The query aggregates over a window table function.
     windowed: bool,
+    /// The session's time zone, for functions of wall-clock time.
+    time_zone: String,
 }
 
 fn plain_args(args: &FunctionArguments) -> Option<Vec<Expr>> {
@@ -82,6 +89,23 @@ fn literal(expr: &Expr) -> Option<&str> {
             ..
         }) => Some(text),
         _ => None,
+    }
+}
+
+/// A string literal in SQL.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Refuses a literal Java date pattern the engine cannot format as Flink does (with Java's
+/// older `SimpleDateFormat` for FROM_UNIXTIME).
+fn java_pattern(expr: &Expr, simple_date_format: bool) -> Result<(), EngineError> {
+    let Some(text) = literal(expr) else {
+        return Ok(());
+    };
+    match java_format::parse(text) {
+        Some(items) if !simple_date_format || java_format::same_in_simple_date_format(&items) => Ok(()),
+        _ => Err(EngineError::unsupported(format!("the date pattern {expr}"))),
     }
 }
 
@@ -159,18 +183,36 @@ fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<
                 )));
             }
         },
-        ("DATE_FORMAT", [_, format]) => format!("to_char(CAST(__arg0 AS TIMESTAMP), {})", pattern(format)?),
-        ("FROM_UNIXTIME", [_]) => "to_char(to_timestamp_seconds(__arg0), '%Y-%m-%d %H:%M:%S')".into(),
-        ("FROM_UNIXTIME", [_, format]) => format!("to_char(to_timestamp_seconds(__arg0), {})", pattern(format)?),
-        ("UNIX_TIMESTAMP", []) => "CAST(date_part('epoch', now()) AS BIGINT)".into(),
-        ("UNIX_TIMESTAMP", [_]) => {
-            "CAST(date_part('epoch', to_timestamp(__arg0, '%Y-%m-%d %H:%M:%S')) AS BIGINT)".into()
-        }
-        ("UNIX_TIMESTAMP", [_, format]) => {
+        ("DATE_FORMAT", [_, format]) => {
+            java_pattern(format, false)?;
             format!(
-                "CAST(date_part('epoch', to_timestamp(__arg0, {})) AS BIGINT)",
-                pattern(format)?
+                "{}(CAST(__arg0 AS TIMESTAMP(9)), __arg1, {})",
+                own::DATE_FORMAT,
+                quoted(&scope.time_zone)
             )
+        }
+        ("FROM_UNIXTIME", [_]) => format!(
+            "{}(CAST(__arg0 AS BIGINT), 'yyyy-MM-dd HH:mm:ss', {})",
+            own::FROM_UNIXTIME,
+            quoted(&scope.time_zone)
+        ),
+        ("FROM_UNIXTIME", [_, format]) => {
+            java_pattern(format, true)?;
+            format!(
+                "{}(CAST(__arg0 AS BIGINT), __arg1, {})",
+                own::FROM_UNIXTIME,
+                quoted(&scope.time_zone)
+            )
+        }
+        ("UNIX_TIMESTAMP", []) => "CAST(date_part('epoch', now()) AS BIGINT)".into(),
+        ("UNIX_TIMESTAMP", [_]) => format!(
+            "{}(__arg0, 'yyyy-MM-dd HH:mm:ss', {})",
+            own::UNIX_TIMESTAMP,
+            quoted(&scope.time_zone)
+        ),
+        ("UNIX_TIMESTAMP", [_, format]) => {
+            pattern(format)?;
+            format!("{}(__arg0, __arg1, {})", own::UNIX_TIMESTAMP, quoted(&scope.time_zone))
         }
         // Flink's TIMESTAMP(3), not nanoseconds.
         ("TO_TIMESTAMP", [_]) => "CAST(to_timestamp(__arg0) AS TIMESTAMP(3))".into(),

@@ -6,6 +6,7 @@ mod cast;
 mod flink_decimal;
 mod greatest;
 mod hash;
+mod java_time;
 mod json_value;
 mod listagg;
 mod regexp;
@@ -27,6 +28,7 @@ pub use array_agg::{ARRAY_AGG, ARRAY_AGG_DISTINCT};
 pub use cast::{CAST, TRY_CAST};
 pub use greatest::{GREATEST, LEAST};
 pub use hash::HASH;
+pub use java_time::{DATE_FORMAT, FROM_UNIXTIME, UNIX_TIMESTAMP};
 pub use listagg::LISTAGG_DISTINCT;
 pub use regexp::{REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, compile as compile_java_regex};
 pub use rounding::{CEIL, FLOOR, ROUND, SIGN, TRUNCATE};
@@ -49,6 +51,7 @@ pub fn register(ctx: &SessionContext) {
     .into_iter()
     .chain(cast::udfs())
     .chain(greatest::udfs())
+    .chain(java_time::udfs())
     .chain(rounding::udfs())
     {
         ctx.register_udf(udf);
