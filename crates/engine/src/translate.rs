@@ -7,7 +7,8 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     CastKind, CeilFloorKind, CharacterLength, DataType, DateTimeField, DuplicateTreatment, Expr, FunctionArg,
-    FunctionArgExpr, FunctionArguments, Query, Value, ValueWithSpan, visit_expressions_mut,
+    FunctionArgExpr, FunctionArgOperator, FunctionArgumentClause, FunctionArgumentList, FunctionArguments,
+    JsonNullClause, Query, Value, ValueWithSpan, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -374,6 +375,122 @@ fn cast(kind: &CastKind, value: &Expr, target: &DataType) -> Option<Expr> {
     template(&text, &args)
 }
 
+/// Flink's JSON functions, whose behaviours and keys come as named arguments and clauses
+/// (see `pipegen_sql`'s JSON syntax and `functions::json`).
+fn json_call(name: &str, list: &FunctionArgumentList) -> Result<Option<Expr>, EngineError> {
+    use crate::functions as own;
+    let unsupported = || EngineError::unsupported(format!("this form of {name}"));
+    let mut positional = Vec::new();
+    let mut behaviours = Vec::new();
+    let mut keyed = Vec::new();
+    for arg in &list.args {
+        match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => positional.push(e.clone()),
+            // JSON_OBJECT's `'key' VALUE value`, which sqlparser reads as a named argument.
+            FunctionArg::Named {
+                name: key,
+                arg: FunctionArgExpr::Expr(e),
+                operator: FunctionArgOperator::Value,
+            } if name == "JSON_OBJECT" => keyed.push((
+                Expr::Value(Value::SingleQuotedString(key.value.clone()).into()),
+                e.clone(),
+            )),
+            FunctionArg::Named {
+                name,
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => behaviours.push((name.value.clone(), e.clone())),
+            FunctionArg::ExprNamed {
+                name,
+                arg: FunctionArgExpr::Expr(e),
+                operator: FunctionArgOperator::Value,
+            } => keyed.push((name.clone(), e.clone())),
+            _ => return Err(unsupported()),
+        }
+    }
+    let returning = list.clauses.iter().find_map(|c| match c {
+        FunctionArgumentClause::JsonReturningClause(r) => Some(r.data_type.to_string()),
+        _ => None,
+    });
+    let absent_on_null = list
+        .clauses
+        .iter()
+        .any(|c| matches!(c, FunctionArgumentClause::JsonNullClause(JsonNullClause::AbsentOnNull)));
+    let other_clauses = list.clauses.iter().any(|c| {
+        !matches!(
+            c,
+            FunctionArgumentClause::JsonReturningClause(_) | FunctionArgumentClause::JsonNullClause(_)
+        )
+    });
+    if other_clauses {
+        return Err(unsupported());
+    }
+    if let [_, path, ..] = positional.as_slice()
+        && let Some(path) = literal(path)
+        && !own::readable_json_path(path)
+    {
+        return Err(EngineError::unsupported(format!("the JSON path '{path}'")));
+    }
+    // A behaviour named `ON_EMPTY_DEFAULT`: its kind, and the default's expression.
+    let behaviour = |when: &str| {
+        behaviours.iter().find_map(|(n, e)| {
+            n.strip_prefix(when)
+                .map(|kind| (kind.trim_start_matches('_').to_owned(), e.clone()))
+        })
+    };
+    let text = match (name, positional.as_slice()) {
+        ("JSON_VALUE", [_, _]) if keyed.is_empty() => {
+            let ty = returning.unwrap_or_else(|| "STRING".to_owned());
+            let (on_empty, empty_default) = behaviour(pipegen_sql::ON_EMPTY).unwrap_or(("NULL".into(), null()));
+            let (on_error, error_default) = behaviour(pipegen_sql::ON_ERROR).unwrap_or(("NULL".into(), null()));
+            positional.push(empty_default);
+            positional.push(error_default);
+            format!(
+                "{}(__arg0, __arg1, '{on_empty}', CAST(__arg2 AS {ty}), '{on_error}', CAST(__arg3 AS {ty}), CAST(NULL AS {ty}))",
+                own::JSON_VALUE
+            )
+        }
+        ("JSON_EXISTS", [_, _]) if keyed.is_empty() && returning.is_none() => {
+            let on_error = behaviour(pipegen_sql::ON_ERROR).map_or("FALSE".to_owned(), |(kind, _)| kind);
+            format!("{}(__arg0, __arg1, '{on_error}')", own::JSON_EXISTS)
+        }
+        ("JSON_QUERY", [_, _]) if keyed.is_empty() && behaviours.is_empty() && returning.is_none() => {
+            format!("{}(__arg0, __arg1)", own::JSON_QUERY)
+        }
+        // NULL is no JSON: FALSE, not NULL.
+        ("IS_JSON", [_]) => format!("coalesce({}(__arg0, 'VALUE'), false)", own::IS_JSON),
+        ("IS_JSON", [_, kind]) if literal(kind).is_some() => {
+            format!("coalesce({}(__arg0, __arg1), false)", own::IS_JSON)
+        }
+        ("JSON_OBJECT", []) if behaviours.is_empty() && returning.is_none() => {
+            // A nested JSON_OBJECT or JSON_ARRAY is inserted as JSON in Flink, not as text.
+            let nested = keyed.iter().any(
+                |(_, v)| matches!(v, Expr::Function(f) if f.name.to_string().to_ascii_uppercase().starts_with("JSON_")),
+            );
+            if nested {
+                return Err(unsupported());
+            }
+            let mut names = Vec::new();
+            for (key, value) in keyed {
+                names.push(format!("__arg{}", positional.len()));
+                positional.push(key);
+                names.push(format!("__arg{}", positional.len()));
+                positional.push(value);
+            }
+            let mut args = vec![absent_on_null.to_string()];
+            args.extend(names);
+            format!("{}({})", own::JSON_OBJECT, args.join(", "))
+        }
+        ("JSON_VALUE" | "JSON_EXISTS" | "JSON_QUERY" | "JSON_OBJECT" | "IS_JSON", _) => return Err(unsupported()),
+        _ => return Ok(None),
+    };
+    Ok(template(&text, &positional))
+}
+
+fn null() -> Expr {
+    Expr::Value(Value::Null.into())
+}
+
 /// Rewrites one expression; its operands are rewritten already (the visit is post-order), so
 /// every call seen here is one the query makes.
 fn rewrite(expr: &mut Expr, scope: &Scope) -> ControlFlow<EngineError> {
@@ -395,6 +512,12 @@ fn rewrite(expr: &mut Expr, scope: &Scope) -> ControlFlow<EngineError> {
             );
             match &function_call.args {
                 FunctionArguments::None if name == "LOCALTIMESTAMP" => template("CAST(now() AS TIMESTAMP(3))", &[]),
+                FunctionArguments::List(list) if name.starts_with("JSON") || name == "IS_JSON" => {
+                    match json_call(&name, list) {
+                        Ok(replacement) => replacement,
+                        Err(error) => return ControlFlow::Break(error),
+                    }
+                }
                 args => match plain_args(args).map(|args| function(&name, &args, distinct, scope)) {
                     Some(Err(error)) => return ControlFlow::Break(error),
                     Some(Ok(replacement)) => replacement,

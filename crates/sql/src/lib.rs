@@ -20,6 +20,7 @@ mod dialect;
 mod error;
 mod functions;
 mod interval;
+mod json_syntax;
 mod limits;
 mod model;
 mod parse;
@@ -37,6 +38,7 @@ pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
 pub use error::SqlError;
 pub use functions::{flink_functions, is_flink_function};
 pub use interval::interval_millis;
+pub use json_syntax::{ON_EMPTY, ON_ERROR};
 pub use model::{
     Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption, Watermark,
 };

@@ -108,6 +108,14 @@ fn text(input: &ArrayRef) -> Result<Vec<Option<String>>> {
     Ok(column_text(input.as_ref())?)
 }
 
+/// A string as Flink casts it to `target` (itself, for a string type).
+pub fn read_as(text: &str, target: &DataType) -> Option<ScalarValue> {
+    if matches!(target, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8) {
+        return ScalarValue::Utf8(Some(text.to_owned())).cast_to(target).ok();
+    }
+    read(text.trim_matches(|c: char| c <= ' '), target)
+}
+
 /// A trimmed string as Flink reads a value of `target` from it.
 fn read(text: &str, target: &DataType) -> Option<ScalarValue> {
     Some(match target {

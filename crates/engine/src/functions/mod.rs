@@ -7,7 +7,7 @@ mod flink_decimal;
 mod greatest;
 mod hash;
 mod java_time;
-mod json_value;
+mod json;
 mod listagg;
 mod regexp;
 mod rounding;
@@ -29,6 +29,7 @@ pub use cast::{CAST, TRY_CAST};
 pub use greatest::{GREATEST, LEAST};
 pub use hash::HASH;
 pub use java_time::{DATE_FORMAT, FROM_UNIXTIME, UNIX_TIMESTAMP};
+pub use json::{IS_JSON, JSON_EXISTS, JSON_OBJECT, JSON_QUERY, JSON_VALUE, readable_path as readable_json_path};
 pub use listagg::LISTAGG_DISTINCT;
 pub use regexp::{REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, compile as compile_java_regex};
 pub use rounding::{CEIL, FLOOR, ROUND, SIGN, TRUNCATE};
@@ -39,7 +40,6 @@ pub use variance::{STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP};
 /// Makes the engine's own functions callable in the context's SQL.
 pub fn register(ctx: &SessionContext) {
     for udf in [
-        json_value::json_value_udf(),
         hash::udf(),
         text::initcap_udf(),
         text::locate_udf(),
@@ -52,6 +52,7 @@ pub fn register(ctx: &SessionContext) {
     .chain(cast::udfs())
     .chain(greatest::udfs())
     .chain(java_time::udfs())
+    .chain(json::udfs())
     .chain(rounding::udfs())
     {
         ctx.register_udf(udf);
