@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Writes crates/project/src/validate/flink_functions.txt: the names of Flink 2.1's built-in functions, as
+# Writes crates/sql/src/flink_functions.txt: the names of Flink 2.1's built-in functions, as
 # Flink itself lists them (TableEnvironment.listFunctions on a fresh streaming environment).
 # `pipegen validate` refuses a call to any other function unless the project creates it.
 # Run after scripts/install-test-tools.sh, whenever the Flink version changes.
@@ -39,7 +39,7 @@ for jar in "$PIPEGEN_TEST_FLINK_HOME"/lib/*.jar; do
   case "$jar" in *planner-loader*) ;; *) classpath="$classpath:$jar" ;; esac
 done
 javac -cp "$classpath" -d "$work" "$work/ListFunctions.java"
-out=crates/project/src/validate/flink_functions.txt
+out=crates/sql/src/flink_functions.txt
 {
   echo "# Flink 2.1's built-in functions, written by scripts/flink-functions.sh from Flink itself."
   java -cp "$classpath:$work" ListFunctions 2>/dev/null | tr '[:lower:]' '[:upper:]' | sort -u

@@ -78,8 +78,7 @@ impl Engine {
         // Flink identifiers are case-sensitive; keep them as written.
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let ctx = SessionContext::new_with_config(config);
-        ctx.register_udf(crate::json_value::json_value_udf());
-        ctx.register_udaf(crate::listagg::listagg_distinct_udaf());
+        crate::functions::register(&ctx);
         Self {
             ctx,
             parallelism: parallelism.max(1),
@@ -341,12 +340,12 @@ impl Engine {
             .map(|c| match &c.kind {
                 ColumnKind::Computed(expr) => {
                     let mut expr = (**expr).clone();
-                    rewrite_expr(&mut expr);
-                    format!("{expr} AS {}", quote(&c.name))
+                    rewrite_expr(&mut expr, &self.options)?;
+                    Ok(format!("{expr} AS {}", quote(&c.name)))
                 }
-                _ => quote(&c.name),
+                _ => Ok(quote(&c.name)),
             })
-            .collect();
+            .collect::<Result<_, EngineError>>()?;
         let view = self
             .ctx
             .sql(&format!("SELECT {} FROM {}", columns.join(", "), quote(source)))
@@ -403,7 +402,7 @@ impl Engine {
         }
         let mut query = query.clone();
         crate::legacy_windows::rewrite(&mut query)?;
-        rewrite_query(&mut query);
+        rewrite_query(&mut query, &self.options)?;
         let windows = window_tvfs(&query);
         if let Some(window) = windows.iter().find(|w| self.views.contains(&w.table)) {
             return Err(EngineError::unsupported(format!(
@@ -564,7 +563,7 @@ impl Engine {
             )));
         }
         let mut watermark_expr = watermark.expr.clone();
-        rewrite_expr(&mut watermark_expr);
+        rewrite_expr(&mut watermark_expr, &self.options)?;
         // One stream per source partition, never repartitioned: watermarks are per partition
         // (Flink's per-split watermarks); keyed instances come after the windows are assigned.
         let mut state = self.ctx.state();

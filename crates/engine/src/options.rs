@@ -14,6 +14,16 @@ pub struct SessionOptions {
     /// `table.exec.source.idle-timeout`: a source partition silent this long holds no
     /// watermark back; `None` never marks one idle.
     pub idle_timeout: Option<Duration>,
+    /// `table.local-time-zone`: where functions of local time (UNIX_TIMESTAMP, FROM_UNIXTIME)
+    /// read and write wall-clock times; `None` is UTC.
+    pub time_zone: Option<String>,
+}
+
+impl SessionOptions {
+    /// The session's time zone, as an IANA name or an offset (`UTC` by default).
+    pub fn time_zone(&self) -> &str {
+        self.time_zone.as_deref().unwrap_or("UTC")
+    }
 }
 
 impl SessionOptions {
@@ -23,6 +33,14 @@ impl SessionOptions {
         match key {
             "table.exec.state.ttl" => self.state_ttl = nonzero(duration(key, value)?),
             "table.exec.source.idle-timeout" => self.idle_timeout = nonzero(duration(key, value)?),
+            "table.local-time-zone" => {
+                value.parse::<datafusion::arrow::array::timezone::Tz>().map_err(|_| {
+                    EngineError::Invalid(format!(
+                        "'{key}' = '{value}' is no time zone (such as 'UTC', 'Europe/Berlin')"
+                    ))
+                })?;
+                self.time_zone = Some(value.to_owned());
+            }
             _ => {}
         }
         Ok(())
@@ -34,6 +52,7 @@ impl SessionOptions {
             None => *self = Self::default(),
             Some("table.exec.state.ttl") => self.state_ttl = None,
             Some("table.exec.source.idle-timeout") => self.idle_timeout = None,
+            Some("table.local-time-zone") => self.time_zone = None,
             Some(_) => {}
         }
     }

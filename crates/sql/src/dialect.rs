@@ -60,10 +60,20 @@ impl Dialect for FlinkDialect {
         true
     }
 
+    /// `x IS [NOT] JSON ...`, which sqlparser does not read (see `json_syntax`).
+    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, _precedence: u8) -> Option<Result<Expr, ParserError>> {
+        crate::json_syntax::parse_is_json(parser, expr)
+    }
+
     /// `TABLE name` as an argument of a window table function (TUMBLE, HOP, CUMULATE, SESSION),
     /// optionally with SESSION's `PARTITION BY key` or `PARTITION BY (k1, k2)`. It becomes
     /// `Expr::Prefixed { prefix: TABLE, value }`, which prints back as written.
+    ///
+    /// Also `JSON_VALUE` and `JSON_EXISTS` with their ON EMPTY and ON ERROR behaviours.
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if crate::json_syntax::at_json_function(parser) {
+            return Some(crate::json_syntax::parse_json_function(parser));
+        }
         let is_table_argument = matches!(&parser.peek_token().token, Token::Word(w) if w.keyword == Keyword::TABLE)
             && matches!(&parser.peek_nth_token(1).token, Token::Word(_));
         if !is_table_argument {

@@ -9,6 +9,8 @@
 //!   WITH options; CREATE VIEW; SET; statement sets; INSERT) into a typed model ([`Statement`]).
 //! - [`analysis`] answers what a query reads, which windows it opens and what it produces.
 //!
+//! - [`flink_functions`] lists the functions Flink has built in.
+//!
 //! It checks syntax and shape, not semantics: whether a column exists or a function is known is
 //! for `validate` (with the catalog) and the engines to decide.
 
@@ -16,7 +18,9 @@ pub mod analysis;
 mod avro_schema;
 mod dialect;
 mod error;
+mod functions;
 mod interval;
+mod json_syntax;
 mod limits;
 mod model;
 mod parse;
@@ -32,7 +36,9 @@ pub use analysis::{
 pub use avro_schema::{AvroSchemaError, TimestampMapping, flink_avro_schema};
 pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
 pub use error::SqlError;
+pub use functions::{flink_functions, is_flink_function};
 pub use interval::interval_millis;
+pub use json_syntax::{ON_EMPTY, ON_ERROR};
 pub use model::{
     Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption, Watermark,
 };

@@ -4,17 +4,11 @@
 use std::collections::HashSet;
 
 use pipegen_diag::{Diagnostic, did_you_mean};
-use pipegen_sql::{Statement, function_references};
+use pipegen_sql::{Statement, flink_functions, function_references};
 
 use super::catalog::PlacedInsert;
 use super::finding_at;
 use crate::project::Project;
-
-/// Flink 2.1's own list (scripts/flink-functions.sh writes it from Flink).
-const FLINK_FUNCTIONS: &str = include_str!("flink_functions.txt");
-
-/// Names Flink's parser takes as special syntax or aliases, not listed as functions.
-const SYNTAX: &[&str] = &["DESCRIPTOR", "UNNEST", "CEILING", "JSON_OBJECTAGG", "JSON_ARRAYAGG"];
 
 /// The functions a project may call: Flink's and its own.
 pub(crate) struct KnownFunctions {
@@ -24,12 +18,7 @@ pub(crate) struct KnownFunctions {
 
 impl KnownFunctions {
     pub fn of(project: &Project) -> Self {
-        let builtin = FLINK_FUNCTIONS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .chain(SYNTAX.iter().copied())
-            .collect();
+        let builtin = flink_functions().collect();
         let created = project
             .sql_files
             .iter()

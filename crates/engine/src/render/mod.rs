@@ -1,14 +1,18 @@
-//! A query's rows as Flink's SQL client shows them: timestamps `yyyy-MM-dd HH:mm:ss.SSS`,
-//! decimals at their declared scale, NULL spelled out; as a table, as one JSON object per row,
+//! A query's rows as Flink's SQL client shows them (its CAST to STRING: `TRUE`, `1.0E-6`,
+//! timestamps `yyyy-MM-dd HH:mm:ss.SSS`, decimals at their declared scale, NULL spelled out); as a table, as one JSON object per row,
 //! or as a changelog of row kinds (`+I`, `-U`, `+U`, `-D`).
+
+mod cast_text;
+mod java_double;
+
+pub(crate) use cast_text::column_text;
+pub(crate) use java_double::double_to_string;
 
 use std::collections::HashMap;
 
-use datafusion::arrow::array::Array;
-use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, SortField};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use crate::changes::Changes;
 use crate::error::EngineError;
@@ -50,43 +54,16 @@ pub fn materialize(changes: &[Changes]) -> Result<Vec<RecordBatch>, EngineError>
     Ok(vec![RecordBatch::try_new(schema, columns)?])
 }
 
-fn timestamp_format(unit: &TimeUnit) -> &'static str {
-    match unit {
-        TimeUnit::Second => "%Y-%m-%d %H:%M:%S",
-        TimeUnit::Millisecond => "%Y-%m-%d %H:%M:%S%.3f",
-        TimeUnit::Microsecond => "%Y-%m-%d %H:%M:%S%.6f",
-        TimeUnit::Nanosecond => "%Y-%m-%d %H:%M:%S%.9f",
-    }
-}
-
 /// Each row's values as Flink's SQL client shows them, column by column (`None` for NULL).
 pub fn flink_text(batches: &[RecordBatch]) -> Result<Vec<Vec<Option<String>>>, EngineError> {
     let mut rows = Vec::new();
     for batch in batches {
-        let formatters = batch
+        let columns = batch
             .columns()
             .iter()
-            .map(|column| {
-                let options = match column.data_type() {
-                    DataType::Timestamp(unit, None) => {
-                        FormatOptions::default().with_timestamp_format(Some(timestamp_format(unit)))
-                    }
-                    DataType::Timestamp(unit, Some(_)) => {
-                        FormatOptions::default().with_timestamp_tz_format(Some(timestamp_format(unit)))
-                    }
-                    _ => FormatOptions::default(),
-                };
-                ArrayFormatter::try_new(column.as_ref(), &options).map(|f| (f, column.clone()))
-            })
+            .map(|column| cast_text::column_text(column.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        for row in 0..batch.num_rows() {
-            rows.push(
-                formatters
-                    .iter()
-                    .map(|(f, column)| (!column.is_null(row)).then(|| f.value(row).to_string()))
-                    .collect(),
-            );
-        }
+        rows.extend((0..batch.num_rows()).map(|row| columns.iter().map(|c| c[row].clone()).collect()));
     }
     Ok(rows)
 }
@@ -176,7 +153,9 @@ pub fn json_lines(batches: &[RecordBatch]) -> Result<String, EngineError> {
                 let key = serde_json::to_string(name).unwrap_or_default();
                 let value = match value {
                     None => "null".to_string(),
-                    Some(v) if ty.is_numeric() || *ty == DataType::Boolean => v.clone(),
+                    Some(v) if *ty == DataType::Boolean => v.to_ascii_lowercase(),
+                    // Infinity and NaN are no JSON numbers: they stay strings.
+                    Some(v) if ty.is_numeric() && serde_json::from_str::<serde_json::Number>(v).is_ok() => v.clone(),
                     Some(v) => serde_json::to_string(v).unwrap_or_default(),
                 };
                 format!("{key}:{value}")
