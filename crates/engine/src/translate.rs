@@ -170,6 +170,10 @@ fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<
         ("MOD", [_, _]) => "(__arg0 % __arg1)".to_string(),
         ("IF", [_, _, _]) => "CASE WHEN __arg0 THEN __arg1 ELSE __arg2 END".into(),
         // DISTINCT keeps first-arrival order, as Flink does (pipegen's own aggregate).
+        // Flink's window aggregation merges partial DISTINCT views in an order of its own.
+        ("ARRAY_AGG" | "LISTAGG", _) if distinct && scope.windowed => {
+            return Err(EngineError::unsupported(format!("{name}(DISTINCT ...) over a window")));
+        }
         ("LISTAGG", [_]) if distinct => format!("{}(__arg0, ',')", own::LISTAGG_DISTINCT),
         ("LISTAGG", [_, _]) if distinct => format!("{}(__arg0, __arg1)", own::LISTAGG_DISTINCT),
         ("LISTAGG", [_]) => "string_agg(__arg0, ',')".into(),
@@ -259,10 +263,6 @@ fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<
         }
         ("REGEXP_REPLACE", [_, regex, _]) => {
             format!("{}(__arg0, __arg1, __arg2)", regexp(own::REGEXP_REPLACE, regex)?)
-        }
-        // Flink's window aggregation merges partial DISTINCT views in an order of its own.
-        ("ARRAY_AGG", [_]) if distinct && scope.windowed => {
-            return Err(EngineError::unsupported("ARRAY_AGG(DISTINCT ...) over a window"));
         }
         ("ARRAY_AGG", [_]) if distinct => format!("{}(__arg0)", own::ARRAY_AGG_DISTINCT),
         ("ARRAY_AGG", [_]) => format!("{}(__arg0)", own::ARRAY_AGG),

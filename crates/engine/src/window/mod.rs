@@ -176,17 +176,6 @@ pub fn split_plan(
             "a window aggregation must GROUP BY window_start and window_end, as Flink requires".into(),
         ));
     }
-    // Its values came out in another order than Flink's first-arrival order (the conformance
-    // case listagg_window): refused until that is found.
-    if aggregate
-        .aggr_expr()
-        .iter()
-        .any(|a| a.fun().name() == crate::listagg::LISTAGG_DISTINCT)
-    {
-        return Err(EngineError::unsupported(
-            "LISTAGG(DISTINCT ...) in a window aggregation",
-        ));
-    }
     let below = below_steps(aggregate.input())?;
     let output = aggregate.schema();
     let shape = AggregateShape {
