@@ -404,12 +404,6 @@ impl Engine {
         crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query, &self.options)?;
         let windows = window_tvfs(&query);
-        if let Some(window) = windows.iter().find(|w| self.views.contains(&w.table)) {
-            return Err(EngineError::unsupported(format!(
-                "a window table function over the view `{}` (a window reads a table that declares a watermark)",
-                window.table
-            )));
-        }
         if !windows.is_empty()
             && let Some(table) = pipegen_sql::referenced_tables(&query)
                 .into_iter()
@@ -546,10 +540,27 @@ impl Engine {
         window: &WindowTvf,
         metrics: Arc<JobMetrics>,
     ) -> Result<(crate::window::WindowPipeline, SendableRecordBatchStream), EngineError> {
-        let table = self
-            .sources
-            .get(&window.table)
-            .ok_or_else(|| EngineError::UnknownTable(window.table.clone()))?;
+        // A window over a view that filters and projects a table reads the table.
+        let view = match self.views.get(&window.table) {
+            Some(view) => Some(crate::views::filter_of_table(view).ok_or_else(|| {
+                EngineError::unsupported(format!(
+                    "a window table function over the view `{}`, which does more than filter and project one table",
+                    window.table
+                ))
+            })?),
+            None => None,
+        };
+        let source_name = view.as_ref().unwrap_or(&window.table);
+        let table = self.sources.get(source_name).ok_or_else(|| {
+            if self.views.contains(source_name) {
+                EngineError::unsupported(format!(
+                    "a window table function over the view `{}` of a view",
+                    window.table
+                ))
+            } else {
+                EngineError::UnknownTable(source_name.clone())
+            }
+        })?;
         let watermark = table.watermark.as_ref().ok_or_else(|| {
             EngineError::Invalid(format!(
                 "`{}` declares no WATERMARK, so it has no event time for {:?} windows",
@@ -568,13 +579,60 @@ impl Engine {
         // (Flink's per-split watermarks); keyed instances come after the windows are assigned.
         let mut state = self.ctx.state();
         state.config_mut().options_mut().execution.target_partitions = 1;
-        let plan = state
-            .create_logical_plan(&format!("SELECT * FROM {}", quote(&window.table)))
-            .await?;
+        let (sql, helpers) = match &view {
+            None => (format!("SELECT * FROM {}", quote(source_name)), 0),
+            Some(table) => {
+                // Every row of the table, with the view's columns, whether it passes the view's
+                // WHERE, and the watermark value it brings.
+                let mut view_query = datafusion::sql::sqlparser::ast::Query::clone(
+                    &self.views.get(&window.table).expect("a view").query,
+                );
+                rewrite_query(&mut view_query, &self.options)?;
+                let SetExpr::Select(select) = view_query.body.as_ref() else {
+                    unreachable!("filter_of_table takes a SELECT only");
+                };
+                let (items, condition) = (&select.projection, select.selection.as_ref());
+                let items = items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let keep = condition.map_or("TRUE".to_owned(), |c| format!("({c}) IS TRUE"));
+                (
+                    format!(
+                        "SELECT {items}, {keep} AS `{VIEW_KEEP}`, {watermark_expr} AS `{VIEW_WATERMARK}` FROM {}",
+                        quote(table)
+                    ),
+                    2,
+                )
+            }
+        };
+        let plan = state.create_logical_plan(&sql).await?;
         let source = datafusion::dataframe::DataFrame::new(state.clone(), plan);
-        let watermark_logical = source.parse_sql_expr(&watermark_expr.to_string())?;
-        let watermark_physical = state.create_physical_expr(watermark_logical, source.schema())?;
-        let input = source.schema().as_arrow().clone();
+        let read = source.schema().as_arrow().clone();
+        let (watermark_physical, view_step, input) = if helpers == 0 {
+            let logical = source.parse_sql_expr(&watermark_expr.to_string())?;
+            (state.create_physical_expr(logical, source.schema())?, None, read)
+        } else {
+            let width = read.fields().len() - helpers;
+            let column = |name: &str| -> Result<Arc<dyn datafusion::physical_expr::PhysicalExpr>, EngineError> {
+                Ok(Arc::new(datafusion::physical_expr::expressions::Column::new(
+                    name,
+                    read.index_of(name)?,
+                )))
+            };
+            let step = crate::operator::step::Step::Filter {
+                predicate: column(VIEW_KEEP)?,
+                projection: Some((0..width).collect()),
+            };
+            (
+                column(VIEW_WATERMARK)?,
+                Some(step),
+                read.project(&(0..width).collect::<Vec<_>>())?,
+            )
+        };
+        if !input.fields().iter().any(|f| f.name() == &window.time_column) {
+            return Err(EngineError::Invalid(format!(
+                "DESCRIPTOR({}) names no column of `{}`",
+                window.time_column, window.table
+            )));
+        }
         let time_index = input.index_of(&window.time_column)?;
         let partitions = source
             .execute_stream_partitioned()
@@ -626,6 +684,7 @@ impl Engine {
                 watermark: watermark_physical,
                 time_index,
                 idle_timeout: self.options.idle_timeout,
+                view: view_step,
             },
             windowed,
             rows_sender,
@@ -781,6 +840,10 @@ fn locate(error: EngineError, statement: &ParsedStatement) -> EngineError {
 fn physical_name(table: &CreateTable) -> String {
     format!("{}__physical", table.name)
 }
+
+/// The columns a window over a view adds to the table's rows, and drops once used.
+const VIEW_KEEP: &str = "__pipegen_view_keep";
+const VIEW_WATERMARK: &str = "__pipegen_view_watermark";
 
 fn quote(identifier: &str) -> String {
     format!("`{}`", identifier.replace('`', "``"))

@@ -2,7 +2,12 @@
 //! put into each query that reads them as common table expressions, so that every rewrite and
 //! the planner see one query, as Flink's planner expands a view in place.
 
-use datafusion::sql::sqlparser::ast::{Cte, Ident, Query, TableAlias, TableAliasColumnDef, With};
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    Cte, Expr, GroupByExpr, Ident, Query, SetExpr, TableAlias, TableAliasColumnDef, TableFactor, With,
+    visit_expressions,
+};
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 use pipegen_sql::CreateView;
 
@@ -29,6 +34,10 @@ impl Views {
 
     pub fn contains(&self, name: &str) -> bool {
         self.declared.iter().any(|v| v.name == name)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&CreateView> {
+        self.declared.iter().find(|v| v.name == name)
     }
 
     /// `query` with the views it reads, directly or through other views, as its first common
@@ -91,4 +100,42 @@ fn cte(view: &CreateView) -> Cte {
         materialized: None,
         closing_paren_token: TokenWithSpan::wrap(Token::RParen).into(),
     }
+}
+
+/// The table a view only filters and projects (`SELECT items FROM t [WHERE ...]`); `None` for
+/// any other view.
+pub fn filter_of_table(view: &CreateView) -> Option<String> {
+    let query = view.query.as_ref();
+    if query.with.is_some() || query.order_by.is_some() || query.limit_clause.is_some() || !view.columns.is_empty() {
+        return None;
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let [from] = select.from.as_slice() else { return None };
+    let TableFactor::Table {
+        name,
+        args: None,
+        version: None,
+        ..
+    } = &from.relation
+    else {
+        return None;
+    };
+    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(keys, _) if keys.is_empty());
+    let mut windowed = false;
+    let _ = visit_expressions(query, |expr| {
+        windowed |= matches!(expr, Expr::Function(f) if f.over.is_some())
+            || matches!(expr, Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. });
+        ControlFlow::<()>::Continue(())
+    });
+    if !from.joins.is_empty() || grouped || windowed || select.having.is_some() || select.distinct.is_some() {
+        return None;
+    }
+    let table = name
+        .0
+        .iter()
+        .map(|part| part.to_string().trim_matches('`').to_owned())
+        .collect::<Vec<_>>();
+    Some(table.join("."))
 }

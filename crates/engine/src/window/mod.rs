@@ -86,6 +86,9 @@ pub struct WindowSource {
     pub time_index: usize,
     /// `table.exec.source.idle-timeout`: a partition silent this long holds nothing back.
     pub idle_timeout: Option<std::time::Duration>,
+    /// A view's filter and projection, after the watermark was taken from the source's rows
+    /// (Flink assigns watermarks at the source, before the view's WHERE).
+    pub view: Option<Step>,
 }
 
 /// The steps under a window aggregation, and the aggregation's instances.
@@ -298,6 +301,9 @@ impl WindowPipeline {
             measure: true,
         };
         let mut stream: MessageStream = merge::merge(source.partitions, options, metrics.clone());
+        if let Some(view) = source.view {
+            stream = crate::operator::run(vec![stream], vec![Box::new(view)], &metrics);
+        }
         stream = crate::operator::run(vec![stream], vec![assign], &metrics);
         if let Some((below, aggregators)) = aggregate {
             for step in below {

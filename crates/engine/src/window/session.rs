@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, TimestampMillisecondArray};
+use datafusion::arrow::array::{ArrayRef, NullArray, RecordBatch, TimestampMillisecondArray};
 use datafusion::arrow::compute::interleave_record_batch;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::row::{OwnedRow, RowConverter, SortField};
@@ -39,10 +39,15 @@ pub struct Sessions {
 impl Sessions {
     /// Sessions of `gap` ms per value of `key_columns` (the PARTITION BY columns) of `input`.
     pub fn new(gap: i64, key_columns: Vec<usize>, input: &SchemaRef) -> Result<Self, EngineError> {
-        let fields = key_columns
+        let mut fields: Vec<SortField> = key_columns
             .iter()
             .map(|i| SortField::new(input.field(*i).data_type().clone()))
             .collect();
+        // Without PARTITION BY every row has one key: a column of nulls stands for it (rows
+        // of no columns would have no count).
+        if fields.is_empty() {
+            fields.push(SortField::new(DataType::Null));
+        }
         Ok(Self {
             gap,
             key_columns,
@@ -60,7 +65,10 @@ impl Sessions {
     /// Adds a batch's rows, each judged against the watermark before it (`watermarks[i]`);
     /// returns how many were dropped as late.
     pub fn add(&mut self, batch: RecordBatch, times: &[Option<i64>], watermarks: &[i64]) -> Result<usize, EngineError> {
-        let keys: Vec<ArrayRef> = self.key_columns.iter().map(|i| batch.column(*i).clone()).collect();
+        let mut keys: Vec<ArrayRef> = self.key_columns.iter().map(|i| batch.column(*i).clone()).collect();
+        if keys.is_empty() {
+            keys.push(Arc::new(NullArray::new(batch.num_rows())));
+        }
         let rows = self.converter.convert_columns(&keys)?;
         let slot = self.free_slots.pop().unwrap_or(self.held.len());
         if slot == self.held.len() {
