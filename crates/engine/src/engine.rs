@@ -532,6 +532,71 @@ impl Engine {
         Ok(crate::result_types::flink_result_types(plan)?)
     }
 
+    /// The table `name` reads, through views that only filter and project one table.
+    fn table_under_views(&self, name: &str) -> Result<String, EngineError> {
+        let Some(view) = self.views.get(name) else {
+            return Ok(name.to_owned());
+        };
+        let table = crate::views::filter_of_table(view).ok_or_else(|| {
+            EngineError::unsupported(format!(
+                "a window table function over the view `{name}`, which does more than filter and project one table"
+            ))
+        })?;
+        self.table_under_views(&table)
+    }
+
+    /// SQL reading every row of the table under the view `name` (see
+    /// [`Engine::table_under_views`]): the view's columns, whether the row passes every WHERE
+    /// on the way (`VIEW_KEEP`), and the watermark value it brings (`VIEW_WATERMARK`), since
+    /// Flink assigns watermarks at the source, before any view's WHERE.
+    fn unfiltered_view(&self, name: &str, watermark_expr: &Expr) -> Result<String, EngineError> {
+        let view = self
+            .views
+            .get(name)
+            .ok_or_else(|| EngineError::UnknownTable(name.to_owned()))?;
+        let mut query = Query::clone(&view.query);
+        rewrite_query(&mut query, &self.options)?;
+        let SetExpr::Select(select) = query.body.as_ref() else {
+            return Err(EngineError::unsupported(format!(
+                "a window table function over the view `{name}`"
+            )));
+        };
+        let table = crate::views::filter_of_table(view).unwrap_or_default();
+        let condition = select
+            .selection
+            .as_ref()
+            .map_or("TRUE".to_owned(), |c| format!("({c}) IS TRUE"));
+        let items = select
+            .projection
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if !self.views.contains(&table) {
+            return Ok(format!(
+                "SELECT {items}, {condition} AS `{VIEW_KEEP}`, {watermark_expr} AS `{VIEW_WATERMARK}` FROM {}",
+                quote(&table)
+            ));
+        }
+        // A view's `*` over another view would take that view's helper columns along too.
+        if select.projection.iter().any(|item| {
+            matches!(
+                item,
+                datafusion::sql::sqlparser::ast::SelectItem::Wildcard(_)
+                    | datafusion::sql::sqlparser::ast::SelectItem::QualifiedWildcard(..)
+            )
+        }) {
+            return Err(EngineError::unsupported(format!(
+                "a window table function over the view `{name}`, which selects `*` of a view"
+            )));
+        }
+        let inner = self.unfiltered_view(&table, watermark_expr)?;
+        Ok(format!(
+            "SELECT {items}, {condition} AND `{VIEW_KEEP}` AS `{VIEW_KEEP}`, `{VIEW_WATERMARK}` FROM ({inner}) AS {}",
+            quote(&table)
+        ))
+    }
+
     /// Plans a query over one window TVF: the source streams, the windowed table DataFusion
     /// plans against, and the split between pipegen's operators and DataFusion's.
     async fn plan_window(
@@ -540,27 +605,12 @@ impl Engine {
         window: &WindowTvf,
         metrics: Arc<JobMetrics>,
     ) -> Result<(crate::window::WindowPipeline, SendableRecordBatchStream), EngineError> {
-        // A window over a view that filters and projects a table reads the table.
-        let view = match self.views.get(&window.table) {
-            Some(view) => Some(crate::views::filter_of_table(view).ok_or_else(|| {
-                EngineError::unsupported(format!(
-                    "a window table function over the view `{}`, which does more than filter and project one table",
-                    window.table
-                ))
-            })?),
-            None => None,
-        };
-        let source_name = view.as_ref().unwrap_or(&window.table);
-        let table = self.sources.get(source_name).ok_or_else(|| {
-            if self.views.contains(source_name) {
-                EngineError::unsupported(format!(
-                    "a window table function over the view `{}` of a view",
-                    window.table
-                ))
-            } else {
-                EngineError::UnknownTable(source_name.clone())
-            }
-        })?;
+        // A window over a view (of views) that filters and projects a table reads the table.
+        let source_name = self.table_under_views(&window.table)?;
+        let table = self
+            .sources
+            .get(&source_name)
+            .ok_or_else(|| EngineError::UnknownTable(source_name.clone()))?;
         let watermark = table.watermark.as_ref().ok_or_else(|| {
             EngineError::Invalid(format!(
                 "`{}` declares no WATERMARK, so it has no event time for {:?} windows",
@@ -579,29 +629,10 @@ impl Engine {
         // (Flink's per-split watermarks); keyed instances come after the windows are assigned.
         let mut state = self.ctx.state();
         state.config_mut().options_mut().execution.target_partitions = 1;
-        let (sql, helpers) = match &view {
-            None => (format!("SELECT * FROM {}", quote(source_name)), 0),
-            Some(table) => {
-                // Every row of the table, with the view's columns, whether it passes the view's
-                // WHERE, and the watermark value it brings.
-                let mut view_query = datafusion::sql::sqlparser::ast::Query::clone(
-                    &self.views.get(&window.table).expect("a view").query,
-                );
-                rewrite_query(&mut view_query, &self.options)?;
-                let SetExpr::Select(select) = view_query.body.as_ref() else {
-                    unreachable!("filter_of_table takes a SELECT only");
-                };
-                let (items, condition) = (&select.projection, select.selection.as_ref());
-                let items = items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                let keep = condition.map_or("TRUE".to_owned(), |c| format!("({c}) IS TRUE"));
-                (
-                    format!(
-                        "SELECT {items}, {keep} AS `{VIEW_KEEP}`, {watermark_expr} AS `{VIEW_WATERMARK}` FROM {}",
-                        quote(table)
-                    ),
-                    2,
-                )
-            }
+        let (sql, helpers) = if self.views.contains(&window.table) {
+            (self.unfiltered_view(&window.table, &watermark_expr)?, 2)
+        } else {
+            (format!("SELECT * FROM {}", quote(&window.table)), 0)
         };
         let plan = state.create_logical_plan(&sql).await?;
         let source = datafusion::dataframe::DataFrame::new(state.clone(), plan);
