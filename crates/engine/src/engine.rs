@@ -77,6 +77,8 @@ impl Engine {
         let mut config = SessionConfig::new().with_target_partitions(parallelism.max(1));
         // Flink identifiers are case-sensitive; keep them as written.
         config.options_mut().sql_parser.enable_ident_normalization = false;
+        // Flink orders NULL below every value: first ascending, last descending.
+        config.options_mut().sql_parser.default_null_ordering = "nulls_min".into();
         let ctx = SessionContext::new_with_config(config);
         crate::functions::register(&ctx);
         Self {

@@ -180,6 +180,9 @@ impl Builder<'_> {
                 updating,
             });
         }
+        if let Some(graph) = self.sorted_limit(plan)? {
+            return Ok(graph);
+        }
         if is_exchange(plan) {
             return self.build(plan.children()[0]);
         }
@@ -357,6 +360,69 @@ impl Builder<'_> {
             graph = Graph::step(graph, step);
         }
         graph
+    }
+
+    /// `ORDER BY ... LIMIT n`: a global Top-N, as Flink plans it (its rows enter with `+I`, a
+    /// row pushed out leaves with `-D`); `None` for any other plan.
+    fn sorted_limit(&self, plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Graph>, EngineError> {
+        let (mut node, mut fetch) = (plan, None);
+        if let Some(limit) = plan.downcast_ref::<GlobalLimitExec>() {
+            if limit.skip() != 0 {
+                return Ok(None);
+            }
+            fetch = limit.fetch();
+            node = limit.input();
+        }
+        while is_exchange(node) || node.is::<SortPreservingMergeExec>() {
+            if let Some(merge) = node.downcast_ref::<SortPreservingMergeExec>() {
+                fetch = fetch.or(merge.fetch());
+            }
+            node = node.children()[0];
+        }
+        let Some(sort) = node.downcast_ref::<SortExec>() else {
+            return Ok(None);
+        };
+        let Some(limit) = fetch.or(sort.fetch()) else {
+            return Ok(None);
+        };
+        if limit == 0 {
+            return Err(EngineError::Invalid("the LIMIT keeps no row (LIMIT 0)".into()));
+        }
+        let input = self.build(sort.input())?;
+        if input.is_updating() {
+            return Err(EngineError::unsupported(
+                "an ORDER BY ... LIMIT over an updating input (an aggregation or an outer join)",
+            ));
+        }
+        let schema = sort.input().schema();
+        // The Top-N appends the rank, which the sort does not show.
+        let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
+        fields.push(Arc::new(datafusion::arrow::datatypes::Field::new(
+            "__pipegen_rank",
+            datafusion::arrow::datatypes::DataType::UInt64,
+            false,
+        )));
+        let ranked: SchemaRef = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
+        let top = TopN::new(
+            schema.clone(),
+            Vec::new(),
+            sort.expr().to_vec(),
+            limit,
+            false,
+            false,
+            ranked.clone(),
+        )?;
+        let graph = Graph::Operator {
+            inputs: vec![input],
+            instances: vec![Box::new(top)],
+            schema: ranked,
+            event_time: vec![Watermarks::None],
+            updating: Some("Rank (ORDER BY ... LIMIT: a Top-N)"),
+        };
+        Ok(Some(Graph::step(
+            graph,
+            Step::Project((0..schema.fields().len()).collect()),
+        )))
     }
 
     /// Deduplication keeping the first row by event time (`ORDER BY rowtime ASC`, `rn = 1`),
