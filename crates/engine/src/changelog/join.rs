@@ -166,9 +166,11 @@ impl StreamJoin {
         self.output.clone()
     }
 
-    /// Outer joins take padded rows back: their output updates.
+    /// Regular outer joins take padded rows back: their output updates. An interval join
+    /// pads a row only once no partner can come (the watermark passed it), as Flink does:
+    /// its output only grows.
     pub fn is_updating(&self) -> bool {
-        self.sides.iter().any(|s| s.outer)
+        self.interval.is_none() && self.sides.iter().any(|s| s.outer)
     }
 
     /// The state's size: both sides' rows and keys.
@@ -203,12 +205,14 @@ impl StreamJoin {
     }
 
     /// `side`'s watermark moved: rows of the other side it can no longer meet may go.
-    pub fn advance(&mut self, side: Side, watermark: i64) {
-        if let Some(interval) = &mut self.interval {
-            interval.watermarks[side.index()] = watermark;
-            interval.batches_since_sweep = SWEEP_EVERY;
-            self.sweep_passed();
-        }
+    /// Returns the outer rows that leave without a partner, padded.
+    pub fn advance(&mut self, side: Side, watermark: i64) -> Result<Option<RecordBatch>, DataFusionError> {
+        let Some(interval) = &mut self.interval else {
+            return Ok(None);
+        };
+        interval.watermarks[side.index()] = watermark;
+        interval.batches_since_sweep = SWEEP_EVERY;
+        self.sweep_passed()
     }
 
     /// Joins a batch of `side`'s rows (insertions) with the other side's kept rows and keeps
@@ -253,7 +257,9 @@ impl StreamJoin {
         let passed = self.passes(&joined)?;
         let joined = datafusion::arrow::compute::filter_record_batch(&joined, &passed)?;
 
-        // Padded rows of the other side that just found their first match are taken back.
+        // Padded rows of the other side that just found their first match are taken back
+        // (an interval join has not padded them yet).
+        let interval_join = self.interval.is_some();
         let mut first_matches: Vec<(u32, usize)> = Vec::new();
         let mut matches_per_row = vec![0u32; rows];
         for (p, (row, j)) in pairs.iter().enumerate() {
@@ -264,7 +270,7 @@ impl StreamJoin {
             let state = &mut self.sides[other];
             let outer = state.outer;
             let stored = &mut state.rows.get_mut(keys.key(*row as usize)).expect("paired")[*j];
-            if stored.matches == 0 && outer {
+            if stored.matches == 0 && outer && !interval_join {
                 first_matches.push((*row, *j));
             }
             stored.matches += 1;
@@ -280,8 +286,14 @@ impl StreamJoin {
             let nulls = self.null_columns(side, first_matches.len());
             self.assemble(side, nulls, other_columns)?
         };
+        // A regular join pads an unmatched row at once; an interval join when it leaves, or
+        // at once when its NULL key can never match.
         let unmatched: Vec<u32> = (0..rows as u32)
-            .filter(|r| matches_per_row[*r as usize] == 0 && self.sides[this].outer)
+            .filter(|r| {
+                matches_per_row[*r as usize] == 0
+                    && self.sides[this].outer
+                    && (!interval_join || (keys.nulls[*r as usize] && !self.nulls_equal))
+            })
             .collect();
         let padded = {
             let nulls = self.null_columns(side.other(), unmatched.len());
@@ -317,14 +329,15 @@ impl StreamJoin {
             state.rows.entry(keys.key(row).into()).or_default().push(stored);
         }
         self.purge_expired(now);
-        self.sweep_passed();
+        let left = self.sweep_passed()?;
 
         let mut kinds = vec![RowKind::Delete; retracted.num_rows()];
+        let left = left.unwrap_or_else(|| RecordBatch::new_empty(self.join_schema.clone()));
         kinds.resize(
-            retracted.num_rows() + joined.num_rows() + padded.num_rows(),
+            retracted.num_rows() + joined.num_rows() + padded.num_rows() + left.num_rows(),
             RowKind::Insert,
         );
-        let all = concat_batches(&self.join_schema, [&retracted, &joined, &padded])?;
+        let all = concat_batches(&self.join_schema, [&retracted, &joined, &padded, &left])?;
         let rows = match &self.projection {
             Some(columns) => all.project(columns)?,
             None => all,
@@ -387,26 +400,35 @@ impl StreamJoin {
         )?)
     }
 
-    /// Drops the rows of an interval join that no row still to come can match.
-    fn sweep_passed(&mut self) {
-        let Some(interval) = &mut self.interval else { return };
+    /// Drops the rows of an interval join that no row still to come can match; returns the
+    /// outer rows among them that never matched, padded with NULLs (in the join's columns).
+    fn sweep_passed(&mut self) -> Result<Option<RecordBatch>, DataFusionError> {
+        let Some(interval) = &mut self.interval else {
+            return Ok(None);
+        };
         interval.batches_since_sweep += 1;
         if interval.batches_since_sweep < SWEEP_EVERY {
-            return;
+            return Ok(None);
         }
         interval.batches_since_sweep = 0;
+        let mut lonely: [Vec<OwnedRow>; 2] = [Vec::new(), Vec::new()];
         for (index, state) in self.sides.iter_mut().enumerate() {
             let watermark = interval.watermarks[1 - index];
             if watermark == i64::MIN {
                 continue;
             }
             let bounds = interval.bounds;
+            let outer = state.outer;
             let mut freed = 0;
             state.rows.retain(|key, rows| {
                 rows.retain(|s| {
-                    let keep = bounds.still_needed(index == 0, s.time, watermark);
+                    // The end of input lets every row go.
+                    let keep = watermark < i64::MAX && bounds.still_needed(index == 0, s.time, watermark);
                     if !keep {
                         freed += stored_bytes(key, s);
+                        if outer && s.matches == 0 {
+                            lonely[index].push(s.row.clone());
+                        }
                     }
                     keep
                 });
@@ -414,6 +436,22 @@ impl StreamJoin {
             });
             state.bytes -= freed;
         }
+        let mut padded = Vec::new();
+        for side in [Side::Left, Side::Right] {
+            let rows = &lonely[side.index()];
+            if rows.is_empty() {
+                continue;
+            }
+            let columns = self.sides[side.index()]
+                .rows_codec
+                .decode(rows.iter().map(OwnedRow::row))?;
+            let nulls = self.null_columns(side.other(), rows.len());
+            padded.push(self.assemble(side, columns, nulls)?);
+        }
+        if padded.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(concat_batches(&self.join_schema, &padded)?))
     }
 
     fn purge_expired(&mut self, now: Instant) {
@@ -451,8 +489,14 @@ impl Operator for StreamJoin {
         Ok(())
     }
 
-    fn on_watermark(&mut self, input: usize, watermark: i64, _out: &mut Vec<Changes>) -> Result<(), EngineError> {
-        self.advance(Side::of(input), watermark);
+    fn on_watermark(&mut self, input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        if let Some(padded) = self.advance(Side::of(input), watermark)? {
+            let rows = match &self.projection {
+                Some(columns) => padded.project(columns)?,
+                None => padded,
+            };
+            out.push(Changes::inserts(rows));
+        }
         Ok(())
     }
 
