@@ -886,15 +886,28 @@ fn first_words(text: &str) -> String {
     text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
 }
 
-/// Whether a query keeps state across rows (outside windows): aggregations, joins, OVER,
-/// sorts, limits, DISTINCT (and UNION without ALL). UNION ALL interleaves its inputs' streams
+/// Whether a query keeps state across rows (outside windows): aggregations, joins (and
+/// subqueries), OVER, sorts, limits, DISTINCT (and UNION without ALL). UNION ALL interleaves its inputs' streams
 /// and keeps none.
 fn keeps_state(plan: &LogicalPlan, changelogs: &ChangelogSources) -> bool {
     let reads_changelog = match plan {
         LogicalPlan::TableScan(scan) => changelogs.is_changelog_table(scan.table_name.table()),
         _ => false,
     };
+    // A subquery (IN, EXISTS, a scalar) becomes a join once planned.
+    let subquery = plan.expressions().iter().any(|expr| {
+        expr.exists(|e| {
+            Ok(matches!(
+                e,
+                datafusion::logical_expr::Expr::Exists(_)
+                    | datafusion::logical_expr::Expr::InSubquery(_)
+                    | datafusion::logical_expr::Expr::ScalarSubquery(_)
+            ))
+        })
+        .unwrap_or(true)
+    });
     reads_changelog
+        || subquery
         || matches!(
             plan,
             LogicalPlan::Aggregate(_)

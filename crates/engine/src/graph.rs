@@ -42,6 +42,7 @@ use crate::changelog::aggregate::GroupAggregate;
 use crate::changelog::join::{Side, StreamJoin};
 use crate::changelog::rank::{TopN, rank_bound};
 use crate::changelog::rowtime_first::RowtimeFirst;
+use crate::changelog::semi::SemiJoin;
 use crate::changelog::upsert::UpsertNormalize;
 use crate::changes::Changes;
 use crate::error::EngineError;
@@ -229,6 +230,25 @@ impl Builder<'_> {
             return Err(EngineError::unsupported(
                 "a join over an updating input (an aggregation, an outer join or a Top-N)",
             ));
+        }
+        if let Some(first) = SemiJoin::of(join)? {
+            let updating = first.is_updating().then_some("Join (NOT EXISTS: an anti join)");
+            let schema = first.schema();
+            let mut instances: Vec<Box<dyn Operator>> = vec![Box::new(first)];
+            for _ in 1..self.instances(true) {
+                instances.push(Box::new(SemiJoin::of(join)?.expect("a semi join as the first")));
+            }
+            let graph = Graph::Operator {
+                inputs: vec![left, right],
+                instances,
+                schema,
+                event_time: vec![Watermarks::None; 2],
+                updating,
+            };
+            return Ok(match &join.projection {
+                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+                None => graph,
+            });
         }
         let joins = (0..self.instances(true))
             .map(|_| StreamJoin::new(join, self.config))

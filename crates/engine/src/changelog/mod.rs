@@ -10,6 +10,7 @@ pub mod join;
 mod keys;
 pub mod rank;
 pub mod rowtime_first;
+pub mod semi;
 pub mod upsert;
 
 use std::time::Duration;
