@@ -40,6 +40,7 @@ use futures::StreamExt;
 use crate::changelog::StateConfig;
 use crate::changelog::aggregate::GroupAggregate;
 use crate::changelog::join::{Side, StreamJoin};
+use crate::changelog::over::{OverAggregate, aggregate_of, frame_of};
 use crate::changelog::rank::{TopN, rank_bound};
 use crate::changelog::rowtime_first::RowtimeFirst;
 use crate::changelog::semi::SemiJoin;
@@ -180,6 +181,9 @@ impl Builder<'_> {
                 event_time,
                 updating,
             });
+        }
+        if let Some(window) = plan.downcast_ref::<BoundedWindowAggExec>() {
+            return self.over(window);
         }
         if let Some(graph) = self.sorted_limit(plan)? {
             return Ok(graph);
@@ -382,6 +386,66 @@ impl Builder<'_> {
         graph
     }
 
+    /// OVER aggregations on event time (a window of aggregates with no rank filter above).
+    fn over(&self, window: &BoundedWindowAggExec) -> Result<Graph, EngineError> {
+        let exprs = window.window_expr();
+        let Some(first) = exprs.first() else {
+            return Err(EngineError::Invalid(
+                "an OVER window without functions; please report this".into(),
+            ));
+        };
+        let aggregates = exprs.iter().map(aggregate_of).collect::<Result<Vec<_>, _>>()?;
+        let frame = frame_of(exprs)?;
+        let same_window = exprs.iter().all(|e| {
+            format!("{:?}{:?}", e.partition_by(), e.order_by())
+                == format!("{:?}{:?}", first.partition_by(), first.order_by())
+        });
+        if !same_window {
+            return Err(EngineError::unsupported("OVER aggregates over different windows"));
+        }
+        let rowtime = match (first.order_by(), &self.rowtime) {
+            ([order], Some((rowtime, delay_ms))) if !order.options.descending => order
+                .expr
+                .downcast_ref::<Column>()
+                .filter(|c| c.name() == rowtime)
+                .map(|c| (c.index(), *delay_ms)),
+            _ => None,
+        };
+        let Some((time_index, delay_ms)) = rowtime else {
+            return Err(EngineError::unsupported(
+                "an OVER window not ordered by the rowtime ascending (Flink orders OVER windows by a time attribute)",
+            ));
+        };
+        let mut below = window.input();
+        while is_exchange(below) || below.is::<SortExec>() || below.is::<SortPreservingMergeExec>() {
+            below = below.children()[0];
+        }
+        let input = source_rows(&self.build(below)?, below, "an OVER aggregation")?;
+        let instances = (0..self.instances(!first.partition_by().is_empty()))
+            .map(|_| {
+                OverAggregate::new(
+                    window.input().schema(),
+                    first.partition_by().to_vec(),
+                    time_index,
+                    frame,
+                    aggregates.clone(),
+                    window.schema(),
+                )
+                .map(|o| Box::new(o) as Box<dyn Operator>)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Graph::Operator {
+            inputs: vec![input],
+            instances,
+            schema: window.schema(),
+            event_time: vec![Watermarks::Column {
+                index: time_index,
+                delay_ms,
+            }],
+            updating: None,
+        })
+    }
+
     /// `ORDER BY ... LIMIT n`: a global Top-N, as Flink plans it (its rows enter with `+I`, a
     /// row pushed out leaves with `-D`); `None` for any other plan.
     fn sorted_limit(&self, plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Graph>, EngineError> {
@@ -465,17 +529,11 @@ impl Builder<'_> {
         if order.options.descending || column.name() != rowtime {
             return Ok(None);
         }
-        // The watermark is taken from the rows the operator sees: they must be the source's.
-        let mut filtered = false;
-        below.apply(|node| {
-            filtered |= node.is::<FilterExec>();
-            Ok(TreeNodeRecursion::Continue)
-        })?;
-        if filtered || !matches!(input, Graph::Plan(_)) {
-            return Err(EngineError::unsupported(
-                "a deduplication on event time (ORDER BY the rowtime ASC, rn = 1) over a filtered or joined input",
-            ));
-        }
+        let input = source_rows(
+            input,
+            below,
+            "a deduplication on event time (ORDER BY the rowtime ASC, rn = 1)",
+        )?;
         let instances = (0..self.instances(!partition_by.is_empty()))
             .map(|_| {
                 RowtimeFirst::new(
@@ -487,11 +545,8 @@ impl Builder<'_> {
                 .map(|d| Box::new(d) as Box<dyn Operator>)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let Graph::Plan(plan) = input else {
-            unreachable!("checked above")
-        };
         Ok(Some(Graph::Operator {
-            inputs: vec![Graph::Plan(plan.clone())],
+            inputs: vec![input],
             instances,
             schema: window.schema(),
             event_time: vec![Watermarks::Column {
@@ -500,6 +555,23 @@ impl Builder<'_> {
             }],
             updating: None,
         }))
+    }
+}
+
+/// The input of an operator on event time: the source's rows as they come, whose watermark it
+/// takes from their time column; refused for rows filtered or joined on the way, whose
+/// watermark Flink takes before the filter.
+fn source_rows(input: &Graph, below: &Arc<dyn ExecutionPlan>, construct: &str) -> Result<Graph, EngineError> {
+    let mut filtered = false;
+    below.apply(|node| {
+        filtered |= node.is::<FilterExec>();
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    match input {
+        Graph::Plan(plan) if !filtered => Ok(Graph::Plan(plan.clone())),
+        _ => Err(EngineError::unsupported(format!(
+            "{construct} over a filtered or joined input"
+        ))),
     }
 }
 

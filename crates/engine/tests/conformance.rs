@@ -217,25 +217,32 @@ fn diff(expected: &BTreeMap<Vec<Option<String>>, usize>, got: &BTreeMap<Vec<Opti
             .collect::<Vec<_>>()
             .join(" | ")
     };
-    let mut lines = Vec::new();
+    let mut missing = Vec::new();
     for (row, &n) in expected {
         let m = got.get(row).copied().unwrap_or(0);
         if m < n {
-            lines.push(format!("  missing x{}: {}", n - m, show(row)));
+            missing.push(format!("  missing x{}: {}", n - m, show(row)));
         }
     }
+    let mut extra = Vec::new();
     for (row, &m) in got {
         let n = expected.get(row).copied().unwrap_or(0);
         if m > n {
-            lines.push(format!("  extra   x{}: {}", m - n, show(row)));
+            extra.push(format!("  extra   x{}: {}", m - n, show(row)));
         }
     }
-    let total = lines.len();
-    lines.truncate(if std::env::var_os("PIPEGEN_CONFORMANCE").is_some() {
-        40
+    // As many of each side as fit, so that a wrong value shows next to the right one.
+    let half = if std::env::var_os("PIPEGEN_CONFORMANCE").is_some() {
+        20
     } else {
-        12
-    });
+        6
+    };
+    let total = missing.len() + extra.len();
+    let mut lines: Vec<String> = missing
+        .into_iter()
+        .take(half)
+        .chain(extra.into_iter().take(half))
+        .collect();
     if total > lines.len() {
         lines.push(format!("  ... {} more", total - lines.len()));
     }

@@ -1,0 +1,320 @@
+//! OVER aggregations on event time (`agg(...) OVER (PARTITION BY ... ORDER BY rowtime ROWS |
+//! RANGE BETWEEN ... PRECEDING AND CURRENT ROW)`), as Flink 2.1 runs them: rows wait until the
+//! watermark reaches their time, then leave in time order (ties in arrival order), each with
+//! the aggregates over its frame; the result only grows. Which rows are late depends on the
+//! frame, as in Flink: with `n PRECEDING` ROWS, a row at or before the latest time its key
+//! already emitted; with UNBOUNDED PRECEDING, a row at or before the watermark it meets.
+//! RANGE frames of an interval are not run here (Flink's cleanup timers decide their lateness).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::row::OwnedRow;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{Accumulator, WindowFrameBound, WindowFrameUnits};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::aggregate::AggregateFunctionExpr;
+use datafusion::physical_expr::window::{PlainAggregateWindowExpr, SlidingAggregateWindowExpr, WindowExpr};
+
+use super::keys::{KeyEncoder, RowCodec};
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::operator::merge::epoch_millis;
+
+/// Which rows a frame holds before the current one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Frame {
+    /// `ROWS BETWEEN n PRECEDING AND CURRENT ROW`.
+    Rows(usize),
+    /// `ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`.
+    AllRows,
+    /// `RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW` (the default): rows of an equal
+    /// time are peers, each seeing all of them.
+    AllRange,
+}
+
+/// The frame of OVER windows, which Flink requires to be one for all of a SELECT's aggregates.
+pub fn frame_of(exprs: &[Arc<dyn WindowExpr>]) -> Result<Frame, EngineError> {
+    let mut frames = exprs.iter().map(|expr| {
+        let frame = expr.get_window_frame();
+        let preceding = match (&frame.start_bound, &frame.end_bound) {
+            (WindowFrameBound::Preceding(n), WindowFrameBound::CurrentRow) => n,
+            _ => {
+                return Err(EngineError::unsupported(
+                    "an OVER frame that does not end at the current row",
+                ));
+            }
+        };
+        match (frame.units, preceding.is_null()) {
+            (WindowFrameUnits::Rows, true) => Ok(Frame::AllRows),
+            (WindowFrameUnits::Range, true) => Ok(Frame::AllRange),
+            (WindowFrameUnits::Rows, false) => match preceding.cast_to(&datafusion::arrow::datatypes::DataType::UInt64)
+            {
+                Ok(ScalarValue::UInt64(Some(n))) => Ok(Frame::Rows(n as usize)),
+                _ => Err(EngineError::unsupported("an OVER frame of ROWS that is not a count")),
+            },
+            _ => Err(EngineError::unsupported(
+                "OVER RANGE BETWEEN INTERVAL ... PRECEDING (a bounded range of time)",
+            )),
+        }
+    });
+    let first = frames
+        .next()
+        .ok_or_else(|| EngineError::Invalid("an OVER window without aggregates".into()))??;
+    for frame in frames {
+        if frame? != first {
+            return Err(EngineError::unsupported("OVER aggregates over different frames"));
+        }
+    }
+    Ok(first)
+}
+
+/// The aggregate of an OVER window, or an unsupported error naming it (LAG, ROW_NUMBER, ...).
+pub fn aggregate_of(expr: &Arc<dyn WindowExpr>) -> Result<Arc<AggregateFunctionExpr>, EngineError> {
+    if let Some(plain) = expr.as_any().downcast_ref::<PlainAggregateWindowExpr>() {
+        return Ok(Arc::new(plain.get_aggregate_expr().clone()));
+    }
+    if let Some(sliding) = expr.as_any().downcast_ref::<SlidingAggregateWindowExpr>() {
+        return Ok(Arc::new(sliding.get_aggregate_expr().clone()));
+    }
+    let function = expr.name().split('(').next().unwrap_or_default().to_ascii_uppercase();
+    Err(EngineError::unsupported(format!(
+        "{function}() in OVER windows (they run aggregates, and ROW_NUMBER under a rank filter)"
+    )))
+}
+
+pub struct OverAggregate {
+    partition: KeyEncoder,
+    time_index: usize,
+    frame: Frame,
+    aggregates: Vec<Arc<AggregateFunctionExpr>>,
+    rows_codec: RowCodec,
+    output: SchemaRef,
+    keys: HashMap<Box<[u8]>, KeyState>,
+    /// Every waiting row's key, by (time, arrival): which keys a watermark makes emit.
+    due: BTreeMap<(i64, u64), Box<[u8]>>,
+    /// The watermark emitted up to.
+    fired: i64,
+    arrivals: u64,
+    bytes: usize,
+}
+
+/// A key's rows waiting for the watermark, and its frame so far.
+struct KeyState {
+    /// Waiting rows by (time, arrival).
+    waiting: BTreeMap<(i64, u64), OwnedRow>,
+    /// The latest time this key emitted (Flink's lastTriggeringTs).
+    last_emitted: i64,
+    accumulators: Vec<Box<dyn Accumulator>>,
+    /// The arguments of the rows in a `n PRECEDING` frame, oldest first, to take back.
+    in_frame: VecDeque<Vec<Vec<ArrayRef>>>,
+}
+
+impl OverAggregate {
+    pub fn new(
+        input: SchemaRef,
+        partition_by: Vec<Arc<dyn PhysicalExpr>>,
+        time_index: usize,
+        frame: Frame,
+        aggregates: Vec<Arc<AggregateFunctionExpr>>,
+        output: SchemaRef,
+    ) -> Result<Self, EngineError> {
+        let types = partition_by
+            .iter()
+            .map(|e| e.data_type(&input))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            partition: KeyEncoder::new(partition_by, types)?,
+            time_index,
+            frame,
+            aggregates,
+            rows_codec: RowCodec::new(input)?,
+            output,
+            keys: HashMap::new(),
+            due: BTreeMap::new(),
+            fired: i64::MIN,
+            arrivals: 0,
+            bytes: 0,
+        })
+    }
+
+    fn accumulators(&self) -> Result<Vec<Box<dyn Accumulator>>, EngineError> {
+        self.aggregates
+            .iter()
+            .map(|a| {
+                Ok(match self.frame {
+                    Frame::Rows(_) => a.create_sliding_accumulator()?,
+                    _ => a.create_accumulator()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes rows in, emitting (into `out`) what the watermark each row met lets go first,
+    /// as Flink does with a watermark after every record.
+    fn keep(&mut self, changes: &Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        let batch = &changes.rows;
+        let met = changes.met.as_ref().ok_or_else(|| {
+            EngineError::Invalid("an OVER aggregation got rows without their watermark; please report this".into())
+        })?;
+        let times = epoch_millis(batch.column(self.time_index))?;
+        let keys = self
+            .partition
+            .encode(&self.partition.columns(batch)?, batch.num_rows())?;
+        let rows = self.rows_codec.encode(batch)?;
+        for row in 0..batch.num_rows() {
+            if met[row] > self.fired {
+                out.extend(self.fire(met[row])?);
+            }
+            let Some(time) = times[row] else { continue };
+            let key = keys.key(row);
+            if !self.keys.contains_key(key) {
+                let state = KeyState {
+                    waiting: BTreeMap::new(),
+                    last_emitted: i64::MIN,
+                    accumulators: self.accumulators()?,
+                    in_frame: VecDeque::new(),
+                };
+                self.bytes += key.len() + 64;
+                self.keys.insert(key.into(), state);
+            }
+            let state = self.keys.get_mut(key).expect("inserted above");
+            let late = match self.frame {
+                Frame::Rows(_) => time <= state.last_emitted,
+                Frame::AllRows | Frame::AllRange => time <= met[row],
+            };
+            if late {
+                continue;
+            }
+            self.arrivals += 1;
+            self.bytes += rows.row(row).as_ref().len() + key.len() + 48;
+            state.waiting.insert((time, self.arrivals), rows.row(row).owned());
+            self.due.insert((time, self.arrivals), key.into());
+        }
+        Ok(())
+    }
+
+    /// Emits, key by key, the rows whose time the watermark reached.
+    fn fire(&mut self, watermark: i64) -> Result<Option<Changes>, EngineError> {
+        self.fired = self.fired.max(watermark);
+        let later = self.due.split_off(&(watermark.saturating_add(1), 0));
+        let due = std::mem::replace(&mut self.due, later);
+        let mut keys: Vec<Box<[u8]>> = due.into_values().collect();
+        keys.sort();
+        keys.dedup();
+        let mut rows: Vec<OwnedRow> = Vec::new();
+        let mut values: Vec<Vec<ScalarValue>> = vec![Vec::new(); self.aggregates.len()];
+        for key in &keys {
+            let state = self.keys.get_mut(key).expect("a due key has state");
+            let ready: Vec<((i64, u64), OwnedRow)> = {
+                let later = state.waiting.split_off(&(watermark.saturating_add(1), 0));
+                let ready = std::mem::replace(&mut state.waiting, later);
+                ready.into_iter().collect()
+            };
+            if ready.is_empty() {
+                continue;
+            }
+            let batch = RecordBatch::try_new(
+                self.rows_codec.schema().clone(),
+                self.rows_codec.decode(ready.iter().map(|(_, r)| r.row()))?,
+            )?;
+            let arguments = self
+                .aggregates
+                .iter()
+                .map(|a| {
+                    a.expressions()
+                        .iter()
+                        .map(|e| e.evaluate(&batch)?.into_array(batch.num_rows()))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut start = 0;
+            while start < ready.len() {
+                // RANGE: rows of one time are peers, added together and given one value.
+                let end = match self.frame {
+                    Frame::AllRange => {
+                        let time = ready[start].0.0;
+                        start + ready[start..].iter().take_while(|((t, _), _)| *t == time).count()
+                    }
+                    _ => start + 1,
+                };
+                for row in start..end {
+                    let row_arguments: Vec<Vec<ArrayRef>> = arguments
+                        .iter()
+                        .map(|args| args.iter().map(|a| a.slice(row, 1)).collect())
+                        .collect();
+                    // A full frame lets its oldest row go before the new one comes in (the
+                    // order Flink adds and takes back in, which floating-point sums show).
+                    if let Frame::Rows(preceding) = self.frame {
+                        if state.in_frame.len() == preceding + 1 {
+                            let oldest = state.in_frame.pop_front().expect("a full frame");
+                            for (accumulator, args) in state.accumulators.iter_mut().zip(&oldest) {
+                                accumulator.retract_batch(args)?;
+                            }
+                        }
+                        state.in_frame.push_back(row_arguments.clone());
+                    }
+                    for (accumulator, args) in state.accumulators.iter_mut().zip(&row_arguments) {
+                        accumulator.update_batch(args)?;
+                    }
+                }
+                let current = state
+                    .accumulators
+                    .iter_mut()
+                    .map(|a| a.evaluate())
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (_, row) in &ready[start..end] {
+                    rows.push(row.clone());
+                    for (column, value) in values.iter_mut().zip(&current) {
+                        column.push(value.clone());
+                    }
+                }
+                start = end;
+            }
+            state.last_emitted = state.last_emitted.max(ready.last().map_or(i64::MIN, |((t, _), _)| *t));
+            self.bytes -= ready
+                .iter()
+                .map(|(_, r)| r.as_ref().len() + key.len() + 48)
+                .sum::<usize>();
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut columns = self.rows_codec.decode(rows.iter().map(OwnedRow::row))?;
+        let width = columns.len();
+        for (index, column) in values.into_iter().enumerate() {
+            let ty = self.output.field(width + index).data_type();
+            let array = ScalarValue::iter_to_array(column)?;
+            columns.push(datafusion::arrow::compute::cast(&array, ty)?);
+        }
+        Ok(Some(Changes::inserts(RecordBatch::try_new(
+            self.output.clone(),
+            columns,
+        )?)))
+    }
+}
+
+impl crate::operator::Operator for OverAggregate {
+    fn name(&self) -> &'static str {
+        "OverAggregate"
+    }
+
+    fn key_exprs(&self, _input: usize) -> &[Arc<dyn PhysicalExpr>] {
+        self.partition.exprs()
+    }
+
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        self.keep(&changes, out)
+    }
+
+    fn on_watermark(&mut self, _input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        out.extend(self.fire(watermark)?);
+        Ok(())
+    }
+
+    fn state_bytes(&self) -> usize {
+        self.bytes
+    }
+}
