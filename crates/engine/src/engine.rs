@@ -28,6 +28,7 @@ use crate::connectors::datagen::{DatagenPartition, DatagenSpec};
 use crate::connectors::filesystem;
 use crate::connectors::kafka::{self, KafkaSink, UpsertSource};
 use crate::error::EngineError;
+use crate::event_time::EventTimeSources;
 use crate::graph::{Builder, Graph};
 use crate::job::{InsertOutcome, Job};
 use crate::metrics::JobMetrics;
@@ -63,6 +64,7 @@ pub struct Engine {
     /// Tables only written to (upsert-kafka).
     write_only: std::collections::HashSet<String>,
     views: Views,
+    event_time: EventTimeSources,
     /// upsert-kafka tables whose topic exists: read as changelogs (by the name users query).
     changelog_tables: std::collections::HashSet<String>,
     changelogs: ChangelogSources,
@@ -92,6 +94,7 @@ impl Engine {
             write_only: Default::default(),
             changelog_tables: Default::default(),
             views: Views::default(),
+            event_time: EventTimeSources::default(),
             changelogs: ChangelogSources::default(),
             lost_to_retention: Arc::default(),
             memory_budget: None,
@@ -329,7 +332,19 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let source = physical_name(table);
         self.ctx
-            .register_table(&source, Arc::new(StreamingTable::try_new(schema, partitions)?))?;
+            .register_table(&source, Arc::new(StreamingTable::try_new(schema, partitions.clone())?))?;
+        // A watermark over physical columns can be taken from the scan's rows (one over a
+        // computed column cannot; operators that need it then refuse a filtered input).
+        if let Some(watermark) = &table.watermark {
+            let mut expr = watermark.expr.clone();
+            rewrite_expr(&mut expr, &self.options)?;
+            let physical = self.ctx.table(&source).await?;
+            if let Ok(logical) = physical.parse_sql_expr(&expr.to_string())
+                && let Ok(expr) = self.ctx.state().create_physical_expr(logical, physical.schema())
+            {
+                self.event_time.register(&partitions, expr);
+            }
+        }
         self.register_view(table, &source).await?;
         self.sources.insert(table.name.clone(), table.clone());
         Ok(())
@@ -499,6 +514,7 @@ impl Engine {
         let builder = Builder {
             config: StateConfig::new(&self.options, delay, self.parallelism),
             changelogs: &self.changelogs,
+            event_time: &self.event_time,
             rowtime,
         };
         builder.build(&physical)

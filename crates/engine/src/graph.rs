@@ -47,6 +47,7 @@ use crate::changelog::semi::SemiJoin;
 use crate::changelog::upsert::UpsertNormalize;
 use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::event_time::EventTimeSources;
 use crate::metrics::JobMetrics;
 use crate::operator::merge::{self, MergeOptions, Watermarks};
 use crate::operator::source::{ChangelogSource, ChangelogSources};
@@ -103,6 +104,7 @@ pub fn is_exchange(plan: &Arc<dyn ExecutionPlan>) -> bool {
 pub struct Builder<'a> {
     pub config: StateConfig,
     pub changelogs: &'a ChangelogSources,
+    pub event_time: &'a EventTimeSources,
     /// The rowtime column and its watermark delay, when the query reads one table that
     /// declares a watermark.
     pub rowtime: Option<(String, i64)>,
@@ -332,7 +334,7 @@ impl Builder<'_> {
             ));
         }
         let order = expr.order_by().to_vec();
-        if let Some(graph) = self.rowtime_first(window, expr.partition_by(), &order, limit, &input, below)? {
+        if let Some(graph) = self.rowtime_first(window, expr.partition_by(), &order, limit, below)? {
             return Ok(Some(self.above_rank(graph, projection, filter, rest)));
         }
         let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
@@ -386,6 +388,62 @@ impl Builder<'_> {
         graph
     }
 
+    /// The input of an operator on event time, and where its watermark comes from: the
+    /// source's rows through the query's filters and projections, each row with the watermark
+    /// the source's rows gave before the filters (Flink assigns it at the source); or, for a
+    /// source whose watermark reads a computed column, its rows unfiltered, the watermark
+    /// taken from `time` less `delay_ms`. Other inputs are refused, naming `construct`.
+    fn source_rows(
+        &self,
+        below: &Arc<dyn ExecutionPlan>,
+        (time, delay_ms): (usize, i64),
+        construct: &str,
+    ) -> Result<(Graph, Watermarks), EngineError> {
+        let mut steps = Vec::new();
+        let mut node = below;
+        loop {
+            if let Some(filter) = node.downcast_ref::<FilterExec>() {
+                steps.push(Step::filter(filter));
+            } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
+                steps.push(Step::projection(projection));
+            } else if !is_exchange(node) {
+                break;
+            }
+            node = node.children()[0];
+        }
+        let refused = || EngineError::unsupported(format!("{construct} over a joined or aggregated input"));
+        let scan = node.downcast_ref::<StreamingTableExec>().ok_or_else(refused)?;
+        if self.changelogs.scanned_by(scan).is_some() {
+            return Err(refused());
+        }
+        let Some(watermark) = self.event_time.watermark_of(scan) else {
+            let filtered = steps.iter().any(|s| matches!(s, Step::Filter { .. }));
+            if filtered {
+                return Err(EngineError::unsupported(format!(
+                    "{construct} over a filtered input whose watermark reads a computed column"
+                )));
+            }
+            return Ok((Graph::Plan(below.clone()), Watermarks::Column { index: time, delay_ms }));
+        };
+        // The first step takes the source's rows and their watermark; an identity projection
+        // stands in when there is none.
+        let width = scan.schema().fields().len();
+        let mut steps = steps.into_iter().rev();
+        let first = steps.next().unwrap_or_else(|| Step::Project((0..width).collect()));
+        let schema = first.schema(&scan.schema());
+        let mut graph = Graph::Operator {
+            inputs: vec![Graph::Plan(node.clone())],
+            instances: vec![Box::new(first)],
+            schema,
+            event_time: vec![Watermarks::Expr(watermark)],
+            updating: None,
+        };
+        for step in steps {
+            graph = Graph::step(graph, step);
+        }
+        Ok((graph, Watermarks::None))
+    }
+
     /// OVER aggregations on event time (a window of aggregates with no rank filter above).
     fn over(&self, window: &BoundedWindowAggExec) -> Result<Graph, EngineError> {
         let exprs = window.window_expr();
@@ -420,7 +478,7 @@ impl Builder<'_> {
         while is_exchange(below) || below.is::<SortExec>() || below.is::<SortPreservingMergeExec>() {
             below = below.children()[0];
         }
-        let input = source_rows(&self.build(below)?, below, "an OVER aggregation")?;
+        let (input, watermarks) = self.source_rows(below, (time_index, delay_ms), "an OVER aggregation")?;
         let instances = (0..self.instances(!first.partition_by().is_empty()))
             .map(|_| {
                 OverAggregate::new(
@@ -438,10 +496,7 @@ impl Builder<'_> {
             inputs: vec![input],
             instances,
             schema: window.schema(),
-            event_time: vec![Watermarks::Column {
-                index: time_index,
-                delay_ms,
-            }],
+            event_time: vec![watermarks],
             updating: None,
         })
     }
@@ -517,7 +572,6 @@ impl Builder<'_> {
         partition_by: &[Arc<dyn PhysicalExpr>],
         order: &[PhysicalSortExpr],
         limit: usize,
-        input: &Graph,
         below: &Arc<dyn ExecutionPlan>,
     ) -> Result<Option<Graph>, EngineError> {
         let ([order], 1, Some((rowtime, delay_ms))) = (order, limit, &self.rowtime) else {
@@ -529,9 +583,9 @@ impl Builder<'_> {
         if order.options.descending || column.name() != rowtime {
             return Ok(None);
         }
-        let input = source_rows(
-            input,
+        let (input, watermarks) = self.source_rows(
             below,
+            (column.index(), *delay_ms),
             "a deduplication on event time (ORDER BY the rowtime ASC, rn = 1)",
         )?;
         let instances = (0..self.instances(!partition_by.is_empty()))
@@ -549,29 +603,9 @@ impl Builder<'_> {
             inputs: vec![input],
             instances,
             schema: window.schema(),
-            event_time: vec![Watermarks::Column {
-                index: column.index(),
-                delay_ms: *delay_ms,
-            }],
+            event_time: vec![watermarks],
             updating: None,
         }))
-    }
-}
-
-/// The input of an operator on event time: the source's rows as they come, whose watermark it
-/// takes from their time column; refused for rows filtered or joined on the way, whose
-/// watermark Flink takes before the filter.
-fn source_rows(input: &Graph, below: &Arc<dyn ExecutionPlan>, construct: &str) -> Result<Graph, EngineError> {
-    let mut filtered = false;
-    below.apply(|node| {
-        filtered |= node.is::<FilterExec>();
-        Ok(TreeNodeRecursion::Continue)
-    })?;
-    match input {
-        Graph::Plan(plan) if !filtered => Ok(Graph::Plan(plan.clone())),
-        _ => Err(EngineError::unsupported(format!(
-            "{construct} over a filtered or joined input"
-        ))),
     }
 }
 

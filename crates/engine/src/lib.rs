@@ -18,6 +18,7 @@ mod connectors;
 mod decimal_avg;
 mod engine;
 mod error;
+mod event_time;
 mod functions;
 mod graph;
 mod java_format;

@@ -12,7 +12,9 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, ExprSchema};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, cast};
+use datafusion::logical_expr::{
+    Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Window, WindowFunctionDefinition, cast,
+};
 
 use crate::decimal_avg::{avg_scale, decimal_avg_udaf};
 
@@ -20,6 +22,9 @@ use crate::decimal_avg::{avg_scale, decimal_avg_udaf};
 pub fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
     Ok(plan
         .transform_up(|node| {
+            if let LogicalPlan::Window(window) = &node {
+                return flink_window_aggregates(window);
+            }
             let LogicalPlan::Aggregate(aggregate) = &node else {
                 return Ok(Transformed::no(node));
             };
@@ -104,6 +109,65 @@ fn flink_aggregates(aggregate: &Aggregate) -> Result<Option<Aggregate>> {
         aggregate.group_expr.clone(),
         aggr_expr,
     )?))
+}
+
+/// An OVER window with Flink's `AVG` of a DECIMAL (rounded half up), cast back to the type
+/// the plan above expects under the same name.
+fn flink_window_aggregates(window: &Window) -> Result<Transformed<LogicalPlan>> {
+    let input = window.input.schema();
+    let mut replaced = Vec::new();
+    let window_expr = window
+        .window_expr
+        .iter()
+        .enumerate()
+        .map(|(index, expr)| {
+            let (inner, alias) = match expr {
+                Expr::Alias(alias) => (alias.expr.as_ref(), Some(alias)),
+                other => (other, None),
+            };
+            let Expr::WindowFunction(function) = inner else {
+                return Ok(expr.clone());
+            };
+            let WindowFunctionDefinition::AggregateUDF(udf) = &function.fun else {
+                return Ok(expr.clone());
+            };
+            let decimal = match function.params.args.first() {
+                Some(argument) => matches!(argument.get_type(input.as_ref())?, DataType::Decimal128(..)),
+                None => false,
+            };
+            if !(udf.name().eq_ignore_ascii_case("avg") && decimal && !function.params.distinct) {
+                return Ok(expr.clone());
+            }
+            replaced.push(index);
+            let mut call = function.as_ref().clone();
+            call.fun = WindowFunctionDefinition::AggregateUDF(Arc::new(decimal_avg_udaf()));
+            let call = Expr::WindowFunction(Box::new(call));
+            Ok(match alias {
+                Some(alias) => call.alias_qualified(alias.relation.clone(), alias.name.clone()),
+                None => call,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if replaced.is_empty() {
+        return Ok(Transformed::no(LogicalPlan::Window(window.clone())));
+    }
+    let before = window.schema.clone();
+    let rebuilt = LogicalPlan::Window(Window::try_new(window_expr, window.input.clone())?);
+    let offset = before.fields().len() - window.window_expr.len();
+    let columns: Vec<Expr> = (0..before.fields().len())
+        .map(|index| {
+            let (qualifier, field) = before.qualified_field(index);
+            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+            if index >= offset && replaced.contains(&(index - offset)) {
+                cast(column, field.data_type().clone()).alias_qualified(qualifier.cloned(), field.name())
+            } else {
+                column
+            }
+        })
+        .collect();
+    Ok(Transformed::yes(
+        LogicalPlanBuilder::from(rebuilt).project(columns)?.build()?,
+    ))
 }
 
 /// Flink's result type of an aggregate call, when it is one whose type Flink decides otherwise.

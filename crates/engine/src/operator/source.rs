@@ -62,7 +62,7 @@ impl PartitionStream for ReadByOperators {
     }
 }
 
-fn identity(partition: &Arc<dyn PartitionStream>) -> usize {
+pub(crate) fn identity(partition: &Arc<dyn PartitionStream>) -> usize {
     Arc::as_ptr(partition) as *const () as usize
 }
 
