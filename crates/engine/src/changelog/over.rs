@@ -3,8 +3,9 @@
 //! watermark reaches their time, then leave in time order (ties in arrival order), each with
 //! the aggregates over its frame; the result only grows. Which rows are late depends on the
 //! frame, as in Flink: with `n PRECEDING` ROWS, a row at or before the latest time its key
-//! already emitted; with UNBOUNDED PRECEDING, a row at or before the watermark it meets.
-//! RANGE frames of an interval are not run here (Flink's cleanup timers decide their lateness).
+//! already emitted; with UNBOUNDED PRECEDING, a row at or before the watermark it meets; with
+//! a RANGE of an interval, a row at or before the key's last triggering time, which Flink's
+//! cleanup timers move too (see [`fire_range_timers`]).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -33,6 +34,9 @@ pub enum Frame {
     /// `RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW` (the default): rows of an equal
     /// time are peers, each seeing all of them.
     AllRange,
+    /// `RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW`, in milliseconds: the rows
+    /// of the last interval up to the row's time, peers included.
+    Range(i64),
 }
 
 /// The frame of OVER windows, which Flink requires to be one for all of a SELECT's aggregates.
@@ -55,9 +59,10 @@ pub fn frame_of(exprs: &[Arc<dyn WindowExpr>]) -> Result<Frame, EngineError> {
                 Ok(ScalarValue::UInt64(Some(n))) => Ok(Frame::Rows(n as usize)),
                 _ => Err(EngineError::unsupported("an OVER frame of ROWS that is not a count")),
             },
-            _ => Err(EngineError::unsupported(
-                "OVER RANGE BETWEEN INTERVAL ... PRECEDING (a bounded range of time)",
-            )),
+            (WindowFrameUnits::Range, false) => interval_millis(preceding)
+                .map(Frame::Range)
+                .ok_or_else(|| EngineError::unsupported("an OVER RANGE frame that is not an interval of days or less")),
+            _ => Err(EngineError::unsupported("OVER GROUPS frames")),
         }
     });
     let first = frames
@@ -69,6 +74,19 @@ pub fn frame_of(exprs: &[Arc<dyn WindowExpr>]) -> Result<Frame, EngineError> {
         }
     }
     Ok(first)
+}
+
+/// An interval of days, hours, minutes, seconds or milliseconds, in milliseconds.
+fn interval_millis(value: &ScalarValue) -> Option<i64> {
+    match value {
+        ScalarValue::IntervalDayTime(Some(v)) => Some(i64::from(v.days) * 86_400_000 + i64::from(v.milliseconds)),
+        ScalarValue::IntervalMonthDayNano(Some(v)) if v.months == 0 => {
+            Some(i64::from(v.days) * 86_400_000 + v.nanoseconds / 1_000_000)
+        }
+        ScalarValue::DurationMillisecond(Some(v)) => Some(*v),
+        ScalarValue::DurationSecond(Some(v)) => Some(v * 1000),
+        _ => None,
+    }
 }
 
 /// The aggregate of an OVER window, or an unsupported error naming it (LAG, ROW_NUMBER, ...).
@@ -108,8 +126,12 @@ struct KeyState {
     /// The latest time this key emitted (Flink's lastTriggeringTs).
     last_emitted: i64,
     accumulators: Vec<Box<dyn Accumulator>>,
-    /// The arguments of the rows in a `n PRECEDING` frame, oldest first, to take back.
-    in_frame: VecDeque<Vec<Vec<ArrayRef>>>,
+    /// The time and arguments of the rows in a bounded frame, oldest first, to take back.
+    in_frame: VecDeque<(i64, Vec<Vec<ArrayRef>>)>,
+    /// RANGE of an interval: the key's timers (its rows' times and its cleanup times), and
+    /// the cleanup time in force.
+    timers: std::collections::BTreeSet<i64>,
+    cleanup: Option<i64>,
 }
 
 impl OverAggregate {
@@ -145,7 +167,7 @@ impl OverAggregate {
             .iter()
             .map(|a| {
                 Ok(match self.frame {
-                    Frame::Rows(_) => a.create_sliding_accumulator()?,
+                    Frame::Rows(_) | Frame::Range(_) => a.create_sliding_accumulator()?,
                     _ => a.create_accumulator()?,
                 })
             })
@@ -176,13 +198,15 @@ impl OverAggregate {
                     last_emitted: i64::MIN,
                     accumulators: self.accumulators()?,
                     in_frame: VecDeque::new(),
+                    timers: Default::default(),
+                    cleanup: None,
                 };
                 self.bytes += key.len() + 64;
                 self.keys.insert(key.into(), state);
             }
             let state = self.keys.get_mut(key).expect("inserted above");
             let late = match self.frame {
-                Frame::Rows(_) => time <= state.last_emitted,
+                Frame::Rows(_) | Frame::Range(_) => time <= state.last_emitted,
                 Frame::AllRows | Frame::AllRange => time <= met[row],
             };
             if late {
@@ -192,6 +216,18 @@ impl OverAggregate {
             self.bytes += rows.row(row).as_ref().len() + key.len() + 48;
             state.waiting.insert((time, self.arrivals), rows.row(row).owned());
             self.due.insert((time, self.arrivals), key.into());
+            if let Frame::Range(range) = self.frame {
+                state.timers.insert(time);
+                // Flink's cleanup timer: 1.5 ranges after the latest row, moved on only when
+                // a row would outlive it.
+                if state.cleanup.is_none_or(|cleanup| cleanup < time + range + 1) {
+                    let cleanup = time + range * 3 / 2 + 1;
+                    state.timers.insert(cleanup);
+                    state.cleanup = Some(cleanup);
+                    self.arrivals += 1;
+                    self.due.insert((cleanup, self.arrivals), key.into());
+                }
+            }
         }
         Ok(())
     }
@@ -204,87 +240,55 @@ impl OverAggregate {
         let mut keys: Vec<Box<[u8]>> = due.into_values().collect();
         keys.sort();
         keys.dedup();
-        let mut rows: Vec<OwnedRow> = Vec::new();
-        let mut values: Vec<Vec<ScalarValue>> = vec![Vec::new(); self.aggregates.len()];
+        let mut emitted = Emitted {
+            rows: Vec::new(),
+            values: vec![Vec::new(); self.aggregates.len()],
+        };
         for key in &keys {
             let state = self.keys.get_mut(key).expect("a due key has state");
-            let ready: Vec<((i64, u64), OwnedRow)> = {
-                let later = state.waiting.split_off(&(watermark.saturating_add(1), 0));
-                let ready = std::mem::replace(&mut state.waiting, later);
-                ready.into_iter().collect()
+            let released = match self.frame {
+                Frame::Range(range) => {
+                    let fresh = || -> Result<Vec<Box<dyn Accumulator>>, EngineError> {
+                        self.aggregates
+                            .iter()
+                            .map(|a| Ok(a.create_sliding_accumulator()?))
+                            .collect()
+                    };
+                    fire_range_timers(
+                        state,
+                        watermark,
+                        range,
+                        &self.aggregates,
+                        &self.rows_codec,
+                        &mut emitted,
+                        fresh,
+                    )?
+                }
+                _ => {
+                    let later = state.waiting.split_off(&(watermark.saturating_add(1), 0));
+                    let ready: Vec<_> = std::mem::replace(&mut state.waiting, later).into_iter().collect();
+                    if let Some(((last, _), _)) = ready.last() {
+                        state.last_emitted = state.last_emitted.max(*last);
+                    }
+                    emit(
+                        state,
+                        &ready,
+                        self.frame,
+                        &self.aggregates,
+                        &self.rows_codec,
+                        &mut emitted,
+                    )?;
+                    ready.iter().map(|(_, r)| r.as_ref().len()).sum::<usize>() + ready.len() * (key.len() + 48)
+                }
             };
-            if ready.is_empty() {
-                continue;
-            }
-            let batch = RecordBatch::try_new(
-                self.rows_codec.schema().clone(),
-                self.rows_codec.decode(ready.iter().map(|(_, r)| r.row()))?,
-            )?;
-            let arguments = self
-                .aggregates
-                .iter()
-                .map(|a| {
-                    a.expressions()
-                        .iter()
-                        .map(|e| e.evaluate(&batch)?.into_array(batch.num_rows()))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut start = 0;
-            while start < ready.len() {
-                // RANGE: rows of one time are peers, added together and given one value.
-                let end = match self.frame {
-                    Frame::AllRange => {
-                        let time = ready[start].0.0;
-                        start + ready[start..].iter().take_while(|((t, _), _)| *t == time).count()
-                    }
-                    _ => start + 1,
-                };
-                for row in start..end {
-                    let row_arguments: Vec<Vec<ArrayRef>> = arguments
-                        .iter()
-                        .map(|args| args.iter().map(|a| a.slice(row, 1)).collect())
-                        .collect();
-                    // A full frame lets its oldest row go before the new one comes in (the
-                    // order Flink adds and takes back in, which floating-point sums show).
-                    if let Frame::Rows(preceding) = self.frame {
-                        if state.in_frame.len() == preceding + 1 {
-                            let oldest = state.in_frame.pop_front().expect("a full frame");
-                            for (accumulator, args) in state.accumulators.iter_mut().zip(&oldest) {
-                                accumulator.retract_batch(args)?;
-                            }
-                        }
-                        state.in_frame.push_back(row_arguments.clone());
-                    }
-                    for (accumulator, args) in state.accumulators.iter_mut().zip(&row_arguments) {
-                        accumulator.update_batch(args)?;
-                    }
-                }
-                let current = state
-                    .accumulators
-                    .iter_mut()
-                    .map(|a| a.evaluate())
-                    .collect::<Result<Vec<_>, _>>()?;
-                for (_, row) in &ready[start..end] {
-                    rows.push(row.clone());
-                    for (column, value) in values.iter_mut().zip(&current) {
-                        column.push(value.clone());
-                    }
-                }
-                start = end;
-            }
-            state.last_emitted = state.last_emitted.max(ready.last().map_or(i64::MIN, |((t, _), _)| *t));
-            self.bytes -= ready
-                .iter()
-                .map(|(_, r)| r.as_ref().len() + key.len() + 48)
-                .sum::<usize>();
+            self.bytes -= released;
         }
-        if rows.is_empty() {
+        if emitted.rows.is_empty() {
             return Ok(None);
         }
-        let mut columns = self.rows_codec.decode(rows.iter().map(OwnedRow::row))?;
+        let mut columns = self.rows_codec.decode(emitted.rows.iter().map(OwnedRow::row))?;
         let width = columns.len();
-        for (index, column) in values.into_iter().enumerate() {
+        for (index, column) in emitted.values.into_iter().enumerate() {
             let ty = self.output.field(width + index).data_type();
             let array = ScalarValue::iter_to_array(column)?;
             columns.push(datafusion::arrow::compute::cast(&array, ty)?);
@@ -294,6 +298,131 @@ impl OverAggregate {
             columns,
         )?)))
     }
+}
+
+/// Rows emitted by one firing, and their aggregates' values, column by column.
+struct Emitted {
+    rows: Vec<OwnedRow>,
+    values: Vec<Vec<ScalarValue>>,
+}
+
+/// A RANGE frame of `range` ms fires a key's timers in time order, as Flink's
+/// RowTimeRangeBoundedPrecedingFunction does: a row's timer emits the rows of its time; the
+/// cleanup timer (`cleanup`) clears the key; a superseded cleanup timer emits nothing but
+/// still moves the key's last triggering time, which later rows at or before it are late to.
+/// Returns the bytes released.
+fn fire_range_timers(
+    state: &mut KeyState,
+    watermark: i64,
+    range: i64,
+    aggregates: &[Arc<AggregateFunctionExpr>],
+    rows_codec: &RowCodec,
+    emitted: &mut Emitted,
+    fresh: impl Fn() -> Result<Vec<Box<dyn Accumulator>>, EngineError>,
+) -> Result<usize, EngineError> {
+    let mut released = 0;
+    while let Some(&time) = state.timers.first()
+        && time <= watermark
+    {
+        state.timers.pop_first();
+        if state.cleanup.is_some_and(|cleanup| time >= cleanup) {
+            state.in_frame.clear();
+            state.accumulators = fresh()?;
+            state.last_emitted = i64::MIN;
+            state.cleanup = None;
+            continue;
+        }
+        let later = state.waiting.split_off(&(time.saturating_add(1), 0));
+        let ready: Vec<_> = std::mem::replace(&mut state.waiting, later).into_iter().collect();
+        // Rows that fell out of the frame leave before this time's rows come in.
+        while let Some((oldest, _)) = state.in_frame.front()
+            && *oldest < time - range
+        {
+            let (_, arguments) = state.in_frame.pop_front().expect("a front row");
+            for (accumulator, args) in state.accumulators.iter_mut().zip(&arguments) {
+                accumulator.retract_batch(args)?;
+            }
+        }
+        emit(state, &ready, Frame::Range(range), aggregates, rows_codec, emitted)?;
+        released += ready.iter().map(|(_, r)| r.as_ref().len() + 48).sum::<usize>();
+        state.last_emitted = time;
+    }
+    Ok(released)
+}
+
+/// Emits `ready` rows (in time order) with their frames' aggregates.
+fn emit(
+    state: &mut KeyState,
+    ready: &[((i64, u64), OwnedRow)],
+    frame: Frame,
+    aggregates: &[Arc<AggregateFunctionExpr>],
+    rows_codec: &RowCodec,
+    emitted: &mut Emitted,
+) -> Result<(), EngineError> {
+    if ready.is_empty() {
+        return Ok(());
+    }
+    let batch = RecordBatch::try_new(
+        rows_codec.schema().clone(),
+        rows_codec.decode(ready.iter().map(|(_, r)| r.row()))?,
+    )?;
+    let arguments = aggregates
+        .iter()
+        .map(|a| {
+            a.expressions()
+                .iter()
+                .map(|e| e.evaluate(&batch)?.into_array(batch.num_rows()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut start = 0;
+    while start < ready.len() {
+        // RANGE: rows of one time are peers, added together and given one value.
+        let end = match frame {
+            Frame::AllRange | Frame::Range(_) => {
+                let time = ready[start].0.0;
+                start + ready[start..].iter().take_while(|((t, _), _)| *t == time).count()
+            }
+            _ => start + 1,
+        };
+        for (row, ((time, _), _)) in ready.iter().enumerate().take(end).skip(start) {
+            let row_arguments: Vec<Vec<ArrayRef>> = arguments
+                .iter()
+                .map(|args| args.iter().map(|a| a.slice(row, 1)).collect())
+                .collect();
+            match frame {
+                // A full frame lets its oldest row go before the new one comes in (the
+                // order Flink adds and takes back in, which floating-point sums show).
+                Frame::Rows(preceding) => {
+                    if state.in_frame.len() == preceding + 1 {
+                        let (_, oldest) = state.in_frame.pop_front().expect("a full frame");
+                        for (accumulator, args) in state.accumulators.iter_mut().zip(&oldest) {
+                            accumulator.retract_batch(args)?;
+                        }
+                    }
+                    state.in_frame.push_back((*time, row_arguments.clone()));
+                }
+                Frame::Range(_) => state.in_frame.push_back((*time, row_arguments.clone())),
+                Frame::AllRows | Frame::AllRange => {}
+            }
+            for (accumulator, args) in state.accumulators.iter_mut().zip(&row_arguments) {
+                accumulator.update_batch(args)?;
+            }
+        }
+        let current = state
+            .accumulators
+            .iter_mut()
+            .map(|a| a.evaluate())
+            .collect::<Result<Vec<_>, _>>()?;
+        for (_, row) in &ready[start..end] {
+            emitted.rows.push(row.clone());
+            for (column, value) in emitted.values.iter_mut().zip(&current) {
+                column.push(value.clone());
+            }
+        }
+        start = end;
+    }
+    Ok(())
 }
 
 impl crate::operator::Operator for OverAggregate {
