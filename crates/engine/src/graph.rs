@@ -327,15 +327,15 @@ impl Builder<'_> {
         while is_exchange(below) || below.is::<SortExec>() || below.is::<SortPreservingMergeExec>() {
             below = below.children()[0];
         }
+        let order = expr.order_by().to_vec();
+        if let Some(graph) = self.rowtime_first(window, expr.partition_by(), &order, limit, below)? {
+            return Ok(Some(self.above_rank(graph, projection, filter, rest)));
+        }
         let input = self.build(below)?;
         if input.is_updating() {
             return Err(EngineError::unsupported(
                 "a Top-N over an updating input (an aggregation or an outer join)",
             ));
-        }
-        let order = expr.order_by().to_vec();
-        if let Some(graph) = self.rowtime_first(window, expr.partition_by(), &order, limit, below)? {
-            return Ok(Some(self.above_rank(graph, projection, filter, rest)));
         }
         let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
         let instances = (0..self.instances(!expr.partition_by().is_empty()))

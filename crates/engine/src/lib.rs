@@ -15,7 +15,6 @@
 mod changelog;
 mod changes;
 mod connectors;
-mod decimal_avg;
 mod engine;
 mod error;
 mod event_time;

@@ -16,7 +16,7 @@ use datafusion::logical_expr::{
     Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Window, WindowFunctionDefinition, cast,
 };
 
-use crate::decimal_avg::{avg_scale, decimal_avg_udaf};
+use crate::functions::{avg_scale, decimal_avg_udaf};
 
 /// The plan with Flink's result type after every aggregate whose type differs from it.
 pub fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {

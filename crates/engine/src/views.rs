@@ -5,8 +5,7 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Cte, Expr, GroupByExpr, Ident, Query, SetExpr, TableAlias, TableAliasColumnDef, TableFactor, With,
-    visit_expressions,
+    Cte, Expr, GroupByExpr, Ident, Query, SetExpr, TableAlias, TableAliasColumnDef, With, visit_expressions,
 };
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 use pipegen_sql::CreateView;
@@ -106,36 +105,20 @@ fn cte(view: &CreateView) -> Cte {
 /// any other view.
 pub fn filter_of_table(view: &CreateView) -> Option<String> {
     let query = view.query.as_ref();
-    if query.with.is_some() || query.order_by.is_some() || query.limit_clause.is_some() || !view.columns.is_empty() {
+    // One table, without joins, subqueries or CTEs.
+    let (table, false) = pipegen_sql::single_source(query)? else {
         return None;
-    }
+    };
     let SetExpr::Select(select) = query.body.as_ref() else {
         return None;
     };
-    let [from] = select.from.as_slice() else { return None };
-    let TableFactor::Table {
-        name,
-        args: None,
-        version: None,
-        ..
-    } = &from.relation
-    else {
-        return None;
-    };
     let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(keys, _) if keys.is_empty());
-    let mut windowed = false;
+    let mut over = false;
     let _ = visit_expressions(query, |expr| {
-        windowed |= matches!(expr, Expr::Function(f) if f.over.is_some())
-            || matches!(expr, Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. });
+        over |= matches!(expr, Expr::Function(f) if f.over.is_some());
         ControlFlow::<()>::Continue(())
     });
-    if !from.joins.is_empty() || grouped || windowed || select.having.is_some() || select.distinct.is_some() {
-        return None;
-    }
-    let table = name
-        .0
-        .iter()
-        .map(|part| part.to_string().trim_matches('`').to_owned())
-        .collect::<Vec<_>>();
-    Some(table.join("."))
+    let reshaped = grouped || over || select.having.is_some() || select.distinct.is_some();
+    let cut = query.order_by.is_some() || query.limit_clause.is_some();
+    (!reshaped && !cut && view.columns.is_empty()).then_some(table)
 }

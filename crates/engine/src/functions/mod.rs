@@ -3,6 +3,7 @@
 
 mod array_agg;
 mod cast;
+mod decimal_avg;
 mod flink_decimal;
 mod greatest;
 mod hash;
@@ -26,6 +27,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf}
 
 pub use array_agg::{ARRAY_AGG, ARRAY_AGG_DISTINCT};
 pub use cast::{CAST, TRY_CAST};
+pub use decimal_avg::{avg_scale, decimal_avg_udaf};
 pub use greatest::{GREATEST, LEAST};
 pub use hash::HASH;
 pub use java_time::{DATE_FORMAT, FROM_UNIXTIME, UNIX_TIMESTAMP};

@@ -1,6 +1,6 @@
-//! Flink's `AVG` of a `DECIMAL(p, s)`: a `DECIMAL(38, max(s, 6))`, the exact sum divided by
-//! the count and rounded half up to that scale (DataFusion's average truncates the last digit).
-//! It retracts, for GROUP BY over updating input.
+//! Flink's `AVG` of a `DECIMAL(p, s)`: a `DECIMAL(38, max(s, 6))`, the sum divided by the count
+//! with Flink's decimal division, rounded half up to that scale (DataFusion's average truncates
+//! the last digit). It retracts, for GROUP BY over updating input.
 
 use std::sync::Arc;
 
@@ -10,6 +10,8 @@ use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility};
+
+use super::flink_decimal::Decimal;
 
 /// Flink's result scale of `AVG(DECIMAL(p, s))`.
 pub fn avg_scale(input_scale: i8) -> i8 {
@@ -90,16 +92,6 @@ impl Average {
     }
 }
 
-/// `numerator / denominator`, rounded half up (away from zero on a tie, as Java's HALF_UP).
-fn divide_half_up(numerator: i128, denominator: i128) -> i128 {
-    let (quotient, remainder) = (numerator / denominator, numerator % denominator);
-    if 2 * remainder.abs() >= denominator.abs() {
-        quotient + if (numerator < 0) == (denominator < 0) { 1 } else { -1 }
-    } else {
-        quotient
-    }
-}
-
 impl Accumulator for Average {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         self.add(&values[0], 1);
@@ -135,15 +127,15 @@ impl Accumulator for Average {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        if self.count == 0 {
-            return Ok(ScalarValue::Decimal128(None, 38, self.to));
-        }
-        let scaled = self.sum * 10i128.pow((self.to - self.from) as u32);
-        Ok(ScalarValue::Decimal128(
-            Some(divide_half_up(scaled, i128::from(self.count))),
-            38,
-            self.to,
-        ))
+        let average = (self.count != 0)
+            .then(|| {
+                Decimal::new(self.sum, 38, i32::from(self.from))
+                    .divide(&Decimal::of_bigint(self.count))?
+                    .to_type(38, i32::from(self.to))?
+                    .to_i128()
+            })
+            .flatten();
+        Ok(ScalarValue::Decimal128(average, 38, self.to))
     }
 
     fn size(&self) -> usize {
@@ -154,15 +146,6 @@ impl Accumulator for Average {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ties_round_away_from_zero() {
-        assert_eq!(divide_half_up(25, 10), 3);
-        assert_eq!(divide_half_up(-25, 10), -3);
-        assert_eq!(divide_half_up(24, 10), 2);
-        assert_eq!(divide_half_up(-26, 10), -3);
-        assert_eq!(divide_half_up(7, 2), 4);
-    }
 
     #[test]
     fn the_average_of_decimals_is_rounded_half_up_at_scale_six() {
