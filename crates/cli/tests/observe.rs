@@ -429,8 +429,10 @@ fn prometheus_output_parses_and_the_grafana_dashboard_charts_what_it_exports() {
         family(&families, "pipegen_records_acked"),
         "pipegen_records_acked_total",
     );
+    // The scrape reads the histogram and the counter one after the other while the run goes
+    // on acknowledging: they may differ by what one second at 200/s acknowledges.
     assert!(
-        count > 0.0 && count >= acked,
+        count > 0.0 && count <= sent && (acked - count).abs() <= 200.0,
         "every acknowledgement is timed: {count} vs {acked}"
     );
     let inf = publish["samples"]
