@@ -275,6 +275,7 @@ fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<
         ("TRUNCATE", [_]) => format!("{}(__arg0, 0)", own::TRUNCATE),
         ("TRUNCATE", [_, _]) => format!("{}(__arg0, __arg1)", own::TRUNCATE),
         ("SIGN", [_]) => format!("{}(__arg0)", own::SIGN),
+        ("LOG10", [_]) => format!("{}(__arg0)", own::LOG10),
         // NULL when any argument is NULL (DataFusion's skip NULLs).
         ("CONCAT", [_, ..]) => null_if_any_null(args, "concat"),
         ("GREATEST" | "LEAST", [_, ..]) => {

@@ -10,6 +10,7 @@ mod hash;
 mod java_time;
 mod json;
 mod listagg;
+mod logarithm;
 mod regexp;
 mod rounding;
 mod text;
@@ -33,6 +34,7 @@ pub use hash::HASH;
 pub use java_time::{DATE_FORMAT, FROM_UNIXTIME, UNIX_TIMESTAMP};
 pub use json::{IS_JSON, JSON_EXISTS, JSON_OBJECT, JSON_QUERY, JSON_VALUE, readable_path as readable_json_path};
 pub use listagg::LISTAGG_DISTINCT;
+pub use logarithm::LOG10;
 pub use regexp::{REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, compile as compile_java_regex};
 pub use rounding::{CEIL, FLOOR, ROUND, SIGN, TRUNCATE};
 pub use text::{INITCAP, LOCATE};
@@ -49,6 +51,7 @@ pub fn register(ctx: &SessionContext) {
         regexp::regexp_extract_udf(),
         regexp::regexp_replace_udf(),
         timestamp_diff::udf(),
+        logarithm::udf(),
     ]
     .into_iter()
     .chain(cast::udfs())

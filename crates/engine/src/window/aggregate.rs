@@ -1,6 +1,11 @@
 //! Window aggregation: one set of DataFusion group accumulators per open window, fed as rows
 //! arrive and emitted when the watermark passes the window's end. DataFusion's own accumulators
 //! (vectorised where it has them) give every aggregate function its exact semantics.
+//!
+//! Flink aggregates a TUMBLE window in two phases: a local phase accumulates a key's rows into
+//! a partial until the watermark crosses a window end, then the global phase merges the
+//! partial into the window's state. Floating-point sums are not associative, so pipegen keeps
+//! the same partials ([`TwoPhase`]) and a DOUBLE's SUM, AVG or VAR_POP ends in Flink's digits.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -42,6 +47,71 @@ struct Slot {
     groups: Option<Box<dyn GroupValues>>,
     group_count: usize,
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
+    /// The local phase's partial accumulators since the last flush (two-phase only).
+    partials: Option<Vec<Box<dyn GroupsAccumulator>>>,
+}
+
+/// Flink's local-global split of a window aggregation (`LocalSlicingWindowAggOperator` in
+/// front of the global window operator): the local phase flushes its partials when the
+/// watermark reaches the next trigger point (`k * interval - 1`) and a buffered window has
+/// fired by then.
+#[derive(Debug, Clone)]
+pub struct TwoPhase {
+    interval: i64,
+    watermark: i64,
+    next_trigger: i64,
+    /// The least end among windows with rows in the partials.
+    buffered_min_end: i64,
+}
+
+impl TwoPhase {
+    pub fn new(interval: i64) -> Self {
+        Self {
+            interval,
+            watermark: i64::MIN,
+            next_trigger: i64::MIN,
+            buffered_min_end: i64::MAX,
+        }
+    }
+
+    /// Moves to `watermark`; true when it reached a trigger point, where the local phase
+    /// flushes if a buffered window has fired ([`Self::fired`]).
+    fn reaches_trigger(&mut self, watermark: i64) -> bool {
+        if watermark <= self.watermark {
+            return false;
+        }
+        self.watermark = watermark;
+        if watermark < self.next_trigger {
+            return false;
+        }
+        self.next_trigger = if watermark == i64::MAX {
+            i64::MAX
+        } else {
+            let trigger = watermark - watermark.rem_euclid(self.interval) + self.interval - 1;
+            if trigger > watermark {
+                trigger
+            } else {
+                trigger + self.interval
+            }
+        };
+        true
+    }
+
+    fn fired(&self) -> bool {
+        self.buffered_min_end.saturating_sub(1) <= self.watermark
+    }
+}
+
+/// The aggregate functions whose partials merge as Flink's do: the functions Flink's
+/// planner gives a merge for, here with DataFusion's or pipegen's accumulators.
+pub fn merges_partials(aggregates: &[Arc<AggregateFunctionExpr>]) -> bool {
+    aggregates.iter().all(|aggregate| {
+        let name = aggregate.fun().name();
+        let merges = matches!(name, "sum" | "avg" | "count" | "min" | "max")
+            || name.starts_with("pipegen_var_")
+            || name.starts_with("pipegen_stddev_");
+        merges && !aggregate.is_distinct()
+    })
 }
 
 impl AggregateShape {
@@ -64,10 +134,13 @@ pub struct WindowAggregator {
     /// Open windows by end then start: firing walks them in order.
     slots: BTreeMap<Window, Slot>,
     group_indices: Vec<usize>,
+    two_phase: Option<TwoPhase>,
 }
 
 impl WindowAggregator {
-    pub fn new(shape: AggregateShape, input: &Schema) -> Result<Self> {
+    /// `two_phase`: run Flink's local and global phases (TUMBLE windows whose aggregates
+    /// merge, see [`merges_partials`]).
+    pub fn new(shape: AggregateShape, input: &Schema, two_phase: Option<TwoPhase>) -> Result<Self> {
         let row_keys = shape.row_keys();
         let fields = row_keys
             .iter()
@@ -79,6 +152,7 @@ impl WindowAggregator {
             row_key_schema: Arc::new(Schema::new(fields)),
             slots: BTreeMap::new(),
             group_indices: Vec::new(),
+            two_phase,
         })
     }
 
@@ -91,7 +165,12 @@ impl WindowAggregator {
     pub fn state_bytes(&self) -> usize {
         self.slots
             .values()
-            .map(|s| s.groups.as_ref().map_or(0, |g| g.size()) + s.accumulators.iter().map(|a| a.size()).sum::<usize>())
+            .map(|s| {
+                let partials = s.partials.iter().flatten().map(|a| a.size()).sum::<usize>();
+                s.groups.as_ref().map_or(0, |g| g.size())
+                    + s.accumulators.iter().map(|a| a.size()).sum::<usize>()
+                    + partials
+            })
             .sum()
     }
 
@@ -101,8 +180,16 @@ impl WindowAggregator {
         } else {
             Some(new_group_values(self.row_key_schema.clone(), &GroupOrdering::None)?)
         };
-        let accumulators = self
-            .shape
+        Ok(Slot {
+            groups,
+            group_count: 0,
+            accumulators: self.new_accumulators()?,
+            partials: None,
+        })
+    }
+
+    fn new_accumulators(&self) -> Result<Vec<Box<dyn GroupsAccumulator>>> {
+        self.shape
             .aggregates
             .iter()
             .map(|aggregate| {
@@ -116,16 +203,59 @@ impl WindowAggregator {
                     )
                 }
             })
-            .collect::<Result<_>>()?;
-        Ok(Slot {
-            groups,
-            group_count: 0,
-            accumulators,
-        })
+            .collect::<Result<_>>()
     }
 
-    /// Adds rows; each row's window is in its `window_start` and `window_end` columns.
-    pub fn update(&mut self, batch: &RecordBatch) -> Result<()> {
+    /// Adds rows; each row's window is in its `window_start` and `window_end` columns, and
+    /// `met` holds the watermark each row met (the local phase flushes where it moved).
+    pub fn update(&mut self, batch: &RecordBatch, met: Option<&[i64]>) -> Result<()> {
+        let (Some(met), Some(_)) = (met, &self.two_phase) else {
+            return self.update_rows(batch);
+        };
+        let mut from = 0;
+        for (row, watermark) in met.iter().enumerate() {
+            if self
+                .two_phase
+                .as_mut()
+                .is_some_and(|phase| phase.reaches_trigger(*watermark))
+            {
+                self.update_rows(&batch.slice(from, row - from))?;
+                from = row;
+                self.flush_if_fired()?;
+            }
+        }
+        self.update_rows(&batch.slice(from, batch.num_rows() - from))
+    }
+
+    /// Merges the local phase's partials into the windows' state, once a buffered window
+    /// has fired.
+    fn flush_if_fired(&mut self) -> Result<()> {
+        if !self.two_phase.as_ref().is_some_and(TwoPhase::fired) {
+            return Ok(());
+        }
+        for slot in self.slots.values_mut() {
+            Self::merge_partials(slot)?;
+        }
+        if let Some(phase) = &mut self.two_phase {
+            phase.buffered_min_end = i64::MAX;
+        }
+        Ok(())
+    }
+
+    fn merge_partials(slot: &mut Slot) -> Result<()> {
+        let Some(partials) = slot.partials.take() else {
+            return Ok(());
+        };
+        for (global, mut partial) in slot.accumulators.iter_mut().zip(partials) {
+            let state = partial.state(EmitTo::All)?;
+            let groups = state.first().map_or(0, |column| column.len());
+            let indices: Vec<usize> = (0..groups).collect();
+            global.merge_batch(&state, &indices, slot.group_count)?;
+        }
+        Ok(())
+    }
+
+    fn update_rows(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
@@ -169,6 +299,13 @@ impl WindowAggregator {
             let slot = self.new_slot()?;
             self.slots.insert(window, slot);
         }
+        if let Some(phase) = &mut self.two_phase {
+            phase.buffered_min_end = phase.buffered_min_end.min(window.end);
+            if self.slots[&window].partials.is_none() {
+                let partials = self.new_accumulators()?;
+                self.slots.get_mut(&window).expect("inserted above").partials = Some(partials);
+            }
+        }
         let slot = self.slots.get_mut(&window).expect("inserted above");
         let rows = batch.num_rows();
         self.group_indices.clear();
@@ -187,8 +324,11 @@ impl WindowAggregator {
                 slot.group_count = 1;
             }
         }
-        for ((accumulator, aggregate), filter) in slot
-            .accumulators
+        let accumulators = match &mut slot.partials {
+            Some(partials) => partials,
+            None => &mut slot.accumulators,
+        };
+        for ((accumulator, aggregate), filter) in accumulators
             .iter_mut()
             .zip(&self.shape.aggregates)
             .zip(&self.shape.filters)
@@ -210,6 +350,13 @@ impl WindowAggregator {
 
     /// Emits every window the watermark has passed (`end - 1 <= watermark`), in end order.
     pub fn fire(&mut self, watermark: i64, mut emit: impl FnMut(RecordBatch) -> Result<()>) -> Result<usize> {
+        if self
+            .two_phase
+            .as_mut()
+            .is_some_and(|phase| phase.reaches_trigger(watermark))
+        {
+            self.flush_if_fired()?;
+        }
         let mut fired = 0;
         while let Some(entry) = self.slots.first_entry() {
             if entry.key().max_timestamp() > watermark {
@@ -224,6 +371,9 @@ impl WindowAggregator {
     }
 
     fn emit_slot(&self, window: Window, mut slot: Slot) -> Result<RecordBatch> {
+        // A partial the local phase has not flushed yet (its trigger points ignore a window
+        // offset) still belongs to the window.
+        Self::merge_partials(&mut slot)?;
         let rows = slot.group_count;
         let mut row_keys = match &mut slot.groups {
             Some(groups) => groups.emit(EmitTo::All)?,

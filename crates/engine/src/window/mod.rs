@@ -37,7 +37,7 @@ use crate::operator::channel::ChannelPartition;
 use crate::operator::merge::{self, MergeOptions, PartitionStream, Watermarks, epoch_millis};
 use crate::operator::step::Step;
 use crate::operator::{Message, MessageStream, Operator};
-use aggregate::{AggregateShape, GroupKey, WindowAggregator};
+use aggregate::{AggregateShape, GroupKey, TwoPhase, WindowAggregator};
 use spec::WindowSpec;
 
 pub const WINDOW_START: &str = "window_start";
@@ -122,6 +122,10 @@ pub fn split_plan(
         Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
     })?;
     check_streamable(&plan)?;
+    let tumble_size = match &assigner {
+        Assigner::Slices(WindowSpec::Tumble { size, .. }) => Some(*size),
+        _ => None,
+    };
     let assign: Box<dyn Operator> = match assigner {
         Assigner::Slices(spec) => Box::new(AssignWindows {
             spec,
@@ -194,11 +198,16 @@ pub fn split_plan(
     } else {
         parallelism.max(1)
     };
+    // Flink splits a TUMBLE aggregation into local and global phases when every aggregate
+    // merges; HOP and CUMULATE merge slices, SESSION windows run in one phase.
+    let two_phase = tumble_size
+        .filter(|_| aggregate::merges_partials(&shape.aggregates))
+        .map(TwoPhase::new);
     let aggregators = (0..instances)
         .map(|_| {
             Ok(Box::new(WindowAggregate {
                 keys: shape.row_keys(),
-                aggregator: WindowAggregator::new(shape.clone(), &input_schema)?,
+                aggregator: WindowAggregator::new(shape.clone(), &input_schema, two_phase.clone())?,
             }) as Box<dyn Operator>)
         })
         .collect::<Result<Vec<_>, EngineError>>()?;
@@ -369,6 +378,7 @@ impl Operator for AssignWindows {
         let times = epoch_millis(changes.rows.column(self.time_index))?;
         let met = met(&changes);
         let mut taken: Vec<u32> = Vec::with_capacity(rows);
+        let mut taken_met: Vec<i64> = Vec::with_capacity(rows);
         let mut starts: Vec<i64> = Vec::with_capacity(rows);
         let mut ends: Vec<i64> = Vec::with_capacity(rows);
         let mut late = 0usize;
@@ -378,6 +388,7 @@ impl Operator for AssignWindows {
             self.spec.assign(time, |window| {
                 if window.max_timestamp() > met[row] {
                     taken.push(row as u32);
+                    taken_met.push(met[row]);
                     starts.push(window.start);
                     ends.push(window.end);
                     kept = true;
@@ -394,7 +405,10 @@ impl Operator for AssignWindows {
                 &datafusion::arrow::array::UInt32Array::from(taken),
             )?
         };
-        out.push(Changes::inserts(with_bounds(&self.windowed, assigned, starts, ends)?));
+        let mut assigned = Changes::inserts(with_bounds(&self.windowed, assigned, starts, ends)?);
+        // The aggregation's local phase flushes where the watermark moved between rows.
+        assigned.met = changes.met.is_some().then_some(taken_met);
+        out.push(assigned);
         Ok(())
     }
 
@@ -457,7 +471,7 @@ impl Operator for WindowAggregate {
     }
 
     fn on_changes(&mut self, _input: usize, changes: Changes, _out: &mut Vec<Changes>) -> Result<(), EngineError> {
-        Ok(self.aggregator.update(&changes.rows)?)
+        Ok(self.aggregator.update(&changes.rows, changes.met.as_deref())?)
     }
 
     fn on_watermark(&mut self, _input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
