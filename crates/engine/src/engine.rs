@@ -843,19 +843,30 @@ fn into_columns(batch: &RecordBatch, columns: &SchemaRef) -> Result<RecordBatch,
         .map_err(|e| EngineError::Invalid(format!("a row does not fit the sink's columns: {e}")))
 }
 
-/// Puts `table` where the query's FROM calls the window function.
+/// Puts `table` where the query's FROM calls the window function: in its own FROM, or in a
+/// subquery's (a window Top-N ranks a windowed subquery).
 fn replace_window_relation(query: &mut Query, table: &str) -> Result<(), EngineError> {
-    let SetExpr::Select(select) = query.body.as_mut() else {
-        return Err(EngineError::unsupported("a window function inside a set operation"));
-    };
-    for from in &mut select.from {
-        if let TableFactor::TableFunction { alias, .. } = &from.relation {
-            let alias = alias.as_ref().map(|a| format!(" AS {a}")).unwrap_or_default();
-            from.relation = crate::legacy_windows::parse_relation(&format!("SELECT 1 FROM {}{alias}", quote(table)))?;
-            return Ok(());
+    struct Replace<'a> {
+        table: &'a str,
+        done: Option<Result<(), EngineError>>,
+    }
+    impl datafusion::sql::sqlparser::ast::VisitorMut for Replace<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> std::ops::ControlFlow<()> {
+            if let TableFactor::TableFunction { alias, .. } = factor {
+                let alias = alias.as_ref().map(|a| format!(" AS {a}")).unwrap_or_default();
+                let sql = format!("SELECT 1 FROM {}{alias}", quote(self.table));
+                self.done = Some(crate::legacy_windows::parse_relation(&sql).map(|relation| *factor = relation));
+                return std::ops::ControlFlow::Break(());
+            }
+            std::ops::ControlFlow::Continue(())
         }
     }
-    Err(EngineError::unsupported("a window function outside the FROM clause"))
+    let mut replace = Replace { table, done: None };
+    let _ = datafusion::sql::sqlparser::ast::VisitMut::visit(query, &mut replace);
+    replace
+        .done
+        .unwrap_or_else(|| Err(EngineError::unsupported("a window function outside a FROM clause")))
 }
 
 /// Whether the query reads a `MATCH_RECOGNIZE` (which DataFusion cannot plan).

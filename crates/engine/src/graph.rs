@@ -610,7 +610,7 @@ impl Builder<'_> {
 }
 
 /// Whether an OVER window's function is ROW_NUMBER().
-fn is_row_number(expr: &dyn std::any::Any) -> bool {
+pub(crate) fn is_row_number(expr: &dyn std::any::Any) -> bool {
     expr.downcast_ref::<StandardWindowExpr>()
         .and_then(|e| e.get_standard_func_expr().as_any().downcast_ref::<WindowUDFExpr>())
         .is_some_and(|e| e.fun().inner().downcast_ref::<RowNumber>().is_some())

@@ -12,6 +12,7 @@
 //! A window TVF without aggregation sends the assigned rows straight into the plan.
 
 pub mod aggregate;
+pub mod rank;
 pub mod session;
 pub mod spec;
 
@@ -26,7 +27,9 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::streaming::StreamingTableExec;
+use datafusion::physical_plan::windows::BoundedWindowAggExec;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
@@ -38,6 +41,7 @@ use crate::operator::merge::{self, MergeOptions, PartitionStream, Watermarks, ep
 use crate::operator::step::Step;
 use crate::operator::{Message, MessageStream, Operator};
 use aggregate::{AggregateShape, GroupKey, TwoPhase, WindowAggregator};
+use rank::{RankShape, WindowRank};
 use spec::WindowSpec;
 
 pub const WINDOW_START: &str = "window_start";
@@ -91,20 +95,28 @@ pub struct WindowSource {
     pub view: Option<Step>,
 }
 
-/// The steps under a window aggregation, and the aggregation's instances.
-type Aggregation = (Vec<Step>, Vec<Box<dyn Operator>>);
+/// What pipegen runs between the window assignment and DataFusion's part of the plan.
+enum Stage {
+    Step(Step),
+    /// A keyed operator's instances (a window aggregation or a window rank).
+    Keyed(Vec<Box<dyn Operator>>),
+}
 
 /// A planned windowed INSERT or query, ready to run.
 pub struct WindowPipeline {
     source: WindowSource,
     assign: Box<dyn Operator>,
-    /// The steps under the aggregate and the aggregate's instances (none without one).
-    aggregate: Option<Aggregation>,
+    /// From the windowed rows up to the rows DataFusion reads, bottom first.
+    stages: Vec<Stage>,
     sender: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
 }
 
 /// Splits a physical plan over the windowed table (whose leaf reads `rows_partition`) into what
 /// pipegen runs and what DataFusion runs; returns the pipeline and the plan to execute.
+///
+/// pipegen runs everything up to the topmost window aggregation or window rank (the "cut"):
+/// the filters and projections between them become steps, the aggregation and the rank keyed
+/// operators; DataFusion runs what is above the cut over a channel of its output.
 pub fn split_plan(
     assigner: Assigner,
     source: WindowSource,
@@ -114,14 +126,6 @@ pub fn split_plan(
     parallelism: usize,
     metrics: Arc<JobMetrics>,
 ) -> Result<(WindowPipeline, Arc<dyn ExecutionPlan>), EngineError> {
-    let mut aggregates = Vec::new();
-    plan.apply(|node| {
-        if node.is::<AggregateExec>() {
-            aggregates.push(node.clone());
-        }
-        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
-    })?;
-    check_streamable(&plan)?;
     let tumble_size = match &assigner {
         Assigner::Slices(WindowSpec::Tumble { size, .. }) => Some(*size),
         _ => None,
@@ -137,80 +141,35 @@ pub fn split_plan(
             sessions,
             time_index: source.time_index,
             windowed: windowed.clone(),
-            metrics,
+            metrics: metrics.clone(),
         }),
     };
-    let node = match aggregates.as_slice() {
-        [] => {
-            let pipeline = WindowPipeline {
-                source,
-                assign,
-                aggregate: None,
-                sender: rows_sender,
-            };
-            return Ok((pipeline, plan));
+    let mut cut = None;
+    plan.apply(|node| {
+        if node.is::<AggregateExec>() || node.is::<BoundedWindowAggExec>() {
+            cut = Some(node.clone());
+            return Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop);
         }
-        [node] => node.clone(),
-        _ => return Err(EngineError::unsupported("more than one aggregation over a window")),
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    })?;
+    let Some(cut) = cut else {
+        check_streamable(&plan)?;
+        let pipeline = WindowPipeline {
+            source,
+            assign,
+            stages: Vec::new(),
+            sender: rows_sender,
+        };
+        return Ok((pipeline, plan));
     };
-    let aggregate = node.downcast_ref::<AggregateExec>().expect("found as AggregateExec");
-    if !matches!(
-        aggregate.mode(),
-        AggregateMode::Single | AggregateMode::SinglePartitioned
-    ) {
-        return Err(EngineError::Invalid(format!(
-            "unexpected aggregate plan ({:?}); please report this",
-            aggregate.mode()
-        )));
-    }
-    if aggregate.group_expr().has_grouping_set() {
-        return Err(EngineError::unsupported("GROUPING SETS, CUBE or ROLLUP over a window"));
-    }
-    let keys: Vec<GroupKey> = aggregate
-        .group_expr()
-        .expr()
-        .iter()
-        .map(|(expr, _)| match expr.downcast_ref::<Column>().map(Column::name) {
-            Some(WINDOW_START) => GroupKey::WindowStart(expr.clone()),
-            Some(WINDOW_END) => GroupKey::WindowEnd(expr.clone()),
-            Some(WINDOW_TIME) => GroupKey::WindowTime,
-            _ => GroupKey::Row(expr.clone()),
-        })
-        .collect();
-    let has = |f: fn(&GroupKey) -> bool| keys.iter().any(f);
-    if !has(|k| matches!(k, GroupKey::WindowStart(_))) || !has(|k| matches!(k, GroupKey::WindowEnd(_))) {
-        return Err(EngineError::Invalid(
-            "a window aggregation must GROUP BY window_start and window_end, as Flink requires".into(),
-        ));
-    }
-    let below = below_steps(aggregate.input())?;
-    let output = aggregate.schema();
-    let shape = AggregateShape {
-        keys,
-        aggregates: aggregate.aggr_expr().to_vec(),
-        filters: aggregate.filter_expr().to_vec(),
-        output: output.clone(),
+    let plans = StagePlanner {
+        plan: &plan,
+        tumble_size,
+        parallelism,
+        metrics,
     };
-    let input_schema = aggregate.input().schema();
-    // A global aggregate per window runs as one instance; one by key as `parallelism`.
-    let instances = if shape.row_keys().is_empty() {
-        1
-    } else {
-        parallelism.max(1)
-    };
-    // Flink splits a TUMBLE aggregation into local and global phases when every aggregate
-    // merges; HOP and CUMULATE merge slices, SESSION windows run in one phase.
-    let two_phase = tumble_size
-        .filter(|_| aggregate::merges_partials(&shape.aggregates))
-        .map(TwoPhase::new);
-    let aggregators = (0..instances)
-        .map(|_| {
-            Ok(Box::new(WindowAggregate {
-                keys: shape.row_keys(),
-                aggregator: WindowAggregator::new(shape.clone(), &input_schema, two_phase.clone())?,
-            }) as Box<dyn Operator>)
-        })
-        .collect::<Result<Vec<_>, EngineError>>()?;
+    let stages = plans.stages(&cut)?;
+    let output = cut.schema();
     let (sender, partition) = ChannelPartition::new(output.clone());
     let replacement: Arc<dyn ExecutionPlan> = Arc::new(StreamingTableExec::try_new(
         output,
@@ -222,23 +181,235 @@ pub fn split_plan(
     )?);
     let above = plan
         .transform_up(|n| {
-            Ok(if Arc::ptr_eq(&n, &node) {
+            Ok(if Arc::ptr_eq(&n, &cut) {
                 Transformed::yes(replacement.clone())
             } else {
                 Transformed::no(n)
             })
         })?
         .data;
+    check_streamable(&above)?;
     let pipeline = WindowPipeline {
         source,
         assign,
-        aggregate: Some((below, aggregators)),
+        stages,
         sender,
     };
     Ok((pipeline, above))
 }
 
-/// The operators a streaming plan may hold around the window stage: everything else keeps
+/// Turns the plan under the cut into stages.
+struct StagePlanner<'a> {
+    plan: &'a Arc<dyn ExecutionPlan>,
+    tumble_size: Option<i64>,
+    parallelism: usize,
+    metrics: Arc<JobMetrics>,
+}
+
+impl StagePlanner<'_> {
+    /// The stages from the windowed rows up to `cut`, bottom first.
+    fn stages(&self, cut: &Arc<dyn ExecutionPlan>) -> Result<Vec<Stage>, EngineError> {
+        let mut stages = Vec::new();
+        let mut node = cut.clone();
+        let mut ranked = false;
+        let mut aggregated = false;
+        loop {
+            if let Some(filter) = node.downcast_ref::<FilterExec>() {
+                stages.push(Stage::Step(Step::filter(filter)));
+                node = filter.input().clone();
+            } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
+                stages.push(Stage::Step(Step::projection(projection)));
+                node = projection.input().clone();
+            } else if crate::graph::is_exchange(&node) || node.is::<SortExec>() {
+                node = node.children()[0].clone();
+            } else if let Some(aggregate) = node.downcast_ref::<AggregateExec>() {
+                if aggregated {
+                    return Err(EngineError::unsupported("more than one aggregation over a window"));
+                }
+                aggregated = true;
+                stages.push(Stage::Keyed(self.aggregators(aggregate)?));
+                node = aggregate.input().clone();
+            } else if let Some(window) = node.downcast_ref::<BoundedWindowAggExec>() {
+                if ranked || aggregated {
+                    return Err(EngineError::unsupported(
+                        "an aggregation or a second ROW_NUMBER over a window Top-N",
+                    ));
+                }
+                ranked = true;
+                stages.push(Stage::Keyed(self.ranks(&node, window)?));
+                node = window.input().clone();
+            } else if let Some(scan) = node.downcast_ref::<StreamingTableExec>() {
+                if let Some(columns) = scan.projection() {
+                    stages.push(Stage::Step(Step::Project(columns.to_vec())));
+                }
+                break;
+            } else {
+                return Err(EngineError::unsupported(format!(
+                    "{} under a window aggregation or a window Top-N",
+                    node.name()
+                )));
+            }
+        }
+        stages.reverse();
+        Ok(stages)
+    }
+
+    fn aggregators(&self, aggregate: &AggregateExec) -> Result<Vec<Box<dyn Operator>>, EngineError> {
+        if !matches!(
+            aggregate.mode(),
+            AggregateMode::Single | AggregateMode::SinglePartitioned
+        ) {
+            return Err(EngineError::Invalid(format!(
+                "unexpected aggregate plan ({:?}); please report this",
+                aggregate.mode()
+            )));
+        }
+        if aggregate.group_expr().has_grouping_set() {
+            return Err(EngineError::unsupported("GROUPING SETS, CUBE or ROLLUP over a window"));
+        }
+        let keys: Vec<GroupKey> = aggregate
+            .group_expr()
+            .expr()
+            .iter()
+            .map(|(expr, _)| match expr.downcast_ref::<Column>().map(Column::name) {
+                Some(WINDOW_START) => GroupKey::WindowStart(expr.clone()),
+                Some(WINDOW_END) => GroupKey::WindowEnd(expr.clone()),
+                Some(WINDOW_TIME) => GroupKey::WindowTime,
+                _ => GroupKey::Row(expr.clone()),
+            })
+            .collect();
+        let has = |f: fn(&GroupKey) -> bool| keys.iter().any(f);
+        if !has(|k| matches!(k, GroupKey::WindowStart(_))) || !has(|k| matches!(k, GroupKey::WindowEnd(_))) {
+            return Err(EngineError::Invalid(
+                "a window aggregation must GROUP BY window_start and window_end, as Flink requires".into(),
+            ));
+        }
+        let shape = AggregateShape {
+            keys,
+            aggregates: aggregate.aggr_expr().to_vec(),
+            filters: aggregate.filter_expr().to_vec(),
+            output: aggregate.schema(),
+        };
+        let input_schema = aggregate.input().schema();
+        // Flink splits a TUMBLE aggregation into local and global phases when every aggregate
+        // merges; HOP and CUMULATE merge slices, SESSION windows run in one phase.
+        let two_phase = self
+            .tumble_size
+            .filter(|_| aggregate::merges_partials(&shape.aggregates))
+            .map(TwoPhase::new);
+        // A global aggregate per window runs as one instance; one by key as `parallelism`.
+        let instances = if shape.row_keys().is_empty() {
+            1
+        } else {
+            self.parallelism.max(1)
+        };
+        (0..instances)
+            .map(|_| {
+                Ok(Box::new(WindowAggregate {
+                    keys: shape.row_keys(),
+                    aggregator: WindowAggregator::new(shape.clone(), &input_schema, two_phase.clone())?,
+                }) as Box<dyn Operator>)
+            })
+            .collect()
+    }
+
+    /// A window Top-N or deduplication: ROW_NUMBER partitioned by the window, under a filter
+    /// that bounds the rank.
+    fn ranks(
+        &self,
+        node: &Arc<dyn ExecutionPlan>,
+        window: &BoundedWindowAggExec,
+    ) -> Result<Vec<Box<dyn Operator>>, EngineError> {
+        let [expr] = window.window_expr() else {
+            return Err(EngineError::unsupported(
+                "several OVER windows over a window table function",
+            ));
+        };
+        if !crate::graph::is_row_number(expr.as_any()) {
+            return Err(EngineError::unsupported(
+                "OVER windows other than ROW_NUMBER() over a window table function",
+            ));
+        }
+        let named = |name: &str| {
+            expr.partition_by()
+                .iter()
+                .find(|e| e.downcast_ref::<Column>().is_some_and(|c| c.name() == name))
+                .cloned()
+        };
+        let (Some(window_start), Some(window_end)) = (named(WINDOW_START), named(WINDOW_END)) else {
+            return Err(EngineError::unsupported(
+                "ROW_NUMBER over windowed rows not PARTITION BY window_start, window_end",
+            ));
+        };
+        let limit = rank_limit(self.plan, node, window.input().schema().fields().len())?.ok_or_else(|| {
+            EngineError::unsupported("ROW_NUMBER over a window without a filter `rn <= N` or `rn = 1` on it")
+        })?;
+        let shape = RankShape {
+            partition_by: expr.partition_by().to_vec(),
+            window_start,
+            window_end,
+            order: expr.order_by().to_vec(),
+            limit,
+            output: window.schema(),
+        };
+        // Keyed by the whole PARTITION BY: a window's partitions spread over the instances.
+        let instances = self.parallelism.max(1);
+        Ok((0..instances)
+            .map(|_| {
+                Box::new(WindowRank::new(
+                    shape.clone(),
+                    window.input().schema(),
+                    self.metrics.clone(),
+                )) as Box<dyn Operator>
+            })
+            .collect())
+    }
+}
+
+/// The N of the filter `rn <= N` (or `rn = 1`) right above the ROW_NUMBER `node` (through a
+/// projection), whose rank is the column after its input's `width` columns.
+fn rank_limit(
+    plan: &Arc<dyn ExecutionPlan>,
+    node: &Arc<dyn ExecutionPlan>,
+    width: usize,
+) -> Result<Option<usize>, EngineError> {
+    let mut limit = None;
+    let mut failure = None;
+    plan.apply(|candidate| {
+        let Some(filter) = candidate.downcast_ref::<FilterExec>() else {
+            return Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue);
+        };
+        let (below, rank_column) = match filter.input().downcast_ref::<ProjectionExec>() {
+            Some(projection) => (
+                projection.input(),
+                projection
+                    .expr()
+                    .iter()
+                    .position(|p| p.expr.downcast_ref::<Column>().is_some_and(|c| c.index() == width)),
+            ),
+            None => (filter.input(), Some(width)),
+        };
+        if !Arc::ptr_eq(below, node) {
+            return Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue);
+        }
+        if let Some(rank_column) = rank_column {
+            for conjunct in datafusion::physical_expr::split_conjunction(filter.predicate()) {
+                match crate::changelog::rank::rank_bound(conjunct, rank_column) {
+                    Ok(Some(bound)) => limit = Some(limit.map_or(bound, |l: usize| l.min(bound))),
+                    Ok(None) => {}
+                    Err(e) => failure = Some(e),
+                }
+            }
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop)
+    })?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(limit),
+    }
+}
+
+/// The operators a streaming plan may hold above the window stages: everything else keeps
 /// state or needs the whole input.
 fn check_streamable(plan: &Arc<dyn ExecutionPlan>) -> Result<(), EngineError> {
     let mut refused = None;
@@ -246,7 +417,6 @@ fn check_streamable(plan: &Arc<dyn ExecutionPlan>) -> Result<(), EngineError> {
         let allowed = node.is::<ProjectionExec>()
             || node.is::<FilterExec>()
             || node.is::<StreamingTableExec>()
-            || node.is::<AggregateExec>()
             || crate::graph::is_exchange(node);
         if !allowed {
             refused = Some(if node.is::<datafusion::physical_plan::union::UnionExec>() {
@@ -266,42 +436,13 @@ fn check_streamable(plan: &Arc<dyn ExecutionPlan>) -> Result<(), EngineError> {
     }
 }
 
-/// The steps from the windowed rows up to the aggregate's input, bottom first.
-fn below_steps(input: &Arc<dyn ExecutionPlan>) -> Result<Vec<Step>, EngineError> {
-    let mut steps = Vec::new();
-    let mut node = input.clone();
-    loop {
-        if let Some(filter) = node.downcast_ref::<FilterExec>() {
-            steps.push(Step::filter(filter));
-            node = filter.input().clone();
-        } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
-            steps.push(Step::projection(projection));
-            node = projection.input().clone();
-        } else if crate::graph::is_exchange(&node) {
-            node = node.children()[0].clone();
-        } else if let Some(scan) = node.downcast_ref::<StreamingTableExec>() {
-            if let Some(columns) = scan.projection() {
-                steps.push(Step::Project(columns.to_vec()));
-            }
-            break;
-        } else {
-            return Err(EngineError::unsupported(format!(
-                "{} between a window and its aggregation",
-                node.name()
-            )));
-        }
-    }
-    steps.reverse();
-    Ok(steps)
-}
-
 impl WindowPipeline {
     /// Runs until every source ends (bounded inputs) or the job is dropped.
     pub async fn run(self, metrics: Arc<JobMetrics>) -> Result<(), EngineError> {
         let WindowPipeline {
             source,
             assign,
-            aggregate,
+            stages,
             sender,
         } = self;
         let options = MergeOptions {
@@ -314,11 +455,12 @@ impl WindowPipeline {
             stream = crate::operator::run(vec![stream], vec![Box::new(view)], &metrics);
         }
         stream = crate::operator::run(vec![stream], vec![assign], &metrics);
-        if let Some((below, aggregators)) = aggregate {
-            for step in below {
-                stream = crate::operator::run(vec![stream], vec![Box::new(step)], &metrics);
-            }
-            stream = crate::operator::run(vec![stream], aggregators, &metrics);
+        for stage in stages {
+            let operators = match stage {
+                Stage::Step(step) => vec![Box::new(step) as Box<dyn Operator>],
+                Stage::Keyed(instances) => instances,
+            };
+            stream = crate::operator::run(vec![stream], operators, &metrics);
         }
         while let Some(message) = stream.next().await {
             if let Message::Changes(changes) = message? {
