@@ -12,7 +12,7 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::streaming::PartitionStream;
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Query, SetExpr, Statement as SqlStatement, TableFactor};
@@ -32,7 +32,6 @@ use crate::event_time::EventTimeSources;
 use crate::graph::{Builder, Graph};
 use crate::job::{InsertOutcome, Job};
 use crate::metrics::JobMetrics;
-use crate::operator::channel::ChannelPartition;
 use crate::operator::source::ChangelogSources;
 use crate::operator::{Message, MessageStream};
 use crate::options::SessionOptions;
@@ -42,7 +41,7 @@ use crate::types::arrow_type;
 use crate::views::Views;
 use crate::window::session::Sessions;
 use crate::window::spec::WindowSpec;
-use crate::window::{Assigner, WindowSource, split_plan, windowed_schema};
+use crate::window::{Assigner, WindowSource, WindowedRows, WindowedTables, windowed_schema};
 
 /// A table INSERTs can write to.
 #[derive(Clone)]
@@ -430,51 +429,39 @@ impl Engine {
                 "a window over the upsert-kafka table `{table}` (its rows update)"
             )));
         }
-        let mut tasks = Vec::new();
-        let (output, produced): (MessageStream, SchemaRef) = match windows.as_slice() {
-            [] => {
-                let plan = self.logical_plan(self.ctx.state(), &query).await?;
-                if keeps_state(&plan, &self.changelogs) {
-                    let node = self.plan_changelog(&query, &plan).await?;
-                    if let Some(operator) = node.updating_operator()
-                        && !sink.accepts_updates()
-                    {
-                        return Err(EngineError::Invalid(format!(
-                            "`{}` is append-only and cannot take the updates its query produces ({operator}); \
-                             write them to an 'upsert-kafka' table with a PRIMARY KEY, or to 'print'",
-                            target.as_ref().map_or(name, |(t, _)| t)
-                        )));
-                    }
-                    sink.begin(node.updating_operator().is_some());
-                    let schema = node.schema();
-                    (node.stream(self.ctx.task_ctx(), &metrics)?, schema)
-                } else {
-                    let state = self.ctx.state();
-                    let physical = unbuffered_filters(state.create_physical_plan(&plan).await?)?;
-                    let stream = execute_stream(physical, state.task_ctx())?;
-                    let schema = stream.schema();
-                    (crate::graph::messages(stream), schema)
+        // Each window TVF's rows become a table the plan scans and the graph reads.
+        let mut windowed = WindowedTables::default();
+        for window in &windows {
+            self.windowed_rows(&mut query, window, &mut windowed).await?;
+        }
+        let plan = self.logical_plan(self.ctx.state(), &query).await?;
+        let (output, produced): (MessageStream, SchemaRef) =
+            if !windows.is_empty() || keeps_state(&plan, &self.changelogs) {
+                let node = self.plan_graph(&query, &plan, &windowed, &metrics).await?;
+                if let Some(operator) = node.updating_operator()
+                    && !sink.accepts_updates()
+                {
+                    return Err(EngineError::Invalid(format!(
+                        "`{}` is append-only and cannot take the updates its query produces ({operator}); \
+                     write them to an 'upsert-kafka' table with a PRIMARY KEY, or to 'print'",
+                        target.as_ref().map_or(name, |(t, _)| t)
+                    )));
                 }
-            }
-            [window] => {
-                let (pipeline, output) = self.plan_window(&mut query, window, metrics.clone()).await?;
-                tasks.push(spawn_watched(metrics.clone(), {
-                    let metrics = metrics.clone();
-                    async move { pipeline.run(metrics).await }
-                }));
-                let schema = output.schema();
-                (crate::graph::messages(output), schema)
-            }
-            _ => return Err(EngineError::unsupported("several window table functions in one query")),
-        };
+                sink.begin(node.updating_operator().is_some());
+                let schema = node.schema();
+                (node.stream(self.ctx.task_ctx(), &metrics)?, schema)
+            } else {
+                let state = self.ctx.state();
+                let physical = unbuffered_filters(state.create_physical_plan(&plan).await?)?;
+                let stream = execute_stream(physical, state.task_ctx())?;
+                let schema = stream.schema();
+                (crate::graph::messages(stream), schema)
+            };
         let columns = match target {
             Some((target, columns)) => {
                 let produced = produced.fields().len();
                 let width = columns.fields().len();
                 if produced != width {
-                    for task in &tasks {
-                        task.abort();
-                    }
                     return Err(EngineError::Invalid(format!(
                         "the query produces {produced} columns but `{target}` takes {width}"
                     )));
@@ -483,16 +470,22 @@ impl Engine {
             }
             None => None,
         };
-        tasks.push(spawn_watched(
+        let tasks = vec![spawn_watched(
             metrics.clone(),
             drain(output, sink, columns, metrics.clone()),
-        ));
+        )];
         Ok(Job::new(name.to_string(), metrics, tasks, self.memory_budget))
     }
 
-    /// Turns a query with state outside windows (aggregations, joins, Top-N), planned as
-    /// `logical`, into pipegen's changelog operators over one partition.
-    async fn plan_changelog(&self, query: &Query, logical: &LogicalPlan) -> Result<Graph, EngineError> {
+    /// Turns a query with state (windows, aggregations, joins, Top-N), planned as `logical`,
+    /// into pipegen's operator graph over one partition.
+    async fn plan_graph(
+        &self,
+        query: &Query,
+        logical: &LogicalPlan,
+        windows: &WindowedTables,
+        metrics: &Arc<JobMetrics>,
+    ) -> Result<Graph, EngineError> {
         let mut state = self.ctx.state();
         let options = state.config_mut().options_mut();
         options.execution.target_partitions = 1;
@@ -515,6 +508,8 @@ impl Engine {
             config: StateConfig::new(&self.options, delay, self.parallelism),
             changelogs: &self.changelogs,
             event_time: &self.event_time,
+            windows,
+            metrics: metrics.clone(),
             rowtime,
         };
         builder.build(&physical)
@@ -615,14 +610,14 @@ impl Engine {
         ))
     }
 
-    /// Plans a query over one window TVF: the source streams, the windowed table DataFusion
-    /// plans against, and the split between pipegen's operators and DataFusion's.
-    async fn plan_window(
+    /// One window TVF's rows (its source's partitions, watermark and windows), registered as
+    /// a table that takes the TVF's place in `query`.
+    async fn windowed_rows(
         &mut self,
         query: &mut Query,
         window: &WindowTvf,
-        metrics: Arc<JobMetrics>,
-    ) -> Result<(crate::window::WindowPipeline, SendableRecordBatchStream), EngineError> {
+        windows: &mut WindowedTables,
+    ) -> Result<(), EngineError> {
         // A window over a view (of views) that filters and projects a table reads the table.
         let source_name = self.table_under_views(&window.table)?;
         let table = self
@@ -713,36 +708,24 @@ impl Engine {
             _ => Assigner::Slices(WindowSpec::from_tvf(window)?),
         };
 
-        let (rows_sender, rows_partition) = ChannelPartition::new(windowed.clone());
-        self.windows_planned += 1;
-        let table_name = format!("__pipegen_window_{}", self.windows_planned);
-        self.ctx.register_table(
-            &table_name,
-            Arc::new(StreamingTable::try_new(windowed.clone(), vec![rows_partition])?),
-        )?;
-        replace_window_relation(query, &table_name)?;
-        // One partition: pipegen's operators own the parallelism of what keeps state.
-        let mut state = self.ctx.state();
-        state.config_mut().options_mut().execution.target_partitions = 1;
-        let logical = self.logical_plan(state.clone(), query).await?;
-        let physical = unbuffered_filters(state.create_physical_plan(&logical).await?)?;
-        let (pipeline, plan) = split_plan(
-            assigner,
-            WindowSource {
+        let partition = windows.register(WindowedRows {
+            source: WindowSource {
                 partitions,
                 watermark: watermark_physical,
                 time_index,
                 idle_timeout: self.options.idle_timeout,
                 view: view_step,
             },
-            windowed,
-            rows_sender,
-            physical,
-            self.parallelism,
-            metrics,
+            assigner,
+            windowed: windowed.clone(),
+        });
+        self.windows_planned += 1;
+        let table_name = format!("__pipegen_window_{}", self.windows_planned);
+        self.ctx.register_table(
+            &table_name,
+            Arc::new(StreamingTable::try_new(windowed, vec![partition])?),
         )?;
-        let output = execute_stream(plan, state.task_ctx())?;
-        Ok((pipeline, output))
+        replace_window_relation(query, &table_name)
     }
 }
 

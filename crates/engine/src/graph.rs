@@ -53,6 +53,8 @@ use crate::operator::merge::{self, MergeOptions, Watermarks};
 use crate::operator::source::{ChangelogSource, ChangelogSources};
 use crate::operator::step::Step;
 use crate::operator::{Message, MessageStream, Operator};
+use crate::window::join::WindowJoin;
+use crate::window::{self, WindowedRows, WindowedTables};
 
 /// One node of a query's operator graph.
 pub enum Graph {
@@ -73,6 +75,8 @@ pub enum Graph {
         source: Arc<dyn ChangelogSource>,
         normalize: Box<UpsertNormalize>,
     },
+    /// A window TVF's rows: its source's, with watermarks and their windows.
+    Windowed(Box<WindowedRows>),
 }
 
 /// Steps that keep no state and stream as DataFusion runs them.
@@ -105,6 +109,9 @@ pub struct Builder<'a> {
     pub config: StateConfig,
     pub changelogs: &'a ChangelogSources,
     pub event_time: &'a EventTimeSources,
+    /// The query's window TVFs, read where the plan scans them.
+    pub windows: &'a WindowedTables,
+    pub metrics: Arc<JobMetrics>,
     /// The rowtime column and its watermark delay, when the query reads one table that
     /// declares a watermark.
     pub rowtime: Option<(String, i64)>,
@@ -116,7 +123,8 @@ impl Builder<'_> {
     pub fn needs_state(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
         let mut stateful = false;
         let _ = plan.apply(|node| {
-            stateful |= !is_stateless_step(node) || self.changelog_scan(node).is_some();
+            stateful |=
+                !is_stateless_step(node) || self.changelog_scan(node).is_some() || self.windowed_scan(node).is_some();
             Ok(if stateful {
                 TreeNodeRecursion::Stop
             } else {
@@ -134,10 +142,42 @@ impl Builder<'_> {
         self.changelogs.scanned_by(scan).map(|source| (scan, source))
     }
 
+    fn windowed_scan<'p>(&self, plan: &'p Arc<dyn ExecutionPlan>) -> Option<&'p StreamingTableExec> {
+        plan.downcast_ref::<StreamingTableExec>()
+            .filter(|scan| self.windows.scans(scan))
+    }
+
+    /// Whether the plan reads a window TVF's rows.
+    fn reads_windows(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
+        plan.exists(|node| Ok(self.windowed_scan(node).is_some()))
+            .unwrap_or(false)
+    }
+
+    /// The TUMBLE size of the windowed rows right under `plan` (through stateless steps).
+    fn tumble_under(&self, plan: &Arc<dyn ExecutionPlan>) -> Option<i64> {
+        let mut node = plan;
+        loop {
+            if let Some(scan) = self.windowed_scan(node) {
+                return self.windows.tumble_size(scan);
+            }
+            if !(node.is::<FilterExec>() || node.is::<ProjectionExec>() || is_exchange(node)) {
+                return None;
+            }
+            node = node.children()[0];
+        }
+    }
+
     /// The operator graph of a physical plan planned with one partition.
     pub fn build(&self, plan: &Arc<dyn ExecutionPlan>) -> Result<Graph, EngineError> {
         if !self.needs_state(plan) {
             return Ok(Graph::Plan(plan.clone()));
+        }
+        if let Some(scan) = self.windowed_scan(plan) {
+            let graph = Graph::Windowed(Box::new(self.windows.take(scan)?));
+            return Ok(match scan.projection() {
+                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+                None => graph,
+            });
         }
         if let Some((scan, source)) = self.changelog_scan(plan) {
             let normalize = UpsertNormalize::new(
@@ -201,6 +241,9 @@ impl Builder<'_> {
     }
 
     fn aggregate(&self, aggregate: &AggregateExec) -> Result<Graph, EngineError> {
+        if window::groups_by_window(aggregate) && self.reads_windows(aggregate.input()) {
+            return self.window_aggregate(aggregate);
+        }
         let (partial, input) = match aggregate.mode() {
             AggregateMode::Single | AggregateMode::SinglePartitioned => (aggregate, aggregate.input()),
             AggregateMode::Final | AggregateMode::FinalPartitioned => {
@@ -230,7 +273,62 @@ impl Builder<'_> {
         })
     }
 
+    /// An aggregation grouped by the window of windowed rows: rows wait in their window until
+    /// the watermark passes its end; the result is append-only.
+    fn window_aggregate(&self, aggregate: &AggregateExec) -> Result<Graph, EngineError> {
+        let input = self.build(aggregate.input())?;
+        if let Some(operator) = input.updating_operator() {
+            return Err(EngineError::unsupported(format!(
+                "a window aggregation over an updating input ({operator})"
+            )));
+        }
+        let tumble_size = self.tumble_under(aggregate.input());
+        Ok(Graph::Operator {
+            inputs: vec![input],
+            instances: window::aggregators(aggregate, tumble_size, self.config.parallelism)?,
+            schema: aggregate.schema(),
+            event_time: vec![Watermarks::None],
+            updating: None,
+        })
+    }
+
+    /// A window join: both inputs windowed and joined on `window_start` and `window_end`.
+    fn window_join(&self, join: &HashJoinExec) -> Result<Option<Graph>, EngineError> {
+        if !self.reads_windows(join.left()) || !self.reads_windows(join.right()) {
+            return Ok(None);
+        }
+        let Some(first) = WindowJoin::of(join, &self.metrics)? else {
+            return Ok(None);
+        };
+        let (left, right) = (self.build(join.left())?, self.build(join.right())?);
+        if let Some(operator) = left.updating_operator().or(right.updating_operator()) {
+            return Err(EngineError::unsupported(format!(
+                "a window join over an updating input ({operator})"
+            )));
+        }
+        let schema = first.schema();
+        let mut instances: Vec<Box<dyn Operator>> = vec![Box::new(first)];
+        for _ in 1..self.instances(true) {
+            let more = WindowJoin::of(join, &self.metrics)?.expect("a window join as the first");
+            instances.push(Box::new(more));
+        }
+        let graph = Graph::Operator {
+            inputs: vec![left, right],
+            instances,
+            schema,
+            event_time: vec![Watermarks::None; 2],
+            updating: None,
+        };
+        Ok(Some(match &join.projection {
+            Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+            None => graph,
+        }))
+    }
+
     fn join(&self, join: &HashJoinExec) -> Result<Graph, EngineError> {
+        if let Some(graph) = self.window_join(join)? {
+            return Ok(graph);
+        }
         let (left, right) = (self.build(join.left())?, self.build(join.right())?);
         if left.is_updating() || right.is_updating() {
             return Err(EngineError::unsupported(
@@ -328,6 +426,26 @@ impl Builder<'_> {
             below = below.children()[0];
         }
         let order = expr.order_by().to_vec();
+        if self.reads_windows(below)
+            && let Some(instances) = window::ranks(window, limit, self.config.parallelism, &self.metrics)?
+        {
+            // The window rank sorts each window itself: the plan's sort for the ROW_NUMBER may
+            // sit under a projection.
+            let input = self.build(&without_sorts(below)?)?;
+            if let Some(operator) = input.updating_operator() {
+                return Err(EngineError::unsupported(format!(
+                    "a window Top-N over an updating input ({operator})"
+                )));
+            }
+            let graph = Graph::Operator {
+                inputs: vec![input],
+                instances,
+                schema: window.schema(),
+                event_time: vec![Watermarks::None],
+                updating: None,
+            };
+            return Ok(Some(self.above_rank(graph, projection, filter, rest)));
+        }
         if let Some(graph) = self.rowtime_first(window, expr.partition_by(), &order, limit, below)? {
             return Ok(Some(self.above_rank(graph, projection, filter, rest)));
         }
@@ -641,6 +759,7 @@ impl Graph {
             Graph::Plan(_) => None,
             Graph::Operator { updating, .. } => *updating,
             Graph::Changelog { .. } => Some("ChangelogNormalize (reading an upsert-kafka table)"),
+            Graph::Windowed(_) => None,
         }
     }
 
@@ -650,6 +769,7 @@ impl Graph {
             Graph::Plan(plan) => plan.schema(),
             Graph::Operator { schema, .. } => schema.clone(),
             Graph::Changelog { normalize, .. } => normalize.schema(),
+            Graph::Windowed(rows) => rows.windowed.clone(),
         }
     }
 
@@ -707,6 +827,7 @@ impl Graph {
                 let upserts = merge::merge(vec![source.upserts()], options, metrics.clone());
                 crate::operator::run(vec![upserts], vec![normalize], metrics)
             }
+            Graph::Windowed(rows) => rows.stream(metrics),
         })
     }
 }
@@ -727,6 +848,28 @@ impl Operator for Union {
     fn is_stateful(&self) -> bool {
         false
     }
+}
+
+/// The plan without the sorts among its top stateless steps (down to the first step that
+/// keeps state).
+fn without_sorts(plan: &Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>, EngineError> {
+    use datafusion::common::tree_node::Transformed;
+    Ok(Arc::clone(plan)
+        .transform_down(|node| {
+            let mut node = node;
+            let mut removed = false;
+            while node.is::<SortExec>() {
+                node = Arc::clone(node.children()[0]);
+                removed = true;
+            }
+            let recursion = if node.is::<FilterExec>() || node.is::<ProjectionExec>() || is_exchange(&node) {
+                TreeNodeRecursion::Continue
+            } else {
+                TreeNodeRecursion::Jump
+            };
+            Ok(Transformed::new(node, removed, recursion))
+        })?
+        .data)
 }
 
 /// The partial aggregate under a final one (through the exchange between them).

@@ -9,7 +9,6 @@
 //! source partitions --merge (watermarks)--> operator --> operator (keyed: exchange) --> sink
 //! ```
 
-pub mod channel;
 pub mod exchange;
 pub mod merge;
 pub mod source;

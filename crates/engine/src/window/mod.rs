@@ -1,45 +1,40 @@
-//! Window table functions (TUMBLE, HOP, CUMULATE, SESSION) and the aggregations over them,
-//! on event time. DataFusion plans the query as if the windowed rows were a table; pipegen's
-//! operators run the parts that need time:
+//! Window table functions (TUMBLE, HOP, CUMULATE, SESSION) and the operators over them, on
+//! event time. DataFusion plans the query as if each TVF's windowed rows were a table; the
+//! operator graph (`graph.rs`) reads the rows and runs what needs time:
 //!
 //! ```text
 //! source partitions --merge (watermarks, each row's met)--> assign windows, judge lateness
-//!                   --> [the plan's filters and projections under the aggregate]
-//!                   --> WindowAggregate (keyed; fires when the watermark passes a window's end)
-//!                   --> channel --> [the rest of the plan: projection, HAVING] --> sink
+//!     --> [filters, projections] --> WindowAggregate / WindowRank / WindowJoin (keyed;
+//!         each fires when the watermark passes a window's end) --> [the rest] --> sink
 //! ```
-//!
-//! A window TVF without aggregation sends the assigned rows straight into the plan.
 
 pub mod aggregate;
+pub mod join;
 pub mod rank;
 pub mod session;
 pub mod spec;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::execution::TaskContext;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
-use datafusion::physical_plan::filter::FilterExec;
-use datafusion::physical_plan::projection::ProjectionExec;
-use datafusion::physical_plan::sorts::sort::SortExec;
-use datafusion::physical_plan::streaming::StreamingTableExec;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::windows::BoundedWindowAggExec;
-use futures::StreamExt;
-use tokio::sync::mpsc;
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 
 use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::metrics::JobMetrics;
-use crate::operator::channel::ChannelPartition;
-use crate::operator::merge::{self, MergeOptions, PartitionStream, Watermarks, epoch_millis};
+use crate::operator::merge::{self, MergeOptions, Watermarks, epoch_millis};
+use crate::operator::source::identity;
 use crate::operator::step::Step;
-use crate::operator::{Message, MessageStream, Operator};
+use crate::operator::{MessageStream, Operator};
 use aggregate::{AggregateShape, GroupKey, TwoPhase, WindowAggregator};
 use rank::{RankShape, WindowRank};
 use spec::WindowSpec;
@@ -84,7 +79,7 @@ pub enum Assigner {
 
 /// The source side of a windowed query: one stream per source partition.
 pub struct WindowSource {
-    pub partitions: Vec<PartitionStream>,
+    pub partitions: Vec<merge::PartitionStream>,
     /// The table's WATERMARK expression, over the partitions' rows.
     pub watermark: Arc<dyn PhysicalExpr>,
     pub time_index: usize,
@@ -95,356 +90,46 @@ pub struct WindowSource {
     pub view: Option<Step>,
 }
 
-/// What pipegen runs between the window assignment and DataFusion's part of the plan.
-enum Stage {
-    Step(Step),
-    /// A keyed operator's instances (a window aggregation or a window rank).
-    Keyed(Vec<Box<dyn Operator>>),
+/// The rows of one window table function: its source's partitions merged with their
+/// watermarks, a view's filter, and the window assignment. The operator graph reads it where
+/// the plan scans the table registered for it ([`WindowedTables`]).
+pub struct WindowedRows {
+    pub source: WindowSource,
+    pub assigner: Assigner,
+    /// The rows with `window_start`, `window_end` and `window_time`.
+    pub windowed: SchemaRef,
 }
 
-/// A planned windowed INSERT or query, ready to run.
-pub struct WindowPipeline {
-    source: WindowSource,
-    assign: Box<dyn Operator>,
-    /// From the windowed rows up to the rows DataFusion reads, bottom first.
-    stages: Vec<Stage>,
-    sender: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
-}
-
-/// Splits a physical plan over the windowed table (whose leaf reads `rows_partition`) into what
-/// pipegen runs and what DataFusion runs; returns the pipeline and the plan to execute.
-///
-/// pipegen runs everything up to the topmost window aggregation or window rank (the "cut"):
-/// the filters and projections between them become steps, the aggregation and the rank keyed
-/// operators; DataFusion runs what is above the cut over a channel of its output.
-pub fn split_plan(
-    assigner: Assigner,
-    source: WindowSource,
-    windowed: SchemaRef,
-    rows_sender: mpsc::Sender<datafusion::error::Result<RecordBatch>>,
-    plan: Arc<dyn ExecutionPlan>,
-    parallelism: usize,
-    metrics: Arc<JobMetrics>,
-) -> Result<(WindowPipeline, Arc<dyn ExecutionPlan>), EngineError> {
-    let tumble_size = match &assigner {
-        Assigner::Slices(WindowSpec::Tumble { size, .. }) => Some(*size),
-        _ => None,
-    };
-    let assign: Box<dyn Operator> = match assigner {
-        Assigner::Slices(spec) => Box::new(AssignWindows {
-            spec,
-            time_index: source.time_index,
-            windowed: windowed.clone(),
-            metrics: metrics.clone(),
-        }),
-        Assigner::Sessions(sessions) => Box::new(AssignSessions {
-            sessions,
-            time_index: source.time_index,
-            windowed: windowed.clone(),
-            metrics: metrics.clone(),
-        }),
-    };
-    let mut cut = None;
-    plan.apply(|node| {
-        if node.is::<AggregateExec>() || node.is::<BoundedWindowAggExec>() {
-            cut = Some(node.clone());
-            return Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop);
+impl WindowedRows {
+    /// TUMBLE's size: its aggregations keep Flink's local and global phases.
+    fn tumble_size(&self) -> Option<i64> {
+        match &self.assigner {
+            Assigner::Slices(WindowSpec::Tumble { size, .. }) => Some(*size),
+            _ => None,
         }
-        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
-    })?;
-    let Some(cut) = cut else {
-        check_streamable(&plan)?;
-        let pipeline = WindowPipeline {
+    }
+
+    /// The windowed rows, with the source's watermarks.
+    pub fn stream(self, metrics: &Arc<JobMetrics>) -> MessageStream {
+        let WindowedRows {
             source,
-            assign,
-            stages: Vec::new(),
-            sender: rows_sender,
-        };
-        return Ok((pipeline, plan));
-    };
-    let plans = StagePlanner {
-        plan: &plan,
-        tumble_size,
-        parallelism,
-        metrics,
-    };
-    let stages = plans.stages(&cut)?;
-    let output = cut.schema();
-    let (sender, partition) = ChannelPartition::new(output.clone());
-    let replacement: Arc<dyn ExecutionPlan> = Arc::new(StreamingTableExec::try_new(
-        output,
-        vec![partition],
-        None,
-        vec![],
-        true,
-        None,
-    )?);
-    let above = plan
-        .transform_up(|n| {
-            Ok(if Arc::ptr_eq(&n, &cut) {
-                Transformed::yes(replacement.clone())
-            } else {
-                Transformed::no(n)
-            })
-        })?
-        .data;
-    check_streamable(&above)?;
-    let pipeline = WindowPipeline {
-        source,
-        assign,
-        stages,
-        sender,
-    };
-    Ok((pipeline, above))
-}
-
-/// Turns the plan under the cut into stages.
-struct StagePlanner<'a> {
-    plan: &'a Arc<dyn ExecutionPlan>,
-    tumble_size: Option<i64>,
-    parallelism: usize,
-    metrics: Arc<JobMetrics>,
-}
-
-impl StagePlanner<'_> {
-    /// The stages from the windowed rows up to `cut`, bottom first.
-    fn stages(&self, cut: &Arc<dyn ExecutionPlan>) -> Result<Vec<Stage>, EngineError> {
-        let mut stages = Vec::new();
-        let mut node = cut.clone();
-        let mut ranked = false;
-        let mut aggregated = false;
-        loop {
-            if let Some(filter) = node.downcast_ref::<FilterExec>() {
-                stages.push(Stage::Step(Step::filter(filter)));
-                node = filter.input().clone();
-            } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
-                stages.push(Stage::Step(Step::projection(projection)));
-                node = projection.input().clone();
-            } else if crate::graph::is_exchange(&node) || node.is::<SortExec>() {
-                node = node.children()[0].clone();
-            } else if let Some(aggregate) = node.downcast_ref::<AggregateExec>() {
-                if aggregated {
-                    return Err(EngineError::unsupported("more than one aggregation over a window"));
-                }
-                aggregated = true;
-                stages.push(Stage::Keyed(self.aggregators(aggregate)?));
-                node = aggregate.input().clone();
-            } else if let Some(window) = node.downcast_ref::<BoundedWindowAggExec>() {
-                if ranked || aggregated {
-                    return Err(EngineError::unsupported(
-                        "an aggregation or a second ROW_NUMBER over a window Top-N",
-                    ));
-                }
-                ranked = true;
-                stages.push(Stage::Keyed(self.ranks(&node, window)?));
-                node = window.input().clone();
-            } else if let Some(scan) = node.downcast_ref::<StreamingTableExec>() {
-                if let Some(columns) = scan.projection() {
-                    stages.push(Stage::Step(Step::Project(columns.to_vec())));
-                }
-                break;
-            } else {
-                return Err(EngineError::unsupported(format!(
-                    "{} under a window aggregation or a window Top-N",
-                    node.name()
-                )));
-            }
-        }
-        stages.reverse();
-        Ok(stages)
-    }
-
-    fn aggregators(&self, aggregate: &AggregateExec) -> Result<Vec<Box<dyn Operator>>, EngineError> {
-        if !matches!(
-            aggregate.mode(),
-            AggregateMode::Single | AggregateMode::SinglePartitioned
-        ) {
-            return Err(EngineError::Invalid(format!(
-                "unexpected aggregate plan ({:?}); please report this",
-                aggregate.mode()
-            )));
-        }
-        if aggregate.group_expr().has_grouping_set() {
-            return Err(EngineError::unsupported("GROUPING SETS, CUBE or ROLLUP over a window"));
-        }
-        let keys: Vec<GroupKey> = aggregate
-            .group_expr()
-            .expr()
-            .iter()
-            .map(|(expr, _)| match expr.downcast_ref::<Column>().map(Column::name) {
-                Some(WINDOW_START) => GroupKey::WindowStart(expr.clone()),
-                Some(WINDOW_END) => GroupKey::WindowEnd(expr.clone()),
-                Some(WINDOW_TIME) => GroupKey::WindowTime,
-                _ => GroupKey::Row(expr.clone()),
-            })
-            .collect();
-        let has = |f: fn(&GroupKey) -> bool| keys.iter().any(f);
-        if !has(|k| matches!(k, GroupKey::WindowStart(_))) || !has(|k| matches!(k, GroupKey::WindowEnd(_))) {
-            return Err(EngineError::Invalid(
-                "a window aggregation must GROUP BY window_start and window_end, as Flink requires".into(),
-            ));
-        }
-        let shape = AggregateShape {
-            keys,
-            aggregates: aggregate.aggr_expr().to_vec(),
-            filters: aggregate.filter_expr().to_vec(),
-            output: aggregate.schema(),
-        };
-        let input_schema = aggregate.input().schema();
-        // Flink splits a TUMBLE aggregation into local and global phases when every aggregate
-        // merges; HOP and CUMULATE merge slices, SESSION windows run in one phase.
-        let two_phase = self
-            .tumble_size
-            .filter(|_| aggregate::merges_partials(&shape.aggregates))
-            .map(TwoPhase::new);
-        // A global aggregate per window runs as one instance; one by key as `parallelism`.
-        let instances = if shape.row_keys().is_empty() {
-            1
-        } else {
-            self.parallelism.max(1)
-        };
-        (0..instances)
-            .map(|_| {
-                Ok(Box::new(WindowAggregate {
-                    keys: shape.row_keys(),
-                    aggregator: WindowAggregator::new(shape.clone(), &input_schema, two_phase.clone())?,
-                }) as Box<dyn Operator>)
-            })
-            .collect()
-    }
-
-    /// A window Top-N or deduplication: ROW_NUMBER partitioned by the window, under a filter
-    /// that bounds the rank.
-    fn ranks(
-        &self,
-        node: &Arc<dyn ExecutionPlan>,
-        window: &BoundedWindowAggExec,
-    ) -> Result<Vec<Box<dyn Operator>>, EngineError> {
-        let [expr] = window.window_expr() else {
-            return Err(EngineError::unsupported(
-                "several OVER windows over a window table function",
-            ));
-        };
-        if !crate::graph::is_row_number(expr.as_any()) {
-            return Err(EngineError::unsupported(
-                "OVER windows other than ROW_NUMBER() over a window table function",
-            ));
-        }
-        let named = |name: &str| {
-            expr.partition_by()
-                .iter()
-                .find(|e| e.downcast_ref::<Column>().is_some_and(|c| c.name() == name))
-                .cloned()
-        };
-        let (Some(window_start), Some(window_end)) = (named(WINDOW_START), named(WINDOW_END)) else {
-            return Err(EngineError::unsupported(
-                "ROW_NUMBER over windowed rows not PARTITION BY window_start, window_end",
-            ));
-        };
-        let limit = rank_limit(self.plan, node, window.input().schema().fields().len())?.ok_or_else(|| {
-            EngineError::unsupported("ROW_NUMBER over a window without a filter `rn <= N` or `rn = 1` on it")
-        })?;
-        let shape = RankShape {
-            partition_by: expr.partition_by().to_vec(),
-            window_start,
-            window_end,
-            order: expr.order_by().to_vec(),
-            limit,
-            output: window.schema(),
-        };
-        // Keyed by the whole PARTITION BY: a window's partitions spread over the instances.
-        let instances = self.parallelism.max(1);
-        Ok((0..instances)
-            .map(|_| {
-                Box::new(WindowRank::new(
-                    shape.clone(),
-                    window.input().schema(),
-                    self.metrics.clone(),
-                )) as Box<dyn Operator>
-            })
-            .collect())
-    }
-}
-
-/// The N of the filter `rn <= N` (or `rn = 1`) right above the ROW_NUMBER `node` (through a
-/// projection), whose rank is the column after its input's `width` columns.
-fn rank_limit(
-    plan: &Arc<dyn ExecutionPlan>,
-    node: &Arc<dyn ExecutionPlan>,
-    width: usize,
-) -> Result<Option<usize>, EngineError> {
-    let mut limit = None;
-    let mut failure = None;
-    plan.apply(|candidate| {
-        let Some(filter) = candidate.downcast_ref::<FilterExec>() else {
-            return Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue);
-        };
-        let (below, rank_column) = match filter.input().downcast_ref::<ProjectionExec>() {
-            Some(projection) => (
-                projection.input(),
-                projection
-                    .expr()
-                    .iter()
-                    .position(|p| p.expr.downcast_ref::<Column>().is_some_and(|c| c.index() == width)),
-            ),
-            None => (filter.input(), Some(width)),
-        };
-        if !Arc::ptr_eq(below, node) {
-            return Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue);
-        }
-        if let Some(rank_column) = rank_column {
-            for conjunct in datafusion::physical_expr::split_conjunction(filter.predicate()) {
-                match crate::changelog::rank::rank_bound(conjunct, rank_column) {
-                    Ok(Some(bound)) => limit = Some(limit.map_or(bound, |l: usize| l.min(bound))),
-                    Ok(None) => {}
-                    Err(e) => failure = Some(e),
-                }
-            }
-        }
-        Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop)
-    })?;
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(limit),
-    }
-}
-
-/// The operators a streaming plan may hold above the window stages: everything else keeps
-/// state or needs the whole input.
-fn check_streamable(plan: &Arc<dyn ExecutionPlan>) -> Result<(), EngineError> {
-    let mut refused = None;
-    plan.apply(|node| {
-        let allowed = node.is::<ProjectionExec>()
-            || node.is::<FilterExec>()
-            || node.is::<StreamingTableExec>()
-            || crate::graph::is_exchange(node);
-        if !allowed {
-            refused = Some(if node.is::<datafusion::physical_plan::union::UnionExec>() {
-                "UNION over windows".to_string()
-            } else if crate::graph::is_join(node) {
-                "joins over windows".to_string()
-            } else {
-                crate::graph::refused(node)
-            });
-            return Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop);
-        }
-        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
-    })?;
-    match refused {
-        Some(construct) => Err(EngineError::unsupported(construct)),
-        None => Ok(()),
-    }
-}
-
-impl WindowPipeline {
-    /// Runs until every source ends (bounded inputs) or the job is dropped.
-    pub async fn run(self, metrics: Arc<JobMetrics>) -> Result<(), EngineError> {
-        let WindowPipeline {
-            source,
-            assign,
-            stages,
-            sender,
+            assigner,
+            windowed,
         } = self;
+        let assign: Box<dyn Operator> = match assigner {
+            Assigner::Slices(spec) => Box::new(AssignWindows {
+                spec,
+                time_index: source.time_index,
+                windowed,
+                metrics: metrics.clone(),
+            }),
+            Assigner::Sessions(sessions) => Box::new(AssignSessions {
+                sessions,
+                time_index: source.time_index,
+                windowed,
+                metrics: metrics.clone(),
+            }),
+        };
         let options = MergeOptions {
             watermarks: Watermarks::Expr(source.watermark),
             idle_timeout: source.idle_timeout,
@@ -452,26 +137,182 @@ impl WindowPipeline {
         };
         let mut stream: MessageStream = merge::merge(source.partitions, options, metrics.clone());
         if let Some(view) = source.view {
-            stream = crate::operator::run(vec![stream], vec![Box::new(view)], &metrics);
+            stream = crate::operator::run(vec![stream], vec![Box::new(view)], metrics);
         }
-        stream = crate::operator::run(vec![stream], vec![assign], &metrics);
-        for stage in stages {
-            let operators = match stage {
-                Stage::Step(step) => vec![Box::new(step) as Box<dyn Operator>],
-                Stage::Keyed(instances) => instances,
-            };
-            stream = crate::operator::run(vec![stream], operators, &metrics);
-        }
-        while let Some(message) = stream.next().await {
-            if let Message::Changes(changes) = message? {
-                // A closed channel means the plan downstream failed; its task reports the error.
-                if sender.send(Ok(changes.rows)).await.is_err() {
-                    break;
-                }
-            }
-        }
-        Ok(())
+        crate::operator::run(vec![stream], vec![assign], metrics)
     }
+}
+
+/// The window TVFs of a query, by the partition of the table registered for each: the plan
+/// scans that table, the operator graph reads the windowed rows instead.
+#[derive(Default)]
+pub struct WindowedTables {
+    rows: std::sync::Mutex<HashMap<usize, WindowedRows>>,
+    tumble_sizes: HashMap<usize, Option<i64>>,
+}
+
+impl WindowedTables {
+    /// Registers one TVF's rows; returns the partition its table is to be made of.
+    pub fn register(&mut self, rows: WindowedRows) -> Arc<dyn PartitionStream> {
+        let partition: Arc<dyn PartitionStream> = Arc::new(ReadByWindows {
+            schema: rows.windowed.clone(),
+        });
+        let id = identity(&partition);
+        self.tumble_sizes.insert(id, rows.tumble_size());
+        self.rows.lock().expect("not poisoned").insert(id, rows);
+        partition
+    }
+
+    /// Whether `scan` reads a TVF's windowed rows.
+    pub fn scans(&self, scan: &StreamingTableExec) -> bool {
+        scan.partitions()
+            .first()
+            .is_some_and(|p| self.tumble_sizes.contains_key(&identity(p)))
+    }
+
+    /// The TUMBLE size of the windows `scan` reads (none for other windows).
+    pub fn tumble_size(&self, scan: &StreamingTableExec) -> Option<i64> {
+        let partition = scan.partitions().first()?;
+        self.tumble_sizes.get(&identity(partition)).copied().flatten()
+    }
+
+    /// The windowed rows `scan` reads; each TVF's rows are read once.
+    pub fn take(&self, scan: &StreamingTableExec) -> Result<WindowedRows, EngineError> {
+        let partition = scan.partitions().first().map(identity);
+        partition
+            .and_then(|p| self.rows.lock().expect("not poisoned").remove(&p))
+            .ok_or_else(|| EngineError::Invalid("a window table function read twice; please report this".into()))
+    }
+}
+
+/// What a plan's scan of windowed rows executes: never run (the operator graph reads the
+/// rows), but clear if it were.
+#[derive(Debug)]
+struct ReadByWindows {
+    schema: SchemaRef,
+}
+
+impl PartitionStream for ReadByWindows {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let error = datafusion::error::DataFusionError::External(Box::new(EngineError::Invalid(
+            "windowed rows read outside the operator graph; please report this".into(),
+        )));
+        Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            futures::stream::once(async move { Err(error) }),
+        ))
+    }
+}
+
+/// The instances of a window aggregation (one without GROUP BY columns beside the window's;
+/// `parallelism` keyed by them otherwise). `tumble_size`: the windows are TUMBLE's, whose
+/// aggregations Flink splits into local and global phases when every aggregate merges (HOP
+/// and CUMULATE merge slices, SESSION windows run in one phase).
+pub fn aggregators(
+    aggregate: &AggregateExec,
+    tumble_size: Option<i64>,
+    parallelism: usize,
+) -> Result<Vec<Box<dyn Operator>>, EngineError> {
+    if !matches!(
+        aggregate.mode(),
+        AggregateMode::Single | AggregateMode::SinglePartitioned
+    ) {
+        return Err(EngineError::Invalid(format!(
+            "unexpected aggregate plan ({:?}); please report this",
+            aggregate.mode()
+        )));
+    }
+    if aggregate.group_expr().has_grouping_set() {
+        return Err(EngineError::unsupported("GROUPING SETS, CUBE or ROLLUP over a window"));
+    }
+    let keys: Vec<GroupKey> = aggregate
+        .group_expr()
+        .expr()
+        .iter()
+        .map(|(expr, _)| match expr.downcast_ref::<Column>().map(Column::name) {
+            Some(WINDOW_START) => GroupKey::WindowStart(expr.clone()),
+            Some(WINDOW_END) => GroupKey::WindowEnd(expr.clone()),
+            Some(WINDOW_TIME) => GroupKey::WindowTime,
+            _ => GroupKey::Row(expr.clone()),
+        })
+        .collect();
+    let shape = AggregateShape {
+        keys,
+        aggregates: aggregate.aggr_expr().to_vec(),
+        filters: aggregate.filter_expr().to_vec(),
+        output: aggregate.schema(),
+    };
+    let input_schema = aggregate.input().schema();
+    let two_phase = tumble_size
+        .filter(|_| aggregate::merges_partials(&shape.aggregates))
+        .map(TwoPhase::new);
+    let instances = if shape.row_keys().is_empty() {
+        1
+    } else {
+        parallelism.max(1)
+    };
+    (0..instances)
+        .map(|_| {
+            Ok(Box::new(WindowAggregate {
+                keys: shape.row_keys(),
+                aggregator: WindowAggregator::new(shape.clone(), &input_schema, two_phase.clone())?,
+            }) as Box<dyn Operator>)
+        })
+        .collect()
+}
+
+/// Whether an aggregation groups by `window_start` and `window_end` (a window aggregation,
+/// when its input is windowed rows).
+pub fn groups_by_window(aggregate: &AggregateExec) -> bool {
+    let names: Vec<&str> = aggregate
+        .group_expr()
+        .expr()
+        .iter()
+        .filter_map(|(expr, _)| expr.downcast_ref::<Column>().map(Column::name))
+        .collect();
+    names.contains(&WINDOW_START) && names.contains(&WINDOW_END)
+}
+
+/// The instances of a window Top-N: ROW_NUMBER partitioned by the window (and more), bounded
+/// by `limit`.
+pub fn ranks(
+    window: &BoundedWindowAggExec,
+    limit: usize,
+    parallelism: usize,
+    metrics: &Arc<JobMetrics>,
+) -> Result<Option<Vec<Box<dyn Operator>>>, EngineError> {
+    let [expr] = window.window_expr() else {
+        return Ok(None);
+    };
+    let named = |name: &str| {
+        expr.partition_by()
+            .iter()
+            .find(|e| e.downcast_ref::<Column>().is_some_and(|c| c.name() == name))
+            .cloned()
+    };
+    let (Some(window_start), Some(window_end)) = (named(WINDOW_START), named(WINDOW_END)) else {
+        return Ok(None);
+    };
+    let shape = RankShape {
+        partition_by: expr.partition_by().to_vec(),
+        window_start,
+        window_end,
+        order: expr.order_by().to_vec(),
+        limit,
+        output: window.schema(),
+    };
+    // Keyed by the whole PARTITION BY: a window's partitions spread over the instances.
+    Ok(Some(
+        (0..parallelism.max(1))
+            .map(|_| {
+                Box::new(WindowRank::new(shape.clone(), window.input().schema(), metrics.clone())) as Box<dyn Operator>
+            })
+            .collect(),
+    ))
 }
 
 /// Appends `window_start`, `window_end` and `window_time` to assigned rows.
