@@ -38,6 +38,7 @@ use crate::options::SessionOptions;
 use crate::sink::{Blackhole, Collect, Print, TableSink};
 use crate::translate::{rewrite_expr, rewrite_query};
 use crate::types::arrow_type;
+use crate::versioned::{VersionedTables, Versions};
 use crate::views::Views;
 use crate::window::session::Sessions;
 use crate::window::spec::WindowSpec;
@@ -60,6 +61,10 @@ pub struct Engine {
     sinks: HashMap<String, (SinkTable, SchemaRef)>,
     options: SessionOptions,
     windows_planned: usize,
+    versioned_planned: usize,
+    /// Each source table's physical columns and partitions (a temporal join reads them as
+    /// versions).
+    source_partitions: HashMap<String, (SchemaRef, Vec<Arc<dyn PartitionStream>>)>,
     /// Tables only written to (upsert-kafka).
     write_only: std::collections::HashSet<String>,
     views: Views,
@@ -90,6 +95,8 @@ impl Engine {
             sinks: HashMap::new(),
             options: SessionOptions::default(),
             windows_planned: 0,
+            versioned_planned: 0,
+            source_partitions: HashMap::new(),
             write_only: Default::default(),
             changelog_tables: Default::default(),
             views: Views::default(),
@@ -277,7 +284,7 @@ impl Engine {
                         let partition = self.changelogs.register(&physical, source);
                         self.ctx
                             .register_table(&physical, Arc::new(StreamingTable::try_new(schema, vec![partition])?))?;
-                        self.register_view(table, &physical).await?;
+                        self.register_view(table, &physical, &table.name).await?;
                         self.sources.insert(table.name.clone(), table.clone());
                         self.changelog_tables.insert(table.name.clone());
                     }
@@ -330,26 +337,140 @@ impl Engine {
         partitions: Vec<Arc<dyn PartitionStream>>,
     ) -> Result<(), EngineError> {
         let source = physical_name(table);
-        self.ctx
-            .register_table(&source, Arc::new(StreamingTable::try_new(schema, partitions.clone())?))?;
+        self.ctx.register_table(
+            &source,
+            Arc::new(StreamingTable::try_new(schema.clone(), partitions.clone())?),
+        )?;
         // A watermark over physical columns can be taken from the scan's rows (one over a
         // computed column cannot; operators that need it then refuse a filtered input).
-        if let Some(watermark) = &table.watermark {
-            let mut expr = watermark.expr.clone();
-            rewrite_expr(&mut expr, &self.options)?;
-            let physical = self.ctx.table(&source).await?;
-            if let Ok(logical) = physical.parse_sql_expr(&expr.to_string())
-                && let Ok(expr) = self.ctx.state().create_physical_expr(logical, physical.schema())
-            {
-                self.event_time.register(&partitions, expr);
-            }
+        if let Some(watermark) = self.source_watermark(table, &source).await? {
+            self.event_time.register(&partitions, watermark);
         }
-        self.register_view(table, &source).await?;
+        self.register_view(table, &source, &table.name).await?;
+        self.source_partitions.insert(table.name.clone(), (schema, partitions));
         self.sources.insert(table.name.clone(), table.clone());
         Ok(())
     }
 
-    async fn register_view(&mut self, table: &CreateTable, source: &str) -> Result<(), EngineError> {
+    /// The table's WATERMARK over the physical columns registered as `source`, when it reads
+    /// only those.
+    async fn source_watermark(
+        &self,
+        table: &CreateTable,
+        source: &str,
+    ) -> Result<Option<Arc<dyn datafusion::physical_expr::PhysicalExpr>>, EngineError> {
+        let Some(watermark) = &table.watermark else {
+            return Ok(None);
+        };
+        let mut expr = watermark.expr.clone();
+        rewrite_expr(&mut expr, &self.options)?;
+        let physical = self.ctx.table(source).await?;
+        Ok(physical
+            .parse_sql_expr(&expr.to_string())
+            .ok()
+            .and_then(|logical| self.ctx.state().create_physical_expr(logical, physical.schema()).ok()))
+    }
+
+    /// Reads the temporal joins' versioned sides (tables, or views keeping each key's latest
+    /// row) through tables registered for them, and puts those in the query.
+    async fn plan_temporal_joins(
+        &mut self,
+        query: &mut Query,
+        versioned: &mut VersionedTables,
+    ) -> Result<(), EngineError> {
+        let mut replacements = HashMap::new();
+        for relation in crate::versioned::temporal_relations(query) {
+            let key = (relation.name.clone(), relation.alias.clone());
+            if replacements.contains_key(&key) {
+                continue;
+            }
+            let refused = |why: String| {
+                EngineError::unsupported(format!(
+                    "the temporal join `{} FOR SYSTEM_TIME AS OF ...` ({why})",
+                    relation.name
+                ))
+            };
+            let as_of = match &relation.time {
+                Expr::Identifier(ident) => ident.value.clone(),
+                Expr::CompoundIdentifier(parts) if !parts.is_empty() => parts[parts.len() - 1].value.clone(),
+                _ => return Err(refused("AS OF names no column of the left side".into())),
+            };
+            let (table, key_columns, columns) = if let Some(table) = self.sources.get(&relation.name) {
+                let Some(primary_key) = &table.primary_key else {
+                    return Err(EngineError::Invalid(format!(
+                        "the temporal join reads `{}` as a versioned table, which needs a PRIMARY KEY (and a WATERMARK), as Flink requires",
+                        relation.name
+                    )));
+                };
+                (table.clone(), primary_key.clone(), None)
+            } else if let Some(latest) = self
+                .views
+                .get(&relation.name)
+                .and_then(crate::versioned::latest_row_view)
+                && let Some(table) = self.sources.get(&latest.table)
+                && table.watermark.as_ref().is_some_and(|w| w.column == latest.time)
+            {
+                (table.clone(), latest.key, Some(latest.columns))
+            } else {
+                return Err(refused(
+                    "its versions are neither a table with a PRIMARY KEY and a WATERMARK nor a view keeping each key's latest row by event time".into(),
+                ));
+            };
+            let Some(watermark) = &table.watermark else {
+                return Err(refused(format!(
+                    "`{}` declares no WATERMARK: a processing-time temporal join is a lookup join",
+                    table.name
+                )));
+            };
+            let delay_ms = match &watermark.expr {
+                Expr::BinaryOp {
+                    op: datafusion::sql::sqlparser::ast::BinaryOperator::Minus,
+                    right,
+                    ..
+                } => interval_millis(right).unwrap_or(0),
+                _ => 0,
+            };
+            let (schema, partitions) = self
+                .source_partitions
+                .get(&table.name)
+                .cloned()
+                .ok_or_else(|| EngineError::UnknownTable(table.name.clone()))?;
+            let versions = Versions {
+                table: table.name.clone(),
+                key: key_columns,
+                time: watermark.column.clone(),
+                as_of,
+                delay_ms,
+            };
+            let wrapped = versioned.register(&partitions, versions);
+            self.versioned_planned += 1;
+            let physical = format!("{}__versioned_{}", table.name, self.versioned_planned);
+            self.ctx
+                .register_table(&physical, Arc::new(StreamingTable::try_new(schema, wrapped.clone())?))?;
+            if let Some(expr) = self.source_watermark(&table, &physical).await? {
+                self.event_time.register(&wrapped, expr);
+            }
+            let readable = format!("{}__versions_{}", table.name, self.versioned_planned);
+            self.register_view(&table, &physical, &readable).await?;
+            let relation_sql = match columns {
+                None => format!("SELECT 1 FROM {} AS {}", quote(&readable), quote(&relation.alias)),
+                Some(columns) => format!(
+                    "SELECT 1 FROM (SELECT {} FROM {}) AS {}",
+                    columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "),
+                    quote(&readable),
+                    quote(&relation.alias)
+                ),
+            };
+            let factor = crate::legacy_windows::parse_relation(&relation_sql)?;
+            replacements.insert(key, (factor, watermark.column.clone()));
+        }
+        crate::versioned::replace_temporal_relations(query, &replacements);
+        Ok(())
+    }
+
+    /// Registers as `name` the table users query: the physical columns of `source` and the
+    /// computed ones.
+    async fn register_view(&mut self, table: &CreateTable, source: &str, name: &str) -> Result<(), EngineError> {
         let columns: Vec<String> = table
             .columns
             .iter()
@@ -366,7 +487,7 @@ impl Engine {
             .ctx
             .sql(&format!("SELECT {} FROM {}", columns.join(", "), quote(source)))
             .await?;
-        self.ctx.register_table(&table.name, view.into_view())?;
+        self.ctx.register_table(name, view.into_view())?;
         Ok(())
     }
 
@@ -406,17 +527,14 @@ impl Engine {
                 "reading the upsert-kafka table `{table}` (the embedded engine writes upsert-kafka tables)"
             )));
         }
-        // DataFusion would join every version of the table: refuse rather than answer wrong.
-        if let Some(table) = pipegen_sql::temporal_tables(query).first() {
-            return Err(EngineError::unsupported(format!(
-                "the temporal join `{} FOR SYSTEM_TIME AS OF ...`",
-                table.name
-            )));
-        }
         if has_match_recognize(query) {
             return Err(EngineError::unsupported("MATCH_RECOGNIZE"));
         }
         let mut query = query.clone();
+        // A temporal join reads its versions through a table of its own; its operator joins
+        // each row with one version (DataFusion alone would join every version).
+        let mut versioned = VersionedTables::default();
+        self.plan_temporal_joins(&mut query, &mut versioned).await?;
         crate::legacy_windows::rewrite(&mut query)?;
         rewrite_query(&mut query, &self.options)?;
         let windows = window_tvfs(&query);
@@ -437,7 +555,9 @@ impl Engine {
         let plan = self.logical_plan(self.ctx.state(), &query).await?;
         let (output, produced): (MessageStream, SchemaRef) =
             if !windows.is_empty() || keeps_state(&plan, &self.changelogs) {
-                let node = self.plan_graph(&query, &plan, &windowed, &metrics).await?;
+                let node = self
+                    .plan_graph(&query, &plan, (&windowed, &versioned), &metrics)
+                    .await?;
                 if let Some(operator) = node.updating_operator()
                     && !sink.accepts_updates()
                 {
@@ -483,7 +603,7 @@ impl Engine {
         &self,
         query: &Query,
         logical: &LogicalPlan,
-        windows: &WindowedTables,
+        (windows, versioned): (&WindowedTables, &VersionedTables),
         metrics: &Arc<JobMetrics>,
     ) -> Result<Graph, EngineError> {
         let mut state = self.ctx.state();
@@ -509,6 +629,7 @@ impl Engine {
             changelogs: &self.changelogs,
             event_time: &self.event_time,
             windows,
+            versioned,
             metrics: metrics.clone(),
             rowtime,
         };

@@ -44,6 +44,7 @@ use crate::changelog::over::{OverAggregate, aggregate_of, frame_of};
 use crate::changelog::rank::{TopN, rank_bound};
 use crate::changelog::rowtime_first::RowtimeFirst;
 use crate::changelog::semi::SemiJoin;
+use crate::changelog::temporal::TemporalJoin;
 use crate::changelog::upsert::UpsertNormalize;
 use crate::changes::Changes;
 use crate::error::EngineError;
@@ -53,6 +54,7 @@ use crate::operator::merge::{self, MergeOptions, Watermarks};
 use crate::operator::source::{ChangelogSource, ChangelogSources};
 use crate::operator::step::Step;
 use crate::operator::{Message, MessageStream, Operator};
+use crate::versioned::{VersionedTables, Versions};
 use crate::window::join::WindowJoin;
 use crate::window::{self, WindowedRows, WindowedTables};
 
@@ -111,6 +113,8 @@ pub struct Builder<'a> {
     pub event_time: &'a EventTimeSources,
     /// The query's window TVFs, read where the plan scans them.
     pub windows: &'a WindowedTables,
+    /// The versioned sides of the query's temporal joins.
+    pub versioned: &'a VersionedTables,
     pub metrics: Arc<JobMetrics>,
     /// The rowtime column and its watermark delay, when the query reads one table that
     /// declares a watermark.
@@ -325,7 +329,96 @@ impl Builder<'_> {
         }))
     }
 
+    /// The versions a temporal join's right input reads (through stateless steps).
+    fn versions_under(&self, plan: &Arc<dyn ExecutionPlan>) -> Option<&Versions> {
+        let mut node = plan;
+        loop {
+            if let Some(scan) = node.downcast_ref::<StreamingTableExec>() {
+                return self.versioned.scanned_by(scan);
+            }
+            if !(node.is::<FilterExec>() || node.is::<ProjectionExec>() || is_exchange(node)) {
+                return None;
+            }
+            node = node.children()[0];
+        }
+    }
+
+    /// An event-time temporal join: the right input reads a versioned table's rows.
+    fn temporal_join(&self, join: &HashJoinExec) -> Result<Option<Graph>, EngineError> {
+        if self.versions_under(join.left()).is_some() {
+            return Err(EngineError::Invalid(
+                "a temporal join planned with its versioned side first; please report this".into(),
+            ));
+        }
+        let Some(versions) = self.versions_under(join.right()) else {
+            if self.reads_versions(join.right()) {
+                return Err(EngineError::unsupported(
+                    "a temporal join whose versioned side is more than a table or a view keeping each key's latest row",
+                ));
+            }
+            return Ok(None);
+        };
+        let (left_schema, right_schema) = (join.left().schema(), join.right().schema());
+        let right_keys: Vec<&str> = join
+            .on()
+            .iter()
+            .filter_map(|(_, r)| {
+                r.downcast_ref::<Column>()
+                    .map(|c| right_schema.field(c.index()).name().as_str())
+            })
+            .collect();
+        if let Some(missing) = versions.key.iter().find(|k| !right_keys.contains(&k.as_str())) {
+            return Err(EngineError::Invalid(format!(
+                "the temporal join on `{}` must equate its key column `{missing}` with the left side, as Flink requires",
+                versions.table
+            )));
+        }
+        let (Ok(left_time), Ok(right_time)) = (
+            left_schema.index_of(&versions.as_of),
+            right_schema.index_of(&versions.time),
+        ) else {
+            return Err(EngineError::Invalid(format!(
+                "the temporal join on `{}` lost its time columns; please report this",
+                versions.table
+            )));
+        };
+        let left_delay = self.config.watermark_delay_ms.unwrap_or(0);
+        let (left, left_watermarks) = self.source_rows(join.left(), (left_time, left_delay), "a temporal join")?;
+        let (right, right_watermarks) = self.source_rows(
+            join.right(),
+            (right_time, versions.delay_ms),
+            "a temporal join's versioned side",
+        )?;
+        let instances = (0..self.instances(true))
+            .map(|_| TemporalJoin::new(join, [left_time, right_time]).map(|j| Box::new(j) as Box<dyn Operator>))
+            .collect::<Result<Vec<_>, _>>()?;
+        let graph = Graph::Operator {
+            inputs: vec![left, right],
+            instances,
+            schema: join.join_schema().clone(),
+            event_time: vec![left_watermarks, right_watermarks],
+            updating: None,
+        };
+        Ok(Some(match &join.projection {
+            Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+            None => graph,
+        }))
+    }
+
+    /// Whether the plan reads a temporal join's versions anywhere.
+    fn reads_versions(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
+        plan.exists(|node| {
+            Ok(node
+                .downcast_ref::<StreamingTableExec>()
+                .is_some_and(|scan| self.versioned.scanned_by(scan).is_some()))
+        })
+        .unwrap_or(false)
+    }
+
     fn join(&self, join: &HashJoinExec) -> Result<Graph, EngineError> {
+        if let Some(graph) = self.temporal_join(join)? {
+            return Ok(graph);
+        }
         if let Some(graph) = self.window_join(join)? {
             return Ok(graph);
         }

@@ -32,6 +32,7 @@ mod result_types;
 mod sink;
 mod translate;
 mod types;
+mod versioned;
 mod views;
 mod watermark;
 mod window;

@@ -12,6 +12,7 @@ pub mod over;
 pub mod rank;
 pub mod rowtime_first;
 pub mod semi;
+pub mod temporal;
 pub mod upsert;
 
 use std::time::Duration;
