@@ -423,17 +423,25 @@ impl Builder<'_> {
             return Ok(graph);
         }
         let (left, right) = (self.build(join.left())?, self.build(join.right())?);
-        if left.is_updating() || right.is_updating() {
-            return Err(EngineError::unsupported(
-                "a join over an updating input (an aggregation, an outer join or a Top-N)",
-            ));
-        }
+        let updating_input = left.is_updating() || right.is_updating();
         if let Some(first) = SemiJoin::of(join)? {
-            let updating = first.is_updating().then_some("Join (NOT EXISTS: an anti join)");
+            let semi = |join: SemiJoin| {
+                if updating_input {
+                    join.over_updating_inputs()
+                } else {
+                    join
+                }
+            };
+            let first = semi(first);
+            let updating = if updating_input {
+                left.updating_operator().or(right.updating_operator())
+            } else {
+                first.is_updating().then_some("Join (NOT EXISTS: an anti join)")
+            };
             let schema = first.schema();
             let mut instances: Vec<Box<dyn Operator>> = vec![Box::new(first)];
             for _ in 1..self.instances(true) {
-                instances.push(Box::new(SemiJoin::of(join)?.expect("a semi join as the first")));
+                instances.push(Box::new(semi(SemiJoin::of(join)?.expect("a semi join as the first"))));
             }
             let graph = Graph::Operator {
                 inputs: vec![left, right],
@@ -448,7 +456,14 @@ impl Builder<'_> {
             });
         }
         let joins = (0..self.instances(true))
-            .map(|_| StreamJoin::new(join, self.config))
+            .map(|_| {
+                let join = StreamJoin::new(join, self.config)?;
+                if updating_input {
+                    join.over_updating_inputs()
+                } else {
+                    Ok(join)
+                }
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let event_time = [Side::Left, Side::Right]
             .map(|side| match joins[0].event_time(side) {
@@ -456,7 +471,11 @@ impl Builder<'_> {
                 None => Watermarks::None,
             })
             .to_vec();
-        let updating = joins[0].is_updating().then_some("Join (an outer join)");
+        let updating = if updating_input {
+            left.updating_operator().or(right.updating_operator())
+        } else {
+            joins[0].is_updating().then_some("Join (an outer join)")
+        };
         Ok(Graph::Operator {
             inputs: vec![left, right],
             schema: joins[0].schema(),
@@ -542,12 +561,8 @@ impl Builder<'_> {
         if let Some(graph) = self.rowtime_first(window, expr.partition_by(), &order, limit, below)? {
             return Ok(Some(self.above_rank(graph, projection, filter, rest)));
         }
-        let input = self.build(below)?;
-        if input.is_updating() {
-            return Err(EngineError::unsupported(
-                "a Top-N over an updating input (an aggregation or an outer join)",
-            ));
-        }
+        let input = self.build(&without_sorts(below)?)?;
+        let updating_input = input.is_updating();
         let newer_first = limit == 1 && order.len() == 1 && order[0].options.descending;
         let instances = (0..self.instances(!expr.partition_by().is_empty()))
             .map(|_| {
@@ -560,6 +575,7 @@ impl Builder<'_> {
                     newer_first,
                     window.schema(),
                 )
+                .map(|t| if updating_input { t.over_updating_input() } else { t })
                 .map(|t| Box::new(t) as Box<dyn Operator>)
             })
             .collect::<Result<Vec<_>, _>>()?;

@@ -5,6 +5,10 @@
 //! arrives, before the joined row (`+I`), as Flink does. Rows expire after
 //! `table.exec.state.ttl` when it is set; interval conditions are join conditions like any
 //! other.
+//!
+//! An input that updates (an aggregation, an outer join) sends retractions: a retracted row
+//! leaves its side's state and takes back (`-D`) every joined row it made; an outer row whose
+//! last match is taken back is padded again (`+I`), as Flink's join does.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -82,7 +86,13 @@ pub struct StreamJoin {
     ttl: Option<Duration>,
     batches_since_purge: usize,
     interval: Option<Interval>,
+    /// An input updates: its retractions take joined rows back.
+    retracting: bool,
 }
+
+/// One output row of a retracting join: the left and the right row (`None` padded), and its
+/// kind.
+type Joined = (Option<OwnedRow>, Option<OwnedRow>, RowKind);
 
 /// An interval join's time bookkeeping.
 struct Interval {
@@ -159,7 +169,20 @@ impl StreamJoin {
                     watermarks: [i64::MIN; 2],
                     batches_since_sweep: 0,
                 }),
+            retracting: false,
         })
+    }
+
+    /// The join of inputs that update (retract rows); interval joins take append-only
+    /// inputs, as in Flink.
+    pub fn over_updating_inputs(mut self) -> Result<Self, EngineError> {
+        if self.interval.is_some() {
+            return Err(EngineError::unsupported(
+                "an interval join over an updating input (an aggregation, an outer join or a Top-N)",
+            ));
+        }
+        self.retracting = true;
+        Ok(self)
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -170,7 +193,7 @@ impl StreamJoin {
     /// pads a row only once no partner can come (the watermark passed it), as Flink does:
     /// its output only grows.
     pub fn is_updating(&self) -> bool {
-        self.interval.is_none() && self.sides.iter().any(|s| s.outer)
+        self.retracting || (self.interval.is_none() && self.sides.iter().any(|s| s.outer))
     }
 
     /// The state's size: both sides' rows and keys.
@@ -345,6 +368,159 @@ impl StreamJoin {
         Ok(Changes::new(rows, self.is_updating().then_some(kinds)))
     }
 
+    /// Joins changes of `side` one row at a time, in order: insertions as [`Self::process`]
+    /// does, retractions taking back what their row made.
+    pub fn process_changes(&mut self, side: Side, changes: &Changes, now: Instant) -> Result<Changes, DataFusionError> {
+        let (this, other) = (side.index(), 1 - side.index());
+        let batch = &changes.rows;
+        let rows = batch.num_rows();
+        let key_columns = self.sides[this].keys.columns(batch)?;
+        let keys = self.sides[this].keys.encode(&key_columns, rows)?;
+        let encoded = self.sides[this].rows_codec.encode(batch)?;
+        let mut out: Vec<Joined> = Vec::new();
+        // Orients a pair of this side's row and the other side's as (left, right).
+        let pair = |mine: Option<OwnedRow>, theirs: Option<OwnedRow>, kind: RowKind| match side {
+            Side::Left => (mine, theirs, kind),
+            Side::Right => (theirs, mine, kind),
+        };
+        for row in 0..rows {
+            let key = keys.key(row);
+            let owned = encoded.row(row).owned();
+            let can_match = !keys.nulls[row] || self.nulls_equal;
+            let matched = if can_match {
+                self.partners(side, batch, row, key, now)?
+            } else {
+                Vec::new()
+            };
+            let other_outer = self.sides[other].outer;
+            let this_outer = self.sides[this].outer;
+            if changes.kind(row).is_retraction() {
+                let state = &mut self.sides[this];
+                let Some(bucket) = state.rows.get_mut(key) else {
+                    continue;
+                };
+                let Some(position) = bucket.iter().position(|s| s.row.row() == owned.row()) else {
+                    continue;
+                };
+                let gone = bucket.remove(position);
+                state.bytes -= stored_bytes(key, &gone);
+                if bucket.is_empty() {
+                    state.rows.remove(key);
+                }
+                for j in &matched {
+                    let partner = &mut self.sides[other].rows.get_mut(key).expect("matched")[*j];
+                    out.push(pair(Some(owned.clone()), Some(partner.row.clone()), RowKind::Delete));
+                    partner.matches -= 1;
+                    if partner.matches == 0 && other_outer {
+                        out.push(pair(None, Some(partner.row.clone()), RowKind::Insert));
+                    }
+                }
+                if matched.is_empty() && this_outer {
+                    out.push(pair(Some(owned), None, RowKind::Delete));
+                }
+            } else {
+                for j in &matched {
+                    let partner = &mut self.sides[other].rows.get_mut(key).expect("matched")[*j];
+                    if partner.matches == 0 && other_outer {
+                        out.push(pair(None, Some(partner.row.clone()), RowKind::Delete));
+                    }
+                    partner.matches += 1;
+                    partner.touched = now;
+                    out.push(pair(Some(owned.clone()), Some(partner.row.clone()), RowKind::Insert));
+                }
+                if matched.is_empty() && this_outer {
+                    out.push(pair(Some(owned.clone()), None, RowKind::Insert));
+                }
+                let stored = Stored {
+                    row: owned,
+                    time: i64::MAX,
+                    matches: matched.len() as u32,
+                    touched: now,
+                };
+                let state = &mut self.sides[this];
+                state.bytes += stored_bytes(key, &stored);
+                state.rows.entry(key.into()).or_default().push(stored);
+            }
+        }
+        self.purge_expired(now);
+        self.joined_changes(out)
+    }
+
+    /// The kept rows of the other side that row `row` of `side`'s batch joins (by position in
+    /// its key's bucket), through the join's other conditions.
+    fn partners(
+        &self,
+        side: Side,
+        batch: &RecordBatch,
+        row: usize,
+        key: &[u8],
+        now: Instant,
+    ) -> Result<Vec<usize>, DataFusionError> {
+        let ttl = self.ttl;
+        let Some(kept) = self.sides[1 - side.index()].rows.get(key) else {
+            return Ok(Vec::new());
+        };
+        let live: Vec<usize> = (0..kept.len())
+            .filter(|j| ttl.is_none_or(|ttl| now.duration_since(kept[*j].touched) <= ttl))
+            .collect();
+        if live.is_empty() || self.filter.is_none() {
+            return Ok(live);
+        }
+        let this_columns = take_arrays(batch.columns(), &UInt32Array::from(vec![row as u32; live.len()]), None)?;
+        let other_columns = self.sides[1 - side.index()]
+            .rows_codec
+            .decode(live.iter().map(|j| kept[*j].row.row()))?;
+        let joined = self.assemble(side, this_columns, other_columns)?;
+        let passed = self.passes(&joined)?;
+        Ok(live
+            .into_iter()
+            .enumerate()
+            .filter(|(p, _)| passed.value(*p))
+            .map(|(_, j)| j)
+            .collect())
+    }
+
+    /// A retracting join's output rows as changes in the query's columns.
+    fn joined_changes(&self, out: Vec<Joined>) -> Result<Changes, DataFusionError> {
+        let mut columns = Vec::with_capacity(self.join_schema.fields().len());
+        for side in [Side::Left, Side::Right] {
+            let state = &self.sides[side.index()];
+            let present: Vec<&OwnedRow> = out
+                .iter()
+                .filter_map(|joined| match side {
+                    Side::Left => joined.0.as_ref(),
+                    Side::Right => joined.1.as_ref(),
+                })
+                .collect();
+            let decoded = state.rows_codec.decode(present.iter().map(|r| r.row()))?;
+            let mut next = 0u32;
+            let spread: UInt32Array = out
+                .iter()
+                .map(|joined| {
+                    let row = match side {
+                        Side::Left => &joined.0,
+                        Side::Right => &joined.1,
+                    };
+                    row.as_ref().map(|_| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect();
+            columns.extend(take_arrays(&decoded, &spread, None)?);
+        }
+        let options = datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(out.len()));
+        let all = RecordBatch::try_new_with_options(self.join_schema.clone(), columns, &options)?;
+        let rows = match &self.projection {
+            Some(columns) => all.project(columns)?,
+            None => all,
+        };
+        Ok(Changes::new(
+            rows,
+            Some(out.into_iter().map(|(_, _, kind)| kind).collect()),
+        ))
+    }
+
     /// Which joined pairs pass the join's non-equality conditions.
     fn passes(&self, joined: &RecordBatch) -> Result<BooleanArray, DataFusionError> {
         let Some(filter) = &self.filter else {
@@ -485,7 +661,12 @@ impl Operator for StreamJoin {
     }
 
     fn on_changes(&mut self, input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
-        out.push(self.process(Side::of(input), &changes.rows, Instant::now())?);
+        let joined = if self.retracting {
+            self.process_changes(Side::of(input), &changes, Instant::now())?
+        } else {
+            self.process(Side::of(input), &changes.rows, Instant::now())?
+        };
+        out.push(joined);
         Ok(())
     }
 

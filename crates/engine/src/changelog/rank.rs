@@ -5,6 +5,11 @@
 //! the first time `+I`; without the rank, the entering row is `+I` and the row pushed out `-D`.
 //! Ties keep arrival order, except for a single row ordered descending (keeping the last row),
 //! where the newer row wins as in Flink's deduplication.
+//!
+//! Over an input that updates (Flink's RetractableTopNFunction), every row of a partition is
+//! kept, since a retraction may bring a row below the top N back into it: each change emits
+//! what it changed in the partition's top N, `-D` for rows (or ranks) that left it and `+I`
+//! for those that entered.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +41,8 @@ pub struct TopN {
     output: SchemaRef,
     partitions: HashMap<Box<[u8]>, Vec<Ranked>>,
     bytes: usize,
+    /// The input updates: partitions keep all their rows.
+    retracting: bool,
 }
 
 /// A kept row and its sort key.
@@ -119,7 +126,81 @@ impl TopN {
             output,
             partitions: HashMap::new(),
             bytes: 0,
+            retracting: false,
         })
+    }
+
+    /// The Top-N of an input that updates.
+    pub fn over_updating_input(mut self) -> Self {
+        self.retracting = true;
+        self
+    }
+
+    /// Ranks changes of an updating input: each row's change applied to its partition's
+    /// rows, and the difference in the partition's top N emitted.
+    fn process_retracting(&mut self, changes: &Changes) -> Result<Changes, DataFusionError> {
+        let batch = &changes.rows;
+        let rows = batch.num_rows();
+        let partition_columns = self.partition.columns(batch)?;
+        let partitions = self.partition.encode(&partition_columns, rows)?;
+        let order_columns = self
+            .order
+            .iter()
+            .map(|s| s.expr.evaluate(batch)?.into_array(rows))
+            .collect::<Result<Vec<ArrayRef>, _>>()?;
+        let order = self.order_rows.convert_columns(&order_columns)?;
+        let encoded = self.rows_codec.encode(batch)?;
+        let limit = self.limit;
+        let rank_shown = self.rank_shown;
+        let mut emitted: Vec<(OwnedRow, u64, RowKind)> = Vec::new();
+        for row in 0..rows {
+            let sort_key = order.row(row);
+            let top = self.partitions.entry(partitions.key(row).into()).or_default();
+            let before: Vec<Ranked> = top.iter().take(limit).cloned().collect();
+            let entry: Ranked = (sort_key.data().into(), encoded.row(row).owned());
+            if changes.kind(row).is_retraction() {
+                let Some(position) = top.iter().position(|r| *r == entry) else {
+                    continue;
+                };
+                let gone = top.remove(position);
+                self.bytes -= ranked_bytes(&gone);
+            } else {
+                let position = top.partition_point(|(key, _)| key.as_ref() <= sort_key.data());
+                self.bytes += ranked_bytes(&entry);
+                top.insert(position, entry);
+            }
+            let after = &top[..top.len().min(limit)];
+            // A row's rank shows when the query shows it: then a moved row changed too.
+            let same = |a: &Ranked, i: usize, b: &[Ranked]| {
+                if rank_shown {
+                    b.get(i).is_some_and(|x| x.1 == a.1)
+                } else {
+                    b.iter().any(|x| x.1 == a.1)
+                }
+            };
+            for (i, old) in before.iter().enumerate() {
+                if !same(old, i, after) {
+                    emitted.push((old.1.clone(), i as u64 + 1, RowKind::Delete));
+                }
+            }
+            for (i, new) in after.iter().enumerate() {
+                if !same(new, i, &before) {
+                    emitted.push((new.1.clone(), i as u64 + 1, RowKind::Insert));
+                }
+            }
+        }
+        self.emit(emitted)
+    }
+
+    fn emit(&self, emitted: Vec<(OwnedRow, u64, RowKind)>) -> Result<Changes, DataFusionError> {
+        let mut columns = self.rows_codec.decode(emitted.iter().map(|(r, _, _)| r.row()))?;
+        let ranks: ArrayRef = std::sync::Arc::new(UInt64Array::from_iter_values(emitted.iter().map(|(_, r, _)| *r)));
+        let rank_type = self.output.field(self.output.fields().len() - 1).data_type();
+        columns.push(cast(&ranks, rank_type)?);
+        Ok(Changes::new(
+            RecordBatch::try_new(self.output.clone(), columns)?,
+            Some(emitted.into_iter().map(|(_, _, kind)| kind).collect()),
+        ))
     }
 
     /// The PARTITION BY expressions (none for a global Top-N).
@@ -188,14 +269,7 @@ impl TopN {
                 }
             }
         }
-        let mut columns = self.rows_codec.decode(emitted.iter().map(|(r, _, _)| r.row()))?;
-        let ranks: ArrayRef = std::sync::Arc::new(UInt64Array::from_iter_values(emitted.iter().map(|(_, r, _)| *r)));
-        let rank_type = self.output.field(self.output.fields().len() - 1).data_type();
-        columns.push(cast(&ranks, rank_type)?);
-        Ok(Changes::new(
-            RecordBatch::try_new(self.output.clone(), columns)?,
-            Some(emitted.into_iter().map(|(_, _, kind)| kind).collect()),
-        ))
+        self.emit(emitted)
     }
 }
 
@@ -209,7 +283,12 @@ impl crate::operator::Operator for TopN {
     }
 
     fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
-        out.push(self.process(&changes)?);
+        let ranked = if self.retracting {
+            self.process_retracting(&changes)?
+        } else {
+            self.process(&changes)?
+        };
+        out.push(ranked);
         Ok(())
     }
 

@@ -1,7 +1,11 @@
-//! IN and EXISTS subqueries (semi joins) and NOT EXISTS (anti joins) over append-only inputs,
-//! as Flink runs them: a row of the side the query returns appears once some row of the other
-//! side has its key (semi: the result only grows), or while none has (anti: `+I` at once, `-D`
-//! when the first partner arrives). Only equality conditions; NOT IN's NULL rules are not run.
+//! IN and EXISTS subqueries (semi joins), NOT EXISTS (anti joins), and INTERSECT and EXCEPT
+//! (distinct: semi and anti joins of the distinct rows, NULLs equal), as Flink runs them: a row
+//! of the side the query returns appears once some row of the other side has its key (semi),
+//! or while none has (anti: `+I` at once, `-D` when the first partner arrives). Over append-only
+//! inputs a semi join's result only grows. An input that updates sends retractions: a shown
+//! row taken back leaves the result if it was in it, and a key's last partner taken back turns
+//! its rows around (semi `-D`, anti `+I`). Only equality conditions; NOT IN's NULL rules are
+//! not run.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,9 +30,23 @@ pub struct SemiJoin {
     nulls_equal: bool,
     /// Rows of the other side seen per key.
     partners: HashMap<Box<[u8]>, u64>,
-    /// Rows of the shown side waiting for a partner (semi) or shown without one (anti).
+    /// Rows of the shown side waiting for a partner (semi) or shown without one (anti); every
+    /// shown row when an input updates.
     waiting: HashMap<Box<[u8]>, Vec<OwnedRow>>,
     bytes: usize,
+    /// An input updates (sends retractions).
+    retracting: bool,
+}
+
+/// Whether a plan's rows are distinct: an aggregation without aggregates (DISTINCT), as
+/// INTERSECT and EXCEPT are planned.
+fn is_distinct(plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>) -> bool {
+    let mut node = plan;
+    while crate::graph::is_exchange(node) {
+        node = node.children()[0];
+    }
+    node.downcast_ref::<datafusion::physical_plan::aggregates::AggregateExec>()
+        .is_some_and(|aggregate| aggregate.aggr_expr().is_empty())
 }
 
 impl SemiJoin {
@@ -41,8 +59,11 @@ impl SemiJoin {
             JoinType::RightAnti => (1, true),
             _ => return Ok(None),
         };
-        // Set operations join with NULLs equal, and ALL counts duplicates: not a semi join.
-        if join.null_equality() == NullEquality::NullEqualsNull {
+        // Set operations join with NULLs equal; INTERSECT and EXCEPT join distinct rows, the
+        // ALL forms would count duplicates: not a semi join.
+        let nulls_equal = join.null_equality() == NullEquality::NullEqualsNull;
+        let shown_plan = if shown == 0 { join.left() } else { join.right() };
+        if nulls_equal && !is_distinct(shown_plan) {
             return Err(EngineError::unsupported("INTERSECT ALL or EXCEPT ALL"));
         }
         if join.null_aware {
@@ -65,22 +86,28 @@ impl SemiJoin {
         };
         let left = encoder(join.left(), join.on().iter().map(|(l, _)| l.clone()).collect())?;
         let right = encoder(join.right(), join.on().iter().map(|(_, r)| r.clone()).collect())?;
-        let shown_plan = if shown == 0 { join.left() } else { join.right() };
         Ok(Some(Self {
             shown,
             anti,
             keys: [left, right],
             rows_codec: RowCodec::new(shown_plan.schema())?,
-            nulls_equal: false,
+            nulls_equal,
             partners: HashMap::new(),
             waiting: HashMap::new(),
             bytes: 0,
+            retracting: false,
         }))
     }
 
-    /// Whether its result takes rows back (anti joins).
+    /// The join of inputs that update: every shown row is kept, for retractions to find.
+    pub fn over_updating_inputs(mut self) -> Self {
+        self.retracting = true;
+        self
+    }
+
+    /// Whether its result takes rows back (anti joins, and joins of updating inputs).
     pub fn is_updating(&self) -> bool {
-        self.anti
+        self.anti || self.retracting
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -112,6 +139,81 @@ impl SemiJoin {
     fn keep(&mut self, key: &[u8], row: OwnedRow) {
         self.bytes += key.len() + row.as_ref().len() + 32;
         self.waiting.entry(key.into()).or_default().push(row);
+    }
+
+    /// Changes of either side when an input updates: every shown row kept, partners counted
+    /// both ways.
+    fn retracting_rows(
+        &mut self,
+        input: usize,
+        changes: &Changes,
+        out: &mut Vec<(OwnedRow, RowKind)>,
+    ) -> Result<(), EngineError> {
+        let batch = &changes.rows;
+        let keys = self.keys[input].encode(&self.keys[input].columns(batch)?, batch.num_rows())?;
+        let rows = (input == self.shown)
+            .then(|| self.rows_codec.encode(batch))
+            .transpose()?;
+        for row in 0..batch.num_rows() {
+            let never = keys.nulls[row] && !self.nulls_equal;
+            let key = keys.key(row);
+            let retraction = changes.kind(row).is_retraction();
+            let matched = !never && self.partners.get(key).is_some_and(|n| *n > 0);
+            if let Some(rows) = &rows {
+                let owned = rows.row(row).owned();
+                let shown = matched != self.anti;
+                if retraction {
+                    let bucket = self.waiting.get_mut(key);
+                    let position = bucket
+                        .as_ref()
+                        .and_then(|b| b.iter().position(|r| r.row() == owned.row()));
+                    let (Some(bucket), Some(position)) = (bucket, position) else {
+                        continue;
+                    };
+                    let gone = bucket.remove(position);
+                    self.bytes -= key.len() + gone.as_ref().len() + 32;
+                    if bucket.is_empty() {
+                        self.waiting.remove(key);
+                    }
+                    if shown {
+                        out.push((owned, RowKind::Delete));
+                    }
+                } else {
+                    if shown {
+                        out.push((owned.clone(), RowKind::Insert));
+                    }
+                    self.keep(key, owned);
+                }
+                continue;
+            }
+            if never {
+                continue;
+            }
+            let count = self.partners.entry(key.into()).or_default();
+            let before = *count;
+            *count = if retraction {
+                count.saturating_sub(1)
+            } else {
+                *count + 1
+            };
+            let after = *count;
+            if after == 0 {
+                self.partners.remove(key);
+            }
+            // The key gains its first partner or loses its last: its rows turn around.
+            if (before == 0) != (after == 0) {
+                let now_matched = after > 0;
+                let kind = if now_matched != self.anti {
+                    RowKind::Insert
+                } else {
+                    RowKind::Delete
+                };
+                for shown in self.waiting.get(key).into_iter().flatten() {
+                    out.push((shown.clone(), kind));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn partner_rows(&mut self, batch: &RecordBatch, out: &mut Vec<(OwnedRow, RowKind)>) -> Result<(), EngineError> {
@@ -152,7 +254,9 @@ impl crate::operator::Operator for SemiJoin {
 
     fn on_changes(&mut self, input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
         let mut emitted = Vec::new();
-        if input == self.shown {
+        if self.retracting {
+            self.retracting_rows(input, &changes, &mut emitted)?;
+        } else if input == self.shown {
             self.shown_rows(&changes.rows, &mut emitted)?;
         } else {
             self.partner_rows(&changes.rows, &mut emitted)?;
@@ -163,7 +267,7 @@ impl crate::operator::Operator for SemiJoin {
         let columns = self.rows_codec.decode(emitted.iter().map(|(row, _)| row.row()))?;
         let rows = RecordBatch::try_new(self.schema(), columns)?;
         let kinds = emitted.into_iter().map(|(_, kind)| kind).collect();
-        out.push(Changes::new(rows, self.anti.then_some(kinds)));
+        out.push(Changes::new(rows, self.is_updating().then_some(kinds)));
         Ok(())
     }
 
