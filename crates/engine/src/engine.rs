@@ -536,6 +536,7 @@ impl Engine {
         let mut versioned = VersionedTables::default();
         self.plan_temporal_joins(&mut query, &mut versioned).await?;
         crate::legacy_windows::rewrite(&mut query)?;
+        crate::grouping_sets::expand(&mut query)?;
         rewrite_query(&mut query, &self.options)?;
         let windows = window_tvfs(&query);
         if !windows.is_empty()

@@ -20,6 +20,7 @@ mod error;
 mod event_time;
 mod functions;
 mod graph;
+mod grouping_sets;
 mod java_format;
 mod job;
 mod legacy_windows;
