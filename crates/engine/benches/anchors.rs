@@ -11,71 +11,55 @@ use std::time::Instant;
 
 use pipegen_engine::{Engine, EngineError};
 
-const SOURCE: &str = "CREATE TEMPORARY TABLE src (
-  seq BIGINT, k BIGINT, v DOUBLE,
-  ts AS TO_TIMESTAMP_LTZ(seq, 3),
-  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
-) WITH (
-  'connector' = 'datagen', 'number-of-rows' = '5000000', 'rows-per-second' = '1000000000',
-  'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '5000000',
-  'fields.k.min' = '1', 'fields.k.max' = '1000', 'fields.v.min' = '0', 'fields.v.max' = '1'
-);
-";
+const SOURCE: &str = include_str!("sql/source.sql");
 
-const QUERY_A: &str =
-    "CREATE TEMPORARY TABLE snk (seq BIGINT, k BIGINT, v DOUBLE, ts TIMESTAMP_LTZ(3)) WITH ('connector' = 'blackhole');
-INSERT INTO snk SELECT seq, k, v, ts FROM src WHERE v > 0.1;
-";
+const QUERY_A: &str = include_str!("sql/a.sql");
 
-const QUERY_B: &str =
-    "CREATE TEMPORARY TABLE snk (window_start TIMESTAMP(3), window_end TIMESTAMP(3), k BIGINT, cnt BIGINT, sv DOUBLE)
-  WITH ('connector' = 'blackhole');
-INSERT INTO snk
-SELECT window_start, window_end, k, COUNT(*) AS cnt, SUM(v) AS sv
-FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND))
-GROUP BY window_start, window_end, k;
-";
+const QUERY_B: &str = include_str!("sql/b.sql");
 
 /// Not an anchor of Flink's: query B's shape over 5 s windows sliding by 1 s (each row in 5).
-const QUERY_HOP: &str =
-    "CREATE TEMPORARY TABLE snk (window_start TIMESTAMP(3), window_end TIMESTAMP(3), k BIGINT, cnt BIGINT, sv DOUBLE)
-  WITH ('connector' = 'blackhole');
-INSERT INTO snk
-SELECT window_start, window_end, k, COUNT(*) AS cnt, SUM(v) AS sv
-FROM TABLE(HOP(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND, INTERVAL '5' SECOND))
-GROUP BY window_start, window_end, k;
-";
+const QUERY_HOP: &str = include_str!("sql/hop.sql");
 
 /// Not an anchor of Flink's: an interval join of two datagen streams of 1,000,000 rows each
 /// (100,000 keys, about 10 rows per key on each side), every row joined with the other side's
 /// rows of its key from the second before it. Its own sources replace `src`.
-const QUERY_INTERVAL_JOIN: &str = "CREATE TEMPORARY TABLE l (
-  seq BIGINT, k BIGINT, ts AS TO_TIMESTAMP_LTZ(seq * 5, 3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
-) WITH (
-  'connector' = 'datagen', 'number-of-rows' = '1000000', 'rows-per-second' = '1000000000',
-  'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '1000000',
-  'fields.k.min' = '1', 'fields.k.max' = '100000'
-);
-CREATE TEMPORARY TABLE r (
-  seq BIGINT, k BIGINT, ts AS TO_TIMESTAMP_LTZ(seq * 5, 3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
-) WITH (
-  'connector' = 'datagen', 'number-of-rows' = '1000000', 'rows-per-second' = '1000000000',
-  'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '1000000',
-  'fields.k.min' = '1', 'fields.k.max' = '100000'
-);
-CREATE TEMPORARY TABLE snk (lseq BIGINT, rseq BIGINT) WITH ('connector' = 'blackhole');
-INSERT INTO snk SELECT l.seq, r.seq FROM l, r
-WHERE l.k = r.k AND r.ts BETWEEN l.ts - INTERVAL '1' SECOND AND l.ts;
-";
+const QUERY_INTERVAL_JOIN: &str = include_str!("sql/interval_join.sql");
+
+/// An OVER aggregation (Flink's OverAggregate): each row with the sum of its key's last 11
+/// values, over query A's source.
+const QUERY_OVER: &str = include_str!("sql/over.sql");
+
+/// The two sides of the window and temporal joins: 1,000,000 rows each, 10,000 keys, a row
+/// every 5 ms of event time.
+const TWO_STREAMS: &str = include_str!("sql/two_streams.sql");
+
+/// A window join (Flink's WindowJoin): the two streams' rows of a key in the same 10 s
+/// tumbling window.
+const QUERY_WINDOW_JOIN: &str = include_str!("sql/window_join.sql");
+
+/// An event-time temporal join (Flink's TemporalJoin): each left row with its key's version of
+/// `r` (PRIMARY KEY k) valid at the row's time.
+const QUERY_TEMPORAL_JOIN: &str = include_str!("sql/temporal_join.sql");
 
 const ROWS: f64 = 5_000_000.0;
-/// Rows read by the interval join: both sides.
+/// Flink 2.1's rates for the same statements on a machine of this kind (measured with
+/// `scripts/flink-bench.sh`; see benches/README.md), input rows per second.
+const FLINK_OVER: Option<f64> = None;
+const FLINK_WINDOW_JOIN: Option<f64> = None;
+const FLINK_TEMPORAL_JOIN: Option<f64> = None;
+
+/// Rows read by the joins: both sides.
 const JOIN_ROWS: f64 = 2_000_000.0;
 
 /// Runs the statements; returns the INSERT's rows out and seconds.
 fn run(runtime: &tokio::runtime::Runtime, query: &str, parallelism: usize) -> Result<(u64, f64), EngineError> {
+    let sources = if query == QUERY_WINDOW_JOIN || query == QUERY_TEMPORAL_JOIN {
+        TWO_STREAMS
+    } else {
+        SOURCE
+    };
     let file =
-        pipegen_sql::parse_file(Path::new("anchor.sql"), &format!("{SOURCE}{query}")).expect("the anchors parse");
+        pipegen_sql::parse_file(Path::new("anchor.sql"), &format!("{sources}{query}")).expect("the anchors parse");
     runtime.block_on(async {
         let mut engine = Engine::new(parallelism);
         let (last, setup) = file.statements.split_last().expect("statements");
@@ -124,8 +108,25 @@ fn main() {
             1,
         ),
         ("interval join at parallelism 2", QUERY_INTERVAL_JOIN, None, 2),
+        ("OVER ROWS 10 PRECEDING, 1,000 keys", QUERY_OVER, FLINK_OVER, 1),
+        (
+            "window join 10 s, 2 x 1 M rows, 10,000 keys",
+            QUERY_WINDOW_JOIN,
+            FLINK_WINDOW_JOIN,
+            1,
+        ),
+        (
+            "temporal join, 2 x 1 M rows, 10,000 keys",
+            QUERY_TEMPORAL_JOIN,
+            FLINK_TEMPORAL_JOIN,
+            1,
+        ),
     ] {
-        let rows_in = if query == QUERY_INTERVAL_JOIN { JOIN_ROWS } else { ROWS };
+        let rows_in = if [QUERY_INTERVAL_JOIN, QUERY_WINDOW_JOIN, QUERY_TEMPORAL_JOIN].contains(&query) {
+            JOIN_ROWS
+        } else {
+            ROWS
+        };
         let flink_text = flink.map_or("n/a".to_string(), |f: f64| format!("{:.2}M", f / 1e6));
         let mut rates = Vec::new();
         let mut outcome = None;

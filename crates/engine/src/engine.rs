@@ -840,6 +840,7 @@ impl Engine {
             },
             assigner,
             windowed: windowed.clone(),
+            sliced: false,
         });
         self.windows_planned += 1;
         let table_name = format!("__pipegen_window_{}", self.windows_planned);

@@ -157,14 +157,35 @@ impl Builder<'_> {
             .unwrap_or(false)
     }
 
-    /// The TUMBLE size of the windowed rows right under `plan` (through stateless steps).
-    fn tumble_under(&self, plan: &Arc<dyn ExecutionPlan>) -> Option<i64> {
+    /// The scan of windowed rows right under `plan`, through filters and projections that
+    /// pass `window_start` and `window_end` through untouched (a plan reading them otherwise
+    /// needs each row in each of its windows).
+    fn windowed_scan_under<'p>(&self, plan: &'p Arc<dyn ExecutionPlan>) -> Option<&'p StreamingTableExec> {
+        let reads_bounds = |expr: &Arc<dyn PhysicalExpr>| {
+            expr.exists(|e| {
+                Ok(e.downcast_ref::<Column>()
+                    .is_some_and(|c| c.name() == window::WINDOW_START || c.name() == window::WINDOW_END))
+            })
+            .unwrap_or(true)
+        };
         let mut node = plan;
         loop {
             if let Some(scan) = self.windowed_scan(node) {
-                return self.windows.tumble_size(scan);
+                return Some(scan);
             }
-            if !(node.is::<FilterExec>() || node.is::<ProjectionExec>() || is_exchange(node)) {
+            if let Some(filter) = node.downcast_ref::<FilterExec>() {
+                if reads_bounds(filter.predicate()) {
+                    return None;
+                }
+            } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
+                if projection
+                    .expr()
+                    .iter()
+                    .any(|p| !p.expr.is::<Column>() && reads_bounds(&p.expr))
+                {
+                    return None;
+                }
+            } else if !is_exchange(node) {
                 return None;
             }
             node = node.children()[0];
@@ -280,16 +301,24 @@ impl Builder<'_> {
     /// An aggregation grouped by the window of windowed rows: rows wait in their window until
     /// the watermark passes its end; the result is append-only.
     fn window_aggregate(&self, aggregate: &AggregateExec) -> Result<Graph, EngineError> {
+        // Right over the TVF's rows, Flink aggregates HOP and CUMULATE windows by slices: the
+        // rows then come once each, in their slice.
+        let scan = self.windowed_scan_under(aggregate.input());
+        let spec = scan.and_then(|scan| self.windows.spec(scan));
+        let sliced =
+            spec.and_then(|s| s.sharing()).is_some() && window::aggregate::merges_partials(aggregate.aggr_expr());
+        if let (Some(scan), true) = (scan, sliced) {
+            self.windows.slice(scan);
+        }
         let input = self.build(aggregate.input())?;
         if let Some(operator) = input.updating_operator() {
             return Err(EngineError::unsupported(format!(
                 "a window aggregation over an updating input ({operator})"
             )));
         }
-        let tumble_size = self.tumble_under(aggregate.input());
         Ok(Graph::Operator {
             inputs: vec![input],
-            instances: window::aggregators(aggregate, tumble_size, self.config.parallelism)?,
+            instances: window::aggregators(aggregate, spec, sliced, self.config.parallelism)?,
             schema: aggregate.schema(),
             event_time: vec![Watermarks::None],
             updating: None,

@@ -6,6 +6,9 @@
 //! a partial until the watermark crosses a window end, then the global phase merges the
 //! partial into the window's state. Floating-point sums are not associative, so pipegen keeps
 //! the same partials ([`TwoPhase`]) and a DOUBLE's SUM, AVG or VAR_POP ends in Flink's digits.
+//! HOP and CUMULATE aggregate slices the same way ([`Sharing`]): a row goes to one slice, and
+//! a window's value is its slices merged in Flink's order (a HOP window's slices last first
+//! into a fresh accumulator; a CUMULATE window's step merged into its first slice's state).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use datafusion::physical_plan::aggregates::group_values::{GroupValues, new_group
 use datafusion::physical_plan::aggregates::order::GroupOrdering;
 
 use crate::operator::merge::epoch_millis;
-use crate::window::spec::Window;
+use crate::window::spec::{Sharing, Window};
 
 /// How a group-by expression is computed: from the window, or from the row.
 #[derive(Debug, Clone)]
@@ -59,6 +62,8 @@ struct Slot {
 pub struct TwoPhase {
     interval: i64,
     watermark: i64,
+    /// The watermark before the last: the global phase's when the partials of a flush reach it.
+    previous: i64,
     next_trigger: i64,
     /// The least end among windows with rows in the partials.
     buffered_min_end: i64,
@@ -69,6 +74,7 @@ impl TwoPhase {
         Self {
             interval,
             watermark: i64::MIN,
+            previous: i64::MIN,
             next_trigger: i64::MIN,
             buffered_min_end: i64::MAX,
         }
@@ -80,6 +86,7 @@ impl TwoPhase {
         if watermark <= self.watermark {
             return false;
         }
+        self.previous = self.watermark;
         self.watermark = watermark;
         if watermark < self.next_trigger {
             return false;
@@ -135,12 +142,21 @@ pub struct WindowAggregator {
     slots: BTreeMap<Window, Slot>,
     group_indices: Vec<usize>,
     two_phase: Option<TwoPhase>,
+    /// Slots are HOP or CUMULATE slices, merged into windows as they fire.
+    sharing: Option<Sharing>,
+    /// The end of the last window fired (sliced windows fire in end order).
+    fired_through: i64,
 }
 
 impl WindowAggregator {
-    /// `two_phase`: run Flink's local and global phases (TUMBLE windows whose aggregates
-    /// merge, see [`merges_partials`]).
-    pub fn new(shape: AggregateShape, input: &Schema, two_phase: Option<TwoPhase>) -> Result<Self> {
+    /// `two_phase`: run Flink's local and global phases (windows whose aggregates merge, see
+    /// [`merges_partials`]); `sharing`: the rows come one per slice, windows merge slices.
+    pub fn new(
+        shape: AggregateShape,
+        input: &Schema,
+        two_phase: Option<TwoPhase>,
+        sharing: Option<Sharing>,
+    ) -> Result<Self> {
         let row_keys = shape.row_keys();
         let fields = row_keys
             .iter()
@@ -153,6 +169,8 @@ impl WindowAggregator {
             slots: BTreeMap::new(),
             group_indices: Vec::new(),
             two_phase,
+            sharing,
+            fired_through: i64::MIN,
         })
     }
 
@@ -208,7 +226,15 @@ impl WindowAggregator {
 
     /// Adds rows; each row's window is in its `window_start` and `window_end` columns, and
     /// `met` holds the watermark each row met (the local phase flushes where it moved).
-    pub fn update(&mut self, batch: &RecordBatch, met: Option<&[i64]>) -> Result<()> {
+    ///
+    /// Sliced windows fire here as the watermark passes them (`emit` takes their rows), so
+    /// that a later row of the batch goes only into the windows still open when it came.
+    pub fn update(
+        &mut self,
+        batch: &RecordBatch,
+        met: Option<&[i64]>,
+        mut emit: impl FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         let (Some(met), Some(_)) = (met, &self.two_phase) else {
             return self.update_rows(batch);
         };
@@ -222,6 +248,9 @@ impl WindowAggregator {
                 self.update_rows(&batch.slice(from, row - from))?;
                 from = row;
                 self.flush_if_fired()?;
+                if self.sharing.is_some() {
+                    self.fire_windows(*watermark, &mut emit)?;
+                }
             }
         }
         self.update_rows(&batch.slice(from, batch.num_rows() - from))
@@ -236,9 +265,99 @@ impl WindowAggregator {
         for slot in self.slots.values_mut() {
             Self::merge_partials(slot)?;
         }
-        if let Some(phase) = &mut self.two_phase {
-            phase.buffered_min_end = i64::MAX;
+        let previous = match &mut self.two_phase {
+            Some(phase) => {
+                phase.buffered_min_end = i64::MAX;
+                phase.previous
+            }
+            None => i64::MIN,
+        };
+        // A CUMULATE slice whose window has fired goes into its first slice's state, which
+        // later windows merge (Flink's merge target for late slices).
+        if let Some(sharing @ Sharing::Cumulate { step, .. }) = self.sharing {
+            let late: Vec<Window> = self
+                .slots
+                .keys()
+                .filter(|w| w.end - 1 <= previous && sharing.window_start(w.end) + step != w.end)
+                .copied()
+                .collect();
+            for window in late {
+                let mut slot = self.slots.remove(&window).expect("listed above");
+                let first = self.first_slice(sharing, window.end)?;
+                let (keys, states) = self.take_state(&mut slot)?;
+                let mut target = self.slots.remove(&first).expect("made by first_slice");
+                self.put_state(&mut target, &keys, &states)?;
+                self.slots.insert(first, target);
+            }
         }
+        Ok(())
+    }
+
+    /// The first slice of the CUMULATE window ending at `end` (made when missing).
+    fn first_slice(&mut self, sharing: Sharing, end: i64) -> Result<Window> {
+        let Sharing::Cumulate { step, .. } = sharing else {
+            unreachable!("only CUMULATE windows have a first slice's state");
+        };
+        let start = sharing.window_start(end);
+        let first = Window {
+            start,
+            end: start + step,
+        };
+        if !self.slots.contains_key(&first) {
+            let slot = self.new_slot()?;
+            self.slots.insert(first, slot);
+        }
+        Ok(first)
+    }
+
+    /// A slot's group keys and accumulator states, leaving it empty.
+    fn take_state(&self, slot: &mut Slot) -> Result<(Vec<ArrayRef>, Vec<Vec<ArrayRef>>)> {
+        Self::merge_partials(slot)?;
+        let keys = match &mut slot.groups {
+            Some(groups) => groups.emit(EmitTo::All)?,
+            None => Vec::new(),
+        };
+        let states = slot
+            .accumulators
+            .iter_mut()
+            .map(|a| a.state(EmitTo::All))
+            .collect::<Result<Vec<_>>>()?;
+        *slot = self.new_slot()?;
+        Ok((keys, states))
+    }
+
+    /// Merges group keys and states (from [`Self::take_state`]) into a slot's accumulators.
+    fn put_state(&self, slot: &mut Slot, keys: &[ArrayRef], states: &[Vec<ArrayRef>]) -> Result<()> {
+        let rows = states.first().and_then(|s| s.first()).map_or(0, |c| c.len());
+        if rows == 0 {
+            return Ok(());
+        }
+        let mut indices = Vec::with_capacity(rows);
+        match &mut slot.groups {
+            Some(groups) => {
+                groups.intern(keys, &mut indices)?;
+                slot.group_count = groups.len();
+            }
+            None => {
+                indices.resize(rows, 0);
+                slot.group_count = 1;
+            }
+        }
+        for (accumulator, state) in slot.accumulators.iter_mut().zip(states) {
+            accumulator.merge_batch(state, &indices, slot.group_count)?;
+        }
+        Ok(())
+    }
+
+    /// Merges the slot at `window` into `into`, keeping the slot's own state.
+    fn merge_keeping(&mut self, window: Window, into: &mut Slot) -> Result<()> {
+        let Some(mut slot) = self.slots.remove(&window) else {
+            return Ok(());
+        };
+        let (keys, states) = self.take_state(&mut slot)?;
+        self.put_state(&mut slot, &keys, &states)?;
+        self.put_state(into, &keys, &states)?;
+        self.slots.insert(window, slot);
         Ok(())
     }
 
@@ -349,13 +468,30 @@ impl WindowAggregator {
     }
 
     /// Emits every window the watermark has passed (`end - 1 <= watermark`), in end order.
-    pub fn fire(&mut self, watermark: i64, mut emit: impl FnMut(RecordBatch) -> Result<()>) -> Result<usize> {
+    pub fn fire(&mut self, watermark: i64, emit: impl FnMut(RecordBatch) -> Result<()>) -> Result<usize> {
         if self
             .two_phase
             .as_mut()
             .is_some_and(|phase| phase.reaches_trigger(watermark))
         {
             self.flush_if_fired()?;
+        }
+        self.fire_windows(watermark, emit)
+    }
+
+    /// Emits the windows the watermark has passed (the partials already flushed).
+    fn fire_windows(&mut self, watermark: i64, mut emit: impl FnMut(RecordBatch) -> Result<()>) -> Result<usize> {
+        if let Some(sharing) = self.sharing {
+            let fired = match sharing {
+                Sharing::Hop { slide, size, .. } => self.fire_hop(watermark, slide, size, emit)?,
+                Sharing::Cumulate { .. } => self.fire_cumulate(watermark, sharing, emit)?,
+            };
+            // Windows the watermark passed without rows count as fired: a late row's slice
+            // goes only into the windows after them.
+            if watermark < i64::MAX {
+                self.fired_through = self.fired_through.max(sharing.passed(watermark));
+            }
+            return Ok(fired);
         }
         let mut fired = 0;
         while let Some(entry) = self.slots.first_entry() {
@@ -366,6 +502,114 @@ impl WindowAggregator {
             let batch = self.emit_slot(window, slot)?;
             fired += batch.num_rows();
             emit(batch)?;
+        }
+        Ok(fired)
+    }
+
+    /// HOP windows: each the merge of its slices, the last first, into a fresh accumulator;
+    /// a slice goes once the last window holding it has fired.
+    fn fire_hop(
+        &mut self,
+        watermark: i64,
+        slide: i64,
+        size: i64,
+        mut emit: impl FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<usize> {
+        let mut fired = 0;
+        loop {
+            // The next window: the earliest end after the last fired that holds a slice.
+            let next = self
+                .slots
+                .keys()
+                .filter_map(|slice| {
+                    let mut end = slice.end;
+                    if end <= self.fired_through {
+                        end += (self.fired_through - end) / slide * slide + slide;
+                    }
+                    (end <= slice.end - slide + size).then_some(end)
+                })
+                .min();
+            let Some(end) = next.filter(|end| end - 1 <= watermark) else {
+                break;
+            };
+            let mut window = self.new_slot()?;
+            for back in 0..size / slide {
+                let slice_end = end - back * slide;
+                self.merge_keeping(
+                    Window {
+                        start: slice_end - slide,
+                        end: slice_end,
+                    },
+                    &mut window,
+                )?;
+            }
+            self.fired_through = end;
+            self.slots.retain(|slice, _| slice.end - slide + size > end);
+            if window.group_count > 0 {
+                let batch = self.emit_slot(Window { start: end - size, end }, window)?;
+                fired += batch.num_rows();
+                emit(batch)?;
+            }
+        }
+        Ok(fired)
+    }
+
+    /// CUMULATE windows: a step's slice merges into the window's first slice's state when the
+    /// step's window fires, and the window's value is that state.
+    fn fire_cumulate(
+        &mut self,
+        watermark: i64,
+        sharing: Sharing,
+        mut emit: impl FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<usize> {
+        let Sharing::Cumulate { step, size, .. } = sharing else {
+            unreachable!("called for CUMULATE windows");
+        };
+        let mut fired = 0;
+        loop {
+            // The next window: the earliest step end after the last fired within a window
+            // that holds a slice.
+            let next = self
+                .slots
+                .keys()
+                .filter_map(|slice| {
+                    let start = sharing.window_start(slice.end);
+                    let first = start + step;
+                    let mut end = if slice.end == first {
+                        first.max(self.fired_through + step)
+                    } else {
+                        slice.end
+                    };
+                    if end <= self.fired_through {
+                        end = self.fired_through + step;
+                    }
+                    (end <= start + size).then_some(end)
+                })
+                .min();
+            let Some(end) = next.filter(|end| end - 1 <= watermark) else {
+                break;
+            };
+            let start = sharing.window_start(end);
+            let first = self.first_slice(sharing, end)?;
+            if end != first.end
+                && let Some(mut slice) = self.slots.remove(&Window { start: end - step, end })
+            {
+                let (keys, states) = self.take_state(&mut slice)?;
+                let mut target = self.slots.remove(&first).expect("made by first_slice");
+                self.put_state(&mut target, &keys, &states)?;
+                self.slots.insert(first, target);
+            }
+            let mut window = self.new_slot()?;
+            self.merge_keeping(first, &mut window)?;
+            self.fired_through = end;
+            if end == start + size {
+                self.slots.remove(&first);
+            }
+            if window.group_count > 0 {
+                let batch = self.emit_slot(Window { start, end }, window)?;
+                fired += batch.num_rows();
+                emit(batch)?;
+            }
         }
         Ok(fired)
     }

@@ -98,14 +98,17 @@ pub struct WindowedRows {
     pub assigner: Assigner,
     /// The rows with `window_start`, `window_end` and `window_time`.
     pub windowed: SchemaRef,
+    /// Each row once, in its HOP or CUMULATE slice (`window_start` and `window_end` are the
+    /// slice's), for an aggregation that merges slices into windows.
+    pub sliced: bool,
 }
 
 impl WindowedRows {
-    /// TUMBLE's size: its aggregations keep Flink's local and global phases.
-    fn tumble_size(&self) -> Option<i64> {
+    /// The shape of the windows (none for SESSION).
+    fn spec(&self) -> Option<WindowSpec> {
         match &self.assigner {
-            Assigner::Slices(WindowSpec::Tumble { size, .. }) => Some(*size),
-            _ => None,
+            Assigner::Slices(spec) => Some(*spec),
+            Assigner::Sessions(_) => None,
         }
     }
 
@@ -115,9 +118,11 @@ impl WindowedRows {
             source,
             assigner,
             windowed,
+            sliced,
         } = self;
         let assign: Box<dyn Operator> = match assigner {
             Assigner::Slices(spec) => Box::new(AssignWindows {
+                sharing: spec.sharing().filter(|_| sliced),
                 spec,
                 time_index: source.time_index,
                 windowed,
@@ -148,7 +153,7 @@ impl WindowedRows {
 #[derive(Default)]
 pub struct WindowedTables {
     rows: std::sync::Mutex<HashMap<usize, WindowedRows>>,
-    tumble_sizes: HashMap<usize, Option<i64>>,
+    specs: HashMap<usize, Option<WindowSpec>>,
 }
 
 impl WindowedTables {
@@ -158,7 +163,7 @@ impl WindowedTables {
             schema: rows.windowed.clone(),
         });
         let id = identity(&partition);
-        self.tumble_sizes.insert(id, rows.tumble_size());
+        self.specs.insert(id, rows.spec());
         self.rows.lock().expect("not poisoned").insert(id, rows);
         partition
     }
@@ -167,13 +172,22 @@ impl WindowedTables {
     pub fn scans(&self, scan: &StreamingTableExec) -> bool {
         scan.partitions()
             .first()
-            .is_some_and(|p| self.tumble_sizes.contains_key(&identity(p)))
+            .is_some_and(|p| self.specs.contains_key(&identity(p)))
     }
 
-    /// The TUMBLE size of the windows `scan` reads (none for other windows).
-    pub fn tumble_size(&self, scan: &StreamingTableExec) -> Option<i64> {
+    /// The shape of the windows `scan` reads (none for SESSION windows).
+    pub fn spec(&self, scan: &StreamingTableExec) -> Option<WindowSpec> {
         let partition = scan.partitions().first()?;
-        self.tumble_sizes.get(&identity(partition)).copied().flatten()
+        self.specs.get(&identity(partition)).copied().flatten()
+    }
+
+    /// Has the TVF `scan` reads give each row once, in its slice.
+    pub fn slice(&self, scan: &StreamingTableExec) {
+        if let Some(partition) = scan.partitions().first()
+            && let Some(rows) = self.rows.lock().expect("not poisoned").get_mut(&identity(partition))
+        {
+            rows.sliced = true;
+        }
     }
 
     /// The windowed rows `scan` reads; each TVF's rows are read once.
@@ -209,12 +223,14 @@ impl PartitionStream for ReadByWindows {
 }
 
 /// The instances of a window aggregation (one without GROUP BY columns beside the window's;
-/// `parallelism` keyed by them otherwise). `tumble_size`: the windows are TUMBLE's, whose
-/// aggregations Flink splits into local and global phases when every aggregate merges (HOP
-/// and CUMULATE merge slices, SESSION windows run in one phase).
+/// `parallelism` keyed by them otherwise). `spec`: the windows' shape, when the aggregation
+/// reads the TVF's rows directly; Flink then splits it into local and global phases if every
+/// aggregate merges, and aggregates HOP and CUMULATE by slices (`sliced`: the rows come one
+/// per slice). SESSION windows run in one phase.
 pub fn aggregators(
     aggregate: &AggregateExec,
-    tumble_size: Option<i64>,
+    spec: Option<WindowSpec>,
+    sliced: bool,
     parallelism: usize,
 ) -> Result<Vec<Box<dyn Operator>>, EngineError> {
     if !matches!(
@@ -247,9 +263,13 @@ pub fn aggregators(
         output: aggregate.schema(),
     };
     let input_schema = aggregate.input().schema();
-    let two_phase = tumble_size
-        .filter(|_| aggregate::merges_partials(&shape.aggregates))
-        .map(TwoPhase::new);
+    let merges = aggregate::merges_partials(&shape.aggregates);
+    let sharing = spec.and_then(|s| s.sharing()).filter(|_| sliced && merges);
+    let two_phase = match (spec, sharing) {
+        (_, Some(sharing)) => Some(TwoPhase::new(sharing.slice_size())),
+        (Some(WindowSpec::Tumble { size, .. }), None) if merges => Some(TwoPhase::new(size)),
+        _ => None,
+    };
     let instances = if shape.row_keys().is_empty() {
         1
     } else {
@@ -259,7 +279,7 @@ pub fn aggregators(
         .map(|_| {
             Ok(Box::new(WindowAggregate {
                 keys: shape.row_keys(),
-                aggregator: WindowAggregator::new(shape.clone(), &input_schema, two_phase.clone())?,
+                aggregator: WindowAggregator::new(shape.clone(), &input_schema, two_phase.clone(), sharing)?,
             }) as Box<dyn Operator>)
         })
         .collect()
@@ -346,6 +366,9 @@ fn met(changes: &Changes) -> Vec<i64> {
 /// fired when the row arrived (judged against the watermark it met, as Flink does).
 struct AssignWindows {
     spec: WindowSpec,
+    /// Each row once, in its slice, for an aggregation by slices: late only once the last
+    /// window holding the slice has fired (Flink merges a late slice into later windows).
+    sharing: Option<spec::Sharing>,
     time_index: usize,
     windowed: SchemaRef,
     metrics: Arc<JobMetrics>,
@@ -367,6 +390,18 @@ impl Operator for AssignWindows {
         let mut late = 0usize;
         for row in 0..rows {
             let Some(time) = times[row] else { continue };
+            if let Some(sharing) = self.sharing {
+                let slice = self.spec.slice_of(time);
+                if sharing.last_window_end(slice.end) - 1 > met[row] {
+                    taken.push(row as u32);
+                    taken_met.push(met[row]);
+                    starts.push(slice.start);
+                    ends.push(slice.end);
+                } else {
+                    late += 1;
+                }
+                continue;
+            }
             let mut kept = false;
             self.spec.assign(time, |window| {
                 if window.max_timestamp() > met[row] {
@@ -453,8 +488,12 @@ impl Operator for WindowAggregate {
         &self.keys
     }
 
-    fn on_changes(&mut self, _input: usize, changes: Changes, _out: &mut Vec<Changes>) -> Result<(), EngineError> {
-        Ok(self.aggregator.update(&changes.rows, changes.met.as_deref())?)
+    fn on_changes(&mut self, _input: usize, changes: Changes, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+        self.aggregator.update(&changes.rows, changes.met.as_deref(), |batch| {
+            out.push(Changes::inserts(batch));
+            Ok(())
+        })?;
+        Ok(())
     }
 
     fn on_watermark(&mut self, _input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {

@@ -29,7 +29,81 @@ impl Window {
     }
 }
 
+/// How Flink shares slices between the windows of a HOP or CUMULATE aggregation: each row
+/// goes to one slice (a slide, or a step), and a window is its slices merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// A window is the merge of its `size / slide` slices, the last first.
+    Hop { slide: i64, size: i64, offset: i64 },
+    /// A window is its first slice's state, into which each later step's slice is merged as
+    /// the step's window fires.
+    Cumulate { step: i64, size: i64, offset: i64 },
+}
+
+impl Sharing {
+    /// The slices' length: the local phase's trigger interval too.
+    pub fn slice_size(&self) -> i64 {
+        match *self {
+            Sharing::Hop { slide, .. } => slide,
+            Sharing::Cumulate { step, .. } => step,
+        }
+    }
+
+    /// The end of the last window holding the slice ending at `slice_end`.
+    pub fn last_window_end(&self, slice_end: i64) -> i64 {
+        match *self {
+            Sharing::Hop { slide, size, .. } => slice_end - slide + size,
+            Sharing::Cumulate { size, .. } => self.window_start(slice_end) + size,
+        }
+    }
+
+    /// The latest window end at or before `watermark + 1`: every window up to it has fired
+    /// (whether or not it held rows).
+    pub fn passed(&self, watermark: i64) -> i64 {
+        let (length, offset) = match *self {
+            Sharing::Hop { slide, offset, .. } => (slide, offset),
+            Sharing::Cumulate { step, offset, .. } => (step, offset),
+        };
+        let next = watermark.saturating_add(1);
+        next - (next - offset).rem_euclid(length)
+    }
+
+    /// A CUMULATE window's start, from any of its slices' (or windows') ends.
+    pub fn window_start(&self, end: i64) -> i64 {
+        match *self {
+            Sharing::Hop { size, .. } => end - size,
+            Sharing::Cumulate { size, offset, .. } => (end - 1) - (end - 1 - offset).rem_euclid(size),
+        }
+    }
+}
+
 impl WindowSpec {
+    /// Flink's slices for this shape's aggregations: HOP and CUMULATE whose size is a multiple
+    /// of the slide (step), as Flink's slicing requires.
+    pub fn sharing(&self) -> Option<Sharing> {
+        match *self {
+            WindowSpec::Hop { slide, size, offset } if size % slide == 0 => Some(Sharing::Hop { slide, size, offset }),
+            WindowSpec::Cumulate { step, size, offset } if size % step == 0 => {
+                Some(Sharing::Cumulate { step, size, offset })
+            }
+            _ => None,
+        }
+    }
+
+    /// The slice holding `ts` (HOP: its slide; CUMULATE: its step).
+    pub fn slice_of(&self, ts: i64) -> Window {
+        let (length, offset) = match *self {
+            WindowSpec::Tumble { size, offset } => (size, offset),
+            WindowSpec::Hop { slide, offset, .. } => (slide, offset),
+            WindowSpec::Cumulate { step, offset, .. } => (step, offset),
+        };
+        let start = ts - (ts - offset).rem_euclid(length);
+        Window {
+            start,
+            end: start + length,
+        }
+    }
+
     pub fn from_tvf(tvf: &WindowTvf) -> Result<Self, EngineError> {
         Ok(match tvf.shape().map_err(EngineError::Invalid)? {
             WindowShape::Tumble { size, offset } => WindowSpec::Tumble { size, offset },
