@@ -45,6 +45,7 @@ use crate::changelog::rank::{TopN, rank_bound};
 use crate::changelog::rowtime_first::RowtimeFirst;
 use crate::changelog::semi::SemiJoin;
 use crate::changelog::temporal::TemporalJoin;
+use crate::changelog::temporal_sort::TemporalSort;
 use crate::changelog::upsert::UpsertNormalize;
 use crate::changes::Changes;
 use crate::error::EngineError;
@@ -253,6 +254,9 @@ impl Builder<'_> {
             return self.over(window);
         }
         if let Some(graph) = self.sorted_limit(plan)? {
+            return Ok(graph);
+        }
+        if let Some(graph) = self.temporal_sort(plan)? {
             return Ok(graph);
         }
         if is_exchange(plan) {
@@ -755,6 +759,45 @@ impl Builder<'_> {
             event_time: vec![watermarks],
             updating: None,
         })
+    }
+
+    /// `ORDER BY` the rowtime ascending (then anything) without a LIMIT: Flink's temporal
+    /// sort; `None` for another plan (a sort on other columns is refused as Flink refuses it).
+    fn temporal_sort(&self, plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Graph>, EngineError> {
+        let mut node = plan;
+        while is_exchange(node) || node.is::<SortPreservingMergeExec>() {
+            node = node.children()[0];
+        }
+        let Some(sort) = node.downcast_ref::<SortExec>() else {
+            return Ok(None);
+        };
+        let Some((rowtime, delay_ms)) = &self.rowtime else {
+            return Ok(None);
+        };
+        let Some((first, then_by)) = sort.expr().split_first() else {
+            return Ok(None);
+        };
+        let time_index = match first.expr.downcast_ref::<Column>() {
+            Some(column) if column.name() == rowtime && !first.options.descending && sort.fetch().is_none() => {
+                column.index()
+            }
+            _ => return Ok(None),
+        };
+        let (input, watermarks) =
+            self.source_rows(sort.input(), (time_index, *delay_ms), "an ORDER BY on the rowtime")?;
+        let operator = TemporalSort::new(
+            sort.input().schema(),
+            time_index,
+            then_by.to_vec(),
+            self.metrics.clone(),
+        )?;
+        Ok(Some(Graph::Operator {
+            inputs: vec![input],
+            instances: vec![Box::new(operator)],
+            schema: sort.schema(),
+            event_time: vec![watermarks],
+            updating: None,
+        }))
     }
 
     /// `ORDER BY ... LIMIT n`: a global Top-N, as Flink plans it (its rows enter with `+I`, a

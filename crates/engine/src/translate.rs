@@ -168,6 +168,10 @@ fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<
     let text = match (name, args) {
         // MOD(a, b) is `a % b` in DataFusion.
         ("MOD", [_, _]) => "(__arg0 % __arg1)".to_string(),
+        // LAG as Flink runs it: an aggregate of the OVER frame.
+        ("LAG", [_]) => format!("{}(__arg0)", own::LAG),
+        ("LAG", [_, _]) => format!("{}(__arg0, __arg1)", own::LAG),
+        ("LAG", [_, _, _]) => format!("{}(__arg0, __arg1, __arg2)", own::LAG),
         ("IF", [_, _, _]) => "CASE WHEN __arg0 THEN __arg1 ELSE __arg2 END".into(),
         // DISTINCT keeps first-arrival order, as Flink does (pipegen's own aggregate).
         // Flink's window aggregation merges partial DISTINCT views in an order of its own.
@@ -560,7 +564,12 @@ fn rewrite(expr: &mut Expr, scope: &Scope) -> ControlFlow<EngineError> {
         }
         _ => None,
     };
-    if let Some(replacement) = replacement {
+    if let Some(mut replacement) = replacement {
+        // An aggregate called OVER a window (or with a FILTER) stays so.
+        if let (Expr::Function(original), Expr::Function(translated)) = (&*expr, &mut replacement) {
+            translated.over = original.over.clone();
+            translated.filter = original.filter.clone();
+        }
         *expr = Expr::Nested(Box::new(replacement));
     }
     ControlFlow::Continue(())

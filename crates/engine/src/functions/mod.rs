@@ -9,6 +9,7 @@ mod greatest;
 mod hash;
 mod java_time;
 mod json;
+mod lag;
 mod listagg;
 mod logarithm;
 mod regexp;
@@ -33,6 +34,7 @@ pub use greatest::{GREATEST, LEAST};
 pub use hash::HASH;
 pub use java_time::{DATE_FORMAT, FROM_UNIXTIME, UNIX_TIMESTAMP};
 pub use json::{IS_JSON, JSON_EXISTS, JSON_OBJECT, JSON_QUERY, JSON_VALUE, readable_path as readable_json_path};
+pub use lag::LAG;
 pub use listagg::LISTAGG_DISTINCT;
 pub use logarithm::LOG10;
 pub use regexp::{REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, compile as compile_java_regex};
@@ -62,7 +64,7 @@ pub fn register(ctx: &SessionContext) {
     {
         ctx.register_udf(udf);
     }
-    for udaf in [listagg::listagg_distinct_udaf()]
+    for udaf in [listagg::listagg_distinct_udaf(), lag::udaf()]
         .into_iter()
         .chain(array_agg::udafs())
         .chain(variance::udafs())
