@@ -270,7 +270,10 @@ impl Builder<'_> {
     }
 
     fn aggregate(&self, aggregate: &AggregateExec) -> Result<Graph, EngineError> {
-        if window::groups_by_window(aggregate) && self.reads_windows(aggregate.input()) {
+        if window::groups_by_window(aggregate)
+            && self.reads_windows(aggregate.input())
+            && !self.regroups_sessions(aggregate)
+        {
             return self.window_aggregate(aggregate);
         }
         let (partial, input) = match aggregate.mode() {
@@ -300,6 +303,29 @@ impl Builder<'_> {
             event_time: vec![Watermarks::None],
             updating: Some("GroupAggregate (a GROUP BY without a window)"),
         })
+    }
+
+    /// Whether an aggregation over SESSION windows groups by other columns than the
+    /// sessions' PARTITION BY: Flink then plans the SESSION TVF (rows out as their session
+    /// closes) and a regular, updating aggregation over them.
+    fn regroups_sessions(&self, aggregate: &AggregateExec) -> bool {
+        let Some(keys) = self
+            .windowed_scan_under(aggregate.input())
+            .and_then(|scan| self.windows.session_keys(scan))
+        else {
+            return false;
+        };
+        let mut grouped: Vec<&str> = aggregate
+            .group_expr()
+            .expr()
+            .iter()
+            .filter_map(|(expr, _)| expr.downcast_ref::<Column>().map(Column::name))
+            .filter(|name| ![window::WINDOW_START, window::WINDOW_END, window::WINDOW_TIME].contains(name))
+            .collect();
+        let mut partitioned: Vec<&str> = keys.iter().map(String::as_str).collect();
+        grouped.sort_unstable();
+        partitioned.sort_unstable();
+        grouped != partitioned
     }
 
     /// An aggregation grouped by the window of windowed rows: rows wait in their window until

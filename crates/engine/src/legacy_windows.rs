@@ -80,11 +80,14 @@ pub fn rewrite(query: &mut Query) -> Result<bool, EngineError> {
         sizes.join(", ")
     );
     from.relation = parse_relation(&relation)?;
+    // `*_ROWTIME` reads `window_time`, which one window's rows share: grouping by it too
+    // changes no group.
     keys.splice(
         index..=index,
         [
             Expr::Identifier(Ident::new("window_start")),
             Expr::Identifier(Ident::new("window_end")),
+            Expr::Identifier(Ident::new("window_time")),
         ],
     );
     let _ = visit_expressions_mut(query, |expr| {

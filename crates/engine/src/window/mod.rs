@@ -154,6 +154,8 @@ impl WindowedRows {
 pub struct WindowedTables {
     rows: std::sync::Mutex<HashMap<usize, WindowedRows>>,
     specs: HashMap<usize, Option<WindowSpec>>,
+    /// SESSION windows' PARTITION BY columns, by name.
+    session_keys: HashMap<usize, Vec<String>>,
 }
 
 impl WindowedTables {
@@ -164,6 +166,14 @@ impl WindowedTables {
         });
         let id = identity(&partition);
         self.specs.insert(id, rows.spec());
+        if let Assigner::Sessions(sessions) = &rows.assigner {
+            let names = sessions
+                .key_columns()
+                .iter()
+                .map(|i| rows.windowed.field(*i).name().clone())
+                .collect();
+            self.session_keys.insert(id, names);
+        }
         self.rows.lock().expect("not poisoned").insert(id, rows);
         partition
     }
@@ -179,6 +189,12 @@ impl WindowedTables {
     pub fn spec(&self, scan: &StreamingTableExec) -> Option<WindowSpec> {
         let partition = scan.partitions().first()?;
         self.specs.get(&identity(partition)).copied().flatten()
+    }
+
+    /// The PARTITION BY columns of the SESSION windows `scan` reads (none for other windows).
+    pub fn session_keys(&self, scan: &StreamingTableExec) -> Option<&[String]> {
+        let partition = scan.partitions().first()?;
+        self.session_keys.get(&identity(partition)).map(Vec::as_slice)
     }
 
     /// Has the TVF `scan` reads give each row once, in its slice.

@@ -58,6 +58,11 @@ impl Sessions {
         })
     }
 
+    /// The PARTITION BY columns, by position in the rows.
+    pub fn key_columns(&self) -> &[usize] {
+        &self.key_columns
+    }
+
     pub fn open_sessions(&self) -> usize {
         self.open.values().map(Vec::len).sum()
     }
