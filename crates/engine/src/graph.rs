@@ -40,6 +40,7 @@ use futures::StreamExt;
 use crate::changelog::StateConfig;
 use crate::changelog::aggregate::GroupAggregate;
 use crate::changelog::join::{Side, StreamJoin};
+use crate::changelog::not_in::NotIn;
 use crate::changelog::over::{OverAggregate, aggregate_of, frame_of};
 use crate::changelog::rank::{TopN, rank_bound};
 use crate::changelog::rowtime_first::RowtimeFirst;
@@ -483,6 +484,20 @@ impl Builder<'_> {
         }
         let (left, right) = (self.build(join.left())?, self.build(join.right())?);
         let updating_input = left.is_updating() || right.is_updating();
+        if let Some(not_in) = NotIn::of(join)? {
+            let schema = not_in.schema();
+            let graph = Graph::Operator {
+                inputs: vec![left, right],
+                instances: vec![Box::new(not_in)],
+                schema,
+                event_time: vec![Watermarks::None; 2],
+                updating: Some("Join (NOT IN: a null-aware anti join)"),
+            };
+            return Ok(match &join.projection {
+                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+                None => graph,
+            });
+        }
         if let Some(first) = SemiJoin::of(join)? {
             let semi = |join: SemiJoin| {
                 if updating_input {

@@ -8,6 +8,7 @@ pub mod aggregate;
 mod interval;
 pub mod join;
 mod keys;
+pub mod not_in;
 pub mod over;
 pub mod rank;
 pub mod rowtime_first;
