@@ -45,6 +45,7 @@ use crate::changelog::over::{OverAggregate, aggregate_of, frame_of};
 use crate::changelog::rank::{TopN, rank_bound};
 use crate::changelog::rowtime_first::RowtimeFirst;
 use crate::changelog::semi::SemiJoin;
+use crate::changelog::set_all::SetOperationAll;
 use crate::changelog::temporal::TemporalJoin;
 use crate::changelog::temporal_sort::TemporalSort;
 use crate::changelog::upsert::UpsertNormalize;
@@ -492,6 +493,26 @@ impl Builder<'_> {
                 schema,
                 event_time: vec![Watermarks::None; 2],
                 updating: Some("Join (NOT IN: a null-aware anti join)"),
+            };
+            return Ok(match &join.projection {
+                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+                None => graph,
+            });
+        }
+        if let Some(first) = SetOperationAll::of(join)? {
+            let schema = first.schema();
+            let mut instances: Vec<Box<dyn Operator>> = vec![Box::new(first)];
+            for _ in 1..self.instances(true) {
+                instances.push(Box::new(
+                    SetOperationAll::of(join)?.expect("a set operation as the first"),
+                ));
+            }
+            let graph = Graph::Operator {
+                inputs: vec![left, right],
+                instances,
+                schema,
+                event_time: vec![Watermarks::None; 2],
+                updating: Some("Join (INTERSECT ALL or EXCEPT ALL)"),
             };
             return Ok(match &join.projection {
                 Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),

@@ -13,6 +13,7 @@ pub mod over;
 pub mod rank;
 pub mod rowtime_first;
 pub mod semi;
+pub mod set_all;
 pub mod temporal;
 pub mod temporal_sort;
 pub mod upsert;

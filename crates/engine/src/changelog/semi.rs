@@ -40,7 +40,7 @@ pub struct SemiJoin {
 
 /// Whether a plan's rows are distinct: an aggregation without aggregates (DISTINCT), as
 /// INTERSECT and EXCEPT are planned.
-fn is_distinct(plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>) -> bool {
+pub(crate) fn is_distinct(plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>) -> bool {
     let mut node = plan;
     while crate::graph::is_exchange(node) {
         node = node.children()[0];
