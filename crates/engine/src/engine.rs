@@ -537,6 +537,7 @@ impl Engine {
         self.plan_temporal_joins(&mut query, &mut versioned).await?;
         crate::legacy_windows::rewrite(&mut query)?;
         crate::grouping_sets::expand(&mut query)?;
+        crate::scalar_subquery::rewrite(&mut query)?;
         rewrite_query(&mut query, &self.options)?;
         let windows = window_tvfs(&query);
         if !windows.is_empty()

@@ -30,6 +30,7 @@ mod options;
 mod printer;
 pub mod render;
 mod result_types;
+mod scalar_subquery;
 mod sink;
 mod translate;
 mod types;

@@ -676,3 +676,11 @@ fn unsupported_stateful_queries_name_their_construct() {
         "{error}"
     );
 }
+
+#[test]
+fn a_scalar_subquery_naming_the_outer_query_is_refused() {
+    let f = fixture("correlated", 23);
+    let sql = "SELECT e.k FROM events AS e WHERE e.v > (SELECT AVG(x.v) FROM events AS x WHERE x.k = e.k)";
+    let error = changelog(&format!("{}{sql};", f.tables), 1).unwrap_err();
+    assert!(error.to_string().contains("e.k"), "{error}");
+}
