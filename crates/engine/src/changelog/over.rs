@@ -119,10 +119,14 @@ pub struct OverAggregate {
     bytes: usize,
 }
 
+/// A waiting row and its aggregates' arguments (one-row slices of its input batch's
+/// evaluated arguments: evaluated once per batch, not once per row).
+type Waiting = (OwnedRow, Vec<Vec<ArrayRef>>);
+
 /// A key's rows waiting for the watermark, and its frame so far.
 struct KeyState {
     /// Waiting rows by (time, arrival).
-    waiting: BTreeMap<(i64, u64), OwnedRow>,
+    waiting: BTreeMap<(i64, u64), Waiting>,
     /// The latest time this key emitted (Flink's lastTriggeringTs).
     last_emitted: i64,
     accumulators: Vec<Box<dyn Accumulator>>,
@@ -186,9 +190,21 @@ impl OverAggregate {
             .partition
             .encode(&self.partition.columns(batch)?, batch.num_rows())?;
         let rows = self.rows_codec.encode(batch)?;
+        let arguments = self
+            .aggregates
+            .iter()
+            .map(|a| {
+                a.expressions()
+                    .iter()
+                    .map(|e| e.evaluate(batch)?.into_array(batch.num_rows()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // What the batch's rows let go, gathered into one output batch.
+        let mut emitted = self.emitted();
         for row in 0..batch.num_rows() {
             if met[row] > self.fired {
-                out.extend(self.fire(met[row])?);
+                self.fire(met[row], &mut emitted)?;
             }
             let Some(time) = times[row] else { continue };
             let key = keys.key(row);
@@ -214,7 +230,13 @@ impl OverAggregate {
             }
             self.arrivals += 1;
             self.bytes += rows.row(row).as_ref().len() + key.len() + 48;
-            state.waiting.insert((time, self.arrivals), rows.row(row).owned());
+            let row_arguments = arguments
+                .iter()
+                .map(|args| args.iter().map(|a| a.slice(row, 1)).collect())
+                .collect();
+            state
+                .waiting
+                .insert((time, self.arrivals), (rows.row(row).owned(), row_arguments));
             self.due.insert((time, self.arrivals), key.into());
             if let Frame::Range(range) = self.frame {
                 state.timers.insert(time);
@@ -229,60 +251,19 @@ impl OverAggregate {
                 }
             }
         }
+        out.extend(self.finish(emitted)?);
         Ok(())
     }
 
-    /// Emits, key by key, the rows whose time the watermark reached.
-    fn fire(&mut self, watermark: i64) -> Result<Option<Changes>, EngineError> {
-        self.fired = self.fired.max(watermark);
-        let later = self.due.split_off(&(watermark.saturating_add(1), 0));
-        let due = std::mem::replace(&mut self.due, later);
-        let mut keys: Vec<Box<[u8]>> = due.into_values().collect();
-        keys.sort();
-        keys.dedup();
-        let mut emitted = Emitted {
+    fn emitted(&self) -> Emitted {
+        Emitted {
             rows: Vec::new(),
             values: vec![Vec::new(); self.aggregates.len()],
-        };
-        for key in &keys {
-            let state = self.keys.get_mut(key).expect("a due key has state");
-            let released = match self.frame {
-                Frame::Range(range) => {
-                    let fresh = || -> Result<Vec<Box<dyn Accumulator>>, EngineError> {
-                        self.aggregates
-                            .iter()
-                            .map(|a| Ok(a.create_sliding_accumulator()?))
-                            .collect()
-                    };
-                    fire_range_timers(
-                        state,
-                        watermark,
-                        range,
-                        &self.aggregates,
-                        &self.rows_codec,
-                        &mut emitted,
-                        fresh,
-                    )?
-                }
-                _ => {
-                    let later = state.waiting.split_off(&(watermark.saturating_add(1), 0));
-                    let ready: Vec<_> = std::mem::replace(&mut state.waiting, later).into_iter().collect();
-                    if let Some(((last, _), _)) = ready.last() {
-                        state.last_emitted = state.last_emitted.max(*last);
-                    }
-                    emit(
-                        state,
-                        &ready,
-                        self.frame,
-                        &self.aggregates,
-                        &self.rows_codec,
-                        &mut emitted,
-                    )?;
-                    ready.iter().map(|(_, r)| r.as_ref().len()).sum::<usize>() + ready.len() * (key.len() + 48)
-                }
-            };
-            self.bytes -= released;
         }
+    }
+
+    /// The rows emitted, with their aggregates' values, as one batch.
+    fn finish(&self, emitted: Emitted) -> Result<Option<Changes>, EngineError> {
         if emitted.rows.is_empty() {
             return Ok(None);
         }
@@ -297,6 +278,55 @@ impl OverAggregate {
             self.output.clone(),
             columns,
         )?)))
+    }
+
+    /// Emits (into `emitted`), key by key, the rows whose time the watermark reached.
+    fn fire(&mut self, watermark: i64, emitted: &mut Emitted) -> Result<(), EngineError> {
+        self.fired = self.fired.max(watermark);
+        // Taken from the front: the rows not yet due are most of the map.
+        let mut keys: Vec<Box<[u8]>> = Vec::new();
+        while let Some(entry) = self.due.first_entry()
+            && entry.key().0 <= watermark
+        {
+            keys.push(entry.remove());
+        }
+        keys.sort();
+        keys.dedup();
+        for key in &keys {
+            let state = self.keys.get_mut(key).expect("a due key has state");
+            let released = match self.frame {
+                Frame::Range(range) => {
+                    let fresh = || -> Result<Vec<Box<dyn Accumulator>>, EngineError> {
+                        self.aggregates
+                            .iter()
+                            .map(|a| Ok(a.create_sliding_accumulator()?))
+                            .collect()
+                    };
+                    fire_range_timers(
+                        state,
+                        watermark,
+                        range,
+                        emitted,
+                        fresh,
+                    )?
+                }
+                _ => {
+                    let mut ready = Vec::new();
+                    while let Some(entry) = state.waiting.first_entry()
+                        && entry.key().0 <= watermark
+                    {
+                        ready.push(entry.remove_entry());
+                    }
+                    if let Some(((last, _), _)) = ready.last() {
+                        state.last_emitted = state.last_emitted.max(*last);
+                    }
+                    emit(state, &ready, self.frame, emitted)?;
+                    ready.iter().map(|(_, (r, _))| r.as_ref().len()).sum::<usize>() + ready.len() * (key.len() + 48)
+                }
+            };
+            self.bytes -= released;
+        }
+        Ok(())
     }
 }
 
@@ -315,8 +345,6 @@ fn fire_range_timers(
     state: &mut KeyState,
     watermark: i64,
     range: i64,
-    aggregates: &[Arc<AggregateFunctionExpr>],
-    rows_codec: &RowCodec,
     emitted: &mut Emitted,
     fresh: impl Fn() -> Result<Vec<Box<dyn Accumulator>>, EngineError>,
 ) -> Result<usize, EngineError> {
@@ -332,8 +360,12 @@ fn fire_range_timers(
             state.cleanup = None;
             continue;
         }
-        let later = state.waiting.split_off(&(time.saturating_add(1), 0));
-        let ready: Vec<_> = std::mem::replace(&mut state.waiting, later).into_iter().collect();
+        let mut ready = Vec::new();
+        while let Some(entry) = state.waiting.first_entry()
+            && entry.key().0 <= time
+        {
+            ready.push(entry.remove_entry());
+        }
         // Rows that fell out of the frame leave before this time's rows come in.
         while let Some((oldest, _)) = state.in_frame.front()
             && *oldest < time - range
@@ -343,8 +375,8 @@ fn fire_range_timers(
                 accumulator.retract_batch(args)?;
             }
         }
-        emit(state, &ready, Frame::Range(range), aggregates, rows_codec, emitted)?;
-        released += ready.iter().map(|(_, r)| r.as_ref().len() + 48).sum::<usize>();
+        emit(state, &ready, Frame::Range(range), emitted)?;
+        released += ready.iter().map(|(_, (r, _))| r.as_ref().len() + 48).sum::<usize>();
         state.last_emitted = time;
     }
     Ok(released)
@@ -353,28 +385,10 @@ fn fire_range_timers(
 /// Emits `ready` rows (in time order) with their frames' aggregates.
 fn emit(
     state: &mut KeyState,
-    ready: &[((i64, u64), OwnedRow)],
+    ready: &[((i64, u64), Waiting)],
     frame: Frame,
-    aggregates: &[Arc<AggregateFunctionExpr>],
-    rows_codec: &RowCodec,
     emitted: &mut Emitted,
 ) -> Result<(), EngineError> {
-    if ready.is_empty() {
-        return Ok(());
-    }
-    let batch = RecordBatch::try_new(
-        rows_codec.schema().clone(),
-        rows_codec.decode(ready.iter().map(|(_, r)| r.row()))?,
-    )?;
-    let arguments = aggregates
-        .iter()
-        .map(|a| {
-            a.expressions()
-                .iter()
-                .map(|e| e.evaluate(&batch)?.into_array(batch.num_rows()))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let mut start = 0;
     while start < ready.len() {
         // RANGE: rows of one time are peers, added together and given one value.
@@ -385,11 +399,7 @@ fn emit(
             }
             _ => start + 1,
         };
-        for (row, ((time, _), _)) in ready.iter().enumerate().take(end).skip(start) {
-            let row_arguments: Vec<Vec<ArrayRef>> = arguments
-                .iter()
-                .map(|args| args.iter().map(|a| a.slice(row, 1)).collect())
-                .collect();
+        for ((time, _), (_, row_arguments)) in &ready[start..end] {
             match frame {
                 // A full frame lets its oldest row go before the new one comes in (the
                 // order Flink adds and takes back in, which floating-point sums show).
@@ -405,7 +415,7 @@ fn emit(
                 Frame::Range(_) => state.in_frame.push_back((*time, row_arguments.clone())),
                 Frame::AllRows | Frame::AllRange => {}
             }
-            for (accumulator, args) in state.accumulators.iter_mut().zip(&row_arguments) {
+            for (accumulator, args) in state.accumulators.iter_mut().zip(row_arguments.iter()) {
                 accumulator.update_batch(args)?;
             }
         }
@@ -414,7 +424,7 @@ fn emit(
             .iter_mut()
             .map(|a| a.evaluate())
             .collect::<Result<Vec<_>, _>>()?;
-        for (_, row) in &ready[start..end] {
+        for (_, (row, _)) in &ready[start..end] {
             emitted.rows.push(row.clone());
             for (column, value) in emitted.values.iter_mut().zip(&current) {
                 column.push(value.clone());
@@ -439,7 +449,9 @@ impl crate::operator::Operator for OverAggregate {
     }
 
     fn on_watermark(&mut self, _input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
-        out.extend(self.fire(watermark)?);
+        let mut emitted = self.emitted();
+        self.fire(watermark, &mut emitted)?;
+        out.extend(self.finish(emitted)?);
         Ok(())
     }
 
