@@ -112,7 +112,12 @@ fn main() {
             FLINK_INTERVAL_JOIN,
             1,
         ),
-        ("interval join at parallelism 2", QUERY_INTERVAL_JOIN, FLINK_INTERVAL_JOIN, 2),
+        (
+            "interval join at parallelism 2",
+            QUERY_INTERVAL_JOIN,
+            FLINK_INTERVAL_JOIN,
+            2,
+        ),
         ("OVER ROWS 10 PRECEDING, 1,000 keys", QUERY_OVER, FLINK_OVER, 1),
         (
             "window join 10 s, 2 x 1 M rows, 10,000 keys",

@@ -302,13 +302,7 @@ impl OverAggregate {
                             .map(|a| Ok(a.create_sliding_accumulator()?))
                             .collect()
                     };
-                    fire_range_timers(
-                        state,
-                        watermark,
-                        range,
-                        emitted,
-                        fresh,
-                    )?
+                    fire_range_timers(state, watermark, range, emitted, fresh)?
                 }
                 _ => {
                     let mut ready = Vec::new();
