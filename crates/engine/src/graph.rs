@@ -384,10 +384,7 @@ impl Builder<'_> {
             event_time: vec![Watermarks::None; 2],
             updating: None,
         };
-        Ok(Some(match &join.projection {
-            Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
-            None => graph,
-        }))
+        Ok(Some(projected(graph, join)))
     }
 
     /// The versions a temporal join's right input reads (through stateless steps).
@@ -460,10 +457,7 @@ impl Builder<'_> {
             event_time: vec![left_watermarks, right_watermarks],
             updating: None,
         };
-        Ok(Some(match &join.projection {
-            Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
-            None => graph,
-        }))
+        Ok(Some(projected(graph, join)))
     }
 
     /// Whether the plan reads a temporal join's versions anywhere.
@@ -494,10 +488,7 @@ impl Builder<'_> {
                 event_time: vec![Watermarks::None; 2],
                 updating: Some("Join (NOT IN: a null-aware anti join)"),
             };
-            return Ok(match &join.projection {
-                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
-                None => graph,
-            });
+            return Ok(projected(graph, join));
         }
         if let Some(first) = SetOperationAll::of(join)? {
             let schema = first.schema();
@@ -514,10 +505,7 @@ impl Builder<'_> {
                 event_time: vec![Watermarks::None; 2],
                 updating: Some("Join (INTERSECT ALL or EXCEPT ALL)"),
             };
-            return Ok(match &join.projection {
-                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
-                None => graph,
-            });
+            return Ok(projected(graph, join));
         }
         if let Some(first) = SemiJoin::of(join)? {
             let semi = |join: SemiJoin| {
@@ -545,10 +533,7 @@ impl Builder<'_> {
                 event_time: vec![Watermarks::None; 2],
                 updating,
             };
-            return Ok(match &join.projection {
-                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
-                None => graph,
-            });
+            return Ok(projected(graph, join));
         }
         let joins = (0..self.instances(true))
             .map(|_| {
@@ -1090,6 +1075,14 @@ impl Operator for Union {
 
     fn is_stateful(&self) -> bool {
         false
+    }
+}
+
+/// A join's graph with the plan's projection of the join's columns on top.
+fn projected(graph: Graph, join: &HashJoinExec) -> Graph {
+    match &join.projection {
+        Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+        None => graph,
     }
 }
 

@@ -90,6 +90,35 @@ pub struct StreamJoin {
     retracting: bool,
 }
 
+/// Which rows of a join's full width (the left side's `left_width` columns, then the right
+/// side's) pass its non-equality conditions; NULL is not true.
+pub(crate) fn passes(
+    filter: Option<&JoinFilter>,
+    joined: &RecordBatch,
+    left_width: usize,
+) -> Result<BooleanArray, DataFusionError> {
+    let Some(filter) = filter else {
+        return Ok(BooleanArray::from(vec![true; joined.num_rows()]));
+    };
+    let columns: Vec<ArrayRef> = filter
+        .column_indices()
+        .iter()
+        .map(|c| match c.side {
+            JoinSide::Left => Ok(joined.column(c.index).clone()),
+            JoinSide::Right => Ok(joined.column(left_width + c.index).clone()),
+            JoinSide::None => Err(DataFusionError::NotImplemented("mark joins".into())),
+        })
+        .collect::<Result<_, _>>()?;
+    let options = datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(joined.num_rows()));
+    let intermediate = RecordBatch::try_new_with_options(filter.schema().clone(), columns, &options)?;
+    let mask = filter
+        .expression()
+        .evaluate(&intermediate)?
+        .into_array(intermediate.num_rows())?;
+    let mask = datafusion::common::cast::as_boolean_array(&mask)?;
+    Ok(mask.iter().map(|v| Some(v == Some(true))).collect())
+}
+
 /// One output row of a retracting join: the left and the right row (`None` padded), and its
 /// kind.
 type Joined = (Option<OwnedRow>, Option<OwnedRow>, RowKind);
@@ -523,27 +552,8 @@ impl StreamJoin {
 
     /// Which joined pairs pass the join's non-equality conditions.
     fn passes(&self, joined: &RecordBatch) -> Result<BooleanArray, DataFusionError> {
-        let Some(filter) = &self.filter else {
-            return Ok(BooleanArray::from(vec![true; joined.num_rows()]));
-        };
         let left_width = self.sides[0].rows_codec.schema().fields().len();
-        let columns: Vec<ArrayRef> = filter
-            .column_indices()
-            .iter()
-            .map(|c| match c.side {
-                JoinSide::Left => Ok(joined.column(c.index).clone()),
-                JoinSide::Right => Ok(joined.column(left_width + c.index).clone()),
-                JoinSide::None => Err(DataFusionError::NotImplemented("mark joins".into())),
-            })
-            .collect::<Result<_, _>>()?;
-        let intermediate = RecordBatch::try_new(filter.schema().clone(), columns)?;
-        let mask = filter
-            .expression()
-            .evaluate(&intermediate)?
-            .into_array(intermediate.num_rows())?;
-        let mask = datafusion::common::cast::as_boolean_array(&mask)?;
-        // NULL is not true.
-        Ok(mask.iter().map(|v| Some(v == Some(true))).collect())
+        passes(self.filter.as_ref(), joined, left_width)
     }
 
     fn null_columns(&self, side: Side, rows: usize) -> Vec<ArrayRef> {

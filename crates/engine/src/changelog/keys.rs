@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
-use datafusion::arrow::row::{Row, RowConverter, Rows, SortField};
+use datafusion::arrow::row::{OwnedRow, Row, RowConverter, Rows, SortField};
 use datafusion::error::DataFusionError;
 use datafusion::physical_expr::PhysicalExpr;
 
@@ -23,6 +23,19 @@ impl KeyEncoder {
             Some(RowConverter::new(types.into_iter().map(SortField::new).collect())?)
         };
         Ok(Self { exprs, converter })
+    }
+
+    /// A key of `exprs` over `plan`'s rows.
+    pub fn over(
+        plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+        exprs: Vec<Arc<dyn PhysicalExpr>>,
+    ) -> Result<Self, DataFusionError> {
+        let schema = plan.schema();
+        let types = exprs
+            .iter()
+            .map(|e| e.data_type(&schema))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(exprs, types)
     }
 
     /// The expressions the key is computed from.
@@ -50,6 +63,14 @@ impl KeyEncoder {
             .collect();
         Ok(EncodedKeys { rows, nulls })
     }
+}
+
+/// Both sides' keys of a join: its equality conditions' left and right expressions.
+pub fn join_keys(join: &datafusion::physical_plan::joins::HashJoinExec) -> Result<[KeyEncoder; 2], DataFusionError> {
+    Ok([
+        KeyEncoder::over(join.left(), join.on().iter().map(|(l, _)| l.clone()).collect())?,
+        KeyEncoder::over(join.right(), join.on().iter().map(|(_, r)| r.clone()).collect())?,
+    ])
 }
 
 pub struct EncodedKeys {
@@ -92,5 +113,18 @@ impl RowCodec {
 
     pub fn schema(&self) -> &SchemaRef {
         &self.schema
+    }
+
+    /// Kept rows emitted with their kinds, as changes of this schema.
+    pub fn changes(
+        &self,
+        emitted: Vec<(OwnedRow, crate::changes::RowKind)>,
+    ) -> Result<crate::changes::Changes, DataFusionError> {
+        let columns = self.decode(emitted.iter().map(|(row, _)| row.row()))?;
+        let rows = RecordBatch::try_new(self.schema.clone(), columns)?;
+        Ok(crate::changes::Changes::new(
+            rows,
+            Some(emitted.into_iter().map(|(_, kind)| kind).collect()),
+        ))
     }
 }

@@ -5,13 +5,10 @@
 //! one instance: a NULL or the first row anywhere in the subquery changes every row.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::OwnedRow;
 use datafusion::common::JoinType;
-use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::joins::HashJoinExec;
 
 use super::keys::{KeyEncoder, RowCodec};
@@ -42,21 +39,8 @@ impl NotIn {
                 "a NOT IN subquery correlated by more than its column",
             ));
         }
-        let encoder = |plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>,
-                       exprs: Vec<Arc<dyn PhysicalExpr>>|
-         -> Result<KeyEncoder, EngineError> {
-            let schema = plan.schema();
-            let types = exprs
-                .iter()
-                .map(|e| e.data_type(&schema))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(KeyEncoder::new(exprs, types)?)
-        };
         Ok(Some(Self {
-            keys: [
-                encoder(join.left(), join.on().iter().map(|(l, _)| l.clone()).collect())?,
-                encoder(join.right(), join.on().iter().map(|(_, r)| r.clone()).collect())?,
-            ],
+            keys: super::keys::join_keys(join)?,
             rows_codec: RowCodec::new(join.left().schema())?,
             shown: HashMap::new(),
             partners: HashMap::new(),
@@ -189,12 +173,7 @@ impl Operator for NotIn {
         if emitted.is_empty() {
             return Ok(());
         }
-        let columns = self.rows_codec.decode(emitted.iter().map(|(row, _)| row.row()))?;
-        let rows = RecordBatch::try_new(self.schema(), columns)?;
-        out.push(Changes::new(
-            rows,
-            Some(emitted.into_iter().map(|(_, kind)| kind).collect()),
-        ));
+        out.push(self.rows_codec.changes(emitted)?);
         Ok(())
     }
 

@@ -17,14 +17,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::row::{OwnedRow, RowConverter, SortField};
+use datafusion::arrow::row::{OwnedRow, RowConverter, Rows, SortField};
 use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
 use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr};
 
-use super::keys::{KeyEncoder, RowCodec};
+use super::keys::{EncodedKeys, KeyEncoder, RowCodec};
 use crate::changes::{Changes, RowKind};
 use crate::error::EngineError;
 
@@ -136,20 +136,24 @@ impl TopN {
         self
     }
 
-    /// Ranks changes of an updating input: each row's change applied to its partition's
-    /// rows, and the difference in the partition's top N emitted.
-    fn process_retracting(&mut self, changes: &Changes) -> Result<Changes, DataFusionError> {
-        let batch = &changes.rows;
-        let rows = batch.num_rows();
+    /// A batch's partition keys, sort keys and rows, as bytes.
+    fn encode(&self, batch: &RecordBatch) -> Result<(EncodedKeys, Rows, Rows), DataFusionError> {
         let partition_columns = self.partition.columns(batch)?;
-        let partitions = self.partition.encode(&partition_columns, rows)?;
+        let partitions = self.partition.encode(&partition_columns, batch.num_rows())?;
         let order_columns = self
             .order
             .iter()
-            .map(|s| s.expr.evaluate(batch)?.into_array(rows))
+            .map(|s| s.expr.evaluate(batch)?.into_array(batch.num_rows()))
             .collect::<Result<Vec<ArrayRef>, _>>()?;
         let order = self.order_rows.convert_columns(&order_columns)?;
-        let encoded = self.rows_codec.encode(batch)?;
+        Ok((partitions, order, self.rows_codec.encode(batch)?))
+    }
+
+    /// Ranks changes of an updating input: each row's change applied to its partition's
+    /// rows, and the difference in the partition's top N emitted.
+    fn process_retracting(&mut self, changes: &Changes) -> Result<Changes, DataFusionError> {
+        let rows = changes.rows.num_rows();
+        let (partitions, order, encoded) = self.encode(&changes.rows)?;
         let limit = self.limit;
         let rank_shown = self.rank_shown;
         let mut emitted: Vec<(OwnedRow, u64, RowKind)> = Vec::new();
@@ -215,17 +219,8 @@ impl TopN {
 
     /// Ranks a batch of insertions; returns the changes to the partitions' top rows.
     pub fn process(&mut self, changes: &Changes) -> Result<Changes, DataFusionError> {
-        let batch = &changes.rows;
-        let rows = batch.num_rows();
-        let partition_columns = self.partition.columns(batch)?;
-        let partitions = self.partition.encode(&partition_columns, rows)?;
-        let order_columns = self
-            .order
-            .iter()
-            .map(|s| s.expr.evaluate(batch)?.into_array(rows))
-            .collect::<Result<Vec<ArrayRef>, _>>()?;
-        let order = self.order_rows.convert_columns(&order_columns)?;
-        let encoded = self.rows_codec.encode(batch)?;
+        let rows = changes.rows.num_rows();
+        let (partitions, order, encoded) = self.encode(&changes.rows)?;
 
         let mut emitted: Vec<(OwnedRow, u64, RowKind)> = Vec::new();
         for row in 0..rows {

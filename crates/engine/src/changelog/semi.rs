@@ -74,18 +74,7 @@ impl SemiJoin {
                 "an IN or EXISTS subquery correlated by more than equalities",
             ));
         }
-        let encoder = |plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>,
-                       exprs: Vec<Arc<dyn PhysicalExpr>>|
-         -> Result<KeyEncoder, EngineError> {
-            let schema = plan.schema();
-            let types = exprs
-                .iter()
-                .map(|e| e.data_type(&schema))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(KeyEncoder::new(exprs, types)?)
-        };
-        let left = encoder(join.left(), join.on().iter().map(|(l, _)| l.clone()).collect())?;
-        let right = encoder(join.right(), join.on().iter().map(|(_, r)| r.clone()).collect())?;
+        let [left, right] = super::keys::join_keys(join)?;
         Ok(Some(Self {
             shown,
             anti,

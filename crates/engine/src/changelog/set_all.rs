@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::OwnedRow;
 use datafusion::common::{JoinType, NullEquality};
@@ -44,22 +43,9 @@ impl SetOperationAll {
         if join.null_equality() != NullEquality::NullEqualsNull || super::semi::is_distinct(join.left()) {
             return Ok(None);
         }
-        let encoder = |plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>,
-                       exprs: Vec<Arc<dyn PhysicalExpr>>|
-         -> Result<KeyEncoder, EngineError> {
-            let schema = plan.schema();
-            let types = exprs
-                .iter()
-                .map(|e| e.data_type(&schema))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(KeyEncoder::new(exprs, types)?)
-        };
         Ok(Some(Self {
             intersect,
-            keys: [
-                encoder(join.left(), join.on().iter().map(|(l, _)| l.clone()).collect())?,
-                encoder(join.right(), join.on().iter().map(|(_, r)| r.clone()).collect())?,
-            ],
+            keys: super::keys::join_keys(join)?,
             rows_codec: RowCodec::new(join.left().schema())?,
             values: HashMap::new(),
             bytes: 0,
@@ -138,12 +124,7 @@ impl Operator for SetOperationAll {
         if emitted.is_empty() {
             return Ok(());
         }
-        let columns = self.rows_codec.decode(emitted.iter().map(|(row, _)| row.row()))?;
-        let rows = RecordBatch::try_new(self.schema(), columns)?;
-        out.push(Changes::new(
-            rows,
-            Some(emitted.into_iter().map(|(_, kind)| kind).collect()),
-        ));
+        out.push(self.rows_codec.changes(emitted)?);
         Ok(())
     }
 

@@ -14,11 +14,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, UInt32Array};
+use datafusion::arrow::array::{BooleanArray, RecordBatch, RecordBatchOptions, UInt32Array};
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::OwnedRow;
-use datafusion::common::{JoinSide, JoinType};
+use datafusion::common::JoinType;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::joins::utils::JoinFilter;
@@ -71,21 +71,8 @@ impl TemporalJoin {
                 )));
             }
         };
-        let encoder = |plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>,
-                       exprs: Vec<Arc<dyn PhysicalExpr>>|
-         -> Result<KeyEncoder, EngineError> {
-            let schema = plan.schema();
-            let types = exprs
-                .iter()
-                .map(|e| e.data_type(&schema))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(KeyEncoder::new(exprs, types)?)
-        };
         Ok(Self {
-            keys: [
-                encoder(join.left(), join.on().iter().map(|(l, _)| l.clone()).collect())?,
-                encoder(join.right(), join.on().iter().map(|(_, r)| r.clone()).collect())?,
-            ],
+            keys: super::keys::join_keys(join)?,
             codecs: [
                 RowCodec::new(join.left().schema())?,
                 RowCodec::new(join.right().schema())?,
@@ -176,27 +163,11 @@ impl TemporalJoin {
 
     /// Which joined rows pass the join's non-equality conditions (NULL is not true).
     fn passes(&self, joined: &RecordBatch) -> Result<BooleanArray, EngineError> {
-        let Some(filter) = &self.filter else {
-            return Ok(BooleanArray::from(vec![true; joined.num_rows()]));
-        };
-        let left_width = self.codecs[0].schema().fields().len();
-        let columns: Vec<ArrayRef> = filter
-            .column_indices()
-            .iter()
-            .map(|c| match c.side {
-                JoinSide::Left => Ok(joined.column(c.index).clone()),
-                JoinSide::Right => Ok(joined.column(left_width + c.index).clone()),
-                JoinSide::None => Err(EngineError::unsupported("mark joins")),
-            })
-            .collect::<Result<_, _>>()?;
-        let options = RecordBatchOptions::new().with_row_count(Some(joined.num_rows()));
-        let intermediate = RecordBatch::try_new_with_options(filter.schema().clone(), columns, &options)?;
-        let mask = filter
-            .expression()
-            .evaluate(&intermediate)?
-            .into_array(intermediate.num_rows())?;
-        let mask = datafusion::common::cast::as_boolean_array(&mask)?;
-        Ok(mask.iter().map(|v| Some(v == Some(true))).collect())
+        Ok(crate::changelog::join::passes(
+            self.filter.as_ref(),
+            joined,
+            self.codecs[0].schema().fields().len(),
+        )?)
     }
 
     /// The rows to emit for `pairs`: matches that pass the condition; for a LEFT join the

@@ -10,7 +10,6 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, Recor
 use datafusion::arrow::compute::{concat_batches, take};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::{RowConverter, SortField};
-use datafusion::common::JoinSide;
 use datafusion::common::JoinType;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
@@ -213,29 +212,13 @@ impl WindowJoin {
         )?)
     }
 
-    /// Which joined pairs pass the join's non-equality conditions (NULL is not true).
+    /// Which joined rows pass the join's non-equality conditions (NULL is not true).
     fn passes(&self, joined: &RecordBatch) -> Result<BooleanArray, EngineError> {
-        let Some(filter) = &self.filter else {
-            return Ok(BooleanArray::from(vec![true; joined.num_rows()]));
-        };
-        let left_width = self.sides[0].schema.fields().len();
-        let columns: Vec<ArrayRef> = filter
-            .column_indices()
-            .iter()
-            .map(|c| match c.side {
-                JoinSide::Left => Ok(joined.column(c.index).clone()),
-                JoinSide::Right => Ok(joined.column(left_width + c.index).clone()),
-                JoinSide::None => Err(EngineError::unsupported("mark joins")),
-            })
-            .collect::<Result<_, _>>()?;
-        let options = RecordBatchOptions::new().with_row_count(Some(joined.num_rows()));
-        let intermediate = RecordBatch::try_new_with_options(filter.schema().clone(), columns, &options)?;
-        let mask = filter
-            .expression()
-            .evaluate(&intermediate)?
-            .into_array(intermediate.num_rows())?;
-        let mask = datafusion::common::cast::as_boolean_array(&mask)?;
-        Ok(mask.iter().map(|v| Some(v == Some(true))).collect())
+        Ok(crate::changelog::join::passes(
+            self.filter.as_ref(),
+            joined,
+            self.sides[0].schema.fields().len(),
+        )?)
     }
 }
 
