@@ -1,9 +1,12 @@
 //! A query's physical plan (planned by DataFusion with one partition) as a graph of pipegen's
 //! operators: stateless subplans stay DataFusion's (they stream as they are), every stateful
-//! step becomes an [`Operator`], recognised by its type:
+//! step becomes an [`Operator`], recognised by its type. Leaves are DataFusion subplans,
+//! upsert sources, and window TVFs' rows (a windowed scan reads them):
 //!
 //! ```text
-//! [DataFusion subplan] --> GroupAggregate / Join / Rank --> [filter, projection] --> sink
+//! [DataFusion subplan | upsert source | window TVF rows]
+//!     --> GroupAggregate / Join / Rank / WindowAggregate / WindowJoin / TemporalJoin / ...
+//!     --> [filter, projection] --> sink
 //! ```
 
 use std::sync::Arc;
