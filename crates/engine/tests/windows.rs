@@ -615,3 +615,18 @@ fn json_files_window_like_csv_files() {
     let expected = expected_rows(&model, false);
     assert_eq!(rows, expected);
 }
+
+#[test]
+fn a_windowed_view_read_twice_is_refused() {
+    let f = fixture("window-twice", 31);
+    let error = query(&format!(
+        "{}CREATE TEMPORARY VIEW w AS SELECT window_start, window_end, k, COUNT(*) AS c
+         FROM {} GROUP BY window_start, window_end, k;
+         SELECT a.k, a.c, b.c FROM w AS a JOIN w AS b
+           ON a.window_start = b.window_start AND a.window_end = b.window_end AND a.k = b.k;",
+        f.source,
+        window_sql("TUMBLE")
+    ))
+    .unwrap_err();
+    assert!(error.to_string().contains("read twice"), "{error}");
+}

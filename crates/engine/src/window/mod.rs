@@ -211,7 +211,11 @@ impl WindowedTables {
         let partition = scan.partitions().first().map(identity);
         partition
             .and_then(|p| self.rows.lock().expect("not poisoned").remove(&p))
-            .ok_or_else(|| EngineError::Invalid("a window table function read twice; please report this".into()))
+            .ok_or_else(|| {
+                EngineError::unsupported(
+                    "a window table function's rows read twice in one query (a windowed view used twice)",
+                )
+            })
     }
 }
 
