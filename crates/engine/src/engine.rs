@@ -1012,7 +1012,7 @@ fn physical_name(table: &CreateTable) -> String {
 const VIEW_KEEP: &str = "__pipegen_view_keep";
 const VIEW_WATERMARK: &str = "__pipegen_view_watermark";
 
-fn quote(identifier: &str) -> String {
+pub(crate) fn quote(identifier: &str) -> String {
     format!("`{}`", identifier.replace('`', "``"))
 }
 

@@ -13,6 +13,7 @@ use datafusion::sql::sqlparser::ast::{
     Expr, GroupByExpr, Ident, Query, Select, SelectItem, SetExpr, TableFactor, visit_expressions_mut,
 };
 
+use crate::engine::quote;
 use crate::error::EngineError;
 
 const ONE: &str = "__pipegen_one";
@@ -142,8 +143,4 @@ fn rewrite_select(select: &mut Select, count: &mut usize) -> Result<(), EngineEr
 
 fn one() -> Expr {
     Expr::Value(datafusion::sql::sqlparser::ast::Value::Number("1".into(), false).into())
-}
-
-fn quote(identifier: &str) -> String {
-    format!("`{}`", identifier.replace('`', "``"))
 }

@@ -511,33 +511,14 @@ impl StreamJoin {
 
     /// A retracting join's output rows as changes in the query's columns.
     fn joined_changes(&self, out: Vec<Joined>) -> Result<Changes, DataFusionError> {
-        let mut columns = Vec::with_capacity(self.join_schema.fields().len());
-        for side in [Side::Left, Side::Right] {
-            let state = &self.sides[side.index()];
-            let present: Vec<&OwnedRow> = out
-                .iter()
-                .filter_map(|joined| match side {
-                    Side::Left => joined.0.as_ref(),
-                    Side::Right => joined.1.as_ref(),
-                })
-                .collect();
-            let decoded = state.rows_codec.decode(present.iter().map(|r| r.row()))?;
-            let mut next = 0u32;
-            let spread: UInt32Array = out
-                .iter()
-                .map(|joined| {
-                    let row = match side {
-                        Side::Left => &joined.0,
-                        Side::Right => &joined.1,
-                    };
-                    row.as_ref().map(|_| {
-                        next += 1;
-                        next - 1
-                    })
-                })
-                .collect();
-            columns.extend(take_arrays(&decoded, &spread, None)?);
-        }
+        let mut columns = self.sides[0]
+            .rows_codec
+            .decode_padded(out.iter().map(|j| j.0.as_ref()))?;
+        columns.extend(
+            self.sides[1]
+                .rows_codec
+                .decode_padded(out.iter().map(|j| j.1.as_ref()))?,
+        );
         let options = datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(out.len()));
         let all = RecordBatch::try_new_with_options(self.join_schema.clone(), columns, &options)?;
         let rows = match &self.projection {

@@ -115,6 +115,29 @@ impl RowCodec {
         &self.schema
     }
 
+    /// Columns of `rows` in order, NULL where a row is `None` (an outer join's padding).
+    pub fn decode_padded<'a>(
+        &self,
+        rows: impl IntoIterator<Item = Option<&'a OwnedRow>>,
+    ) -> Result<Vec<ArrayRef>, DataFusionError> {
+        let rows: Vec<Option<&OwnedRow>> = rows.into_iter().collect();
+        let decoded = self.decode(rows.iter().flatten().map(|r| r.row()))?;
+        if decoded.first().is_none_or(|c| c.len() == rows.len()) {
+            return Ok(decoded);
+        }
+        let mut next = 0u32;
+        let spread: datafusion::arrow::array::UInt32Array = rows
+            .iter()
+            .map(|row| {
+                row.map(|_| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        Ok(datafusion::arrow::compute::take_arrays(&decoded, &spread, None)?)
+    }
+
     /// Kept rows emitted with their kinds, as changes of this schema.
     pub fn changes(
         &self,

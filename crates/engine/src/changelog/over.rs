@@ -117,6 +117,9 @@ pub struct OverAggregate {
     fired: i64,
     arrivals: u64,
     bytes: usize,
+    /// The bytes a waiting row's aggregate arguments count for (their values' width: the row
+    /// holds one-row slices of its batch's arguments).
+    argument_bytes: usize,
 }
 
 /// A waiting row and its aggregates' arguments (one-row slices of its input batch's
@@ -151,6 +154,11 @@ impl OverAggregate {
             .iter()
             .map(|e| e.data_type(&input))
             .collect::<Result<Vec<_>, _>>()?;
+        let argument_bytes = aggregates
+            .iter()
+            .flat_map(|a| a.expressions())
+            .map(|e| e.data_type(&input).ok().and_then(|t| t.primitive_width()).unwrap_or(16))
+            .sum();
         Ok(Self {
             partition: KeyEncoder::new(partition_by, types)?,
             time_index,
@@ -163,6 +171,7 @@ impl OverAggregate {
             fired: i64::MIN,
             arrivals: 0,
             bytes: 0,
+            argument_bytes,
         })
     }
 
@@ -229,7 +238,7 @@ impl OverAggregate {
                 continue;
             }
             self.arrivals += 1;
-            self.bytes += rows.row(row).as_ref().len() + key.len() + 48;
+            self.bytes += rows.row(row).as_ref().len() + key.len() + 48 + self.argument_bytes;
             let row_arguments = arguments
                 .iter()
                 .map(|args| args.iter().map(|a| a.slice(row, 1)).collect())
@@ -302,7 +311,8 @@ impl OverAggregate {
                             .map(|a| Ok(a.create_sliding_accumulator()?))
                             .collect()
                     };
-                    fire_range_timers(state, watermark, range, emitted, fresh)?
+                    let per_row = key.len() + 48 + self.argument_bytes;
+                    fire_range_timers(state, watermark, range, per_row, emitted, fresh)?
                 }
                 _ => {
                     let mut ready = Vec::new();
@@ -315,7 +325,8 @@ impl OverAggregate {
                         state.last_emitted = state.last_emitted.max(*last);
                     }
                     emit(state, &ready, self.frame, emitted)?;
-                    ready.iter().map(|(_, (r, _))| r.as_ref().len()).sum::<usize>() + ready.len() * (key.len() + 48)
+                    ready.iter().map(|(_, (r, _))| r.as_ref().len()).sum::<usize>()
+                        + ready.len() * (key.len() + 48 + self.argument_bytes)
                 }
             };
             self.bytes -= released;
@@ -334,11 +345,12 @@ struct Emitted {
 /// RowTimeRangeBoundedPrecedingFunction does: a row's timer emits the rows of its time; the
 /// cleanup timer (`cleanup`) clears the key; a superseded cleanup timer emits nothing but
 /// still moves the key's last triggering time, which later rows at or before it are late to.
-/// Returns the bytes released.
+/// Returns the bytes released (`per_row` beside each row's own).
 fn fire_range_timers(
     state: &mut KeyState,
     watermark: i64,
     range: i64,
+    per_row: usize,
     emitted: &mut Emitted,
     fresh: impl Fn() -> Result<Vec<Box<dyn Accumulator>>, EngineError>,
 ) -> Result<usize, EngineError> {
@@ -370,7 +382,10 @@ fn fire_range_timers(
             }
         }
         emit(state, &ready, Frame::Range(range), emitted)?;
-        released += ready.iter().map(|(_, (r, _))| r.as_ref().len() + 48).sum::<usize>();
+        released += ready
+            .iter()
+            .map(|(_, (r, _))| r.as_ref().len() + per_row)
+            .sum::<usize>();
         state.last_emitted = time;
     }
     Ok(released)

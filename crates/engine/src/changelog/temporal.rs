@@ -14,8 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{BooleanArray, RecordBatch, RecordBatchOptions, UInt32Array};
-use datafusion::arrow::compute::take;
+use datafusion::arrow::array::{BooleanArray, RecordBatch, RecordBatchOptions};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::OwnedRow;
 use datafusion::common::JoinType;
@@ -136,23 +135,8 @@ impl TemporalJoin {
 
     /// Joined rows of the join's full width for `pairs`: NULLs where no version.
     fn assemble(&self, pairs: &[(OwnedRow, Option<OwnedRow>)]) -> Result<RecordBatch, EngineError> {
-        let left = self.codecs[0].decode(pairs.iter().map(|(l, _)| l.row()))?;
-        let versions: Vec<&OwnedRow> = pairs.iter().filter_map(|(_, v)| v.as_ref()).collect();
-        let right = self.codecs[1].decode(versions.iter().map(|v| v.row()))?;
-        let mut next = 0u32;
-        let spread: UInt32Array = pairs
-            .iter()
-            .map(|(_, v)| {
-                v.as_ref().map(|_| {
-                    next += 1;
-                    next - 1
-                })
-            })
-            .collect();
-        let mut columns = left;
-        for column in right {
-            columns.push(take(column.as_ref(), &spread, None)?);
-        }
+        let mut columns = self.codecs[0].decode_padded(pairs.iter().map(|(l, _)| Some(l)))?;
+        columns.extend(self.codecs[1].decode_padded(pairs.iter().map(|(_, v)| v.as_ref()))?);
         let options = RecordBatchOptions::new().with_row_count(Some(pairs.len()));
         Ok(RecordBatch::try_new_with_options(
             self.join_schema.clone(),

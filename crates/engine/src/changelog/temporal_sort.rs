@@ -77,11 +77,13 @@ impl Operator for TemporalSort {
         let keys = self.then_by_rows.convert_columns(&keys)?;
         let encoded = self.rows_codec.encode(batch)?;
         let mut late = 0;
+        // What the batch's rows let go, gathered into one output batch.
+        let mut ready = Vec::new();
         for (row, time) in times.into_iter().enumerate() {
             if let Some(met) = changes.met.as_ref().map(|met| met[row])
                 && met > self.watermark
             {
-                self.advance(met, out)?;
+                self.advance(met, &mut ready);
             }
             match time {
                 Some(time) if time > self.emitted_through => {
@@ -93,11 +95,13 @@ impl Operator for TemporalSort {
             }
         }
         JobMetrics::add(&self.metrics.late_records_dropped, late);
-        Ok(())
+        self.emit(ready, out)
     }
 
     fn on_watermark(&mut self, _input: usize, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
-        self.advance(watermark, out)
+        let mut ready = Vec::new();
+        self.advance(watermark, &mut ready);
+        self.emit(ready, out)
     }
 
     fn state_bytes(&self) -> usize {
@@ -106,10 +110,9 @@ impl Operator for TemporalSort {
 }
 
 impl TemporalSort {
-    /// Emits the rows the watermark has passed, in order.
-    fn advance(&mut self, watermark: i64, out: &mut Vec<Changes>) -> Result<(), EngineError> {
+    /// Lets go (into `ready`) the rows the watermark has passed, in order.
+    fn advance(&mut self, watermark: i64, ready: &mut Vec<OwnedRow>) {
         self.watermark = self.watermark.max(watermark);
-        let mut ready: Vec<OwnedRow> = Vec::new();
         while let Some(entry) = self.waiting.first_entry() {
             if *entry.key() > watermark {
                 break;
@@ -122,6 +125,10 @@ impl TemporalSort {
             }
             self.emitted_through = time;
         }
+    }
+
+    /// The rows let go, as one batch.
+    fn emit(&self, ready: Vec<OwnedRow>, out: &mut Vec<Changes>) -> Result<(), EngineError> {
         if !ready.is_empty() {
             let columns = self.rows_codec.decode(ready.iter().map(OwnedRow::row))?;
             let schema = self.rows_codec.schema().clone();

@@ -346,13 +346,13 @@ pub fn ranks(
         output: window.schema(),
     };
     // Keyed by the whole PARTITION BY: a window's partitions spread over the instances.
-    Ok(Some(
-        (0..parallelism.max(1))
-            .map(|_| {
-                Box::new(WindowRank::new(shape.clone(), window.input().schema(), metrics.clone())) as Box<dyn Operator>
-            })
-            .collect(),
-    ))
+    let instances = (0..parallelism.max(1))
+        .map(|_| {
+            WindowRank::new(shape.clone(), window.input().schema(), metrics.clone())
+                .map(|rank| Box::new(rank) as Box<dyn Operator>)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(instances))
 }
 
 /// Appends `window_start`, `window_end` and `window_time` to assigned rows.

@@ -37,6 +37,8 @@ pub struct RankShape {
 pub struct WindowRank {
     shape: RankShape,
     input: SchemaRef,
+    partitions: RowConverter,
+    order: RowConverter,
     /// Buffered rows by window (end, start): firing walks them in end order.
     windows: BTreeMap<(i64, i64), Vec<RecordBatch>>,
     watermark: i64,
@@ -45,15 +47,27 @@ pub struct WindowRank {
 }
 
 impl WindowRank {
-    pub fn new(shape: RankShape, input: SchemaRef, metrics: Arc<JobMetrics>) -> Self {
-        Self {
+    pub fn new(shape: RankShape, input: SchemaRef, metrics: Arc<JobMetrics>) -> Result<Self, EngineError> {
+        let partition_fields = shape
+            .partition_by
+            .iter()
+            .map(|e| Ok(SortField::new(e.data_type(&input)?)))
+            .collect::<Result<Vec<_>, EngineError>>()?;
+        let order_fields = shape
+            .order
+            .iter()
+            .map(|s| Ok(SortField::new_with_options(s.expr.data_type(&input)?, s.options)))
+            .collect::<Result<Vec<_>, EngineError>>()?;
+        Ok(Self {
+            partitions: RowConverter::new(partition_fields)?,
+            order: RowConverter::new(order_fields)?,
             shape,
             input,
             windows: BTreeMap::new(),
             watermark: i64::MIN,
             bytes: 0,
             metrics,
-        }
+        })
     }
 
     /// A single row ordered descending keeps the latest of its ties (keep-last deduplication).
@@ -70,19 +84,12 @@ impl WindowRank {
                 .map(|e| Ok(e.evaluate(rows)?.into_array(count)?))
                 .collect()
         };
-        let partition_columns = evaluate(self.shape.partition_by.iter().collect())?;
-        let partition_fields = partition_columns
-            .iter()
-            .map(|c| SortField::new(c.data_type().clone()))
-            .collect();
-        let partitions = RowConverter::new(partition_fields)?.convert_columns(&partition_columns)?;
-        let order_columns = evaluate(self.shape.order.iter().map(|s| &s.expr).collect())?;
-        let order_fields = order_columns
-            .iter()
-            .zip(&self.shape.order)
-            .map(|(c, s)| SortField::new_with_options(c.data_type().clone(), s.options))
-            .collect();
-        let order = RowConverter::new(order_fields)?.convert_columns(&order_columns)?;
+        let partitions = self
+            .partitions
+            .convert_columns(&evaluate(self.shape.partition_by.iter().collect())?)?;
+        let order = self
+            .order
+            .convert_columns(&evaluate(self.shape.order.iter().map(|s| &s.expr).collect())?)?;
 
         let mut groups: HashMap<&[u8], Vec<u32>> = HashMap::new();
         let mut first_seen: Vec<&[u8]> = Vec::new();
