@@ -29,12 +29,14 @@ use crate::connectors::filesystem;
 use crate::connectors::kafka::{self, KafkaSink, UpsertSource};
 use crate::error::EngineError;
 use crate::event_time::EventTimeSources;
+use crate::event_time::SourceRows;
 use crate::graph::{Builder, Graph};
 use crate::job::{InsertOutcome, Job};
 use crate::metrics::JobMetrics;
 use crate::operator::source::ChangelogSources;
 use crate::operator::{Message, MessageStream};
 use crate::options::SessionOptions;
+use crate::pattern::{MatchedRows, MatchedTables};
 use crate::sink::{Blackhole, Collect, Print, TableSink};
 use crate::translate::{rewrite_expr, rewrite_query};
 use crate::types::arrow_type;
@@ -42,7 +44,7 @@ use crate::versioned::{VersionedTables, Versions};
 use crate::views::Views;
 use crate::window::session::Sessions;
 use crate::window::spec::WindowSpec;
-use crate::window::{Assigner, WindowSource, WindowedRows, WindowedTables, windowed_schema};
+use crate::window::{Assigner, WindowedRows, WindowedTables, windowed_schema};
 
 /// A table INSERTs can write to.
 #[derive(Clone)]
@@ -527,10 +529,10 @@ impl Engine {
                 "reading the upsert-kafka table `{table}` (the embedded engine writes upsert-kafka tables)"
             )));
         }
-        if has_match_recognize(query) {
-            return Err(EngineError::unsupported("MATCH_RECOGNIZE"));
-        }
         let mut query = query.clone();
+        // Each MATCH_RECOGNIZE's matches become a table the plan scans and the graph reads.
+        let mut matches = MatchedTables::default();
+        self.matched_rows(&mut query, &mut matches).await?;
         // A temporal join reads its versions through a table of its own; its operator joins
         // each row with one version (DataFusion alone would join every version).
         let mut versioned = VersionedTables::default();
@@ -556,9 +558,9 @@ impl Engine {
         }
         let plan = self.logical_plan(self.ctx.state(), &query).await?;
         let (output, produced): (MessageStream, SchemaRef) =
-            if !windows.is_empty() || keeps_state(&plan, &self.changelogs) {
+            if !windows.is_empty() || !matches.is_empty() || keeps_state(&plan, &self.changelogs) {
                 let node = self
-                    .plan_graph(&query, &plan, (&windowed, &versioned), &metrics)
+                    .plan_graph(&query, &plan, (&windowed, &versioned, &matches), &metrics)
                     .await?;
                 if let Some(operator) = node.updating_operator()
                     && !sink.accepts_updates()
@@ -605,7 +607,7 @@ impl Engine {
         &self,
         query: &Query,
         logical: &LogicalPlan,
-        (windows, versioned): (&WindowedTables, &VersionedTables),
+        (windows, versioned, matches): (&WindowedTables, &VersionedTables, &MatchedTables),
         metrics: &Arc<JobMetrics>,
     ) -> Result<Graph, EngineError> {
         let mut state = self.ctx.state();
@@ -632,6 +634,7 @@ impl Engine {
             event_time: &self.event_time,
             windows,
             versioned,
+            matches,
             metrics: metrics.clone(),
             rowtime,
         };
@@ -741,73 +744,11 @@ impl Engine {
         window: &WindowTvf,
         windows: &mut WindowedTables,
     ) -> Result<(), EngineError> {
-        // A window over a view (of views) that filters and projects a table reads the table.
-        let source_name = self.table_under_views(&window.table)?;
-        let table = self
-            .sources
-            .get(&source_name)
-            .ok_or_else(|| EngineError::UnknownTable(source_name.clone()))?;
-        let watermark = table.watermark.as_ref().ok_or_else(|| {
-            EngineError::Invalid(format!(
-                "`{}` declares no WATERMARK, so it has no event time for {:?} windows",
-                window.table, window.kind
-            ))
-        })?;
-        if watermark.column != window.time_column {
-            return Err(EngineError::Invalid(format!(
-                "DESCRIPTOR({}) must name `{}`'s event-time column, `{}` (the one its WATERMARK is declared on)",
-                window.time_column, window.table, watermark.column
-            )));
-        }
-        let mut watermark_expr = watermark.expr.clone();
-        rewrite_expr(&mut watermark_expr, &self.options)?;
-        // One stream per source partition, never repartitioned: watermarks are per partition
-        // (Flink's per-split watermarks); keyed instances come after the windows are assigned.
-        let mut state = self.ctx.state();
-        state.config_mut().options_mut().execution.target_partitions = 1;
-        let (sql, helpers) = if self.views.contains(&window.table) {
-            (self.unfiltered_view(&window.table, &watermark_expr)?, 2)
-        } else {
-            (format!("SELECT * FROM {}", quote(&window.table)), 0)
-        };
-        let plan = state.create_logical_plan(&sql).await?;
-        let source = datafusion::dataframe::DataFrame::new(state.clone(), plan);
-        let read = source.schema().as_arrow().clone();
-        let (watermark_physical, view_step, input) = if helpers == 0 {
-            let logical = source.parse_sql_expr(&watermark_expr.to_string())?;
-            (state.create_physical_expr(logical, source.schema())?, None, read)
-        } else {
-            let width = read.fields().len() - helpers;
-            let column = |name: &str| -> Result<Arc<dyn datafusion::physical_expr::PhysicalExpr>, EngineError> {
-                Ok(Arc::new(datafusion::physical_expr::expressions::Column::new(
-                    name,
-                    read.index_of(name)?,
-                )))
-            };
-            let step = crate::operator::step::Step::Filter {
-                predicate: column(VIEW_KEEP)?,
-                projection: Some((0..width).collect()),
-            };
-            (
-                column(VIEW_WATERMARK)?,
-                Some(step),
-                read.project(&(0..width).collect::<Vec<_>>())?,
-            )
-        };
-        if !input.fields().iter().any(|f| f.name() == &window.time_column) {
-            return Err(EngineError::Invalid(format!(
-                "DESCRIPTOR({}) names no column of `{}`",
-                window.time_column, window.table
-            )));
-        }
-        let time_index = input.index_of(&window.time_column)?;
-        let partitions = source
-            .execute_stream_partitioned()
-            .await?
-            .into_iter()
-            .map(crate::operator::merge::inserts)
-            .collect();
-        let windowed = windowed_schema(&input, input.field(time_index).data_type());
+        let what = format!("{:?} windows", window.kind);
+        let (source, input) = self
+            .source_rows(&window.table, &window.time_column, &what, "DESCRIPTOR(...)")
+            .await?;
+        let windowed = windowed_schema(&input, input.field(source.time_index).data_type());
         let assigner = match window.kind {
             WindowKind::Session => {
                 let gap = window
@@ -826,19 +767,13 @@ impl Engine {
                         ))),
                     })
                     .collect::<Result<Vec<_>, EngineError>>()?;
-                Assigner::Sessions(Box::new(Sessions::new(gap, keys, &Arc::new(input.clone()))?))
+                Assigner::Sessions(Box::new(Sessions::new(gap, keys, &input)?))
             }
             _ => Assigner::Slices(WindowSpec::from_tvf(window)?),
         };
 
         let partition = windows.register(WindowedRows {
-            source: WindowSource {
-                partitions,
-                watermark: watermark_physical,
-                time_index,
-                idle_timeout: self.options.idle_timeout,
-                view: view_step,
-            },
+            source,
             assigner,
             windowed: windowed.clone(),
             sliced: false,
@@ -850,6 +785,133 @@ impl Engine {
             Arc::new(StreamingTable::try_new(windowed, vec![partition])?),
         )?;
         replace_window_relation(query, &table_name)
+    }
+
+    /// Each MATCH_RECOGNIZE of `query` planned, its matches registered as a table that takes
+    /// the clause's place.
+    async fn matched_rows(&mut self, query: &mut Query, matches: &mut MatchedTables) -> Result<(), EngineError> {
+        let mut tables = Vec::new();
+        for factor in match_recognize_factors(query) {
+            let TableFactor::MatchRecognize { table, order_by, .. } = &factor else {
+                continue;
+            };
+            let TableFactor::Table { name, .. } = table.as_ref() else {
+                return Err(EngineError::unsupported(
+                    "MATCH_RECOGNIZE over a subquery (a table or a view of one table runs)",
+                ));
+            };
+            let name = name
+                .0
+                .iter()
+                .map(|part| part.as_ident().map_or_else(|| part.to_string(), |i| i.value.clone()))
+                .collect::<Vec<_>>()
+                .join(".");
+            let rowtime = match order_by.first().map(|o| &o.expr) {
+                Some(Expr::Identifier(ident)) => ident.value.clone(),
+                _ => {
+                    return Err(EngineError::unsupported(
+                        "MATCH_RECOGNIZE ordered by anything but its input's rowtime ascending",
+                    ));
+                }
+            };
+            let (source, input) = self
+                .source_rows(&name, &rowtime, "MATCH_RECOGNIZE", "MATCH_RECOGNIZE's ORDER BY")
+                .await?;
+            let spec = crate::pattern::plan::plan(&self.ctx, &self.options, &factor, &input, &rowtime).await?;
+            let schema = spec.output.clone();
+            let partition = matches.register(MatchedRows {
+                source,
+                spec: Arc::new(spec),
+                parallelism: self.parallelism,
+            });
+            self.windows_planned += 1;
+            let table_name = format!("__pipegen_match_{}", self.windows_planned);
+            self.ctx
+                .register_table(&table_name, Arc::new(StreamingTable::try_new(schema, vec![partition])?))?;
+            tables.push(table_name);
+        }
+        replace_match_recognize(query, &tables)
+    }
+
+    /// The rows of `table` (a source table, or a view that filters and projects one) with
+    /// their watermarks, for an operator on event time over `time_column` (`what`; `naming`
+    /// is the clause that names the column); and their columns.
+    async fn source_rows(
+        &mut self,
+        table: &str,
+        time_column: &str,
+        what: &str,
+        naming: &str,
+    ) -> Result<(SourceRows, Arc<Schema>), EngineError> {
+        // Rows of a view (of views) that filters and projects a table come from the table.
+        let source_name = self.table_under_views(table)?;
+        let source = self
+            .sources
+            .get(&source_name)
+            .ok_or_else(|| EngineError::UnknownTable(source_name.clone()))?;
+        let watermark = source.watermark.as_ref().ok_or_else(|| {
+            EngineError::Invalid(format!(
+                "`{table}` declares no WATERMARK, so it has no event time for {what}"
+            ))
+        })?;
+        if watermark.column != time_column {
+            return Err(EngineError::Invalid(format!(
+                "{naming} must name `{table}`'s event-time column, `{}` (the one its WATERMARK is declared on), not `{time_column}`",
+                watermark.column
+            )));
+        }
+        let mut watermark_expr = watermark.expr.clone();
+        rewrite_expr(&mut watermark_expr, &self.options)?;
+        // One stream per source partition, never repartitioned: watermarks are per partition
+        // (Flink's per-split watermarks); keyed instances come after.
+        let mut state = self.ctx.state();
+        state.config_mut().options_mut().execution.target_partitions = 1;
+        let (sql, helpers) = if self.views.contains(table) {
+            (self.unfiltered_view(table, &watermark_expr)?, 2)
+        } else {
+            (format!("SELECT * FROM {}", quote(table)), 0)
+        };
+        let plan = state.create_logical_plan(&sql).await?;
+        let rows = datafusion::dataframe::DataFrame::new(state.clone(), plan);
+        let read = rows.schema().as_arrow().clone();
+        let (watermark_physical, view_step, input) = if helpers == 0 {
+            let logical = rows.parse_sql_expr(&watermark_expr.to_string())?;
+            (state.create_physical_expr(logical, rows.schema())?, None, read)
+        } else {
+            let width = read.fields().len() - helpers;
+            let column = |name: &str| -> Result<Arc<dyn datafusion::physical_expr::PhysicalExpr>, EngineError> {
+                Ok(Arc::new(datafusion::physical_expr::expressions::Column::new(
+                    name,
+                    read.index_of(name)?,
+                )))
+            };
+            let step = crate::operator::step::Step::Filter {
+                predicate: column(VIEW_KEEP)?,
+                projection: Some((0..width).collect()),
+            };
+            (
+                column(VIEW_WATERMARK)?,
+                Some(step),
+                read.project(&(0..width).collect::<Vec<_>>())?,
+            )
+        };
+        let time_index = input.index_of(time_column).map_err(|_| {
+            EngineError::Invalid(format!("{naming} names `{time_column}`, which `{table}` does not have"))
+        })?;
+        let partitions = rows
+            .execute_stream_partitioned()
+            .await?
+            .into_iter()
+            .map(crate::operator::merge::inserts)
+            .collect();
+        let source = SourceRows {
+            partitions,
+            watermark: watermark_physical,
+            time_index,
+            idle_timeout: self.options.idle_timeout,
+            view: view_step,
+        };
+        Ok((source, Arc::new(input)))
     }
 }
 
@@ -976,19 +1038,58 @@ fn replace_window_relation(query: &mut Query, table: &str) -> Result<(), EngineE
         .unwrap_or_else(|| Err(EngineError::unsupported("a window function outside a FROM clause")))
 }
 
-/// Whether the query reads a `MATCH_RECOGNIZE` (which DataFusion cannot plan).
-fn has_match_recognize(query: &Query) -> bool {
-    struct Find(bool);
+/// The query's `MATCH_RECOGNIZE` clauses (which DataFusion cannot plan), in order.
+fn match_recognize_factors(query: &Query) -> Vec<TableFactor> {
+    struct Find(Vec<TableFactor>);
     impl datafusion::sql::sqlparser::ast::Visitor for Find {
         type Break = ();
         fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> std::ops::ControlFlow<()> {
-            self.0 |= matches!(factor, TableFactor::MatchRecognize { .. });
+            if matches!(factor, TableFactor::MatchRecognize { .. }) {
+                self.0.push(factor.clone());
+            }
             std::ops::ControlFlow::Continue(())
         }
     }
-    let mut find = Find(false);
+    let mut find = Find(Vec::new());
     let _ = datafusion::sql::sqlparser::ast::Visit::visit(query, &mut find);
     find.0
+}
+
+/// Puts the tables `tables` where the query's MATCH_RECOGNIZE clauses are, in order.
+fn replace_match_recognize(query: &mut Query, tables: &[String]) -> Result<(), EngineError> {
+    struct Replace<'a> {
+        tables: std::slice::Iter<'a, String>,
+        done: Result<(), EngineError>,
+    }
+    impl datafusion::sql::sqlparser::ast::VisitorMut for Replace<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> std::ops::ControlFlow<()> {
+            if let TableFactor::MatchRecognize { alias, .. } = factor
+                && let Some(table) = self.tables.next()
+            {
+                if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+                    self.done = Err(EngineError::unsupported("column aliases on a MATCH_RECOGNIZE"));
+                    return std::ops::ControlFlow::Break(());
+                }
+                let alias = alias.as_ref().map(|a| format!(" AS {}", a.name)).unwrap_or_default();
+                let sql = format!("SELECT 1 FROM {}{alias}", quote(table));
+                match crate::legacy_windows::parse_relation(&sql) {
+                    Ok(relation) => *factor = relation,
+                    Err(error) => {
+                        self.done = Err(error);
+                        return std::ops::ControlFlow::Break(());
+                    }
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut replace = Replace {
+        tables: tables.iter(),
+        done: Ok(()),
+    };
+    let _ = datafusion::sql::sqlparser::ast::VisitMut::visit(query, &mut replace);
+    replace.done
 }
 
 /// Gives an error without a position the statement's.

@@ -12,7 +12,11 @@ use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 
+use crate::metrics::JobMetrics;
+use crate::operator::MessageStream;
+use crate::operator::merge::{self, MergeOptions, Watermarks};
 use crate::operator::source::identity;
+use crate::operator::step::Step;
 
 #[derive(Default)]
 pub struct EventTimeSources {
@@ -49,5 +53,35 @@ impl EventTimeSources {
             .ok()?
             .data;
         (!missing).then_some(remapped)
+    }
+}
+
+/// A source table's rows on event time, for an operator that reads them itself (window
+/// assignment, MATCH_RECOGNIZE): one stream per source partition, with its watermark.
+pub struct SourceRows {
+    pub partitions: Vec<merge::PartitionStream>,
+    /// The table's WATERMARK expression, over the partitions' rows.
+    pub watermark: Arc<dyn PhysicalExpr>,
+    pub time_index: usize,
+    /// `table.exec.source.idle-timeout`: a partition silent this long holds nothing back.
+    pub idle_timeout: Option<std::time::Duration>,
+    /// A view's filter and projection, after the watermark was taken from the source's rows
+    /// (Flink assigns watermarks at the source, before the view's WHERE).
+    pub view: Option<Step>,
+}
+
+impl SourceRows {
+    /// The partitions merged, each row with the watermark it met, through the view's step.
+    pub fn stream(self, metrics: &Arc<JobMetrics>) -> MessageStream {
+        let options = MergeOptions {
+            watermarks: Watermarks::Expr(self.watermark),
+            idle_timeout: self.idle_timeout,
+            measure: true,
+        };
+        let stream = merge::merge(self.partitions, options, metrics.clone());
+        match self.view {
+            Some(view) => crate::operator::run(vec![stream], vec![Box::new(view)], metrics),
+            None => stream,
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! A query's physical plan (planned by DataFusion with one partition) as a graph of pipegen's
 //! operators: stateless subplans stay DataFusion's (they stream as they are), every stateful
 //! step becomes an [`Operator`], recognised by its type. Leaves are DataFusion subplans,
-//! upsert sources, and window TVFs' rows (a windowed scan reads them):
+//! upsert sources, window TVFs' rows and MATCH_RECOGNIZE's matches (read where the plan scans
+//! their placeholder tables):
 //!
 //! ```text
-//! [DataFusion subplan | upsert source | window TVF rows]
+//! [DataFusion subplan | upsert source | window TVF rows | MATCH_RECOGNIZE matches]
 //!     --> GroupAggregate / Join / Rank / WindowAggregate / WindowJoin / TemporalJoin / ...
 //!     --> [filter, projection] --> sink
 //! ```
@@ -60,6 +61,7 @@ use crate::operator::merge::{self, MergeOptions, Watermarks};
 use crate::operator::source::{ChangelogSource, ChangelogSources};
 use crate::operator::step::Step;
 use crate::operator::{Message, MessageStream, Operator};
+use crate::pattern::{MatchedRows, MatchedTables};
 use crate::versioned::{VersionedTables, Versions};
 use crate::window::join::WindowJoin;
 use crate::window::{self, WindowedRows, WindowedTables};
@@ -85,6 +87,8 @@ pub enum Graph {
     },
     /// A window TVF's rows: its source's, with watermarks and their windows.
     Windowed(Box<WindowedRows>),
+    /// A MATCH_RECOGNIZE's matches, one row each.
+    Matched(Box<MatchedRows>),
 }
 
 /// Steps that keep no state and stream as DataFusion runs them.
@@ -121,6 +125,8 @@ pub struct Builder<'a> {
     pub windows: &'a WindowedTables,
     /// The versioned sides of the query's temporal joins.
     pub versioned: &'a VersionedTables,
+    /// The query's MATCH_RECOGNIZE clauses, read where the plan scans them.
+    pub matches: &'a MatchedTables,
     pub metrics: Arc<JobMetrics>,
     /// The rowtime column and its watermark delay, when the query reads one table that
     /// declares a watermark.
@@ -133,8 +139,10 @@ impl Builder<'_> {
     pub fn needs_state(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
         let mut stateful = false;
         let _ = plan.apply(|node| {
-            stateful |=
-                !is_stateless_step(node) || self.changelog_scan(node).is_some() || self.windowed_scan(node).is_some();
+            stateful |= !is_stateless_step(node)
+                || self.changelog_scan(node).is_some()
+                || self.windowed_scan(node).is_some()
+                || self.matched_scan(node).is_some();
             Ok(if stateful {
                 TreeNodeRecursion::Stop
             } else {
@@ -155,6 +163,11 @@ impl Builder<'_> {
     fn windowed_scan<'p>(&self, plan: &'p Arc<dyn ExecutionPlan>) -> Option<&'p StreamingTableExec> {
         plan.downcast_ref::<StreamingTableExec>()
             .filter(|scan| self.windows.scans(scan))
+    }
+
+    fn matched_scan<'p>(&self, plan: &'p Arc<dyn ExecutionPlan>) -> Option<&'p StreamingTableExec> {
+        plan.downcast_ref::<StreamingTableExec>()
+            .filter(|scan| self.matches.scans(scan))
     }
 
     /// Whether the plan reads a window TVF's rows.
@@ -205,6 +218,13 @@ impl Builder<'_> {
         }
         if let Some(scan) = self.windowed_scan(plan) {
             let graph = Graph::Windowed(Box::new(self.windows.take(scan)?));
+            return Ok(match scan.projection() {
+                Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
+                None => graph,
+            });
+        }
+        if let Some(scan) = self.matched_scan(plan) {
+            let graph = Graph::Matched(Box::new(self.matches.take(scan)?));
             return Ok(match scan.projection() {
                 Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
                 None => graph,
@@ -990,7 +1010,7 @@ impl Graph {
             Graph::Plan(_) => None,
             Graph::Operator { updating, .. } => *updating,
             Graph::Changelog { .. } => Some("ChangelogNormalize (reading an upsert-kafka table)"),
-            Graph::Windowed(_) => None,
+            Graph::Windowed(_) | Graph::Matched(_) => None,
         }
     }
 
@@ -1001,6 +1021,7 @@ impl Graph {
             Graph::Operator { schema, .. } => schema.clone(),
             Graph::Changelog { normalize, .. } => normalize.schema(),
             Graph::Windowed(rows) => rows.windowed.clone(),
+            Graph::Matched(rows) => rows.schema(),
         }
     }
 
@@ -1059,6 +1080,7 @@ impl Graph {
                 crate::operator::run(vec![upserts], vec![normalize], metrics)
             }
             Graph::Windowed(rows) => rows.stream(metrics),
+            Graph::Matched(rows) => rows.stream(metrics)?,
         })
     }
 }

@@ -27,6 +27,8 @@ mod legacy_windows;
 mod metrics;
 mod operator;
 mod options;
+mod pattern;
+mod placeholder;
 mod printer;
 pub mod render;
 mod result_types;

@@ -49,7 +49,7 @@ struct Scope {
     time_zone: String,
 }
 
-fn plain_args(args: &FunctionArguments) -> Option<Vec<Expr>> {
+pub(crate) fn plain_args(args: &FunctionArguments) -> Option<Vec<Expr>> {
     let FunctionArguments::List(list) = args else {
         return None;
     };

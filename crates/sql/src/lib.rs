@@ -22,6 +22,7 @@ mod functions;
 mod interval;
 mod json_syntax;
 mod limits;
+mod match_syntax;
 mod model;
 mod parse;
 mod split;
@@ -39,6 +40,7 @@ pub use error::SqlError;
 pub use functions::{flink_functions, is_flink_function};
 pub use interval::interval_millis;
 pub use json_syntax::{ON_EMPTY, ON_ERROR};
+pub use match_syntax::{WITHIN_SYMBOL, within};
 pub use model::{
     Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption, Watermark,
 };

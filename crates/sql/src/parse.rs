@@ -143,6 +143,7 @@ fn parse_text(text: &str) -> Result<Statement, Failure> {
             hint: Some("split it into several statements, or views that build on each other".into()),
         });
     }
+    let tokens = crate::match_syntax::move_within(tokens);
     let mut parser = Parser::new(&FlinkDialect).with_tokens_with_locations(tokens.clone());
     let result = StatementParser { p: &mut parser }.parse();
     match result {

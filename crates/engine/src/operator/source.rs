@@ -7,13 +7,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::execution::TaskContext;
-use datafusion::physical_plan::SendableRecordBatchStream;
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 
 use super::merge::PartitionStream as ChangeStream;
-use crate::error::EngineError;
+use crate::placeholder::Placeholder;
 
 /// A table whose rows are upserts by key: `+U` (the key's row is now this one) and `-D` (the
 /// key is gone: only its key columns are set), as Flink's upsert sources emit them before
@@ -37,31 +34,6 @@ pub struct ChangelogSources {
     tables: HashMap<String, Arc<dyn ChangelogSource>>,
 }
 
-/// What a plan's scan of a changelog source executes: never run (the operators read the
-/// source), but it fails clearly if it were.
-#[derive(Debug)]
-struct ReadByOperators {
-    schema: SchemaRef,
-    table: String,
-}
-
-impl PartitionStream for ReadByOperators {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let error = datafusion::error::DataFusionError::External(Box::new(EngineError::Invalid(format!(
-            "the table `{}` reads as a changelog, which this query does not take",
-            self.table
-        ))));
-        Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
-            futures::stream::once(async move { Err(error) }),
-        ))
-    }
-}
-
 pub(crate) fn identity(partition: &Arc<dyn PartitionStream>) -> usize {
     Arc::as_ptr(partition) as *const () as usize
 }
@@ -70,10 +42,13 @@ impl ChangelogSources {
     /// Registers `source` as the table `registered_as`; returns the partition its table in
     /// DataFusion's catalog is to be made of.
     pub fn register(&mut self, registered_as: &str, source: Arc<dyn ChangelogSource>) -> Arc<dyn PartitionStream> {
-        let partition: Arc<dyn PartitionStream> = Arc::new(ReadByOperators {
-            schema: source.schema(),
-            table: source.table().to_string(),
-        });
+        let partition: Arc<dyn PartitionStream> = Arc::new(Placeholder::new(
+            source.schema(),
+            format!(
+                "the table `{}` reads as a changelog, which this query does not take",
+                source.table()
+            ),
+        ));
         self.by_partition.insert(identity(&partition), source.clone());
         self.tables.insert(registered_as.to_string(), source);
         partition

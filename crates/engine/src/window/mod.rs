@@ -19,22 +19,21 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use datafusion::execution::TaskContext;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::windows::BoundedWindowAggExec;
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 
 use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::event_time::SourceRows;
 use crate::metrics::JobMetrics;
-use crate::operator::merge::{self, MergeOptions, Watermarks, epoch_millis};
+use crate::operator::merge::epoch_millis;
 use crate::operator::source::identity;
-use crate::operator::step::Step;
 use crate::operator::{MessageStream, Operator};
+use crate::placeholder::Placeholders;
 use aggregate::{AggregateShape, GroupKey, TwoPhase, WindowAggregator};
 use rank::{RankShape, WindowRank};
 use spec::WindowSpec;
@@ -77,24 +76,11 @@ pub enum Assigner {
     Sessions(Box<session::Sessions>),
 }
 
-/// The source side of a windowed query: one stream per source partition.
-pub struct WindowSource {
-    pub partitions: Vec<merge::PartitionStream>,
-    /// The table's WATERMARK expression, over the partitions' rows.
-    pub watermark: Arc<dyn PhysicalExpr>,
-    pub time_index: usize,
-    /// `table.exec.source.idle-timeout`: a partition silent this long holds nothing back.
-    pub idle_timeout: Option<std::time::Duration>,
-    /// A view's filter and projection, after the watermark was taken from the source's rows
-    /// (Flink assigns watermarks at the source, before the view's WHERE).
-    pub view: Option<Step>,
-}
-
 /// The rows of one window table function: its source's partitions merged with their
 /// watermarks, a view's filter, and the window assignment. The operator graph reads it where
 /// the plan scans the table registered for it ([`WindowedTables`]).
 pub struct WindowedRows {
-    pub source: WindowSource,
+    pub source: SourceRows,
     pub assigner: Assigner,
     /// The rows with `window_start`, `window_end` and `window_time`.
     pub windowed: SchemaRef,
@@ -135,54 +121,55 @@ impl WindowedRows {
                 metrics: metrics.clone(),
             }),
         };
-        let options = MergeOptions {
-            watermarks: Watermarks::Expr(source.watermark),
-            idle_timeout: source.idle_timeout,
-            measure: true,
-        };
-        let mut stream: MessageStream = merge::merge(source.partitions, options, metrics.clone());
-        if let Some(view) = source.view {
-            stream = crate::operator::run(vec![stream], vec![Box::new(view)], metrics);
-        }
+        let stream = source.stream(metrics);
         crate::operator::run(vec![stream], vec![assign], metrics)
     }
 }
 
 /// The window TVFs of a query, by the partition of the table registered for each: the plan
 /// scans that table, the operator graph reads the windowed rows instead.
-#[derive(Default)]
 pub struct WindowedTables {
-    rows: std::sync::Mutex<HashMap<usize, WindowedRows>>,
+    rows: Placeholders<WindowedRows>,
     specs: HashMap<usize, Option<WindowSpec>>,
     /// SESSION windows' PARTITION BY columns, by name.
     session_keys: HashMap<usize, Vec<String>>,
 }
 
+impl Default for WindowedTables {
+    fn default() -> Self {
+        Self {
+            rows: Placeholders::new("windowed rows"),
+            specs: HashMap::new(),
+            session_keys: HashMap::new(),
+        }
+    }
+}
+
 impl WindowedTables {
     /// Registers one TVF's rows; returns the partition its table is to be made of.
     pub fn register(&mut self, rows: WindowedRows) -> Arc<dyn PartitionStream> {
-        let partition: Arc<dyn PartitionStream> = Arc::new(ReadByWindows {
-            schema: rows.windowed.clone(),
-        });
-        let id = identity(&partition);
-        self.specs.insert(id, rows.spec());
-        if let Assigner::Sessions(sessions) = &rows.assigner {
-            let names = sessions
-                .key_columns()
-                .iter()
-                .map(|i| rows.windowed.field(*i).name().clone())
-                .collect();
+        let spec = rows.spec();
+        let session_keys = match &rows.assigner {
+            Assigner::Sessions(sessions) => Some(
+                sessions
+                    .key_columns()
+                    .iter()
+                    .map(|i| rows.windowed.field(*i).name().clone())
+                    .collect(),
+            ),
+            Assigner::Slices(_) => None,
+        };
+        let (partition, id) = self.rows.register(rows.windowed.clone(), rows);
+        self.specs.insert(id, spec);
+        if let Some(names) = session_keys {
             self.session_keys.insert(id, names);
         }
-        self.rows.lock().expect("not poisoned").insert(id, rows);
         partition
     }
 
     /// Whether `scan` reads a TVF's windowed rows.
     pub fn scans(&self, scan: &StreamingTableExec) -> bool {
-        scan.partitions()
-            .first()
-            .is_some_and(|p| self.specs.contains_key(&identity(p)))
+        self.rows.scanned(scan).is_some()
     }
 
     /// The shape of the windows `scan` reads (none for SESSION windows).
@@ -199,46 +186,17 @@ impl WindowedTables {
 
     /// Has the TVF `scan` reads give each row once, in its slice.
     pub fn slice(&self, scan: &StreamingTableExec) {
-        if let Some(partition) = scan.partitions().first()
-            && let Some(rows) = self.rows.lock().expect("not poisoned").get_mut(&identity(partition))
-        {
-            rows.sliced = true;
+        if let Some(id) = self.rows.scanned(scan) {
+            self.rows.update(id, |rows| rows.sliced = true);
         }
     }
 
     /// The windowed rows `scan` reads; each TVF's rows are read once.
     pub fn take(&self, scan: &StreamingTableExec) -> Result<WindowedRows, EngineError> {
-        let partition = scan.partitions().first().map(identity);
-        partition
-            .and_then(|p| self.rows.lock().expect("not poisoned").remove(&p))
-            .ok_or_else(|| {
-                EngineError::unsupported(
-                    "a window table function's rows read twice in one query (a windowed view used twice)",
-                )
-            })
-    }
-}
-
-/// What a plan's scan of windowed rows executes: never run (the operator graph reads the
-/// rows), but clear if it were.
-#[derive(Debug)]
-struct ReadByWindows {
-    schema: SchemaRef,
-}
-
-impl PartitionStream for ReadByWindows {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let error = datafusion::error::DataFusionError::External(Box::new(EngineError::Invalid(
-            "windowed rows read outside the operator graph; please report this".into(),
-        )));
-        Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
-            futures::stream::once(async move { Err(error) }),
-        ))
+        self.rows.take(
+            scan,
+            "a window table function's rows read twice in one query (a windowed view used twice)",
+        )
     }
 }
 
