@@ -44,7 +44,7 @@ use crate::versioned::{VersionedTables, Versions};
 use crate::views::Views;
 use crate::window::session::Sessions;
 use crate::window::spec::WindowSpec;
-use crate::window::{Assigner, WindowedRows, WindowedTables, windowed_schema};
+use crate::window::{self, Assigner, WindowedInput, WindowedRows, WindowedTables, windowed_schema};
 
 /// A table INSERTs can write to.
 #[derive(Clone)]
@@ -520,48 +520,12 @@ impl Engine {
         target: Option<(&str, SchemaRef)>,
     ) -> Result<Job, EngineError> {
         let metrics = Arc::new(JobMetrics::default());
-        let query = &self.views.inline(query);
-        if let Some(table) = pipegen_sql::referenced_tables(query)
-            .into_iter()
-            .find(|t| self.write_only.contains(t))
-        {
-            return Err(EngineError::unsupported(format!(
-                "reading the upsert-kafka table `{table}` (the embedded engine writes upsert-kafka tables)"
-            )));
-        }
-        let mut query = query.clone();
-        // Each MATCH_RECOGNIZE's matches become a table the plan scans and the graph reads.
-        let mut matches = MatchedTables::default();
-        self.matched_rows(&mut query, &mut matches).await?;
-        // A temporal join reads its versions through a table of its own; its operator joins
-        // each row with one version (DataFusion alone would join every version).
-        let mut versioned = VersionedTables::default();
-        self.plan_temporal_joins(&mut query, &mut versioned).await?;
-        crate::legacy_windows::rewrite(&mut query)?;
-        crate::grouping_sets::expand(&mut query)?;
-        crate::scalar_subquery::rewrite(&mut query)?;
-        rewrite_query(&mut query, &self.options)?;
-        let windows = window_tvfs(&query);
-        if !windows.is_empty()
-            && let Some(table) = pipegen_sql::referenced_tables(&query)
-                .into_iter()
-                .find(|t| self.changelog_tables.contains(t))
-        {
-            return Err(EngineError::unsupported(format!(
-                "a window over the upsert-kafka table `{table}` (its rows update)"
-            )));
-        }
-        // Each window TVF's rows become a table the plan scans and the graph reads.
-        let mut windowed = WindowedTables::default();
-        for window in &windows {
-            self.windowed_rows(&mut query, window, &mut windowed).await?;
-        }
+        let mut relations = Relations::default();
+        let query = self.prepare(query, &mut relations).await?;
         let plan = self.logical_plan(self.ctx.state(), &query).await?;
         let (output, produced): (MessageStream, SchemaRef) =
-            if !windows.is_empty() || !matches.is_empty() || keeps_state(&plan, &self.changelogs) {
-                let node = self
-                    .plan_graph(&query, &plan, (&windowed, &versioned, &matches), &metrics)
-                    .await?;
+            if relations.read_by_operators() || keeps_state(&plan, &self.changelogs) {
+                let node = self.plan_graph(&query, &plan, &relations, &metrics).await?;
                 if let Some(operator) = node.updating_operator()
                     && !sink.accepts_updates()
                 {
@@ -601,23 +565,67 @@ impl Engine {
         Ok(Job::new(name.to_string(), metrics, tasks, self.memory_budget))
     }
 
+    /// The query ready for DataFusion's planner: views inlined, and each relation pipegen's
+    /// operators read themselves (a MATCH_RECOGNIZE, a temporal join's versions, a window
+    /// TVF's rows) replaced by a table registered for it in `relations`.
+    async fn prepare(&mut self, query: &Query, relations: &mut Relations) -> Result<Query, EngineError> {
+        let as_written = query.clone();
+        let mut query = self.views.inline(query);
+        if let Some(table) = pipegen_sql::referenced_tables(&query)
+            .into_iter()
+            .find(|t| self.write_only.contains(t))
+        {
+            return Err(EngineError::unsupported(format!(
+                "reading the upsert-kafka table `{table}` (the embedded engine writes upsert-kafka tables)"
+            )));
+        }
+        self.matched_rows(&mut query, &mut relations.matches).await?;
+        // A temporal join reads its versions through a table of its own; its operator joins
+        // each row with one version (DataFusion alone would join every version).
+        self.plan_temporal_joins(&mut query, &mut relations.versioned).await?;
+        crate::legacy_windows::rewrite(&mut query)?;
+        crate::grouping_sets::expand(&mut query)?;
+        crate::scalar_subquery::rewrite(&mut query)?;
+        rewrite_query(&mut query, &self.options)?;
+        let windows = window_tvfs(&query);
+        if !windows.is_empty()
+            && let Some(table) = pipegen_sql::referenced_tables(&query)
+                .into_iter()
+                .find(|t| self.changelog_tables.contains(t))
+        {
+            return Err(EngineError::unsupported(format!(
+                "a window over the upsert-kafka table `{table}` (its rows update)"
+            )));
+        }
+        for window in &windows {
+            let ambiguous = self.windowed_rows(&mut query, window, relations).await?;
+            refuse_ambiguous(&as_written, &ambiguous)?;
+        }
+        Ok(query)
+    }
+
+    /// The physical plan the operator graph is built from: one partition, joins as written
+    /// (left stays left: outer sides and Flink's changelog follow the SQL), no filter that a
+    /// DataFusion join would feed at run time, filters that pass each batch on.
+    async fn graph_plan(&self, logical: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>, EngineError> {
+        let mut state = self.ctx.state();
+        let options = state.config_mut().options_mut();
+        options.execution.target_partitions = 1;
+        options.optimizer.join_reordering = false;
+        options.optimizer.enable_dynamic_filter_pushdown = false;
+        unbuffered_filters(state.create_physical_plan(logical).await?)
+    }
+
     /// Turns a query with state (windows, aggregations, joins, Top-N), planned as `logical`,
     /// into pipegen's operator graph over one partition.
     async fn plan_graph(
         &self,
         query: &Query,
         logical: &LogicalPlan,
-        (windows, versioned, matches): (&WindowedTables, &VersionedTables, &MatchedTables),
+        relations: &Relations,
         metrics: &Arc<JobMetrics>,
     ) -> Result<Graph, EngineError> {
-        let mut state = self.ctx.state();
-        let options = state.config_mut().options_mut();
-        options.execution.target_partitions = 1;
-        // Keep joins as written (left stays left: outer sides and Flink's changelog follow
-        // the SQL), and plan no filter that a DataFusion join would feed at run time.
-        options.optimizer.join_reordering = false;
-        options.optimizer.enable_dynamic_filter_pushdown = false;
-        let physical = unbuffered_filters(state.create_physical_plan(logical).await?)?;
+        let physical = self.graph_plan(logical).await?;
         let delay = self.watermark_delay(query);
         let rowtime = match pipegen_sql::referenced_tables(query).as_slice() {
             [table] => self
@@ -632,9 +640,9 @@ impl Engine {
             config: StateConfig::new(&self.options, delay, self.parallelism),
             changelogs: &self.changelogs,
             event_time: &self.event_time,
-            windows,
-            versioned,
-            matches,
+            windows: &relations.windowed,
+            versioned: &relations.versioned,
+            matches: &relations.matches,
             metrics: metrics.clone(),
             rowtime,
         };
@@ -737,18 +745,41 @@ impl Engine {
     }
 
     /// One window TVF's rows (its source's partitions, watermark and windows), registered as
-    /// a table that takes the TVF's place in `query`.
+    /// a table that takes the TVF's place in `query`. Returns the window columns its input
+    /// has too (which Flink calls ambiguous).
     async fn windowed_rows(
         &mut self,
         query: &mut Query,
         window: &WindowTvf,
-        windows: &mut WindowedTables,
-    ) -> Result<(), EngineError> {
+        relations: &mut Relations,
+    ) -> Result<Vec<String>, EngineError> {
         let what = format!("{:?} windows", window.kind);
-        let (source, input) = self
-            .source_rows(&window.table, &window.time_column, &what, "DESCRIPTOR(...)")
-            .await?;
-        let windowed = windowed_schema(&input, input.field(source.time_index).data_type());
+        let (source, input) = match self.aggregating_view(&window.table) {
+            Some(view) => {
+                // Cascading windows: the rows of a view that aggregates windows, its query
+                // planned with its own windows; they carry its windows' `window_time`.
+                let time_index = view_window_time(&view, &window.time_column)?;
+                let inner = Box::pin(self.prepare(&view.query, relations)).await?;
+                let logical = self.logical_plan(self.ctx.state(), &inner).await?;
+                let plan = self.graph_plan(&logical).await?;
+                let input = plan.schema();
+                if time_index >= input.fields().len() {
+                    return Err(EngineError::Invalid(format!(
+                        "the view `{}` planned with fewer columns than it selects; please report this",
+                        window.table
+                    )));
+                }
+                (WindowedInput::Query { plan, time_index }, input)
+            }
+            None => {
+                let (source, input) = self
+                    .source_rows(&window.table, &window.time_column, &what, "DESCRIPTOR(...)")
+                    .await?;
+                (WindowedInput::Source(source), input)
+            }
+        };
+        let time_index = source.time_index();
+        let windowed = windowed_schema(&input, input.field(time_index).data_type());
         let assigner = match window.kind {
             WindowKind::Session => {
                 let gap = window
@@ -772,8 +803,8 @@ impl Engine {
             _ => Assigner::Slices(WindowSpec::from_tvf(window)?),
         };
 
-        let partition = windows.register(WindowedRows {
-            source,
+        let partition = relations.windowed.register(WindowedRows {
+            input: source,
             assigner,
             windowed: windowed.clone(),
             sliced: false,
@@ -782,9 +813,20 @@ impl Engine {
         let table_name = format!("__pipegen_window_{}", self.windows_planned);
         self.ctx.register_table(
             &table_name,
-            Arc::new(StreamingTable::try_new(windowed, vec![partition])?),
+            Arc::new(StreamingTable::try_new(windowed.clone(), vec![partition])?),
         )?;
-        replace_window_relation(query, &table_name)
+        replace_window_relation(query, &table_name)?;
+        Ok(windowed
+            .fields()
+            .iter()
+            .filter_map(|f| f.name().strip_prefix(window::AMBIGUOUS).map(str::to_owned))
+            .collect())
+    }
+
+    /// The view `name` if it does more than filter and project one table (it aggregates).
+    fn aggregating_view(&self, name: &str) -> Option<pipegen_sql::CreateView> {
+        let view = self.views.get(name)?;
+        crate::views::filter_of_table(view).is_none().then(|| view.clone())
     }
 
     /// Each MATCH_RECOGNIZE of `query` planned, its matches registered as a table that takes
@@ -1036,6 +1078,94 @@ fn replace_window_relation(query: &mut Query, table: &str) -> Result<(), EngineE
     replace
         .done
         .unwrap_or_else(|| Err(EngineError::unsupported("a window function outside a FROM clause")))
+}
+
+/// The relations of a query that pipegen's operators read themselves, each where the plan
+/// scans the table registered for it.
+#[derive(Default)]
+struct Relations {
+    windowed: WindowedTables,
+    versioned: VersionedTables,
+    matches: MatchedTables,
+}
+
+impl Relations {
+    /// Whether the query reads windows or matches (so it runs as an operator graph).
+    fn read_by_operators(&self) -> bool {
+        !self.windowed.is_empty() || !self.matches.is_empty()
+    }
+}
+
+/// Flink's refusal of a window column that both a cascading window and the view under it
+/// have (`ambiguous`), when the query as written names it outside a DESCRIPTOR, or selects `*`.
+fn refuse_ambiguous(query: &Query, ambiguous: &[String]) -> Result<(), EngineError> {
+    use datafusion::sql::sqlparser::ast::{SelectItem, visit_expressions, visit_expressions_mut};
+    let Some(first) = ambiguous.first() else {
+        return Ok(());
+    };
+    let mut query = query.clone();
+    let _ = visit_expressions_mut(&mut query, |expr| {
+        if matches!(expr, Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("DESCRIPTOR")) {
+            *expr = Expr::value(datafusion::sql::sqlparser::ast::Value::Null);
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let mut named = None;
+    let _ = visit_expressions(&query, |expr| {
+        if let Expr::Identifier(ident) = expr
+            && let Some(name) = ambiguous.iter().find(|a| a.eq_ignore_ascii_case(&ident.value))
+        {
+            named = Some(name.clone());
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    let star = matches!(query.body.as_ref(), SetExpr::Select(select) if select
+        .projection
+        .iter()
+        .any(|item| matches!(item, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))));
+    match named.or(star.then(|| first.clone())) {
+        Some(name) => Err(EngineError::Invalid(format!(
+            "Column '{name}' is ambiguous: the window and the view it reads both have it (Flink refuses it \
+             too); select the view's window columns under other names"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The column of `view` a window over it reads (`descriptor`): it must be the `window_time`
+/// of the view's own window (its time attribute, as Flink requires), selected as it is.
+fn view_window_time(view: &pipegen_sql::CreateView, descriptor: &str) -> Result<usize, EngineError> {
+    use datafusion::sql::sqlparser::ast::SelectItem;
+    let refused = || {
+        EngineError::unsupported(format!(
+            "a window over the view `{}` on `{descriptor}`, which is not the `window_time` of the view's own window",
+            view.name
+        ))
+    };
+    let SetExpr::Select(select) = view.query.body.as_ref() else {
+        return Err(refused());
+    };
+    if select
+        .projection
+        .iter()
+        .any(|item| matches!(item, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)))
+    {
+        return Err(refused());
+    }
+    let is_window_time =
+        |expr: &Expr| matches!(expr, Expr::Identifier(i) if i.value.eq_ignore_ascii_case(window::WINDOW_TIME));
+    select
+        .projection
+        .iter()
+        .position(|item| match item {
+            SelectItem::UnnamedExpr(expr) => {
+                is_window_time(expr) && descriptor.eq_ignore_ascii_case(window::WINDOW_TIME)
+            }
+            SelectItem::ExprWithAlias { expr, alias } => is_window_time(expr) && alias.value == descriptor,
+            _ => false,
+        })
+        .ok_or_else(refused)
 }
 
 /// The query's `MATCH_RECOGNIZE` clauses (which DataFusion cannot plan), in order.

@@ -64,7 +64,7 @@ use crate::operator::{Message, MessageStream, Operator};
 use crate::pattern::{MatchedRows, MatchedTables};
 use crate::versioned::{VersionedTables, Versions};
 use crate::window::join::WindowJoin;
-use crate::window::{self, WindowedRows, WindowedTables};
+use crate::window::{self, WindowedInput, WindowedRows, WindowedTables};
 
 /// One node of a query's operator graph.
 pub enum Graph {
@@ -217,7 +217,7 @@ impl Builder<'_> {
             return Ok(Graph::Plan(plan.clone()));
         }
         if let Some(scan) = self.windowed_scan(plan) {
-            let graph = Graph::Windowed(Box::new(self.windows.take(scan)?));
+            let graph = self.windowed(self.windows.take(scan)?)?;
             return Ok(match scan.projection() {
                 Some(columns) => Graph::step(graph, Step::Project(columns.to_vec())),
                 None => graph,
@@ -288,6 +288,31 @@ impl Builder<'_> {
             return self.build(plan.children()[0]);
         }
         Err(EngineError::unsupported(refused(plan)))
+    }
+
+    /// A window TVF's rows: a source's as a leaf, or a view's windows (cascading windows)
+    /// assigned to the TVF's windows as they fire.
+    fn windowed(&self, rows: WindowedRows) -> Result<Graph, EngineError> {
+        if let WindowedInput::Source(_) = rows.input {
+            return Ok(Graph::Windowed(Box::new(rows)));
+        }
+        let schema = rows.windowed.clone();
+        let (WindowedInput::Query { plan, .. }, assign) = rows.split(&self.metrics) else {
+            unreachable!("a source's rows returned above");
+        };
+        let input = self.build(&plan)?;
+        if let Some(operator) = input.updating_operator() {
+            return Err(EngineError::unsupported(format!(
+                "a window over a view whose rows update ({operator})"
+            )));
+        }
+        Ok(Graph::Operator {
+            inputs: vec![input],
+            instances: vec![assign],
+            schema,
+            event_time: vec![Watermarks::None],
+            updating: None,
+        })
     }
 
     fn instances(&self, keyed: bool) -> usize {
@@ -1079,7 +1104,7 @@ impl Graph {
                 let upserts = merge::merge(vec![source.upserts()], options, metrics.clone());
                 crate::operator::run(vec![upserts], vec![normalize], metrics)
             }
-            Graph::Windowed(rows) => rows.stream(metrics),
+            Graph::Windowed(rows) => rows.stream(metrics)?,
             Graph::Matched(rows) => rows.stream(metrics)?,
         })
     }

@@ -630,3 +630,42 @@ fn a_windowed_view_read_twice_is_refused() {
     .unwrap_err();
     assert!(error.to_string().contains("read twice"), "{error}");
 }
+
+#[test]
+fn a_window_over_an_aggregating_view_reads_only_its_window_time() {
+    let f = fixture("window-cascade-column", 32);
+    let error = query(&format!(
+        "{}CREATE TEMPORARY VIEW w AS SELECT window_start AS s, window_time, k, COUNT(*) AS c
+         FROM {} GROUP BY window_start, window_end, window_time, k;
+         SELECT window_start, SUM(c) FROM TABLE(TUMBLE(TABLE w, DESCRIPTOR(s), INTERVAL '1' MINUTE))
+         GROUP BY window_start, window_end;",
+        f.source,
+        window_sql("TUMBLE")
+    ))
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("not the `window_time` of the view's own window"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_window_over_a_grouped_view_without_windows_is_refused() {
+    let f = fixture("window-cascade-updating", 33);
+    let error = query(&format!(
+        "{}CREATE TEMPORARY VIEW w AS SELECT k, MAX(ts) AS window_time, COUNT(*) AS c FROM events GROUP BY k;
+         SELECT window_start, SUM(c) FROM TABLE(TUMBLE(TABLE w, DESCRIPTOR(window_time), INTERVAL '1' MINUTE))
+         GROUP BY window_start, window_end;",
+        f.source
+    ))
+    .unwrap_err();
+    // Its `window_time` is computed (and its rows update): not a window's time attribute.
+    assert!(
+        error
+            .to_string()
+            .contains("not the `window_time` of the view's own window"),
+        "{error}"
+    );
+}

@@ -41,6 +41,8 @@ use spec::WindowSpec;
 pub const WINDOW_START: &str = "window_start";
 pub const WINDOW_END: &str = "window_end";
 pub const WINDOW_TIME: &str = "window_time";
+/// The prefix of a cascading window's input columns named as its own window columns.
+pub const AMBIGUOUS: &str = "__pipegen_ambiguous_";
 
 /// The columns a window TVF produces: its input's, then `window_start`, `window_end`,
 /// `window_time` (Flink's types: TIMESTAMP(3) NOT NULL, and the time attribute's type).
@@ -49,7 +51,17 @@ pub fn windowed_schema(input: &Schema, time_type: &DataType) -> SchemaRef {
         DataType::Timestamp(_, tz) => tz.clone(),
         _ => None,
     };
-    let mut fields: Vec<Field> = input.fields().iter().map(|f| f.as_ref().clone()).collect();
+    // Over a view's windows (cascading windows) the input may have window columns of its
+    // own: Flink keeps both and refuses a reference to either as ambiguous. Here the input's
+    // take a name no query can write (see `AMBIGUOUS`).
+    let mut fields: Vec<Field> = input
+        .fields()
+        .iter()
+        .map(|f| match f.name().as_str() {
+            WINDOW_START | WINDOW_END | WINDOW_TIME => f.as_ref().clone().with_name(format!("{AMBIGUOUS}{}", f.name())),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
     fields.push(Field::new(
         WINDOW_START,
         DataType::Timestamp(TimeUnit::Millisecond, None),
@@ -76,11 +88,34 @@ pub enum Assigner {
     Sessions(Box<session::Sessions>),
 }
 
+/// What a window TVF reads.
+pub enum WindowedInput {
+    /// A source table's rows (or those of a view that filters and projects one).
+    Source(SourceRows),
+    /// The rows of a view that aggregates windows (cascading windows): its query's plan,
+    /// which the operator graph builds, and its `window_time` column. Its rows come as its
+    /// windows fire, never late.
+    Query {
+        plan: Arc<dyn ExecutionPlan>,
+        time_index: usize,
+    },
+}
+
+impl WindowedInput {
+    /// The column the windows are assigned by.
+    pub fn time_index(&self) -> usize {
+        match self {
+            WindowedInput::Source(source) => source.time_index,
+            WindowedInput::Query { time_index, .. } => *time_index,
+        }
+    }
+}
+
 /// The rows of one window table function: its source's partitions merged with their
 /// watermarks, a view's filter, and the window assignment. The operator graph reads it where
 /// the plan scans the table registered for it ([`WindowedTables`]).
 pub struct WindowedRows {
-    pub source: SourceRows,
+    pub input: WindowedInput,
     pub assigner: Assigner,
     /// The rows with `window_start`, `window_end` and `window_time`.
     pub windowed: SchemaRef,
@@ -98,31 +133,45 @@ impl WindowedRows {
         }
     }
 
-    /// The windowed rows, with the source's watermarks.
-    pub fn stream(self, metrics: &Arc<JobMetrics>) -> MessageStream {
+    /// What the TVF reads, and the operator that assigns its rows to windows.
+    pub fn split(self, metrics: &Arc<JobMetrics>) -> (WindowedInput, Box<dyn Operator>) {
         let WindowedRows {
-            source,
+            input,
             assigner,
             windowed,
             sliced,
         } = self;
+        let time_index = input.time_index();
         let assign: Box<dyn Operator> = match assigner {
             Assigner::Slices(spec) => Box::new(AssignWindows {
                 sharing: spec.sharing().filter(|_| sliced),
                 spec,
-                time_index: source.time_index,
+                time_index,
                 windowed,
                 metrics: metrics.clone(),
             }),
             Assigner::Sessions(sessions) => Box::new(AssignSessions {
                 sessions,
-                time_index: source.time_index,
+                time_index,
                 windowed,
                 metrics: metrics.clone(),
             }),
         };
-        let stream = source.stream(metrics);
-        crate::operator::run(vec![stream], vec![assign], metrics)
+        (input, assign)
+    }
+
+    /// The windowed rows of a source, with its watermarks.
+    pub fn stream(self, metrics: &Arc<JobMetrics>) -> Result<MessageStream, EngineError> {
+        match self.split(metrics) {
+            (WindowedInput::Source(source), assign) => Ok(crate::operator::run(
+                vec![source.stream(metrics)],
+                vec![assign],
+                metrics,
+            )),
+            (WindowedInput::Query { .. }, _) => Err(EngineError::Invalid(
+                "a cascading window streamed as a source; please report this".into(),
+            )),
+        }
     }
 }
 
@@ -165,6 +214,11 @@ impl WindowedTables {
             self.session_keys.insert(id, names);
         }
         partition
+    }
+
+    /// Whether the query has no window TVF.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// Whether `scan` reads a TVF's windowed rows.
