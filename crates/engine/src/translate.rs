@@ -173,10 +173,12 @@ fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<
         ("LAG", [_, _]) => format!("{}(__arg0, __arg1)", own::LAG),
         ("LAG", [_, _, _]) => format!("{}(__arg0, __arg1, __arg2)", own::LAG),
         ("IF", [_, _, _]) => "CASE WHEN __arg0 THEN __arg1 ELSE __arg2 END".into(),
-        // DISTINCT keeps first-arrival order, as Flink does (pipegen's own aggregate).
-        // Flink's window aggregation merges partial DISTINCT views in an order of its own.
-        ("ARRAY_AGG" | "LISTAGG", _) if distinct && scope.windowed => {
-            return Err(EngineError::unsupported(format!("{name}(DISTINCT ...) over a window")));
+        // DISTINCT keeps first-arrival order, as Flink does (pipegen's own aggregate; a window
+        // aggregation merges partials in Flink's order, see `functions::java_hash_order`).
+        ("LISTAGG", [_, _]) if distinct && scope.windowed => {
+            return Err(EngineError::unsupported(
+                "LISTAGG(DISTINCT value, separator) over a window (Flink's distinct key is then a row)",
+            ));
         }
         ("LISTAGG", [_]) if distinct => format!("{}(__arg0, ',')", own::LISTAGG_DISTINCT),
         ("LISTAGG", [_, _]) if distinct => format!("{}(__arg0, __arg1)", own::LISTAGG_DISTINCT),

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::java_hash_order::{MERGES_IN_HASH_ORDER, merge_order, merges_in_hash_order};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::ScalarValue;
@@ -55,6 +56,11 @@ impl AggregateUDFImpl for ArrayAgg {
             Arc::new(Field::new(
                 format!("{}[counts]", args.name),
                 list_of(&DataType::Int64),
+                true,
+            )),
+            Arc::new(Field::new(
+                format!("{}{MERGES_IN_HASH_ORDER}", args.name),
+                DataType::Boolean,
                 true,
             )),
         ])
@@ -139,9 +145,18 @@ impl Accumulator for Elements {
             }
             let (items, rows) = (values.value(state), counts.value(state));
             let rows = rows.as_primitive::<Int64Type>();
-            for i in 0..items.len() {
+            let items = (0..items.len())
+                .map(|i| ScalarValue::try_from_array(&items, i))
+                .collect::<Result<Vec<_>>>()?;
+            // A partial's distinct values come as Flink's window aggregation merges them.
+            let order = if self.distinct && merges_in_hash_order(states.get(2), state) {
+                merge_order(&items)?
+            } else {
+                (0..items.len()).collect()
+            };
+            for i in order {
                 let count = if rows.is_empty() { 1 } else { rows.value(i) };
-                self.add(ScalarValue::try_from_array(&items, i)?, count);
+                self.add(items[i].clone(), count);
             }
         }
         Ok(())
@@ -159,6 +174,7 @@ impl Accumulator for Elements {
         Ok(vec![
             ScalarValue::List(ScalarValue::new_list_nullable(&self.values, &self.item)),
             ScalarValue::List(ScalarValue::new_list_nullable(&counts, &DataType::Int64)),
+            ScalarValue::Boolean(Some(true)),
         ])
     }
 

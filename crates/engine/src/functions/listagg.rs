@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::java_hash_order::{MERGES_IN_HASH_ORDER, merge_order, merges_in_hash_order};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
@@ -41,11 +42,18 @@ impl AggregateUDFImpl for ListAggDistinct {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![Arc::new(Field::new(
-            format!("{}[values]", args.name),
-            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
-            true,
-        ))])
+        Ok(vec![
+            Arc::new(Field::new(
+                format!("{}[values]", args.name),
+                DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+                true,
+            )),
+            Arc::new(Field::new(
+                format!("{}{MERGES_IN_HASH_ORDER}", args.name),
+                DataType::Boolean,
+                true,
+            )),
+        ])
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -92,22 +100,39 @@ impl Accumulator for Distinct {
         self.add(&values[0])
     }
 
+    /// A partial's values come in the order Flink's window aggregation merges them.
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let lists = states[0].as_any().downcast_ref::<ListArray>();
-        for list in lists.into_iter().flat_map(|l| l.iter()).flatten() {
-            self.add(&list)?;
+        let lists = states[0].as_list::<i32>();
+        for state in 0..lists.len() {
+            if lists.is_null(state) {
+                continue;
+            }
+            let list = lists.value(state);
+            if !merges_in_hash_order(states.get(1), state) {
+                self.add(&list)?;
+                continue;
+            }
+            let values = (0..list.len())
+                .map(|i| ScalarValue::try_from_array(&list, i))
+                .collect::<Result<Vec<_>>>()?;
+            let order = merge_order(&values)?;
+            let indices = datafusion::arrow::array::UInt32Array::from_iter_values(order.into_iter().map(|i| i as u32));
+            self.add(&datafusion::arrow::compute::take(&list, &indices, None)?)?;
         }
         Ok(())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         let values: ArrayRef = Arc::new(StringArray::from_iter_values(&self.values));
-        Ok(vec![ScalarValue::List(Arc::new(ListArray::new(
-            Arc::new(Field::new_list_field(DataType::Utf8, true)),
-            datafusion::arrow::buffer::OffsetBuffer::from_lengths([values.len()]),
-            values,
-            None,
-        )))])
+        Ok(vec![
+            ScalarValue::List(Arc::new(ListArray::new(
+                Arc::new(Field::new_list_field(DataType::Utf8, true)),
+                datafusion::arrow::buffer::OffsetBuffer::from_lengths([values.len()]),
+                values,
+                None,
+            ))),
+            ScalarValue::Boolean(Some(true)),
+        ])
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {

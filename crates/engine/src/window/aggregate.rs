@@ -114,9 +114,15 @@ impl TwoPhase {
 pub fn merges_partials(aggregates: &[Arc<AggregateFunctionExpr>]) -> bool {
     aggregates.iter().all(|aggregate| {
         let name = aggregate.fun().name();
+        // Flink merges lists too: a partial's values are appended; a DISTINCT list takes a
+        // partial's new values in Flink's merge order (see `functions::java_hash_order`).
+        let lists = [crate::functions::ARRAY_AGG, "string_agg"];
+        let distinct_lists = [crate::functions::ARRAY_AGG_DISTINCT, crate::functions::LISTAGG_DISTINCT];
         let merges = matches!(name, "sum" | "avg" | "count" | "min" | "max")
             || name.starts_with("pipegen_var_")
-            || name.starts_with("pipegen_stddev_");
+            || name.starts_with("pipegen_stddev_")
+            || lists.contains(&name)
+            || distinct_lists.contains(&name);
         merges && !aggregate.is_distinct()
     })
 }
@@ -351,14 +357,40 @@ impl WindowAggregator {
 
     /// Merges the slot at `window` into `into`, keeping the slot's own state.
     fn merge_keeping(&mut self, window: Window, into: &mut Slot) -> Result<()> {
+        self.keeping(window, into, false)
+    }
+
+    /// The state of `window` copied into `into` (kept too): a CUMULATE window is read from
+    /// its first slice's state, which Flink does not merge.
+    fn copy_keeping(&mut self, window: Window, into: &mut Slot) -> Result<()> {
+        self.keeping(window, into, true)
+    }
+
+    fn keeping(&mut self, window: Window, into: &mut Slot, copy: bool) -> Result<()> {
         let Some(mut slot) = self.slots.remove(&window) else {
             return Ok(());
         };
         let (keys, states) = self.take_state(&mut slot)?;
-        self.put_state(&mut slot, &keys, &states)?;
-        self.put_state(into, &keys, &states)?;
+        // Putting a state back is a copy whatever `into` takes.
+        let kept = self.as_copies(states.clone())?;
+        self.put_state(&mut slot, &keys, &kept)?;
+        self.put_state(into, &keys, if copy { &kept } else { &states })?;
         self.slots.insert(window, slot);
         Ok(())
+    }
+
+    /// States that a merge copies as they are: a list aggregate's flag that Flink's merge
+    /// order applies (`functions::MERGES_IN_HASH_ORDER`) cleared. Flink reads a CUMULATE
+    /// window from its first slice's state; it does not merge it.
+    fn as_copies(&self, mut states: Vec<Vec<ArrayRef>>) -> Result<Vec<Vec<ArrayRef>>> {
+        for (aggregate, state) in self.shape.aggregates.iter().zip(states.iter_mut()) {
+            for (field, column) in aggregate.state_fields()?.iter().zip(state.iter_mut()) {
+                if field.name().ends_with(crate::functions::MERGES_IN_HASH_ORDER) {
+                    *column = Arc::new(datafusion::arrow::array::BooleanArray::from(vec![false; column.len()]));
+                }
+            }
+        }
+        Ok(states)
     }
 
     fn merge_partials(slot: &mut Slot) -> Result<()> {
@@ -600,7 +632,7 @@ impl WindowAggregator {
                 self.slots.insert(first, target);
             }
             let mut window = self.new_slot()?;
-            self.merge_keeping(first, &mut window)?;
+            self.copy_keeping(first, &mut window)?;
             self.fired_through = end;
             if end == start + size {
                 self.slots.remove(&first);

@@ -295,6 +295,17 @@ pub fn aggregators(
         output: aggregate.schema(),
     };
     let input_schema = aggregate.input().schema();
+    for expr in &shape.aggregates {
+        if expr.fun().name() == crate::functions::ARRAY_AGG_DISTINCT
+            && let Some(argument) = expr.expressions().first()
+            && !crate::functions::flink_hashes(&argument.data_type(&input_schema)?)
+        {
+            return Err(EngineError::unsupported(format!(
+                "ARRAY_AGG(DISTINCT ...) of {} over a window (Flink merges its partial values in hash order)",
+                argument.data_type(&input_schema)?
+            )));
+        }
+    }
     let merges = aggregate::merges_partials(&shape.aggregates);
     let sharing = spec.and_then(|s| s.sharing()).filter(|_| sliced && merges);
     let two_phase = match (spec, sharing) {
