@@ -38,7 +38,7 @@ use crate::operator::{Message, MessageStream};
 use crate::options::SessionOptions;
 use crate::pattern::{MatchedRows, MatchedTables};
 use crate::sink::{Blackhole, Collect, Print, TableSink};
-use crate::translate::{rewrite_expr, rewrite_query};
+use crate::translate::{quote, rewrite_expr, rewrite_query};
 use crate::types::arrow_type;
 use crate::versioned::{VersionedTables, Versions};
 use crate::views::Views;
@@ -1242,10 +1242,6 @@ fn physical_name(table: &CreateTable) -> String {
 /// The columns a window over a view adds to the table's rows, and drops once used.
 const VIEW_KEEP: &str = "__pipegen_view_keep";
 const VIEW_WATERMARK: &str = "__pipegen_view_watermark";
-
-pub(crate) fn quote(identifier: &str) -> String {
-    format!("`{}`", identifier.replace('`', "``"))
-}
 
 fn first_words(text: &str) -> String {
     text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")

@@ -15,8 +15,8 @@ use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use crate::metrics::JobMetrics;
 use crate::operator::MessageStream;
 use crate::operator::merge::{self, MergeOptions, Watermarks};
-use crate::operator::source::identity;
 use crate::operator::step::Step;
+use crate::placeholder::identity;
 
 #[derive(Default)]
 pub struct EventTimeSources {

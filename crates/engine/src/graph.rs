@@ -20,20 +20,14 @@ use datafusion::physical_expr::window::StandardWindowExpr;
 use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr, conjunction, split_conjunction};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
-#[allow(deprecated)]
-use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
-use datafusion::physical_plan::coop::CooperativeExec;
-use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::expressions::Column;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::{
     CrossJoinExec, HashJoinExec, NestedLoopJoinExec, SortMergeJoinExec, SymmetricHashJoinExec,
 };
 use datafusion::physical_plan::limit::{GlobalLimitExec, LocalLimitExec};
-use datafusion::physical_plan::placeholder_row::PlaceholderRowExec;
 use datafusion::physical_plan::projection::ProjectionExec;
-use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
 use datafusion::physical_plan::streaming::StreamingTableExec;
@@ -62,6 +56,7 @@ use crate::operator::source::{ChangelogSource, ChangelogSources};
 use crate::operator::step::Step;
 use crate::operator::{Message, MessageStream, Operator};
 use crate::pattern::{MatchedRows, MatchedTables};
+use crate::plan_nodes::{is_exchange, is_stateless_step};
 use crate::versioned::{VersionedTables, Versions};
 use crate::window::join::WindowJoin;
 use crate::window::{self, WindowedInput, WindowedRows, WindowedTables};
@@ -89,31 +84,6 @@ pub enum Graph {
     Windowed(Box<WindowedRows>),
     /// A MATCH_RECOGNIZE's matches, one row each.
     Matched(Box<MatchedRows>),
-}
-
-/// Steps that keep no state and stream as DataFusion runs them.
-#[allow(deprecated)] // CoalesceBatchesExec: older plans still hold it
-fn is_stateless_step(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    plan.is::<ProjectionExec>()
-        || plan.is::<FilterExec>()
-        || plan.is::<CoalesceBatchesExec>()
-        || plan.is::<StreamingTableExec>()
-        || plan.is::<RepartitionExec>()
-        || plan.is::<CoalescePartitionsExec>()
-        || plan.is::<CooperativeExec>()
-        || plan.is::<UnionExec>()
-        || plan.is::<InterleaveExec>()
-        || plan.is::<EmptyExec>()
-        || plan.is::<PlaceholderRowExec>()
-}
-
-/// Steps that only move batches between partitions (with one partition, pass them on).
-#[allow(deprecated)] // CoalesceBatchesExec: older plans still hold it
-pub fn is_exchange(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    plan.is::<CoalesceBatchesExec>()
-        || plan.is::<RepartitionExec>()
-        || plan.is::<CoalescePartitionsExec>()
-        || plan.is::<CooperativeExec>()
 }
 
 /// Builds operator graphs from physical plans.

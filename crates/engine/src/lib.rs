@@ -29,6 +29,7 @@ mod operator;
 mod options;
 mod pattern;
 mod placeholder;
+mod plan_nodes;
 mod printer;
 pub mod render;
 mod result_types;

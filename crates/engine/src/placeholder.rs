@@ -13,7 +13,11 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 
 use crate::error::EngineError;
-use crate::operator::source::identity;
+
+/// A partition's identity: the engine knows a table's scan by its first partition.
+pub(crate) fn identity(partition: &Arc<dyn PartitionStream>) -> usize {
+    Arc::as_ptr(partition) as *const () as usize
+}
 
 /// What the scans of placeholder tables stand for, by their partition.
 pub struct Placeholders<T> {

@@ -13,8 +13,8 @@ use datafusion::sql::sqlparser::ast::{
     Expr, GroupByExpr, Ident, Query, Select, SelectItem, SetExpr, TableFactor, visit_expressions_mut,
 };
 
-use crate::engine::quote;
 use crate::error::EngineError;
+use crate::translate::quote;
 
 const ONE: &str = "__pipegen_one";
 

@@ -93,6 +93,11 @@ fn literal(expr: &Expr) -> Option<&str> {
     }
 }
 
+/// An identifier quoted for SQL the engine writes and parses back.
+pub(crate) fn quote(identifier: &str) -> String {
+    format!("`{}`", identifier.replace('`', "``"))
+}
+
 /// A string literal in SQL.
 fn quoted(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))

@@ -19,7 +19,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 use pipegen_sql::CreateView;
 
-use crate::operator::source::identity;
+use crate::placeholder::identity;
 
 /// What a temporal join needs to know of its versioned side.
 #[derive(Debug, Clone)]

@@ -42,7 +42,7 @@ pub struct SemiJoin {
 /// INTERSECT and EXCEPT are planned.
 pub(crate) fn is_distinct(plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>) -> bool {
     let mut node = plan;
-    while crate::graph::is_exchange(node) {
+    while crate::plan_nodes::is_exchange(node) {
         node = node.children()[0];
     }
     node.downcast_ref::<datafusion::physical_plan::aggregates::AggregateExec>()

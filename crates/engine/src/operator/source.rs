@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 
 use super::merge::PartitionStream as ChangeStream;
-use crate::placeholder::Placeholder;
+use crate::placeholder::{Placeholder, identity};
 
 /// A table whose rows are upserts by key: `+U` (the key's row is now this one) and `-D` (the
 /// key is gone: only its key columns are set), as Flink's upsert sources emit them before
@@ -32,10 +32,6 @@ pub struct ChangelogSources {
     by_partition: HashMap<usize, Arc<dyn ChangelogSource>>,
     /// The names the sources' tables were registered under.
     tables: HashMap<String, Arc<dyn ChangelogSource>>,
-}
-
-pub(crate) fn identity(partition: &Arc<dyn PartitionStream>) -> usize {
-    Arc::as_ptr(partition) as *const () as usize
 }
 
 impl ChangelogSources {
