@@ -140,6 +140,12 @@ impl Builder<'_> {
             .filter(|scan| self.matches.scans(scan))
     }
 
+    /// Whether the plan reads the rows of a window over a view's windows (cascading windows).
+    fn reads_cascading_windows(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
+        plan.exists(|node| Ok(self.windowed_scan(node).is_some_and(|scan| self.windows.cascades(scan))))
+            .unwrap_or(false)
+    }
+
     /// Whether the plan reads a window TVF's rows.
     fn reads_windows(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
         plan.exists(|node| Ok(self.windowed_scan(node).is_some()))
@@ -354,6 +360,9 @@ impl Builder<'_> {
         // Right over the TVF's rows, Flink aggregates HOP and CUMULATE windows by slices: the
         // rows then come once each, in their slice.
         let scan = self.windowed_scan_under(aggregate.input());
+        if self.reads_cascading_windows(aggregate.input()) {
+            refuse_float_sums(aggregate)?;
+        }
         let spec = scan.and_then(|scan| self.windows.spec(scan));
         let sliced =
             spec.and_then(|s| s.sharing()).is_some() && window::aggregate::merges_partials(aggregate.aggr_expr());
@@ -971,6 +980,31 @@ impl Builder<'_> {
             updating: None,
         }))
     }
+}
+
+/// A floating-point sum (SUM, AVG, VAR, STDDEV) over a cascading window's rows is refused:
+/// it adds the view's window results in the order its keys fire, which Flink does not fix
+/// either (its own digits move with its parallelism and timers).
+fn refuse_float_sums(aggregate: &AggregateExec) -> Result<(), EngineError> {
+    let input = aggregate.input().schema();
+    for expr in aggregate.aggr_expr() {
+        let name = expr.fun().name();
+        let sums =
+            matches!(name, "sum" | "avg") || name.starts_with("pipegen_var_") || name.starts_with("pipegen_stddev_");
+        let floating = expr
+            .expressions()
+            .first()
+            .and_then(|e| e.data_type(&input).ok())
+            .is_some_and(|t| t.is_floating());
+        if sums && floating {
+            return Err(EngineError::unsupported(format!(
+                "`{}` of a floating-point value over a window of a view's windows (Flink's own digits depend on the \
+                 order its timers fire the view's keys); sum a DECIMAL instead",
+                expr.name()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether an OVER window's function is ROW_NUMBER().

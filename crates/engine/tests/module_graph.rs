@@ -71,7 +71,10 @@ fn the_engines_modules_import_each_other_without_a_cycle() {
     assert!(graph.len() > 10, "the engine's modules were not found: {graph:?}");
     for module in graph.keys() {
         if let Some(cycle) = cycle_from(&graph, module) {
-            panic!("the engine's modules import each other in a circle: {}", cycle.join(" -> "));
+            panic!(
+                "the engine's modules import each other in a circle: {}",
+                cycle.join(" -> ")
+            );
         }
     }
 }

@@ -669,3 +669,23 @@ fn a_window_over_a_grouped_view_without_windows_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn a_floating_point_sum_over_cascading_windows_is_refused() {
+    let f = fixture("window-cascade-double", 34);
+    let error = query(&format!(
+        "{}CREATE TEMPORARY VIEW w AS SELECT window_time, k, AVG(CAST(v AS DOUBLE)) AS a
+         FROM {} GROUP BY window_start, window_end, window_time, k;
+         SELECT window_start, SUM(a) FROM TABLE(TUMBLE(TABLE w, DESCRIPTOR(window_time), INTERVAL '1' MINUTE))
+         GROUP BY window_start, window_end;",
+        f.source,
+        window_sql("TUMBLE")
+    ))
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("floating-point value over a window of a view's windows"),
+        "{error}"
+    );
+}

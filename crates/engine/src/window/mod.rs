@@ -179,6 +179,8 @@ impl WindowedRows {
 /// scans that table, the operator graph reads the windowed rows instead.
 pub struct WindowedTables {
     rows: Placeholders<WindowedRows>,
+    /// The TVFs over a view's windows (cascading windows).
+    cascading: std::collections::HashSet<usize>,
     specs: HashMap<usize, Option<WindowSpec>>,
     /// SESSION windows' PARTITION BY columns, by name.
     session_keys: HashMap<usize, Vec<String>>,
@@ -188,6 +190,7 @@ impl Default for WindowedTables {
     fn default() -> Self {
         Self {
             rows: Placeholders::new("windowed rows"),
+            cascading: std::collections::HashSet::new(),
             specs: HashMap::new(),
             session_keys: HashMap::new(),
         }
@@ -208,12 +211,21 @@ impl WindowedTables {
             ),
             Assigner::Slices(_) => None,
         };
+        let cascading = matches!(rows.input, WindowedInput::Query { .. });
         let (partition, id) = self.rows.register(rows.windowed.clone(), rows);
+        if cascading {
+            self.cascading.insert(id);
+        }
         self.specs.insert(id, spec);
         if let Some(names) = session_keys {
             self.session_keys.insert(id, names);
         }
         partition
+    }
+
+    /// Whether `scan` reads a window over a view's windows.
+    pub fn cascades(&self, scan: &StreamingTableExec) -> bool {
+        self.rows.scanned(scan).is_some_and(|id| self.cascading.contains(&id))
     }
 
     /// Whether the query has no window TVF.
