@@ -9,7 +9,8 @@
 #   stunnel (Debian), a TLS front for the broker;
 #   Chromium from Debian, driven headless by playwright-core from npm (no browser download);
 #   Apache Flink 2.1 (the distribution inside PyPI's apache-flink packages) with the Kafka SQL
-#   connector and its client copied into lib/.
+#   connector and its client copied into lib/;
+#   PostgreSQL (Debian), for the jdbc connector.
 # Idempotent; prints the environment the tests read.
 set -euo pipefail
 
@@ -65,6 +66,14 @@ apt_install() {
 # make its certificate.
 if ! command -v stunnel4 >/dev/null || ! command -v openssl >/dev/null; then
   apt_install stunnel4 openssl
+fi
+
+# PostgreSQL (Debian's server), for the jdbc connector's lookup joins; the tests start their
+# own servers on scratch data directories.
+postgres_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$postgres_bin" ] || [ ! -x "$postgres_bin/initdb" ] || ! command -v setpriv >/dev/null; then
+  apt_install postgresql util-linux
+  postgres_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
 
 # A real terminal for the `pipegen sql` prompt's test.
@@ -137,3 +146,4 @@ echo "PIPEGEN_TEST_TMUX=$(command -v tmux)"
 echo "PIPEGEN_TEST_FLINK_HOME=$flink_home"
 echo "PIPEGEN_TEST_PLAYWRIGHT=$node_dir/node_modules/playwright-core"
 echo "PIPEGEN_TEST_NODE_MODULES=$node_dir/node_modules"
+echo "PIPEGEN_TEST_POSTGRES_BIN=$postgres_bin"

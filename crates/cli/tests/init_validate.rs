@@ -307,3 +307,30 @@ fn validate_without_a_project_is_exit_2() {
     let out = s.run(&["validate", "--project-dir", "nowhere"]).expect(2);
     assert!(out.stderr.contains("pipegen init"), "{}", out.stderr);
 }
+
+#[test]
+fn a_jdbc_option_value_flink_does_not_know_is_named_with_the_valid_ones() {
+    // The performance guide's dimension table sets 'lookup.cache' = 'SYNC'.
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    s.write(
+        "demo/sql/00_users.sql",
+        "CREATE TABLE user_lookup (
+    user_id STRING,
+    user_name STRING,
+    PRIMARY KEY (user_id) NOT ENFORCED
+) WITH (
+    'connector' = 'jdbc',
+    'url' = 'jdbc:postgresql://127.0.0.1:5432/shop',
+    'table-name' = 'users',
+    'lookup.cache' = 'SYNC',
+    'lookup.max-retries' = '3'
+);
+",
+    );
+    let out = s.run(&["validate", "--project-dir", "demo"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("'lookup.cache' = 'SYNC'"), "{}", out.stderr);
+    assert!(out.stderr.contains("NONE, PARTIAL, FULL"), "{}", out.stderr);
+    assert!(out.stderr.contains("demo/sql/00_users.sql:"), "{}", out.stderr);
+}

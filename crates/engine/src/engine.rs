@@ -32,6 +32,7 @@ use crate::event_time::EventTimeSources;
 use crate::event_time::SourceRows;
 use crate::graph::{Builder, Graph};
 use crate::job::{InsertOutcome, Job};
+use crate::lookup::LookupTables;
 use crate::metrics::JobMetrics;
 use crate::operator::source::ChangelogSources;
 use crate::operator::{Message, MessageStream};
@@ -67,6 +68,8 @@ pub struct Engine {
     /// Each source table's physical columns and partitions (a temporal join reads them as
     /// versions).
     source_partitions: HashMap<String, (SchemaRef, Vec<Arc<dyn PartitionStream>>)>,
+    /// `jdbc` tables, read by lookup joins.
+    lookup_tables: HashMap<String, crate::connectors::jdbc::JdbcTable>,
     /// Tables only written to (upsert-kafka).
     write_only: std::collections::HashSet<String>,
     views: Views,
@@ -100,6 +103,7 @@ impl Engine {
             versioned_planned: 0,
             source_partitions: HashMap::new(),
             write_only: Default::default(),
+            lookup_tables: HashMap::new(),
             changelog_tables: Default::default(),
             views: Views::default(),
             event_time: EventTimeSources::default(),
@@ -217,15 +221,20 @@ impl Engine {
         statement: &ParsedStatement,
         sink: Box<dyn TableSink>,
     ) -> Result<(), EngineError> {
+        let job = self.start(statement, sink).await?;
+        job.wait().await.map_err(|e| locate(e, statement))?;
+        Ok(())
+    }
+
+    /// Starts a bare SELECT, handing its changes to `sink`; the caller waits for the job
+    /// (and may read its metrics meanwhile).
+    pub async fn start(&mut self, statement: &ParsedStatement, sink: Box<dyn TableSink>) -> Result<Job, EngineError> {
         let Statement::Query(query) = &statement.kind else {
             return Err(locate(EngineError::Invalid("not a query".into()), statement));
         };
-        let job = self
-            .start_query("query", query, sink, None)
+        self.start_query("query", query, sink, None)
             .await
-            .map_err(|e| locate(e, statement))?;
-        job.wait().await.map_err(|e| locate(e, statement))?;
-        Ok(())
+            .map_err(|e| locate(e, statement))
     }
 
     async fn declare(&mut self, table: &CreateTable) -> Result<(), EngineError> {
@@ -315,6 +324,11 @@ impl Engine {
                     .insert(table.name.clone(), (SinkTable::Kafka(Box::new(table.clone())), schema));
                 Ok(())
             }
+            Some("jdbc") => {
+                let lookup = crate::connectors::jdbc::JdbcTable::from_table(table, schema)?;
+                self.lookup_tables.insert(table.name.clone(), lookup);
+                Ok(())
+            }
             Some("blackhole") => {
                 self.sinks.insert(table.name.clone(), (SinkTable::Blackhole, schema));
                 Ok(())
@@ -378,7 +392,7 @@ impl Engine {
     async fn plan_temporal_joins(
         &mut self,
         query: &mut Query,
-        versioned: &mut VersionedTables,
+        (versioned, lookups): (&mut VersionedTables, &mut LookupTables),
     ) -> Result<(), EngineError> {
         let mut replacements = HashMap::new();
         for relation in crate::versioned::temporal_relations(query) {
@@ -397,6 +411,24 @@ impl Engine {
                 Expr::CompoundIdentifier(parts) if !parts.is_empty() => parts[parts.len() - 1].value.clone(),
                 _ => return Err(refused("AS OF names no column of the left side".into())),
             };
+            if let Some(lookup) = self.lookup_tables.get(&relation.name).cloned() {
+                if !self.is_proctime(&as_of) {
+                    return Err(refused(format!(
+                        "`{as_of}` is not a processing-time attribute (`AS PROCTIME()`): a jdbc table has no versions for event time, so its join is a lookup join"
+                    )));
+                }
+                let partition = lookups.register(lookup.clone());
+                self.versioned_planned += 1;
+                let placeholder = format!("{}__lookup_{}", relation.name, self.versioned_planned);
+                self.ctx.register_table(
+                    &placeholder,
+                    Arc::new(StreamingTable::try_new(lookup.schema.clone(), vec![partition])?),
+                )?;
+                let relation_sql = format!("SELECT 1 FROM {} AS {}", quote(&placeholder), quote(&relation.alias));
+                let factor = crate::legacy_windows::parse_relation(&relation_sql)?;
+                replacements.insert(key, (factor, None));
+                continue;
+            }
             let (table, key_columns, columns) = if let Some(table) = self.sources.get(&relation.name) {
                 let Some(primary_key) = &table.primary_key else {
                     return Err(EngineError::Invalid(format!(
@@ -464,7 +496,7 @@ impl Engine {
                 ),
             };
             let factor = crate::legacy_windows::parse_relation(&relation_sql)?;
-            replacements.insert(key, (factor, watermark.column.clone()));
+            replacements.insert(key, (factor, Some(watermark.column.clone())));
         }
         crate::versioned::replace_temporal_relations(query, &replacements);
         Ok(())
@@ -582,7 +614,17 @@ impl Engine {
         self.matched_rows(&mut query, &mut relations.matches).await?;
         // A temporal join reads its versions through a table of its own; its operator joins
         // each row with one version (DataFusion alone would join every version).
-        self.plan_temporal_joins(&mut query, &mut relations.versioned).await?;
+        self.plan_temporal_joins(&mut query, (&mut relations.versioned, &mut relations.lookups))
+            .await?;
+        // A jdbc table is read by lookup joins only, for now.
+        if let Some(table) = pipegen_sql::referenced_tables(&query)
+            .into_iter()
+            .find(|t| self.lookup_tables.contains_key(t))
+        {
+            return Err(EngineError::unsupported(format!(
+                "reading the jdbc table `{table}` other than by a lookup join (`JOIN {table} FOR SYSTEM_TIME AS OF <PROCTIME() column>`)"
+            )));
+        }
         crate::legacy_windows::rewrite(&mut query)?;
         crate::grouping_sets::expand(&mut query)?;
         crate::scalar_subquery::rewrite(&mut query)?;
@@ -643,6 +685,7 @@ impl Engine {
             windows: &relations.windowed,
             versioned: &relations.versioned,
             matches: &relations.matches,
+            lookups: &relations.lookups,
             metrics: metrics.clone(),
             rowtime,
         };
@@ -821,6 +864,16 @@ impl Engine {
             .iter()
             .filter_map(|f| f.name().strip_prefix(window::AMBIGUOUS).map(str::to_owned))
             .collect())
+    }
+
+    /// Whether `column` is a processing-time attribute (`name AS PROCTIME()`) of a table.
+    fn is_proctime(&self, column: &str) -> bool {
+        self.sources.values().any(|table| {
+            table
+                .columns
+                .iter()
+                .any(|c| c.name == column && matches!(&c.kind, ColumnKind::Computed(expr) if is_proctime_call(expr)))
+        })
     }
 
     /// The view `name` if it does more than filter and project one table (it aggregates).
@@ -1080,6 +1133,11 @@ fn replace_window_relation(query: &mut Query, table: &str) -> Result<(), EngineE
         .unwrap_or_else(|| Err(EngineError::unsupported("a window function outside a FROM clause")))
 }
 
+/// Whether an expression is `PROCTIME()`.
+fn is_proctime_call(expr: &Expr) -> bool {
+    matches!(expr, Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("PROCTIME"))
+}
+
 /// The relations of a query that pipegen's operators read themselves, each where the plan
 /// scans the table registered for it.
 #[derive(Default)]
@@ -1087,12 +1145,14 @@ struct Relations {
     windowed: WindowedTables,
     versioned: VersionedTables,
     matches: MatchedTables,
+    lookups: LookupTables,
 }
 
 impl Relations {
-    /// Whether the query reads windows or matches (so it runs as an operator graph).
+    /// Whether the query reads windows, matches or lookup tables (so it runs as an operator
+    /// graph).
     fn read_by_operators(&self) -> bool {
-        !self.windowed.is_empty() || !self.matches.is_empty()
+        !self.windowed.is_empty() || !self.matches.is_empty() || !self.lookups.is_empty()
     }
 }
 

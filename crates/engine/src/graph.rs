@@ -50,6 +50,7 @@ use crate::changelog::upsert::UpsertNormalize;
 use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::event_time::EventTimeSources;
+use crate::lookup::{LookupJoin, LookupTables};
 use crate::metrics::JobMetrics;
 use crate::operator::merge::{self, MergeOptions, Watermarks};
 use crate::operator::source::{ChangelogSource, ChangelogSources};
@@ -60,6 +61,7 @@ use crate::plan_nodes::{is_exchange, is_stateless_step};
 use crate::versioned::{VersionedTables, Versions};
 use crate::window::join::WindowJoin;
 use crate::window::{self, WindowedInput, WindowedRows, WindowedTables};
+use datafusion::common::JoinType;
 
 /// One node of a query's operator graph.
 pub enum Graph {
@@ -84,6 +86,13 @@ pub enum Graph {
     Windowed(Box<WindowedRows>),
     /// A MATCH_RECOGNIZE's matches, one row each.
     Matched(Box<MatchedRows>),
+    /// A lookup join over its stream side (the table is asked as rows come).
+    Lookup {
+        input: Box<Graph>,
+        join: Box<LookupJoin>,
+        schema: SchemaRef,
+        updating: Option<&'static str>,
+    },
 }
 
 /// Builds operator graphs from physical plans.
@@ -97,6 +106,8 @@ pub struct Builder<'a> {
     pub versioned: &'a VersionedTables,
     /// The query's MATCH_RECOGNIZE clauses, read where the plan scans them.
     pub matches: &'a MatchedTables,
+    /// The tables the query's lookup joins ask.
+    pub lookups: &'a LookupTables,
     pub metrics: Arc<JobMetrics>,
     /// The rowtime column and its watermark delay, when the query reads one table that
     /// declares a watermark.
@@ -487,6 +498,107 @@ impl Builder<'_> {
         Ok(Some(projected(graph, join)))
     }
 
+    /// A processing-time lookup join: the right side reads a lookup table (through the plan's
+    /// projections and filters); `None` for another join.
+    fn lookup_join(&self, join: &HashJoinExec) -> Result<Option<Graph>, EngineError> {
+        let mut steps = Vec::new();
+        let mut node = join.right();
+        let scan = loop {
+            if let Some(scan) = node.downcast_ref::<StreamingTableExec>() {
+                break scan;
+            }
+            if let Some(filter) = node.downcast_ref::<FilterExec>() {
+                steps.push(Step::filter(filter));
+            } else if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
+                steps.push(Step::projection(projection));
+            } else if !is_exchange(node) {
+                if node.exists(|n| {
+                    Ok(n.downcast_ref::<StreamingTableExec>()
+                        .is_some_and(|s| self.lookups.scans(s)))
+                })? {
+                    return Err(EngineError::unsupported(
+                        "a lookup join whose table side is more than the table, filtered or projected",
+                    ));
+                }
+                return Ok(None);
+            }
+            node = node.children()[0];
+        };
+        if !self.lookups.scans(scan) {
+            if self.lookups_under(join.left()) {
+                return Err(EngineError::Invalid(
+                    "a lookup join planned with its table first; please report this".into(),
+                ));
+            }
+            return Ok(None);
+        }
+        let table = self.lookups.take(scan)?;
+        if let Some(columns) = scan.projection() {
+            steps.push(Step::Project(columns.to_vec()));
+        }
+        steps.reverse();
+        let outer = match join.join_type() {
+            JoinType::Inner => false,
+            JoinType::Left => true,
+            other => {
+                return Err(EngineError::unsupported(format!(
+                    "a {other:?} lookup join (Flink's lookup joins are INNER or LEFT)"
+                )));
+            }
+        };
+        // The ON equalities: stream expressions against table columns.
+        let mut left_keys = Vec::new();
+        let mut table_keys = Vec::new();
+        for (left, right) in join.on() {
+            let column = right
+                .downcast_ref::<Column>()
+                .and_then(|c| crate::operator::step::source_column(&steps, &table.schema, c.index()));
+            let Some(column) = column else {
+                return Err(EngineError::unsupported(format!(
+                    "a lookup join on `{right}`, which is not a column of `{}`",
+                    table.name
+                )));
+            };
+            left_keys.push(left.clone());
+            table_keys.push(column);
+        }
+        if table_keys.is_empty() {
+            return Err(EngineError::Invalid(format!(
+                "a lookup join of `{}` needs an equality between a stream column and a column of the table, as Flink requires",
+                table.name
+            )));
+        }
+        let metrics = self.metrics.lookup(&table.name);
+        let right = join.right().schema();
+        let lookup = Arc::new(crate::connectors::jdbc::Lookup::new(table, table_keys));
+        let input = self.build(join.left())?;
+        let lookup_join = LookupJoin::new(
+            lookup,
+            (steps, right),
+            left_keys,
+            outer,
+            join.filter().cloned(),
+            join.join_schema().clone(),
+            metrics,
+        );
+        let graph = Graph::Lookup {
+            updating: input.updating_operator(),
+            input: Box::new(input),
+            join: Box::new(lookup_join),
+            schema: join.join_schema().clone(),
+        };
+        Ok(Some(projected(graph, join)))
+    }
+
+    /// Whether the plan reads a lookup table anywhere.
+    fn lookups_under(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
+        plan.exists(|n| {
+            Ok(n.downcast_ref::<StreamingTableExec>()
+                .is_some_and(|s| self.lookups.scans(s)))
+        })
+        .unwrap_or(false)
+    }
+
     /// Whether the plan reads a temporal join's versions anywhere.
     fn reads_versions(&self, plan: &Arc<dyn ExecutionPlan>) -> bool {
         plan.exists(|node| {
@@ -498,6 +610,9 @@ impl Builder<'_> {
     }
 
     fn join(&self, join: &HashJoinExec) -> Result<Graph, EngineError> {
+        if let Some(graph) = self.lookup_join(join)? {
+            return Ok(graph);
+        }
         if let Some(graph) = self.temporal_join(join)? {
             return Ok(graph);
         }
@@ -1040,6 +1155,7 @@ impl Graph {
             Graph::Operator { updating, .. } => *updating,
             Graph::Changelog { .. } => Some("ChangelogNormalize (reading an upsert-kafka table)"),
             Graph::Windowed(_) | Graph::Matched(_) => None,
+            Graph::Lookup { updating, .. } => *updating,
         }
     }
 
@@ -1051,6 +1167,7 @@ impl Graph {
             Graph::Changelog { normalize, .. } => normalize.schema(),
             Graph::Windowed(rows) => rows.windowed.clone(),
             Graph::Matched(rows) => rows.schema(),
+            Graph::Lookup { schema, .. } => schema.clone(),
         }
     }
 
@@ -1110,6 +1227,7 @@ impl Graph {
             }
             Graph::Windowed(rows) => rows.stream(metrics)?,
             Graph::Matched(rows) => rows.stream(metrics)?,
+            Graph::Lookup { input, join, .. } => join.stream(input.stream_with(ctx, metrics, watermarks)?),
         })
     }
 }

@@ -25,6 +25,8 @@ pub struct JobMetrics {
     failure: std::sync::Mutex<Option<String>>,
     /// pipegen's own stateful operators in the job, in the order they were planned.
     operators: std::sync::Mutex<Vec<std::sync::Arc<OperatorMetrics>>>,
+    /// The job's lookup joins' tables.
+    lookups: std::sync::Mutex<Vec<std::sync::Arc<LookupMetrics>>>,
 }
 
 /// One stateful operator's counters (all its keyed instances together).
@@ -83,6 +85,7 @@ impl Default for JobMetrics {
             over_budget: std::sync::OnceLock::new(),
             failure: std::sync::Mutex::new(None),
             operators: std::sync::Mutex::new(Vec::new()),
+            lookups: std::sync::Mutex::new(Vec::new()),
         }
     }
 }
@@ -121,6 +124,26 @@ impl JobMetrics {
         let operator = std::sync::Arc::new(OperatorMetrics::new(name));
         self.register(operator.clone());
         operator
+    }
+
+    /// The counters of a lookup join's table, made for a job about to start.
+    pub(crate) fn lookup(&self, table: &str) -> std::sync::Arc<LookupMetrics> {
+        let metrics = std::sync::Arc::new(LookupMetrics {
+            table: table.to_owned(),
+            ..Default::default()
+        });
+        if let Ok(mut lookups) = self.lookups.lock() {
+            lookups.push(metrics.clone());
+        }
+        metrics
+    }
+
+    /// The job's lookup tables' counters now.
+    pub fn lookups(&self) -> Vec<LookupSnapshot> {
+        self.lookups
+            .lock()
+            .map(|lookups| lookups.iter().map(|l| l.snapshot()).collect())
+            .unwrap_or_default()
     }
 
     /// Reports an operator's counters made before the job started.
@@ -182,5 +205,42 @@ impl JobMetrics {
 
     pub(crate) fn add(counter: &AtomicU64, n: usize) {
         counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// A lookup table's counters, for the run's report.
+#[derive(Debug, Default)]
+pub struct LookupMetrics {
+    /// The table's name in the SQL.
+    pub table: String,
+    /// Keys asked of the database.
+    pub lookups: AtomicU64,
+    /// Keys answered by the cache.
+    pub cache_hits: AtomicU64,
+    /// Keys the cache did not hold (each then asked of the database).
+    pub cache_misses: AtomicU64,
+    /// Time the database took, summed over lookups, in microseconds.
+    pub lookup_micros: AtomicU64,
+}
+
+/// A lookup table's counters at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupSnapshot {
+    pub table: String,
+    pub lookups: u64,
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+    pub lookup_micros: u64,
+}
+
+impl LookupMetrics {
+    pub fn snapshot(&self) -> LookupSnapshot {
+        LookupSnapshot {
+            table: self.table.clone(),
+            lookups: self.lookups.load(Ordering::Relaxed),
+            cache_hits: self.cache_hits.load(Ordering::Relaxed),
+            cache_misses: self.cache_misses.load(Ordering::Relaxed),
+            lookup_micros: self.lookup_micros.load(Ordering::Relaxed),
+        }
     }
 }

@@ -174,6 +174,8 @@ fn function(name: &str, args: &[Expr], distinct: bool, scope: &Scope) -> Result<
         // MOD(a, b) is `a % b` in DataFusion.
         ("MOD", [_, _]) => "(__arg0 % __arg1)".to_string(),
         // LAG as Flink runs it: an aggregate of the OVER frame.
+        // The processing-time attribute: the time a row's batch is processed.
+        ("PROCTIME", []) => format!("{}()", own::PROCTIME),
         ("LAG", [_]) => format!("{}(__arg0)", own::LAG),
         ("LAG", [_, _]) => format!("{}(__arg0, __arg1)", own::LAG),
         ("LAG", [_, _, _]) => format!("{}(__arg0, __arg1, __arg2)", own::LAG),

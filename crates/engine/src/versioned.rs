@@ -224,9 +224,15 @@ pub fn temporal_relations(query: &Query) -> Vec<AsOf> {
 /// Puts the replacement for each temporal relation (by its name and alias) in its place, and
 /// adds `alias.time <= AS OF time` to its join's condition: always true of the version a row
 /// joins, it keeps both times among the columns the plan reads.
-pub fn replace_temporal_relations(query: &mut Query, replacements: &HashMap<(String, String), (TableFactor, String)>) {
+/// Puts each temporal join's relation in place (by its table and alias), with its versions'
+/// time bounded by the AS OF time when it has versions (`Some`: their time column; a lookup
+/// join has none).
+pub fn replace_temporal_relations(
+    query: &mut Query,
+    replacements: &HashMap<(String, String), (TableFactor, Option<String>)>,
+) {
     struct Replace<'a> {
-        replacements: &'a HashMap<(String, String), (TableFactor, String)>,
+        replacements: &'a HashMap<(String, String), (TableFactor, Option<String>)>,
     }
     impl Replace<'_> {
         fn join(&mut self, join: &mut Join) {
@@ -246,15 +252,19 @@ pub fn replace_temporal_relations(query: &mut Query, replacements: &HashMap<(Str
             else {
                 return;
             };
+            let time = time.clone();
+            join.relation = relation;
+            let Some(version_time) = version_time else {
+                return;
+            };
             let bound = Expr::BinaryOp {
                 left: Box::new(Expr::CompoundIdentifier(vec![
                     Ident::new(reader),
                     Ident::new(version_time),
                 ])),
                 op: BinaryOperator::LtEq,
-                right: Box::new(time.clone()),
+                right: Box::new(time),
             };
-            join.relation = relation;
             let constraint = match &mut join.join_operator {
                 JoinOperator::Join(c)
                 | JoinOperator::Inner(c)

@@ -4,9 +4,11 @@
 
 mod flink;
 mod gateway;
+mod postgres;
 
 pub use flink::{Flink, flink_home};
 pub use gateway::SqlGatewayBridge;
+pub use postgres::Postgres;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

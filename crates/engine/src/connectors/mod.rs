@@ -1,4 +1,5 @@
 pub mod datagen;
 pub mod filesystem;
+pub mod jdbc;
 pub mod kafka;
 pub mod record_layout;

@@ -13,6 +13,7 @@ mod json;
 mod lag;
 mod listagg;
 mod logarithm;
+mod proctime;
 mod regexp;
 mod rounding;
 mod text;
@@ -39,6 +40,7 @@ pub use json::{IS_JSON, JSON_EXISTS, JSON_OBJECT, JSON_QUERY, JSON_VALUE, readab
 pub use lag::LAG;
 pub use listagg::LISTAGG_DISTINCT;
 pub use logarithm::LOG10;
+pub use proctime::PROCTIME;
 pub use regexp::{REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, compile as compile_java_regex};
 pub use rounding::{CEIL, FLOOR, ROUND, SIGN, TRUNCATE};
 pub use text::{INITCAP, LOCATE};
@@ -56,6 +58,7 @@ pub fn register(ctx: &SessionContext) {
         regexp::regexp_replace_udf(),
         timestamp_diff::udf(),
         logarithm::udf(),
+        proctime::udf(),
     ]
     .into_iter()
     .chain(cast::udfs())

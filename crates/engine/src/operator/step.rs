@@ -113,6 +113,27 @@ fn kept_of<T>(values: Vec<T>, passes: impl Fn(usize) -> bool) -> Vec<T> {
 }
 
 /// A step is an operator without state.
+/// The column of the steps' input that column `index` of their output is (steps in the
+/// order they apply); `None` when it is computed.
+pub fn source_column(steps: &[Step], _input: &SchemaRef, index: usize) -> Option<usize> {
+    let mut index = index;
+    for step in steps.iter().rev() {
+        index = match step {
+            Step::Project(columns) => *columns.get(index)?,
+            Step::Filter {
+                projection: Some(columns),
+                ..
+            } => *columns.get(index)?,
+            Step::Filter { projection: None, .. } => index,
+            Step::Exprs { exprs, .. } => exprs
+                .get(index)?
+                .downcast_ref::<datafusion::physical_expr::expressions::Column>()?
+                .index(),
+        };
+    }
+    Some(index)
+}
+
 impl Operator for Step {
     fn name(&self) -> &'static str {
         "Calc"

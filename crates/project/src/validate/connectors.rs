@@ -22,7 +22,18 @@ const FORMATS: &[&str] = &[
     "orc",
 ];
 
-const CONNECTORS: &[&str] = &["kafka", "upsert-kafka", "filesystem", "datagen", "print", "blackhole"];
+const CONNECTORS: &[&str] = &[
+    "kafka",
+    "upsert-kafka",
+    "filesystem",
+    "datagen",
+    "print",
+    "blackhole",
+    "jdbc",
+];
+
+/// The values of Flink's `lookup.cache` option.
+const LOOKUP_CACHES: &[&str] = &["NONE", "PARTIAL", "FULL"];
 
 pub(crate) fn check(declared: &DeclaredTable<'_>, findings: &mut Vec<Diagnostic>) {
     let table = declared.table;
@@ -87,11 +98,32 @@ pub(crate) fn check(declared: &DeclaredTable<'_>, findings: &mut Vec<Diagnostic>
                 );
             }
         }
+        "jdbc" => {
+            for key in ["url", "table-name"] {
+                if !has(key) {
+                    report(
+                        format!("jdbc table `{name}` has no '{key}'"),
+                        match key {
+                            "url" => "add 'url' = 'jdbc:postgresql://host:5432/database'".into(),
+                            _ => "add 'table-name' = '...' (the table in the database)".into(),
+                        },
+                    );
+                }
+            }
+            if let Some(cache) = table.option("lookup.cache")
+                && !LOOKUP_CACHES.iter().any(|c| c.eq_ignore_ascii_case(cache.trim()))
+            {
+                report(
+                    format!("jdbc table `{name}` sets 'lookup.cache' = '{cache}', which Flink does not know"),
+                    format!("'lookup.cache' takes {}", LOOKUP_CACHES.join(", ")),
+                );
+            }
+        }
         "datagen" | "print" | "blackhole" => {}
         other => {
             let hint = match did_you_mean(other, CONNECTORS.iter().copied()) {
                 Some(s) => format!("did you mean '{s}'?"),
-                None => "pipegen's embedded engine runs kafka, upsert-kafka, filesystem, datagen, print and blackhole; other connectors need --engine flink".into(),
+                None => "pipegen's embedded engine runs kafka, upsert-kafka, filesystem, datagen, print, blackhole and jdbc (PostgreSQL lookups); other connectors need --engine flink".into(),
             };
             findings.push(
                 finding_at(
