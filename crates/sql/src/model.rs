@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use pipegen_diag::Position;
 use sqlparser::ast::{Expr, Query};
 
+use crate::hints::Hint;
 use crate::types::FlinkType;
 
 /// A parsed SQL file.
@@ -21,9 +22,23 @@ pub struct ParsedStatement {
     pub offset: usize,
     pub text: String,
     pub kind: Statement,
+    /// Its `/*+ ... */` hints, in order.
+    pub hints: Vec<Hint>,
 }
 
 impl ParsedStatement {
+    /// The queries the statement holds: an INSERT's (each of a statement set's), a view's, a
+    /// bare SELECT.
+    pub fn queries(&self) -> Vec<&Query> {
+        match &self.kind {
+            Statement::Insert(insert) => vec![&insert.query],
+            Statement::StatementSet(inserts) => inserts.iter().map(|i| i.query.as_ref()).collect(),
+            Statement::CreateView(view) => vec![&view.query],
+            Statement::Query(query) => vec![query],
+            _ => Vec::new(),
+        }
+    }
+
     /// A position inside this statement's text (as the analysis functions give them) → the
     /// position in the file.
     pub fn locate(&self, relative: Position) -> Position {
@@ -82,6 +97,28 @@ pub struct CreateTable {
 impl CreateTable {
     pub fn option(&self, key: &str) -> Option<&str> {
         self.options.iter().find(|o| o.key == key).map(|o| o.value.as_str())
+    }
+
+    /// This table as a reference with an `OPTIONS` hint reads it (Flink's dynamic table
+    /// options): temporary, the hint's options merged in (a hint's value wins, placed at the
+    /// hint).
+    pub fn with_hint_options(&self, hint: &Hint) -> CreateTable {
+        let mut hinted = self.clone();
+        hinted.temporary = true;
+        for (key, value) in hint.key_values() {
+            match hinted.options.iter_mut().find(|o| &o.key == key) {
+                Some(option) => {
+                    option.value = value.clone();
+                    option.position = hint.position;
+                }
+                None => hinted.options.push(TableOption {
+                    key: key.clone(),
+                    value: value.clone(),
+                    position: hint.position,
+                }),
+            }
+        }
+        hinted
     }
 
     pub fn connector(&self) -> Option<&str> {
@@ -153,6 +190,8 @@ pub struct CreateView {
 #[derive(Debug, Clone)]
 pub struct Insert {
     pub target: String,
+    /// The target's name as written (its span places an OPTIONS hint on it).
+    pub target_name: sqlparser::ast::ObjectName,
     pub overwrite: bool,
     /// An explicit column list, `INSERT INTO t (a, b) ...`.
     pub columns: Option<Vec<String>>,

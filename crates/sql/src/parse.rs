@@ -12,6 +12,7 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use crate::dialect::FlinkDialect;
 use crate::error::{SqlError, error_at, humanize};
+use crate::hints::{Hint, read_hints};
 use crate::limits;
 use crate::model::{
     self, Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption,
@@ -40,13 +41,19 @@ pub fn parse_file_all(path: &Path, source: &str) -> Result<SqlFile, Vec<SqlError
     let mut errors = Vec::new();
     for statement in raw {
         match parse_text(&statement.text) {
-            Ok(mut kind) => statements.push(ParsedStatement {
+            Ok((mut kind, mut hints)) => statements.push(ParsedStatement {
                 position: statement.position,
                 offset: statement.offset,
                 text: statement.text,
                 kind: {
                     relocate(&mut kind, statement.position);
                     kind
+                },
+                hints: {
+                    for hint in &mut hints {
+                        hint.position = model::file_position(statement.position, hint.position);
+                    }
+                    hints
                 },
             }),
             Err(failure) => {
@@ -128,7 +135,7 @@ fn hint_for(message: &str) -> Option<String> {
 }
 
 /// Parses one statement's text (without its `;`).
-fn parse_text(text: &str) -> Result<Statement, Failure> {
+fn parse_text(text: &str) -> Result<(Statement, Vec<Hint>), Failure> {
     let tokens = Tokenizer::new(&FlinkDialect, text)
         .tokenize_with_location()
         .map_err(|e| Failure {
@@ -143,6 +150,11 @@ fn parse_text(text: &str) -> Result<Statement, Failure> {
             hint: Some("split it into several statements, or views that build on each other".into()),
         });
     }
+    let hints = read_hints(&tokens).map_err(|e| Failure {
+        message: e.message,
+        location: Some(e.location),
+        hint: Some(e.hint),
+    })?;
     let tokens = crate::match_syntax::move_within(tokens);
     let mut parser = Parser::new(&FlinkDialect).with_tokens_with_locations(tokens.clone());
     let result = StatementParser { p: &mut parser }.parse();
@@ -159,7 +171,7 @@ fn parse_text(text: &str) -> Result<Statement, Failure> {
                     hint: Some("write long OR chains as `x IN (1, 2, 3)`, or compute parts in a view".into()),
                 })
             } else if next.token == Token::EOF {
-                Ok(statement)
+                Ok((statement, hints))
             } else {
                 Err(Failure {
                     message: format!("unexpected `{}` after the end of the statement", next.token),
@@ -506,7 +518,8 @@ impl StatementParser<'_, '_> {
             }
         };
         self.p.next_token();
-        let target = object_name(&self.p.parse_object_name(false)?);
+        let target_name = self.p.parse_object_name(false)?;
+        let target = object_name(&target_name);
         if self.word(0) == "PARTITION" {
             self.p.next_token();
             self.skip_parenthesized()?;
@@ -520,6 +533,7 @@ impl StatementParser<'_, '_> {
         let query = self.p.parse_query()?;
         Ok(Insert {
             target,
+            target_name,
             overwrite,
             columns,
             query,

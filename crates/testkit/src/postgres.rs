@@ -103,6 +103,34 @@ impl Postgres {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Runs a psql script file as the test user, in `dir` (where its `\copy` paths start);
+    /// panics with psql's output when it fails.
+    pub fn psql_file(&self, script: &Path, dir: &Path) {
+        let output = Command::new(self.bin.join("psql"))
+            .current_dir(dir)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                Self::USER,
+                "-d",
+                Self::DATABASE,
+            ])
+            .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-f"])
+            .arg(script)
+            .env("PGPASSWORD", Self::PASSWORD)
+            .output()
+            .expect("psql runs");
+        assert!(
+            output.status.success(),
+            "psql -f {} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     fn wait_until_ready(&self, timeout: Duration) {
         let started = Instant::now();
         loop {

@@ -20,7 +20,13 @@ const BATCH_ROWS: usize = 8192;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Format {
-    Csv { delimiter: u8, comments: bool },
+    Csv {
+        delimiter: u8,
+        comments: bool,
+        /// The field text read as NULL (`csv.null-literal`); without it no field is NULL, as
+        /// in Flink: an empty STRING field is `''` (and an empty number does not parse).
+        null_literal: Option<String>,
+    },
     Json,
 }
 
@@ -54,6 +60,7 @@ pub fn partitions(table: &CreateTable, schema: &SchemaRef) -> Result<Vec<FilePar
             Format::Csv {
                 delimiter,
                 comments: table.option("csv.allow-comments") == Some("true"),
+                null_literal: table.option("csv.null-literal").map(str::to_owned),
             }
         }
         Some("json") => Format::Json,
@@ -111,10 +118,21 @@ impl PartitionStream for FilePartition {
             Ok(file) => {
                 let reader = BufReader::new(file);
                 let read: Result<Vec<_>, _> = match &self.format {
-                    Format::Csv { delimiter, comments } => {
+                    Format::Csv {
+                        delimiter,
+                        comments,
+                        null_literal,
+                    } => {
+                        let nulls = match null_literal {
+                            Some(literal) => format!("^{}$", regex::escape(literal)),
+                            // Matches no text.
+                            None => "[^\\s\\S]".to_owned(),
+                        };
+                        let nulls = regex::Regex::new(&nulls).expect("an escaped literal is a regex");
                         let mut builder = datafusion::arrow::csv::ReaderBuilder::new(self.schema.clone())
                             .with_header(false)
                             .with_delimiter(*delimiter)
+                            .with_null_regex(nulls)
                             .with_batch_size(BATCH_ROWS);
                         if *comments {
                             builder = builder.with_comment(b'#');

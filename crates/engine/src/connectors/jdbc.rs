@@ -54,12 +54,15 @@ pub struct LookupOptions {
     pub cache: Option<PartialCache>,
     /// `lookup.max-retries` (Flink's default 3): attempts after a failed lookup.
     pub max_retries: u32,
+    /// A LOOKUP hint's retries of a lookup that found no row.
+    pub miss_retry: Option<crate::hints::MissRetry>,
 }
 
 /// `lookup.cache` = PARTIAL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartialCache {
-    pub max_rows: usize,
+    /// `None`: as many as come (bounded by expiry).
+    pub max_rows: Option<usize>,
     pub expire_after_write: Option<Duration>,
     pub expire_after_access: Option<Duration>,
     pub cache_missing_key: bool,
@@ -172,22 +175,19 @@ impl LookupOptions {
             None => None,
             Some(v) if v == "NONE" => None,
             Some(v) if v == "PARTIAL" => {
-                let max_rows = match table.option("lookup.partial-cache.max-rows") {
-                    Some(text) => text
-                        .trim()
-                        .parse::<usize>()
-                        .map_err(|_| invalid(format!("'lookup.partial-cache.max-rows' = '{text}' is no row count")))?,
-                    None => {
-                        return Err(invalid(
-                            "'lookup.cache' = 'PARTIAL' needs 'lookup.partial-cache.max-rows' and an expiry, as Flink requires".into(),
-                        ));
-                    }
-                };
+                let max_rows = table
+                    .option("lookup.partial-cache.max-rows")
+                    .map(|text| {
+                        text.trim()
+                            .parse::<usize>()
+                            .map_err(|_| invalid(format!("'lookup.partial-cache.max-rows' = '{text}' is no row count")))
+                    })
+                    .transpose()?;
                 let expire_after_write = duration("lookup.partial-cache.expire-after-write")?;
                 let expire_after_access = duration("lookup.partial-cache.expire-after-access")?;
-                if expire_after_write.is_none() && expire_after_access.is_none() {
+                if max_rows.is_none() && expire_after_write.is_none() && expire_after_access.is_none() {
                     return Err(invalid(
-                        "'lookup.cache' = 'PARTIAL' needs 'lookup.partial-cache.expire-after-write' or '-access', as Flink requires".into(),
+                        "'lookup.cache' = 'PARTIAL' needs a bound: 'lookup.partial-cache.max-rows', '.expire-after-write' or '.expire-after-access', as Flink requires".into(),
                     ));
                 }
                 let cache_missing_key = match table.option("lookup.partial-cache.cache-missing-key") {
@@ -225,7 +225,11 @@ impl LookupOptions {
                 .map_err(|_| invalid(format!("'lookup.max-retries' = '{text}' is no count")))?,
             None => 3,
         };
-        Ok(Self { cache, max_retries })
+        Ok(Self {
+            cache,
+            max_retries,
+            miss_retry: None,
+        })
     }
 }
 

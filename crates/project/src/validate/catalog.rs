@@ -125,6 +125,10 @@ impl<'p> Catalog<'p> {
         }
     }
 
+    pub fn is_view(&self, name: &str) -> bool {
+        matches!(self.declared.get(name), Some(Declared::View { .. }))
+    }
+
     pub fn inserts(&self) -> &[PlacedInsert<'p>] {
         &self.inserts
     }

@@ -6,6 +6,7 @@ mod column_names;
 mod columns;
 mod connectors;
 mod functions;
+mod hints;
 mod placeholders;
 mod schema_match;
 mod time;
@@ -37,6 +38,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
         time::check_windows(&catalog, insert, &mut findings);
         functions::check(&functions, insert, &mut findings);
     }
+    hints::check(project, &catalog, &mut findings);
     schema_match::check(project, &catalog, &mut findings);
     findings
 }

@@ -1,0 +1,40 @@
+-- A join hint naming a table the query does not have, on a lookup join: Flink does not check
+-- join hints' names there (nor do join hints change a lookup join), and runs the query.
+
+CREATE TABLE orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  product STRING,
+  amount DECIMAL(10, 2),
+  status STRING,
+  currency STRING,
+  coupon STRING,
+  ts TIMESTAMP(3),
+  proc_time AS PROCTIME()
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/orders.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+CREATE TABLE users (
+  user_id BIGINT,
+  name STRING,
+  email STRING,
+  country STRING,
+  tier STRING,
+  credit DECIMAL(10, 2),
+  PRIMARY KEY (user_id) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = '${JDBC_URL}',
+  'table-name' = 'users',
+  'username' = '${JDBC_USER}',
+  'password' = '${JDBC_PASSWORD}'
+);
+
+SELECT /*+ BROADCAST(customers) */ o.order_id, u.name
+FROM orders AS o
+JOIN users FOR SYSTEM_TIME AS OF o.proc_time AS u
+ON o.user_id = u.user_id;

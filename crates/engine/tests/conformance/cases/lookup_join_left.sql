@@ -1,0 +1,38 @@
+-- A LEFT lookup join on a STRING key with a condition on the dimension's columns in ON: orders
+-- of products missing from the catalog, or whose catalog row fails the condition, are padded.
+
+CREATE TABLE orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  product STRING,
+  amount DECIMAL(10, 2),
+  status STRING,
+  currency STRING,
+  coupon STRING,
+  ts TIMESTAMP(3),
+  proc_time AS PROCTIME()
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '${DATA}/orders.csv',
+  'format' = 'csv',
+  'csv.null-literal' = ''
+);
+
+CREATE TABLE products (
+  product STRING,
+  category STRING,
+  list_price DECIMAL(10, 2),
+  in_stock BOOLEAN,
+  PRIMARY KEY (product) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = '${JDBC_URL}',
+  'table-name' = 'products',
+  'username' = '${JDBC_USER}',
+  'password' = '${JDBC_PASSWORD}'
+);
+
+SELECT o.order_id, o.product, p.category, p.list_price, o.amount
+FROM orders AS o
+LEFT JOIN products FOR SYSTEM_TIME AS OF o.proc_time AS p
+ON o.product = p.product AND p.in_stock;
