@@ -9,8 +9,9 @@
 #   bash scripts/flink-bench.sh over window_join    # some
 #
 # Queries: a, b, hop, over (5,000,000 rows of benches/sql/source.sql), interval_join,
-# window_join, temporal_join (2 x 1,000,000 rows). Run it on a quiet machine: the figures are
-# only comparable with the engine's measured the same hour.
+# window_join, temporal_join (2 x 1,000,000 rows), lookup_join and lookup_join_cached
+# (200,000 rows joined with a PostgreSQL table of 10,000 rows, started here). Run it on a quiet
+# machine: the figures are only comparable with the engine's measured the same hour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sql=crates/engine/benches/sql
@@ -18,13 +19,13 @@ corpus=crates/engine/tests/conformance
 
 queries=("$@")
 if [ ${#queries[@]} -eq 0 ]; then
-  queries=(a b hop over interval_join window_join temporal_join)
+  queries=(a b hop over interval_join window_join temporal_join lookup_join lookup_join_cached)
 fi
 for query in "${queries[@]}"; do
   case "$query" in
-    a | b | hop | over | interval_join | window_join | temporal_join) ;;
+    a | b | hop | over | interval_join | window_join | temporal_join | lookup_join | lookup_join_cached) ;;
     *)
-      echo "error: no benchmark query '$query' (a, b, hop, over, interval_join, window_join, temporal_join)" >&2
+      echo "error: no benchmark query '$query' (a, b, hop, over, interval_join, window_join, temporal_join, lookup_join, lookup_join_cached)" >&2
       exit 2
       ;;
   esac
@@ -46,12 +47,21 @@ while_flink_starts() {
 }
 # shellcheck source=scripts/lib/flink-cluster.sh
 source scripts/lib/flink-cluster.sh
+case " ${queries[*]} " in
+  *" lookup_join"*)
+    # shellcheck source=scripts/lib/postgres.sh
+    source scripts/lib/postgres.sh
+    pg_script "$sql/lookup_dimension.sql" "$sql"
+    export JDBC_URL="$pg_url" JDBC_USER="$pg_user" JDBC_PASSWORD="$pg_password"
+    ;;
+esac
 
 for query in "${queries[@]}"; do
   case "$query" in
     a | b | hop | over) files=("$sql/source.sql" "$sql/$query.sql") rows=5000000 ;;
     interval_join) files=("$sql/interval_join.sql") rows=2000000 ;;
     window_join | temporal_join) files=("$sql/two_streams.sql" "$sql/$query.sql") rows=2000000 ;;
+    lookup_join | lookup_join_cached) files=("$sql/lookup_source.sql" "$sql/$query.sql") rows=200000 ;;
   esac
   # shellcheck disable=SC2086 # the shipped JVM options are a space-separated list
   java $java_opts -Xmx768m \

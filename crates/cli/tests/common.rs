@@ -195,6 +195,21 @@ pub fn artifact(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// Waits until `child` (a pipegen serving something) answers on `port`.
+pub fn wait_for_port(port: u16, child: &mut std::process::Child) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("pipegen ended ({status}) before serving on port {port}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "nothing on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// What Chromium saw of a page (see tests/support/browse.js).
 pub fn browse(url: &str, screenshot: &Path, min_points: Option<usize>) -> serde_json::Value {
     let mut command = std::process::Command::new("node");

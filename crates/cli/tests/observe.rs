@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{Scratch, artifact, browse, support, tool};
+use common::{Scratch, artifact, browse, support, tool, wait_for_port};
 use serde_json::Value;
 
 /// Checks a dashboard against Grafana's own `Dashboard` type (npm's `@grafana/schema`, generated
@@ -43,17 +43,6 @@ fn grafana_types_accept(s: &Scratch, dashboard: &str) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn wait_for_port(port: u16, child: &mut Child) {
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("pipegen ended ({status}) before serving on port {port}");
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "nothing on port {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn http_get(port: u16, path: &str) -> (String, String) {

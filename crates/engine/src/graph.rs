@@ -568,7 +568,7 @@ impl Builder<'_> {
                 table.name
             )));
         }
-        let metrics = self.metrics.lookup(&table.name);
+        let metrics = self.metrics.lookup(&table.name, table.lookup.cache.is_some());
         let right = join.right().schema();
         let lookup = Arc::new(crate::connectors::jdbc::Lookup::new(table, table_keys));
         let input = self.build(join.left())?;

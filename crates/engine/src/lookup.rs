@@ -73,9 +73,10 @@ impl Cache {
         Some(entry.rows.clone())
     }
 
-    fn put(&mut self, key: Vec<ScalarValue>, rows: RecordBatch, now: Instant) {
+    /// Keeps `rows` for `key`; whether it did (a missing key is kept only if so configured).
+    fn put(&mut self, key: Vec<ScalarValue>, rows: RecordBatch, now: Instant) -> bool {
         if rows.num_rows() == 0 && !self.options.cache_missing_key {
-            return;
+            return false;
         }
         self.entries.put(
             key,
@@ -85,6 +86,7 @@ impl Cache {
                 read: now,
             },
         );
+        true
     }
 }
 
@@ -185,18 +187,15 @@ impl LookupJoin {
             .boxed()
     }
 
-    /// The table's rows for `key`: from the cache, or asked of the database.
-    async fn rows(&self, key: &[ScalarValue]) -> Result<RecordBatch, EngineError> {
+    /// The table's rows for `key`, which `uses` rows of a batch look up: from the cache, or
+    /// asked of the database. Hits and misses count rows, as Flink's cache counts its calls:
+    /// the first row of a key the cache lacks misses, and the others hit what it brought in.
+    async fn rows(&self, key: &[ScalarValue], uses: u64) -> Result<RecordBatch, EngineError> {
         if let Some(cache) = &self.cache {
             let cached = cache.lock().expect("not poisoned").get(key, Instant::now());
-            match cached {
-                Some(rows) => {
-                    self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(rows);
-                }
-                None => {
-                    self.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
-                }
+            if let Some(rows) = cached {
+                self.metrics.cache_hits.fetch_add(uses, Ordering::Relaxed);
+                return Ok(rows);
             }
         }
         let mut rows = self.ask(key).await?;
@@ -211,10 +210,13 @@ impl LookupJoin {
             }
         }
         if let Some(cache) = &self.cache {
-            cache
+            let kept = cache
                 .lock()
                 .expect("not poisoned")
                 .put(key.to_vec(), rows.clone(), Instant::now());
+            let (misses, hits) = if kept { (1, uses - 1) } else { (uses, 0) };
+            self.metrics.cache_misses.fetch_add(misses, Ordering::Relaxed);
+            self.metrics.cache_hits.fetch_add(hits, Ordering::Relaxed);
         }
         Ok(rows)
     }
@@ -223,10 +225,7 @@ impl LookupJoin {
     async fn ask(&self, key: &[ScalarValue]) -> Result<RecordBatch, EngineError> {
         let started = Instant::now();
         let rows = self.lookup.rows(key).await?;
-        self.metrics.lookups.fetch_add(1, Ordering::Relaxed);
-        self.metrics
-            .lookup_micros
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        self.metrics.record(started.elapsed());
         Ok(rows)
     }
 
@@ -242,6 +241,7 @@ impl LookupJoin {
         // distinct keys looked up together.
         let mut keys: Vec<Option<usize>> = Vec::with_capacity(count);
         let mut distinct: Vec<Vec<ScalarValue>> = Vec::new();
+        let mut uses: Vec<u64> = Vec::new();
         let mut index: std::collections::HashMap<Vec<ScalarValue>, usize> = std::collections::HashMap::new();
         for row in 0..count {
             if key_columns.iter().any(|c| c.is_null(row)) {
@@ -254,13 +254,18 @@ impl LookupJoin {
                 .collect::<Result<Vec<_>, _>>()?;
             let at = *index.entry(key.clone()).or_insert_with(|| {
                 distinct.push(key);
+                uses.push(0);
                 distinct.len() - 1
             });
+            uses[at] += 1;
             keys.push(Some(at));
         }
         // At most this many lookups in flight on the connection at once.
         const IN_FLIGHT: usize = 64;
-        let lookups = distinct.into_iter().map(|key| async move { self.rows(&key).await });
+        let lookups = distinct
+            .into_iter()
+            .zip(uses)
+            .map(|(key, uses)| async move { self.rows(&key, uses).await });
         let found: Vec<RecordBatch> = futures::stream::iter(lookups).buffered(IN_FLIGHT).try_collect().await?;
         let found = found
             .into_iter()

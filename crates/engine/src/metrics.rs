@@ -127,11 +127,8 @@ impl JobMetrics {
     }
 
     /// The counters of a lookup join's table, made for a job about to start.
-    pub(crate) fn lookup(&self, table: &str) -> std::sync::Arc<LookupMetrics> {
-        let metrics = std::sync::Arc::new(LookupMetrics {
-            table: table.to_owned(),
-            ..Default::default()
-        });
+    pub(crate) fn lookup(&self, table: &str, cached: bool) -> std::sync::Arc<LookupMetrics> {
+        let metrics = std::sync::Arc::new(LookupMetrics::new(table, cached));
         if let Ok(mut lookups) = self.lookups.lock() {
             lookups.push(metrics.clone());
         }
@@ -209,38 +206,72 @@ impl JobMetrics {
 }
 
 /// A lookup table's counters, for the run's report.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LookupMetrics {
     /// The table's name in the SQL.
     pub table: String,
+    /// Whether the table has a cache (hits and misses are counted only then).
+    pub cached: bool,
     /// Keys asked of the database.
     pub lookups: AtomicU64,
-    /// Keys answered by the cache.
+    /// Rows whose key the cache answered (as Flink counts its cache's calls).
     pub cache_hits: AtomicU64,
-    /// Keys the cache did not hold (each then asked of the database).
+    /// Rows whose key the cache did not hold (the key then asked of the database).
     pub cache_misses: AtomicU64,
-    /// Time the database took, summed over lookups, in microseconds.
-    pub lookup_micros: AtomicU64,
+    /// How long each lookup took the database to answer, in microseconds.
+    latency_micros: std::sync::Mutex<hdrhistogram::Histogram<u64>>,
 }
 
+/// The longest lookup the histogram tells apart (longer ones count as this long).
+const LONGEST_LOOKUP_MICROS: u64 = 600_000_000;
+
 /// A lookup table's counters at one moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LookupSnapshot {
     pub table: String,
+    pub cached: bool,
     pub lookups: u64,
     pub cache_hits: u64,
     pub cache_misses: u64,
-    pub lookup_micros: u64,
+    /// Each lookup's answer time, in microseconds.
+    pub latency_micros: hdrhistogram::Histogram<u64>,
 }
 
 impl LookupMetrics {
+    pub(crate) fn new(table: &str, cached: bool) -> Self {
+        Self {
+            table: table.to_owned(),
+            cached,
+            lookups: AtomicU64::new(0),
+            cache_hits: AtomicU64::new(0),
+            cache_misses: AtomicU64::new(0),
+            latency_micros: std::sync::Mutex::new(
+                hdrhistogram::Histogram::new_with_bounds(1, LONGEST_LOOKUP_MICROS, 3).expect("valid bounds"),
+            ),
+        }
+    }
+
+    /// Counts one lookup that took `took`.
+    pub(crate) fn record(&self, took: std::time::Duration) {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
+        let micros = (took.as_micros() as u64).clamp(1, LONGEST_LOOKUP_MICROS);
+        if let Ok(mut histogram) = self.latency_micros.lock() {
+            histogram.saturating_record(micros);
+        }
+    }
+
     pub fn snapshot(&self) -> LookupSnapshot {
         LookupSnapshot {
             table: self.table.clone(),
+            cached: self.cached,
             lookups: self.lookups.load(Ordering::Relaxed),
             cache_hits: self.cache_hits.load(Ordering::Relaxed),
             cache_misses: self.cache_misses.load(Ordering::Relaxed),
-            lookup_micros: self.lookup_micros.load(Ordering::Relaxed),
+            latency_micros: self
+                .latency_micros
+                .lock()
+                .map(|h| h.clone())
+                .unwrap_or_else(|_| hdrhistogram::Histogram::new(3).expect("valid")),
         }
     }
 }

@@ -166,6 +166,12 @@ fn a_partial_cache_asks_the_database_once_per_key() {
     assert_eq!(counter.lookups, keys.len() as u64, "{counter:?}");
     assert_eq!(counter.cache_misses, keys.len() as u64, "{counter:?}");
     assert!(counter.cache_hits > 0, "{counter:?}");
+    let keyed = rows.iter().filter(|(_, user, _)| user.is_some()).count() as u64;
+    assert_eq!(
+        counter.cache_hits + counter.cache_misses,
+        keyed,
+        "hits and misses count rows, as Flink's cache counts its calls: {counter:?}"
+    );
     // The same rows as without a cache.
     let sql = format!("{}{}", tables(&db, &path, ""), SELECT.replace("{join}", "LEFT JOIN"));
     let (without_cache, counters) = query(&sql, 1).unwrap();

@@ -46,7 +46,9 @@ pub enum DeployError {
         column: usize,
         what: &'static str,
     },
-    #[error("{file}:{line}: unknown placeholder ${{{name}}} (pipegen fills {known})")]
+    #[error(
+        "{file}:{line}: unknown placeholder ${{{name}}} (pipegen fills {known}; any other name is an environment variable's, and `{name}` is not set)"
+    )]
     Placeholder {
         file: String,
         line: usize,
@@ -70,40 +72,25 @@ pub enum DeployError {
     },
 }
 
-/// Fills `${NAME}` placeholders. Values hold no line breaks, so lines keep their numbers.
+/// Fills `${NAME}` placeholders: `placeholders`, else the environment variable of that name.
+/// Values hold no line breaks, so lines keep their numbers.
 pub fn substitute(file: &str, text: &str, placeholders: &BTreeMap<String, String>) -> Result<String, DeployError> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let name_len = after
-            .find('}')
-            .filter(|&n| n > 0 && after[..n].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        let Some(name_len) = name_len else {
-            out.push_str(&rest[..start + 2]);
-            rest = after;
-            continue;
-        };
-        let name = &after[..name_len];
-        let Some(value) = placeholders.get(name) else {
-            let line = text[..text.len() - rest.len() + start].matches('\n').count() + 1;
-            return Err(DeployError::Placeholder {
-                file: file.to_owned(),
-                line,
-                name: name.to_owned(),
-                known: placeholders
-                    .keys()
-                    .map(|k| format!("${{{k}}}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        };
-        out.push_str(&rest[..start]);
-        out.push_str(value);
-        rest = &after[name_len + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    pipegen_sql::fill_placeholders(text, |name| {
+        placeholders
+            .get(name)
+            .cloned()
+            .or_else(|| pipegen_sql::environment_value(name))
+    })
+    .map_err(|unfilled| DeployError::Placeholder {
+        file: file.to_owned(),
+        line: unfilled.position.line,
+        name: unfilled.name,
+        known: placeholders
+            .keys()
+            .map(|k| format!("${{{k}}}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 /// Replaces the value of every `'topic' = '...'` option naming a topic in `topics`.
@@ -245,7 +232,7 @@ mod tests {
         let err = substitute("sql/a.sql", "SELECT 1;\n\n  '${SCHEMA_REGISTRY}'", &values).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "sql/a.sql:3: unknown placeholder ${SCHEMA_REGISTRY} (pipegen fills ${BOOTSTRAP_SERVERS})"
+            "sql/a.sql:3: unknown placeholder ${SCHEMA_REGISTRY} (pipegen fills ${BOOTSTRAP_SERVERS}; any other name is an environment variable's, and `SCHEMA_REGISTRY` is not set)"
         );
     }
 

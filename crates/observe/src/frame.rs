@@ -91,6 +91,25 @@ pub struct JobCounters {
     pub last_checkpoint_ms: Option<f64>,
     /// Times the job restarted since it was submitted.
     pub restarts: Option<u64>,
+    /// The tables its lookup joins read (the embedded engine's; Flink's REST API does not
+    /// report them).
+    #[serde(default)]
+    pub lookups: Vec<LookupCounters>,
+}
+
+/// A lookup join's table in a job: its lookups since the job started, and how long the
+/// database took to answer them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LookupCounters {
+    pub table: String,
+    /// Keys asked of the database.
+    pub lookups_total: u64,
+    /// Rows whose key the cache answered; `None` for a table without a cache.
+    pub cache_hits_total: Option<u64>,
+    /// Rows whose key the cache did not hold; `None` for a table without a cache.
+    pub cache_misses_total: Option<u64>,
+    /// Each lookup's answer time since the job started (every figure `None` before the first).
+    pub latency_ms: IntervalPercentiles,
 }
 
 /// The pipegen process itself.

@@ -31,7 +31,7 @@ pub mod views;
 pub use builder::{FrameBuilder, Sample};
 pub use dashboard::{Dashboard, DashboardOptions, Finished};
 pub use error::ObserveError;
-pub use frame::JobCounters;
+pub use frame::{JobCounters, LookupCounters};
 pub use frame::{LiveFrame, PhaseBand};
 pub use live_file::{LiveFile, LiveLine, LiveReader, newest_live_file};
 pub use prometheus::{CumulativeLatency, PrometheusEndpoint};

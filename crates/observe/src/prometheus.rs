@@ -41,6 +41,10 @@ pub const EXPORTED_ONCE_MEASURED: &[&str] = &[
     "pipegen_job_busy_ratio",
     "pipegen_job_backpressure_ratio",
     "pipegen_job_restarts_total",
+    "pipegen_lookups_total",
+    "pipegen_lookup_cache_hits_total",
+    "pipegen_lookup_cache_misses_total",
+    "pipegen_lookup_latency_seconds",
 ];
 
 /// The label naming a pipeline job. Not `job`: Prometheus sets that one to the scrape job and
@@ -168,6 +172,10 @@ struct Metrics {
     job_busy: Family<Labels, OptionalGauge>,
     job_backpressure: Family<Labels, OptionalGauge>,
     job_restarts: Family<Labels, Counter>,
+    lookups: Family<Labels, Counter>,
+    lookup_hits: Family<Labels, Counter>,
+    lookup_misses: Family<Labels, Counter>,
+    lookup_latency: Family<Labels, OptionalGauge>,
     errors: Family<Labels, Counter>,
     cpu: Counter<f64, AtomicU64>,
     memory: OptionalGauge,
@@ -260,6 +268,27 @@ fn registry(m: &Metrics) -> Registry {
         "job_restarts",
         "Times a job restarted (Flink only)",
         m.job_restarts.clone(),
+    );
+    r.register(
+        "lookups",
+        "Keys a job's lookup join asked of its table's database",
+        m.lookups.clone(),
+    );
+    r.register(
+        "lookup_cache_hits",
+        "Keys a lookup join's cache answered (tables with a cache only)",
+        m.lookup_hits.clone(),
+    );
+    r.register(
+        "lookup_cache_misses",
+        "Keys a lookup join's cache did not hold (tables with a cache only)",
+        m.lookup_misses.clone(),
+    );
+    r.register_with_unit(
+        "lookup_latency",
+        "How long a lookup join's database took to answer, by quantile since the job started",
+        Unit::Seconds,
+        m.lookup_latency.clone(),
     );
     r.register("errors", "Errors by kind", m.errors.clone());
     r.register_with_unit(
@@ -354,6 +383,27 @@ impl Exporter {
                 }
             }
         }
+        for job in frame.jobs.iter().map(|j| &j.counters) {
+            for table in &job.lookups {
+                let labels = vec![
+                    (JOB_LABEL.to_string(), job.name.clone()),
+                    ("table".to_string(), table.table.clone()),
+                ];
+                raise_to(&m.lookups.get_or_create(&labels), table.lookups_total);
+                if let (Some(hits), Some(misses)) = (table.cache_hits_total, table.cache_misses_total) {
+                    raise_to(&m.lookup_hits.get_or_create(&labels), hits);
+                    raise_to(&m.lookup_misses.get_or_create(&labels), misses);
+                }
+                let latency = &table.latency_ms;
+                for (quantile, ms) in [("0.5", latency.p50), ("0.99", latency.p99), ("1", latency.max)] {
+                    let mut labels = labels.clone();
+                    labels.push(("quantile".to_string(), quantile.to_string()));
+                    if ms.is_some() || m.lookup_latency.get(&labels).is_some() {
+                        m.lookup_latency.get_or_create(&labels).set(ms.map(|ms| ms / 1000.0));
+                    }
+                }
+            }
+        }
         for (kind, count) in &frame.errors {
             raise_to(&m.errors.get_or_create(&label("kind", kind)), *count);
         }
@@ -436,5 +486,66 @@ mod tests {
         assert!(!text.contains("pipegen_target_rate "), "no value yet: {text}");
         assert!(!text.contains("pipegen_end_to_end_latency_seconds_count"), "{text}");
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn lookups_are_counted_per_job_and_table_and_a_table_without_cache_has_no_hit_series() {
+        let frame: LiveFrame = serde_json::from_str(
+            r#"{
+            "t_s": 3, "planned_s": 10, "phase": "base", "target_rate": 100,
+            "sent": 100, "acked": 100, "failed": 0, "consumed": 100,
+            "sent_total": 400, "acked_total": 400, "failed_total": 0, "consumed_total": 400,
+            "latency_ms": {
+                "publish": {"count": 0, "p50": null, "p99": null, "p999": null, "max": null},
+                "publish_delay": {"count": 0, "p50": null, "p99": null, "p999": null, "max": null},
+                "end_to_end": {"count": 0, "p50": null, "p99": null, "p999": null, "max": null}
+            },
+            "lag": [],
+            "jobs": [{
+                "name": "enrich", "records_in": 100, "records_out": 100,
+                "records_in_total": 400, "records_out_total": 400, "late_records_dropped": null,
+                "watermark_ms": null, "state_bytes": null, "busy": null, "backpressure": null,
+                "last_checkpoint_ms": null, "restarts": null,
+                "lookups": [
+                    {"table": "customers", "lookups_total": 80, "cache_hits_total": 320, "cache_misses_total": 80,
+                     "latency_ms": {"count": 80, "p50": 0.4, "p99": 2.5, "p999": 2.5, "max": 3.0}},
+                    {"table": "products", "lookups_total": 400, "cache_hits_total": null, "cache_misses_total": null,
+                     "latency_ms": {"count": 400, "p50": 0.3, "p99": 1.0, "p999": 1.0, "max": 1.5}}
+                ]
+            }],
+            "errors": {},
+            "resources": {"cpu_percent": null, "cpu_seconds_total": null, "rss_bytes": null}
+        }"#,
+        )
+        .unwrap();
+        let exporter = Exporter::new();
+        let empty = Histogram::<u64>::new(3).unwrap();
+        exporter.update(
+            &frame,
+            &CumulativeLatency {
+                publish: &empty,
+                publish_delay: &empty,
+                end_to_end: None,
+            },
+        );
+        let text = exporter.encode();
+        assert!(
+            text.contains("pipegen_lookups_total{job_name=\"enrich\",table=\"customers\"} 80"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pipegen_lookup_cache_hits_total{job_name=\"enrich\",table=\"customers\"} 320"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("pipegen_lookup_cache_hits_total{job_name=\"enrich\",table=\"products\"}"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "pipegen_lookup_latency_seconds{job_name=\"enrich\",table=\"customers\",quantile=\"0.99\"} 0.0025"
+            ),
+            "{text}"
+        );
     }
 }

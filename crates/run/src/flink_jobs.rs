@@ -194,6 +194,8 @@ impl FlinkJobs {
                     backpressure: max_share(|v| v.backpressured_ms_per_second),
                     last_checkpoint_ms: s.last_checkpoint.as_ref().map(|c| c.duration_ms as f64),
                     restarts: s.restarts,
+                    // Flink's REST API does not report its lookup joins' tables.
+                    lookups: Vec::new(),
                 }
             })
             .collect()
@@ -393,6 +395,8 @@ fn row(
             last_duration_ms: s.last_checkpoint.as_ref().map(|c| c.duration_ms),
             last_state_bytes: s.last_checkpoint.as_ref().map(|c| c.state_size),
         }),
+        // Flink's REST API does not report its lookup joins' tables.
+        lookups: Vec::new(),
         operators: sample
             .map(|s| s.vertices.as_slice())
             .unwrap_or_default()

@@ -14,7 +14,7 @@ use pipegen_loadgen::plan::RatePlan;
 use pipegen_observe::frame::TopicLag;
 use pipegen_observe::{
     CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, JobCounters, LiveFile, LiveFrame, LiveLine,
-    PhaseBand, PrometheusEndpoint, Sample, View,
+    LookupCounters, PhaseBand, PrometheusEndpoint, Sample, View,
 };
 
 use crate::flink_jobs::FlinkJobs;
@@ -232,6 +232,7 @@ impl LiveFeed {
                         late_records_dropped: Some(snapshot.late_records_dropped),
                         watermark_ms: snapshot.watermark_ms,
                         state_bytes: Some(snapshot.state_bytes),
+                        lookups: job.metrics.lookups().iter().map(lookup_counters).collect(),
                         // The embedded engine has no busy or backpressure signal, takes no
                         // checkpoints and never restarts a job.
                         ..JobCounters::default()
@@ -298,5 +299,16 @@ impl LiveFeed {
         if let Some(prometheus) = self.prometheus {
             prometheus.stop().await;
         }
+    }
+}
+
+/// A lookup table's counters as a frame shows them.
+pub(crate) fn lookup_counters(lookup: &pipegen_engine::LookupSnapshot) -> LookupCounters {
+    LookupCounters {
+        table: lookup.table.clone(),
+        lookups_total: lookup.lookups,
+        cache_hits_total: lookup.cached.then_some(lookup.cache_hits),
+        cache_misses_total: lookup.cached.then_some(lookup.cache_misses),
+        latency_ms: pipegen_observe::interval::percentiles(&lookup.latency_micros),
     }
 }

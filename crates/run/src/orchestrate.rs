@@ -24,8 +24,8 @@ use crate::pipeline::{Pipeline, RunSql, load_sql, rename_topics};
 use crate::progress::{Progress, ProgressStyle, Snapshot};
 use crate::reports::write_report;
 use crate::result::{
-    Backends, ConsumerSummary, Environment, JobRow, Latency, OperatorRow, PlannedPhase, RatePlanSummary, RunResult,
-    Status, TimelineRow, Timings, TopicRow,
+    Backends, ConsumerSummary, Environment, JobRow, Latency, LookupRow, OperatorRow, PlannedPhase, RatePlanSummary,
+    RunResult, Status, TimelineRow, Timings, TopicRow,
 };
 use crate::topic_watch::{Readings, TopicWatch};
 
@@ -447,6 +447,7 @@ async fn run_pipeline(
         job.cancel();
         let snapshot = job.snapshot();
         let operators = job.operators();
+        let lookups = job.metrics.lookups().iter().map(LookupRow::of).collect();
         let name = job.name.clone();
         let outcome = match tokio::time::timeout(STOP_TIMEOUT, job.wait()).await {
             Ok(outcome) => outcome,
@@ -484,6 +485,7 @@ async fn run_pipeline(
             uptime_ms: None,
             restarts: None,
             checkpoints: None,
+            lookups,
             operators: operators
                 .into_iter()
                 .map(|o| OperatorRow {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use pipegen_diag::{Diagnostic, Position};
+use pipegen_diag::Diagnostic;
 use pipegen_project::{INPUT_SCHEMA, LoadedSchema, Project};
 use pipegen_sql::{CreateTable, ParsedStatement, Statement, is_pass_through, referenced_tables};
 
@@ -46,42 +46,31 @@ fn is_kafka(table: &CreateTable) -> bool {
     matches!(table.connector(), Some("kafka" | "upsert-kafka"))
 }
 
-/// Fills `${NAME}` placeholders; an unknown one is an error at its line.
+/// Fills `${NAME}` placeholders: pipegen's own `values`, else the environment variable of that
+/// name; one that neither fills is an error at its line.
 pub fn substitute(path: &Path, text: &str, values: &BTreeMap<&str, String>) -> Result<String, Box<Diagnostic>> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut offset = 0;
-    while let Some(start) = rest.find("${") {
-        let Some(len) = rest[start + 2..].find('}') else { break };
-        let name = &rest[start + 2..start + 2 + len];
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.is_empty() {
-            out.push_str(&rest[..start + 2]);
-            offset += start + 2;
-            rest = &rest[start + 2..];
-            continue;
-        }
-        let value = values.get(name).ok_or_else(|| {
-            Box::new(
-                Diagnostic::error(format!("unknown placeholder ${{{name}}}"))
-                    .in_file(path)
-                    .at_in(Position::of_offset(text, offset + start), text)
-                    .with_hint(format!(
-                        "pipegen fills {}",
-                        values
-                            .keys()
-                            .map(|k| format!("${{{k}}}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-            )
-        })?;
-        out.push_str(&rest[..start]);
-        out.push_str(value);
-        offset += start + 3 + len;
-        rest = &rest[start + 3 + len..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    pipegen_sql::fill_placeholders(text, |name| {
+        values
+            .get(name)
+            .cloned()
+            .or_else(|| pipegen_sql::environment_value(name))
+    })
+    .map_err(|unfilled| {
+        Box::new(
+            Diagnostic::error(format!("unknown placeholder ${{{}}}", unfilled.name))
+                .in_file(path)
+                .at_in(unfilled.position, text)
+                .with_hint(format!(
+                    "pipegen fills {}; any other name is an environment variable's, and `{}` is not set",
+                    values
+                        .keys()
+                        .map(|k| format!("${{{k}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    unfilled.name
+                )),
+        )
+    })
 }
 
 /// Every SQL file of the project with `values` filled in, parsed; every problem at once.
@@ -99,7 +88,22 @@ pub fn load_sql(project: &Project, values: &BTreeMap<&str, String>) -> Result<Ve
                     statements: parsed.statements,
                     text,
                 }),
-                Err(e) => problems.push(Diagnostic::from(&e)),
+                Err(e) => {
+                    // A line quoted from the filled-in text shows no environment value (a
+                    // password), only its placeholder's name.
+                    let mut diagnostic = Diagnostic::from(&e);
+                    for (name, _) in pipegen_sql::placeholders(&file.text) {
+                        if !values.contains_key(name.as_str())
+                            && let Some(value) = pipegen_sql::environment_value(&name).filter(|v| !v.is_empty())
+                        {
+                            diagnostic.source_line = diagnostic
+                                .source_line
+                                .map(|line| line.replace(&value, &format!("${{{name}}}")));
+                            diagnostic.message = diagnostic.message.replace(&value, &format!("${{{name}}}"));
+                        }
+                    }
+                    problems.push(diagnostic);
+                }
             },
             Err(d) => problems.push(*d),
         }

@@ -88,9 +88,42 @@ pub struct JobRow {
     pub restarts: Option<u64>,
     /// `None` for engines without checkpoints (the embedded one).
     pub checkpoints: Option<CheckpointSummary>,
+    /// The tables its lookup joins read (the embedded engine's; Flink's REST API does not
+    /// report them, so a Flink job has none here).
+    pub lookups: Vec<LookupRow>,
     /// The embedded engine's stateful operators (windows, aggregates, joins, Top-N), or every
     /// vertex Flink runs the job as.
     pub operators: Vec<OperatorRow>,
+}
+
+/// A lookup join's table: its lookups over the run and how long the database took to answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LookupRow {
+    pub table: String,
+    /// Keys asked of the database.
+    pub lookups: u64,
+    /// Rows whose key the cache answered; `None` for a table without a cache.
+    pub cache_hits: Option<u64>,
+    /// Rows whose key the cache did not hold; `None` for a table without a cache.
+    pub cache_misses: Option<u64>,
+    /// Hits over hits and misses; `None` without a cache or before the first key.
+    pub cache_hit_ratio: Option<f64>,
+    /// Each lookup's answer time, in milliseconds.
+    pub latency_ms: Percentiles,
+}
+
+impl LookupRow {
+    pub fn of(lookup: &pipegen_engine::LookupSnapshot) -> Self {
+        let keys = lookup.cache_hits + lookup.cache_misses;
+        Self {
+            table: lookup.table.clone(),
+            lookups: lookup.lookups,
+            cache_hits: lookup.cached.then_some(lookup.cache_hits),
+            cache_misses: lookup.cached.then_some(lookup.cache_misses),
+            cache_hit_ratio: (lookup.cached && keys > 0).then(|| lookup.cache_hits as f64 / keys as f64),
+            latency_ms: Percentiles::of(&lookup.latency_micros),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

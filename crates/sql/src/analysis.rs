@@ -409,24 +409,3 @@ fn set_expr_columns(body: &SetExpr) -> Option<Vec<Option<String>>> {
         _ => None,
     }
 }
-
-/// `${NAME}` placeholders in a file, with where each stands.
-pub fn placeholders(source: &str) -> Vec<(String, Position)> {
-    let mut found = Vec::new();
-    let mut rest = 0;
-    while let Some(start) = source[rest..].find("${") {
-        let start = rest + start;
-        let name_start = start + 2;
-        let name_len = source[name_start..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(source.len() - name_start);
-        if source[name_start + name_len..].starts_with('}') && name_len > 0 {
-            found.push((
-                source[name_start..name_start + name_len].to_owned(),
-                Position::of_offset(source, start),
-            ));
-        }
-        rest = name_start;
-    }
-    found
-}

@@ -26,14 +26,15 @@ mod limits;
 mod match_syntax;
 mod model;
 mod parse;
+mod placeholder;
 mod split;
 mod types;
 mod window_shape;
 
 pub use analysis::{
     GroupWindow, NameReference, WindowKind, WindowTvf, column_references, function_references, is_pass_through,
-    legacy_group_windows, output_columns, placeholders, referenced_tables, select_aliases, single_source,
-    table_references, temporal_tables, window_tvfs,
+    legacy_group_windows, output_columns, referenced_tables, select_aliases, single_source, table_references,
+    temporal_tables, window_tvfs,
 };
 pub use avro_schema::{AvroSchemaError, TimestampMapping, flink_avro_schema};
 pub use dialect::{FlinkDialect, PARTITION_BY, TABLE_ARGUMENT};
@@ -47,6 +48,7 @@ pub use model::{
     Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption, Watermark,
 };
 pub use parse::{parse_file, parse_file_all};
+pub use placeholder::{Unfilled, environment_value, fill_placeholders, placeholders};
 pub use split::{RawStatement, SplitError, split_statements};
 pub use types::{FlinkType, RowField, TypeKind};
 pub use window_shape::WindowShape;

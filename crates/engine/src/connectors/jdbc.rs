@@ -4,9 +4,10 @@
 //!
 //! Options as Flink's connector takes them: `url` (`jdbc:postgresql://host[:port]/database`),
 //! `table-name`, `username`, `password`, `driver` (`org.postgresql.Driver`, if given),
-//! `connection.max-retry-timeout`, `lookup.cache` (NONE, PARTIAL; FULL is refused for now),
-//! `lookup.partial-cache.max-rows`, `.expire-after-write`, `.expire-after-access`,
-//! `.cache-missing-key`, and `lookup.max-retries`. The password never appears in an error.
+//! `connection.max-retry-timeout`, `lookup.cache` (NONE, PARTIAL; FULL as Flink's connector
+//! takes it: no cache, its `lookup.full-cache.*` options refused), `lookup.partial-cache.max-rows`,
+//! `.expire-after-write`, `.expire-after-access`, `.cache-missing-key`, and
+//! `lookup.max-retries`. The password never appears in an error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -209,15 +210,21 @@ impl LookupOptions {
                     cache_missing_key,
                 })
             }
-            Some(v) if v == "FULL" => {
-                return Err(EngineError::unsupported("'lookup.cache' = 'FULL' on a jdbc table"));
-            }
+            // Flink's jdbc connector takes FULL and keeps no cache: every key is looked up,
+            // as with NONE. It refuses the `lookup.full-cache.*` options (below).
+            Some(v) if v == "FULL" => None,
             Some(other) => {
                 return Err(invalid(format!(
                     "'lookup.cache' = '{other}' is not a cache Flink knows: NONE, PARTIAL or FULL"
                 )));
             }
         };
+        if let Some(option) = table.options.iter().find(|o| o.key.starts_with("lookup.full-cache.")) {
+            return Err(invalid(format!(
+                "'{}' is not an option of Flink's jdbc connector, which has no FULL cache (Flink: \"Unsupported options found for 'jdbc'\"); with 'lookup.cache' = 'FULL' it looks every key up, as with NONE: use 'PARTIAL' to cache",
+                option.key
+            )));
+        }
         let max_retries = match table.option("lookup.max-retries") {
             Some(text) => text
                 .trim()

@@ -73,6 +73,8 @@ public final class GoldenRunner {
     /** What one run of a case gave: a planning error, or the result. */
     static final class Outcome {
         String error;
+        // The refusal's causes, first lines, for the script's output (not the golden).
+        List<String> causes = new ArrayList<>();
         List<String[]> columns = new ArrayList<>();
         List<String> changelogMode = new ArrayList<>();
         // The root's mode in the plan of the query alone (explainSql), for information.
@@ -176,6 +178,9 @@ public final class GoldenRunner {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 if (first.error != null) {
                     System.out.printf("ok   %-40s %6.1fs  refused: %s%n", name, seconds, first.error);
+                    for (String cause : first.causes) {
+                        System.out.println("       caused by " + cause);
+                    }
                 } else {
                     System.out.printf("ok   %-40s %6.1fs  %d changes, %d rows, [%s], both runs: %s%n", name, seconds,
                             first.changes.size(), a.values().stream().mapToInt(Integer::intValue).sum(),
@@ -300,6 +305,9 @@ public final class GoldenRunner {
                 reason = reason.getCause();
             }
             outcome.error = firstLine(reason);
+            for (Throwable cause = reason.getCause(); cause != null; cause = cause.getCause()) {
+                outcome.causes.add(firstLine(cause));
+            }
             return outcome;
         }
         outcome.changelogMode = rootChangelogMode(plan);

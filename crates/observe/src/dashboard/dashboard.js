@@ -52,6 +52,44 @@ function showFrame(frame) {
   text("errors", String(errors));
   text("cpu", frame.resources.cpu_percent === null ? na : number(frame.resources.cpu_percent, 0) + " %");
   text("memory", bytes(frame.resources.rss_bytes));
+  showLookups(frame);
+}
+
+// The lookup joins' tables, one row each, since their jobs started. Each number cell says
+// which value of the frame it shows.
+function showLookups(frame) {
+  const rows = [];
+  frame.jobs.forEach((job, j) => {
+    (job.lookups || []).forEach((lookup, l) => {
+      const at = (field) => "/jobs/" + j + "/lookups/" + l + "/" + field;
+      const ms = (value) => (value === null ? na : number(value, 2) + " ms");
+      const count = (value) => (value === null ? na : String(value));
+      rows.push([
+        [job.name, null],
+        [lookup.table, null],
+        [String(lookup.lookups_total), at("lookups_total")],
+        [count(lookup.cache_hits_total), at("cache_hits_total")],
+        [count(lookup.cache_misses_total), at("cache_misses_total")],
+        [ms(lookup.latency_ms.p50), at("latency_ms/p50")],
+        [ms(lookup.latency_ms.p99), at("latency_ms/p99")],
+        [ms(lookup.latency_ms.max), at("latency_ms/max")],
+      ]);
+    });
+  });
+  document.getElementById("lookups").hidden = rows.length === 0;
+  const body = document.getElementById("lookup-rows");
+  body.replaceChildren(
+    ...rows.map((cells) => {
+      const row = document.createElement("tr");
+      for (const [value, path] of cells) {
+        const cell = document.createElement("td");
+        cell.textContent = value;
+        if (path) cell.dataset.json = path;
+        row.appendChild(cell);
+      }
+      return row;
+    }),
+  );
 }
 
 function showFinished(finished) {

@@ -259,6 +259,51 @@ pub fn render(result: &RunResult) -> String {
             operators,
         );
     }
+    let lookups: Vec<Vec<Cell>> = result
+        .jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, job)| {
+            job.lookups.iter().enumerate().map(move |(j, lookup)| {
+                let path = |field: &str| format!("/jobs/{i}/lookups/{j}/{field}");
+                let latency = &lookup.latency_ms;
+                vec![
+                    text(&job.id),
+                    text(&lookup.table),
+                    int(path("lookups"), Some(lookup.lookups)),
+                    int(path("cache_hits"), lookup.cache_hits),
+                    int(path("cache_misses"), lookup.cache_misses),
+                    num(path("cache_hit_ratio"), lookup.cache_hit_ratio, 3),
+                    num(path("latency_ms/p50"), latency.p50, 3),
+                    num(path("latency_ms/p99"), latency.p99, 3),
+                    num(path("latency_ms/max"), latency.max, 3),
+                ]
+            })
+        })
+        .collect();
+    if !lookups.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>Lookup joins: the keys each asked of its table's database, what its cache answered, \
+             and how long each lookup took the database to answer.</p>"
+        );
+        table(
+            &mut out,
+            "lookups",
+            &[
+                "job",
+                "table",
+                "lookups",
+                "cache hits",
+                "cache misses",
+                "hit ratio",
+                "p50 (ms)",
+                "p99 (ms)",
+                "max (ms)",
+            ],
+            lookups,
+        );
+    }
     chart_grid(&mut out, frame_charts(&[View::Engine]));
 
     let _ = writeln!(out, "<h2>Errors</h2>");

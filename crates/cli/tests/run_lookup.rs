@@ -1,0 +1,169 @@
+//! `pipegen run` of an enrichment pipeline on the embedded stack: orders joined with a
+//! customers table in a real PostgreSQL (a processing-time lookup join through the jdbc
+//! connector), the database password from the environment. The run's JSON result, HTML report
+//! and Prometheus endpoint count the lookups; the password shows nowhere.
+
+mod common;
+
+use common::{Scratch, artifact, browse, wait_for_port};
+use pipegen_testkit::Postgres;
+use serde_json::Value;
+
+const PASSWORD_VARIABLE: &str = "SHOP_DB_PASSWORD";
+
+#[test]
+fn an_enrichment_run_counts_its_lookups_everywhere_and_never_shows_the_password() {
+    let db = Postgres::start();
+    db.psql(
+        "CREATE TABLE customers (customer_id BIGINT PRIMARY KEY, name TEXT, tier TEXT);
+         INSERT INTO customers SELECT i, 'customer ' || i, CASE WHEN i % 4 = 0 THEN 'gold' ELSE 'basic' END
+         FROM generate_series(1, 80) AS i;",
+    );
+    let s = Scratch::new();
+    s.run(&["init", "shop"]).expect(0);
+    // Customer ids 1-100: ids 81-100 are not in the table.
+    s.edit(
+        "shop/schemas/input.avsc",
+        r#"{"name": "customer_id", "type": "long", "doc": "Who ordered."}"#,
+        r#"{"name": "customer_id", "type": "long", "doc": "Who ordered.", "arg.properties": {"range": {"min": 1, "max": 101}}}"#,
+    );
+    s.edit(
+        "shop/sql/01_source.sql",
+        "WATERMARK FOR",
+        "`proc_time` AS PROCTIME(),\n  WATERMARK FOR",
+    );
+    s.write(
+        "shop/sql/02_sink.sql",
+        &format!(
+            "CREATE TABLE customers (customer_id BIGINT, name STRING, tier STRING, PRIMARY KEY (customer_id) NOT ENFORCED)
+             WITH ('connector' = 'jdbc', 'url' = '{}', 'table-name' = 'customers',
+                   'username' = '{}', 'password' = '${{{PASSWORD_VARIABLE}}}',
+                   'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '1000',
+                   'lookup.partial-cache.expire-after-write' = '10 min');
+             CREATE TABLE `enriched` (`order_id` STRING, `customer_id` BIGINT, `name` STRING, `tier` STRING) WITH (
+               'connector' = 'kafka', 'topic' = 'shop-enriched',
+               'properties.bootstrap.servers' = '${{BOOTSTRAP_SERVERS}}', 'format' = 'json');\n",
+            db.jdbc_url(),
+            Postgres::USER
+        ),
+    );
+    s.write(
+        "shop/sql/03_pipeline.sql",
+        "INSERT INTO `enriched`
+         SELECT o.order_id, o.customer_id, c.name, c.tier
+         FROM `orders` AS o
+         LEFT JOIN customers FOR SYSTEM_TIME AS OF o.proc_time AS c ON o.customer_id = c.customer_id;\n",
+    );
+    let env = [(PASSWORD_VARIABLE, Postgres::PASSWORD)];
+    let validated = s.run_with_env(&["validate", "--project-dir", "shop"], &env);
+    assert_eq!(validated.code, 0, "{}", validated.all());
+    let out = s.run_with_env(
+        &[
+            "--project-dir",
+            "shop",
+            "run",
+            "--duration",
+            "4s",
+            "--message-rate",
+            "500",
+        ],
+        &env,
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        !out.all().contains(Postgres::PASSWORD),
+        "the password shows in the output"
+    );
+
+    let reports = s.path().join("shop/reports");
+    let mut texts = Vec::new();
+    for entry in std::fs::read_dir(&reports).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            !text.contains(Postgres::PASSWORD),
+            "the password shows in {}",
+            path.display()
+        );
+        texts.push((path, text));
+    }
+    let (_, json) = texts
+        .iter()
+        .find(|(p, _)| p.extension().is_some_and(|e| e == "json"))
+        .expect("a JSON result");
+    let result: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(result["status"], "succeeded", "{result}");
+    assert_eq!(
+        result["consumer"]["consumed"], 2000,
+        "a LEFT lookup join keeps every order"
+    );
+    let lookups = result["jobs"][0]["lookups"]
+        .as_array()
+        .expect("the job's lookup tables");
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    let lookup = &lookups[0];
+    assert_eq!(lookup["table"], "customers");
+    // One lookup per id the cache did not hold yet (at most the 100 ids: their misses are
+    // kept too); each order counts as a hit or a miss, as Flink's cache counts its calls.
+    let asked = lookup["lookups"].as_u64().unwrap();
+    assert!((1..=100).contains(&asked), "{lookup}");
+    assert_eq!(lookup["cache_misses"].as_u64(), Some(asked), "{lookup}");
+    let hits = lookup["cache_hits"].as_u64().unwrap();
+    assert_eq!(hits + asked, 2000, "{lookup}");
+    let ratio = lookup["cache_hit_ratio"].as_f64().unwrap();
+    assert!((ratio - hits as f64 / 2000.0).abs() < 1e-9, "{lookup}");
+    let latency = &lookup["latency_ms"];
+    assert_eq!(latency["count"].as_u64(), Some(asked), "{latency}");
+    let (p50, max) = (latency["p50"].as_f64().unwrap(), latency["max"].as_f64().unwrap());
+    assert!(0.0 < p50 && p50 <= max, "{latency}");
+
+    let (_, html) = texts
+        .iter()
+        .find(|(p, _)| p.extension().is_some_and(|e| e == "html"))
+        .expect("an HTML report");
+    assert!(html.contains("id=\"lookups\""), "the report's lookup table");
+    assert!(html.contains("/jobs/0/lookups/0/cache_hits"), "cells cite the JSON");
+
+    // The live frames carry the lookups too (what the dashboard and Prometheus show).
+    let frames = result["frames"].as_array().unwrap();
+    let last = frames.last().unwrap();
+    let in_frame = &last["jobs"][0]["lookups"][0];
+    assert_eq!(in_frame["table"], "customers", "{last}");
+    let framed = in_frame["lookups_total"].as_u64().unwrap();
+    assert!(0 < framed && framed <= asked, "{in_frame}");
+
+    // The dashboard, replaying the run in a real browser, shows the last frame's lookups.
+    let port = pipegen_testkit::free_port();
+    let mut dashboard = s.spawn(&[
+        "--project-dir",
+        "shop",
+        "dashboard",
+        "--standalone",
+        "--port",
+        &port.to_string(),
+    ]);
+    wait_for_port(port, &mut dashboard);
+    let seen = browse(
+        &format!("http://127.0.0.1:{port}/"),
+        &artifact("dashboard-lookups.png"),
+        None,
+    );
+    dashboard.kill().unwrap();
+    let _ = dashboard.wait();
+    let cell = |path: &str| {
+        seen["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"] == path)
+            .map(|c| c["text"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no cell for {path}: {seen}"))
+    };
+    assert_eq!(cell("/jobs/0/lookups/0/lookups_total"), framed.to_string());
+    assert_eq!(
+        cell("/jobs/0/lookups/0/cache_hits_total"),
+        in_frame["cache_hits_total"].to_string()
+    );
+    assert!(cell("/jobs/0/lookups/0/latency_ms/p50").ends_with(" ms"));
+    assert!(seen["page_errors"].as_array().unwrap().is_empty(), "{seen}");
+}
