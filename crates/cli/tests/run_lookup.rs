@@ -167,3 +167,86 @@ fn an_enrichment_run_counts_its_lookups_everywhere_and_never_shows_the_password(
     assert!(cell("/jobs/0/lookups/0/latency_ms/p50").ends_with(" ms"));
     assert!(seen["page_errors"].as_array().unwrap().is_empty(), "{seen}");
 }
+
+#[test]
+fn an_enrichment_run_finds_the_share_of_keys_its_schema_asks_for() {
+    // The customers table holds ids 1-80; its schema says so, and the orders' customer ids
+    // reference it with a hit ratio of 0.75: an inner lookup join keeps about 3 orders in 4.
+    let db = Postgres::start();
+    db.psql(
+        "CREATE TABLE customers (customer_id BIGINT PRIMARY KEY, name TEXT);
+         INSERT INTO customers SELECT i, 'customer ' || i FROM generate_series(1, 80) AS i;",
+    );
+    let s = Scratch::new();
+    s.run(&["init", "shop"]).expect(0);
+    s.write(
+        "shop/schemas/customers.avsc",
+        r#"{"type": "record", "name": "Customer", "fields": [
+  {"name": "customer_id", "type": "long", "arg.properties": {"range": {"min": 1, "max": 81}}},
+  {"name": "name", "type": "string"}
+]}
+"#,
+    );
+    s.edit(
+        "shop/schemas/input.avsc",
+        r#"{"name": "customer_id", "type": "long", "doc": "Who ordered."}"#,
+        r#"{"name": "customer_id", "type": "long", "doc": "Who ordered.", "arg.properties": {"references": "customers.customer_id", "hit_ratio": 0.75}}"#,
+    );
+    s.edit(
+        "shop/sql/01_source.sql",
+        "WATERMARK FOR",
+        "`proc_time` AS PROCTIME(),\n  WATERMARK FOR",
+    );
+    s.write(
+        "shop/sql/02_sink.sql",
+        &format!(
+            "CREATE TABLE customers (customer_id BIGINT, name STRING, PRIMARY KEY (customer_id) NOT ENFORCED)
+             WITH ('connector' = 'jdbc', 'url' = '{}', 'table-name' = 'customers',
+                   'username' = '{}', 'password' = '${{{PASSWORD_VARIABLE}}}');
+             CREATE TABLE `named` (`order_id` STRING, `name` STRING) WITH (
+               'connector' = 'kafka', 'topic' = 'shop-named',
+               'properties.bootstrap.servers' = '${{BOOTSTRAP_SERVERS}}', 'format' = 'json');\n",
+            db.jdbc_url(),
+            Postgres::USER
+        ),
+    );
+    s.write(
+        "shop/sql/03_pipeline.sql",
+        "INSERT INTO `named`
+         SELECT o.order_id, c.name
+         FROM `orders` AS o
+         JOIN customers FOR SYSTEM_TIME AS OF o.proc_time AS c ON o.customer_id = c.customer_id;\n",
+    );
+    let env = [(PASSWORD_VARIABLE, Postgres::PASSWORD)];
+    let validated = s.run_with_env(&["validate", "--project-dir", "shop"], &env);
+    assert_eq!(validated.code, 0, "{}", validated.all());
+    let out = s.run_with_env(
+        &[
+            "--project-dir",
+            "shop",
+            "run",
+            "--duration",
+            "4s",
+            "--message-rate",
+            "500",
+            "-q",
+        ],
+        &env,
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    let reports = s.path().join("shop/reports");
+    let json = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a JSON result");
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(result["producer"]["acked"], 2000, "{result}");
+    // 2,000 orders, each found with probability 0.75: 1,500 expected, a standard deviation
+    // of 19.4; 5 of them either side.
+    let found = result["consumer"]["consumed"].as_u64().unwrap();
+    assert!(
+        (1403..=1597).contains(&found),
+        "{found} of 2000 orders found their customer"
+    );
+}

@@ -44,6 +44,7 @@ fn avro_confluent_in_windows_out() {
         GeneratorOptions {
             seed: 7,
             key_field: None,
+            ..Default::default()
         },
     )
     .unwrap();

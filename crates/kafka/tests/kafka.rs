@@ -109,6 +109,7 @@ fn produces_100k_avro_confluent_records_and_reads_every_one_back() {
     let options = GeneratorOptions {
         seed: 11,
         key_field: Some("customer_id".into()),
+        ..Default::default()
     };
     let mut generator = RecordGenerator::new(SCHEMA, Format::AvroConfluent { schema_id }, options).unwrap();
     drive(

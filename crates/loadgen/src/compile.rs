@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::GeneratorError;
 use crate::hints::Hints;
 use crate::node::{Distribution, Field, Kind, Node, Strategy};
+use crate::references::{KeyDomain, References};
 use crate::semantic::{Pools, zipf_table};
 
 /// Nullable fields are null this often unless a hint says otherwise.
@@ -16,17 +17,20 @@ const DEFAULT_NULL_PROBABILITY: f64 = 0.1;
 
 pub(crate) struct Compiler {
     pub pools: Pools,
+    /// The tables fields may reference.
+    references: References,
     /// Named types by full and short name (the JSON of their definition).
     named: HashMap<String, Value>,
     pub counters: usize,
 }
 
 impl Compiler {
-    pub fn new(pools: Pools, schema: &Value) -> Self {
+    pub fn new(pools: Pools, schema: &Value, references: References) -> Self {
         let mut named = HashMap::new();
         collect_named(schema, None, &mut named);
         Self {
             pools,
+            references,
             named,
             counters: 0,
         }
@@ -165,7 +169,32 @@ impl Compiler {
             )),
             _ => Distribution::Uniform,
         };
-        let strategy = if let Some(options) = &hints.options {
+        if hints.hit_ratio.is_some() && hints.references.is_none() {
+            return Err(GeneratorError {
+                message: format!("field `{field}`: `hit_ratio` without `references`"),
+                hint: "a hit ratio is the share of values found in the referenced table: add `references`".into(),
+            });
+        }
+        let strategy = if let Some(reference) = &hints.references {
+            let domain = self.references.domain(reference, &format!("field `{field}`"))?;
+            let fits = matches!(
+                (&domain, kind),
+                (
+                    KeyDomain::Numbers { .. } | KeyDomain::Options(_),
+                    Kind::Int | Kind::Long | Kind::String
+                ) | (KeyDomain::Prefixed { .. }, Kind::String)
+            );
+            if !fits {
+                return Err(GeneratorError {
+                    message: format!("field `{field}` references `{reference}`, whose values it cannot hold"),
+                    hint: "a referencing field is a non-null int, long or string, as the referenced key is".into(),
+                });
+            }
+            Strategy::Reference {
+                domain: Arc::new(domain),
+                hit_ratio: hints.hit_ratio.unwrap_or(1.0),
+            }
+        } else if let Some(options) = &hints.options {
             Strategy::Options(options.clone().into())
         } else if let Some((start, step)) = hints.iteration {
             Strategy::Sequence { start, step, id: 0 }

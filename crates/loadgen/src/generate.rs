@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::node::{Distribution, Kind, Node, Strategy};
 use crate::out::Out;
+use crate::references::KeyValue;
 use crate::semantic::{draw_key, normal};
 
 /// Length of the random-letter text that sized strings are cut from.
@@ -200,6 +201,12 @@ fn integer(node: &Node, ctx: &mut Ctx) -> i64 {
         } => draw_key(&mut ctx.rng, *space, distribution) as i64,
         Strategy::EventTime => ctx.event_micros.div_euclid(1000),
         Strategy::Money { min, max } => money(ctx, *min, *max) as i64,
+        Strategy::Reference { domain, hit_ratio } => match domain.draw(&mut ctx.rng, *hit_ratio) {
+            KeyValue::Number(n) => n,
+            KeyValue::Json(value) => value.as_i64().unwrap_or(0),
+            // The compiler pairs a text domain with string fields only.
+            KeyValue::Text(_) => 0,
+        },
         Strategy::Plain | Strategy::Pool(_) => ctx.rng.random_range(0..1000),
     }
 }
@@ -214,6 +221,7 @@ fn real(node: &Node, ctx: &mut Ctx) -> f64 {
             space, distribution, ..
         } => draw_key(&mut ctx.rng, *space, distribution) as f64,
         Strategy::EventTime => ctx.event_micros as f64 / 1e6,
+        Strategy::Reference { .. } => integer(node, ctx) as f64,
         Strategy::Plain | Strategy::Pool(_) => ctx.rng.random_range(0.0..1000.0),
     }
 }
@@ -278,5 +286,15 @@ fn text(node: &Node, ctx: &mut Ctx, emit: impl FnOnce(&str)) {
             let _ = write!(ctx.scratch, "{:08x}", ctx.rng.random::<u32>());
             emit(&ctx.scratch);
         }
+        Strategy::Reference { domain, hit_ratio } => match domain.draw(&mut ctx.rng, *hit_ratio) {
+            KeyValue::Number(n) => {
+                ctx.scratch.clear();
+                let _ = write!(ctx.scratch, "{n}");
+                emit(&ctx.scratch);
+            }
+            KeyValue::Text(text) => emit(&text),
+            KeyValue::Json(Value::String(text)) => emit(text),
+            KeyValue::Json(other) => emit(&other.to_string()),
+        },
     }
 }

@@ -1,7 +1,8 @@
 //! Per-field hints in the schema, compatible with the `arg.properties` convention of Confluent's
 //! avro-random-generator where they overlap: `range` {min, max}, `options`, `length` (n or
 //! {min, max}), `iteration` {start, step}; and pipegen's own: `null_probability`,
-//! `distribution` (uniform | normal | zipf, with `zipf_exponent`) and `key_space`.
+//! `distribution` (uniform | normal | zipf, with `zipf_exponent`), `key_space`, and
+//! `references` (`table.field`, with `hit_ratio`: see [`crate::References`]).
 
 use serde_json::Value;
 
@@ -17,6 +18,8 @@ pub(crate) struct Hints {
     pub distribution: Option<String>,
     pub zipf_exponent: Option<f64>,
     pub key_space: Option<u64>,
+    pub references: Option<String>,
+    pub hit_ratio: Option<f64>,
 }
 
 const KNOWN: &[&str] = &[
@@ -28,6 +31,8 @@ const KNOWN: &[&str] = &[
     "distribution",
     "zipf_exponent",
     "key_space",
+    "references",
+    "hit_ratio",
 ];
 
 impl Hints {
@@ -79,6 +84,16 @@ impl Hints {
                     Some(n) if n > 0 => hints.key_space = Some(n),
                     _ => return Err(hint_error(at, "`key_space` must be a positive whole number")),
                 },
+                "references" => match value.as_str() {
+                    Some(reference) if !reference.trim().is_empty() => {
+                        hints.references = Some(reference.trim().to_owned());
+                    }
+                    _ => return Err(hint_error(at, "`references` must name a field as \"table.field\"")),
+                },
+                "hit_ratio" => match value.as_f64() {
+                    Some(p) if (0.0..=1.0).contains(&p) => hints.hit_ratio = Some(p),
+                    _ => return Err(hint_error(at, "`hit_ratio` must be a number from 0 to 1")),
+                },
                 "regex" => {
                     return Err(GeneratorError {
                         message: format!("{at}: `regex` hints are not supported"),
@@ -110,6 +125,8 @@ impl Hints {
             distribution: self.distribution.or(other.distribution),
             zipf_exponent: self.zipf_exponent.or(other.zipf_exponent),
             key_space: self.key_space.or(other.key_space),
+            references: self.references.or(other.references),
+            hit_ratio: self.hit_ratio.or(other.hit_ratio),
         }
     }
 }

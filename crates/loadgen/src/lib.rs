@@ -19,6 +19,7 @@ pub mod metrics;
 mod node;
 pub mod out;
 pub mod plan;
+mod references;
 mod seconds;
 mod semantic;
 pub mod sink;
@@ -32,6 +33,8 @@ use crate::generate::Ctx;
 use crate::node::{Kind, Node};
 use crate::out::{AvroOut, CsvOut, JsonOut, KeyTee, Out};
 use crate::semantic::Pools;
+
+pub use crate::references::References;
 
 /// A schema or hint the generator cannot work with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +83,8 @@ pub struct GeneratorOptions {
     pub seed: u64,
     /// The top-level field whose value becomes the record key (partitioning by key).
     pub key_field: Option<String>,
+    /// The tables the schema's fields may reference (`references` hints).
+    pub references: References,
 }
 
 /// Produces records for one schema, one at a time, into buffers the caller reuses.
@@ -99,7 +104,7 @@ impl RecordGenerator {
         // Pools and values draw from separate streams of one seed, so adding a pool does not
         // shift every value.
         let pools = Pools::new(Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0x5eed_9001));
-        let mut compiler = Compiler::new(pools, &schema);
+        let mut compiler = Compiler::new(pools, &schema, options.references.clone());
         let root: Node = compiler.compile(&schema, "record", false, Default::default())?;
         let Kind::Record { fields } = root.kind else {
             return Err(GeneratorError {

@@ -82,6 +82,12 @@ pub(crate) enum Strategy {
     },
     /// The record's intended send time (event time).
     EventTime,
+    /// Values of another table's field: a member of `domain` with probability `hit_ratio`,
+    /// else one outside it.
+    Reference {
+        domain: Arc<crate::references::KeyDomain>,
+        hit_ratio: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -23,6 +23,7 @@ fn run(plan: &RatePlan, sink: &mut dyn Sink, stop: bool) -> pipegen_loadgen::met
         GeneratorOptions {
             seed: 1,
             key_field: Some("user_id".into()),
+            ..Default::default()
         },
     )
     .unwrap();

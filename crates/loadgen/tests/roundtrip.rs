@@ -171,7 +171,11 @@ const EVENT_MICROS: i64 = 1_709_284_502_120_123;
 /// Generates `n` records both ways and checks the AVRO bytes decode to the built values.
 fn check_avro_round_trip(schema_json: &str, seed: u64, n: usize) {
     let schema = Schema::parse_str(schema_json).unwrap_or_else(|e| panic!("{e}\n{schema_json}"));
-    let options = GeneratorOptions { seed, key_field: None };
+    let options = GeneratorOptions {
+        seed,
+        key_field: None,
+        ..Default::default()
+    };
     let mut by_value = RecordGenerator::new(schema_json, Format::Avro, options.clone()).unwrap();
     let mut by_bytes = RecordGenerator::new(schema_json, Format::Avro, options).unwrap();
     let (mut key, mut bytes) = (Vec::new(), Vec::new());
@@ -248,7 +252,16 @@ fn avro_confluent_frames_the_datum_with_the_schema_id() {
 #[test]
 fn the_same_seed_gives_the_same_records() {
     let records = |seed| {
-        let mut g = RecordGenerator::new(EVERYTHING, Format::Json, GeneratorOptions { seed, key_field: None }).unwrap();
+        let mut g = RecordGenerator::new(
+            EVERYTHING,
+            Format::Json,
+            GeneratorOptions {
+                seed,
+                key_field: None,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         (0..50)
             .map(|i| {
                 let (mut k, mut v) = (Vec::new(), Vec::new());
@@ -412,6 +425,7 @@ fn key_field_becomes_the_record_key() {
         GeneratorOptions {
             seed: 3,
             key_field: Some("customer_id".into()),
+            ..Default::default()
         },
     );
     for (key, record) in records {
@@ -423,6 +437,7 @@ fn key_field_becomes_the_record_key() {
         GeneratorOptions {
             seed: 0,
             key_field: Some("nope".into()),
+            ..Default::default()
         },
     )
     .err()
@@ -504,7 +519,7 @@ mod random_schemas {
             let fields: Vec<String> = types.iter().enumerate().map(|(i, t)| format!(r#"{{"name":"field_{i}","type":{t}}}"#)).collect();
             let schema = name_records(format!(r#"{{"type":"record","name":"Top","fields":[{}]}}"#, fields.join(",")));
             super::check_avro_round_trip(&schema, seed, 10);
-            let _ = super::json_records(&schema, 5, pipegen_loadgen::GeneratorOptions { seed, key_field: None });
+            let _ = super::json_records(&schema, 5, pipegen_loadgen::GeneratorOptions { seed, key_field: None, ..Default::default() });
         }
     }
 }

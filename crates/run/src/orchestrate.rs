@@ -12,7 +12,7 @@ use pipegen_engine::{Engine, EngineError, Job};
 use pipegen_loadgen::driver::drive;
 use pipegen_loadgen::metrics::{Percentiles, Recorder};
 use pipegen_loadgen::plan::RatePlan;
-use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator};
+use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator, References};
 use pipegen_project::Project;
 
 use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
@@ -215,6 +215,7 @@ async fn run_pipeline(
         sink_starts.insert(sink.topic.clone(), positions);
     }
     registry.add_topics(pipeline.topics.iter().cloned());
+    let references = referable_tables(request.project, &pipeline);
     let mut generators = Vec::new();
     for fed in &pipeline.fed {
         // As validated when the project was loaded, not read again.
@@ -236,6 +237,7 @@ async fn run_pipeline(
             GeneratorOptions {
                 seed: config.run.seed.unwrap_or_else(|| started_at.timestamp_micros() as u64),
                 key_field: config.run.key_field.clone(),
+                references: references.clone(),
             },
         )
         .map_err(|e| {
@@ -796,4 +798,20 @@ fn watched_topics(pipeline: &Pipeline<'_>) -> Vec<(String, Option<String>)> {
             (topic.clone(), group)
         })
         .collect()
+}
+
+/// The tables a generated field may reference (`"references": "table.field"`): the tables the
+/// run generates, and any other table with a schema of its own under `schemas/` (a dimension
+/// table whose keys that schema's hints describe).
+fn referable_tables(project: &Project, pipeline: &Pipeline<'_>) -> References {
+    let mut references = References::default();
+    for schema in &project.schemas {
+        if let Some(table) = schema.path.file_stem().and_then(|s| s.to_str()) {
+            references.add_table(table, schema.schema.text(), None);
+        }
+    }
+    for fed in &pipeline.fed {
+        references.add_table(&fed.table.name, fed.schema.schema.text(), None);
+    }
+    references
 }
