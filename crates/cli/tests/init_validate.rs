@@ -396,3 +396,23 @@ FROM orders AS o JOIN orders AS p ON o.customer_id = p.customer_id;
         out.stderr
     );
 }
+
+#[test]
+fn every_template_validates_as_generated() {
+    let s = Scratch::new();
+    for template in ["default", "enrichment"] {
+        let name = format!("t_{template}");
+        s.run(&["init", &name, "--template", template]).expect(0);
+        let out = s.run(&["validate", "--project-dir", &name]);
+        assert_eq!(out.code, 0, "{template}: {}", out.all());
+        if template == "enrichment" {
+            // Its database comes from the environment, unset here: warned, not refused.
+            assert!(out.all().contains("CUSTOMERS_DB_URL"), "{}", out.all());
+            assert!(s.path().join(&name).join("db/customers.postgres.sql").is_file());
+            assert!(s.path().join(&name).join("schemas/customers.avsc").is_file());
+        }
+    }
+    let out = s.run(&["init", "x", "--template", "joins"]).expect(2);
+    assert!(out.stderr.contains("enrichment"), "{}", out.stderr);
+    assert!(!s.path().join("x").exists());
+}

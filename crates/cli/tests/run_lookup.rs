@@ -250,3 +250,48 @@ fn an_enrichment_run_finds_the_share_of_keys_its_schema_asks_for() {
         "{found} of 2000 orders found their customer"
     );
 }
+
+#[test]
+fn the_enrichment_template_runs_as_generated_against_postgresql() {
+    let db = Postgres::start();
+    let s = Scratch::new();
+    s.run(&["init", "enrich", "--template", "enrichment"]).expect(0);
+    db.psql_file(&s.path().join("enrich/db/customers.postgres.sql"), s.path());
+    let url = db.jdbc_url();
+    let env = [
+        ("CUSTOMERS_DB_URL", url.as_str()),
+        ("CUSTOMERS_DB_USER", Postgres::USER),
+        ("CUSTOMERS_DB_PASSWORD", Postgres::PASSWORD),
+    ];
+    let validated = s.run_with_env(&["validate", "--project-dir", "enrich"], &env);
+    assert_eq!(validated.code, 0, "{}", validated.all());
+    assert!(!validated.all().contains("warning"), "{}", validated.all());
+    let out = s.run_with_env(
+        &[
+            "--project-dir",
+            "enrich",
+            "run",
+            "--duration",
+            "3s",
+            "--message-rate",
+            "400",
+            "-q",
+        ],
+        &env,
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    let json = std::fs::read_dir(s.path().join("enrich/reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a JSON result");
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(result["status"], "succeeded", "{result}");
+    assert_eq!(
+        result["consumer"]["consumed"], 1200,
+        "a LEFT lookup join keeps every order"
+    );
+    let lookup = &result["jobs"][0]["lookups"][0];
+    assert_eq!(lookup["table"], "customers", "{result}");
+    assert!(lookup["lookups"].as_u64().unwrap() > 0, "{lookup}");
+}

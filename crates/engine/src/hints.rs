@@ -177,7 +177,7 @@ pub(crate) fn hinted_tables<'t>(
             let TableFactor::Table { name, alias, .. } = factor else {
                 return std::ops::ControlFlow::Continue(());
             };
-            let written = dotted(name);
+            let written = pipegen_sql::object_name(name);
             let Some(table) = (self.declared)(&written) else {
                 self.error = Some(EngineError::Invalid(format!(
                     "the OPTIONS hint at line {}: `{written}` is a view, and Flink takes OPTIONS on tables only (\"Hints can only be applied to tables\")",
@@ -222,13 +222,4 @@ pub(crate) fn hinted_tables<'t>(
         )));
     }
     Ok(apply.tables)
-}
-
-/// `db.orders`, unquoted.
-fn dotted(name: &datafusion::sql::sqlparser::ast::ObjectName) -> String {
-    name.0
-        .iter()
-        .map(|part| part.as_ident().map_or_else(|| part.to_string(), |i| i.value.clone()))
-        .collect::<Vec<_>>()
-        .join(".")
 }

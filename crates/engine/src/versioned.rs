@@ -160,7 +160,7 @@ pub fn latest_row_view(view: &CreateView) -> Option<LatestRowView> {
         _ => false,
     };
     (keeps_one && !key.is_empty()).then(|| LatestRowView {
-        table: name.to_string(),
+        table: pipegen_sql::object_name(name),
         key,
         time,
         columns,
@@ -206,7 +206,7 @@ pub fn temporal_relations(query: &Query) -> Vec<AsOf> {
                 ..
             } = factor
             {
-                let name = name.to_string();
+                let name = pipegen_sql::object_name(name);
                 self.0.push(AsOf {
                     alias: alias.as_ref().map_or_else(|| name.clone(), |a| a.name.value.clone()),
                     name,
@@ -247,8 +247,11 @@ pub fn replace_temporal_relations(
             };
             let reader = alias
                 .as_ref()
-                .map_or_else(|| name.to_string(), |a| a.name.value.clone());
-            let Some((relation, version_time)) = self.replacements.get(&(name.to_string(), reader.clone())).cloned()
+                .map_or_else(|| pipegen_sql::object_name(name), |a| a.name.value.clone());
+            let Some((relation, version_time)) = self
+                .replacements
+                .get(&(pipegen_sql::object_name(name), reader.clone()))
+                .cloned()
             else {
                 return;
             };

@@ -47,7 +47,7 @@ pub use match_syntax::{WITHIN_SYMBOL, within};
 pub use model::{
     Column, ColumnKind, CreateTable, CreateView, Insert, ParsedStatement, SqlFile, Statement, TableOption, Watermark,
 };
-pub use parse::{parse_file, parse_file_all};
+pub use parse::{object_name, parse_file, parse_file_all};
 pub use placeholder::{Unfilled, environment_value, fill_placeholders, placeholders};
 pub use split::{RawStatement, SplitError, split_statements};
 pub use types::{FlinkType, RowField, TypeKind};

@@ -196,7 +196,7 @@ fn error(message: impl Into<String>) -> ParserError {
 }
 
 /// `cat.db.orders` without quotes.
-pub(crate) fn object_name(name: &ObjectName) -> String {
+pub fn object_name(name: &ObjectName) -> String {
     name.0
         .iter()
         .map(|part| part.as_ident().map_or_else(|| part.to_string(), |i| i.value.clone()))

@@ -1,5 +1,5 @@
 use pipegen_diag::Diagnostic;
-use pipegen_project::scaffold::{InitOptions, init};
+use pipegen_project::scaffold::{InitOptions, Template, init};
 
 use crate::cli::{GlobalArgs, InitArgs};
 use crate::failure::{CommandResult, Failure};
@@ -11,6 +11,7 @@ pub fn run(global: &GlobalArgs, args: InitArgs) -> CommandResult {
         input_csv: args.input_csv,
         describe: args.describe,
         domain: args.domain,
+        template: Template::parse(&args.template).unwrap_or_default(),
         force: args.force,
     };
     let outcome = init(&options).map_err(|e| Failure::input(Diagnostic::from(&e)))?;

@@ -12,11 +12,13 @@ mod monitoring;
 mod readme;
 mod schema_variant;
 mod staging;
+mod templates;
 
 use std::path::{Path, PathBuf};
 
 pub use ddl::{ColumnSpec, TableSpec, quote_ident};
 pub use error::InitError;
+pub use templates::{DATABASE_VARIABLES, Template};
 
 use crate::name::ProjectName;
 use readme::{FileNote, ReadmeFacts};
@@ -31,6 +33,8 @@ pub struct InitOptions {
     pub input_csv: Option<PathBuf>,
     pub describe: Option<String>,
     pub domain: Option<String>,
+    /// The built-in starting point (with neither an input schema nor a CSV file).
+    pub template: Template,
     pub force: bool,
 }
 
@@ -54,7 +58,15 @@ pub(crate) struct Blueprint {
     pub pipeline_summary: String,
     /// A data file to copy into `data/`, with the transform that writes it.
     pub data: Option<DataCopy>,
+    /// Other files the variant brings (a dimension table's schema and setup script).
+    pub extra: Vec<ExtraFile>,
     pub notes: Vec<String>,
+}
+
+pub(crate) struct ExtraFile {
+    pub path: String,
+    pub about: String,
+    pub content: String,
 }
 
 pub(crate) struct SinkSql {
@@ -94,7 +106,7 @@ pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
     let blueprint = match (&options.input_schema, &options.input_csv) {
         (Some(schema), _) => schema_variant::blueprint(&name, schema)?,
         (None, Some(csv)) => csv_variant::blueprint(&name, csv)?,
-        (None, None) => default_blueprint(&name)?,
+        (None, None) => templates::apply(options.template, &name, default_blueprint(&name)?),
     };
     notes.extend(blueprint.notes.iter().cloned());
 
@@ -142,6 +154,7 @@ fn default_blueprint(name: &ProjectName) -> Result<Blueprint, InitError> {
         pipeline_summary:
             "Counts orders, items and revenue per product category in 10-second tumbling event-time windows.".to_owned(),
         data: None,
+        extra: Vec::new(),
         notes: Vec::new(),
     })
 }
@@ -204,6 +217,9 @@ fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
         "Grafana dashboard (throughput, latency, memory, checkpoints) over those metrics.".into(),
         monitoring::grafana_dashboard(name),
     );
+    for extra in &blueprint.extra {
+        add(&mut staged, &extra.path, extra.about.clone(), extra.content.clone());
+    }
     if let Some(data) = &blueprint.data {
         let path = format!("data/{}", data.file_name);
         staged.copy_with(&path, &data.from, data.transform);

@@ -41,6 +41,7 @@ pub(crate) fn blueprint(name: &ProjectName, schema_path: &Path) -> Result<Bluepr
         pipeline_sql,
         pipeline_summary: summary,
         data: None,
+        extra: Vec::new(),
         notes: Vec::new(),
     })
 }

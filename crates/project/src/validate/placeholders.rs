@@ -1,5 +1,6 @@
-//! `${NAME}` placeholders must be ones pipegen fills in, or environment variables that are set
-//! (where a password comes from: `'password' = '${DB_PASSWORD}'`).
+//! `${NAME}` placeholders are pipegen's own or environment variables' (where a password comes
+//! from: `'password' = '${DB_PASSWORD}'`): a name close to one of pipegen's is a typo (an
+//! error), any other one not set here a warning.
 
 use pipegen_diag::{Diagnostic, did_you_mean};
 
@@ -11,17 +12,31 @@ pub(crate) fn check(file: &ProjectSql, findings: &mut Vec<Diagnostic>) {
         if KNOWN_PLACEHOLDERS.contains(&name.as_str()) || pipegen_sql::environment_value(&name).is_some() {
             continue;
         }
-        let hint = match did_you_mean(&name, KNOWN_PLACEHOLDERS.iter().copied()) {
-            Some(s) => format!("did you mean ${{{s}}}?"),
-            None => format!(
-                "pipegen fills in {}; any other name is an environment variable's: set `{name}`",
-                KNOWN_PLACEHOLDERS
-                    .iter()
-                    .map(|p| format!("${{{p}}}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+        match did_you_mean(&name, KNOWN_PLACEHOLDERS.iter().copied()) {
+            // Close to one of pipegen's own: a typo.
+            Some(known) => findings.push(
+                finding_at(file, position, format!("unknown placeholder ${{{name}}}"))
+                    .with_hint(format!("did you mean ${{{known}}}?")),
             ),
-        };
-        findings.push(finding_at(file, position, format!("unknown placeholder ${{{name}}}")).with_hint(hint));
+            // An environment variable's: it may well be set where the pipeline runs.
+            None => findings.push(
+                finding_at(
+                    file,
+                    position,
+                    format!(
+                        "${{{name}}} is not set in this environment: `pipegen run` fills it from the variable `{name}`"
+                    ),
+                )
+                .with_hint(format!(
+                    "export {name} before running; pipegen itself fills {}",
+                    KNOWN_PLACEHOLDERS
+                        .iter()
+                        .map(|p| format!("${{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .into_warning(),
+            ),
+        }
     }
 }

@@ -1,0 +1,171 @@
+//! `pipegen init --template NAME`: starting points beside the default windowed aggregation,
+//! each over the same order events and each valid and runnable as generated.
+//!
+//! - `enrichment`: orders joined with a PostgreSQL customers table as they come (a
+//!   processing-time lookup join through the jdbc connector, behind a PARTIAL cache), the
+//!   performance guide's enrichment made valid; the database comes from the environment.
+
+use super::ddl::ColumnSpec;
+use super::{Blueprint, ExtraFile, SinkSql};
+use crate::name::ProjectName;
+
+/// A starting point `init` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Template {
+    /// Order statistics per category in 10-second tumbling windows.
+    #[default]
+    Default,
+    Enrichment,
+}
+
+impl Template {
+    pub const NAMES: [&'static str; 2] = ["default", "enrichment"];
+
+    pub fn parse(name: &str) -> Option<Template> {
+        match name {
+            "default" => Some(Template::Default),
+            "enrichment" => Some(Template::Enrichment),
+            _ => None,
+        }
+    }
+}
+
+/// The environment variables the enrichment template's database comes from.
+pub const DATABASE_VARIABLES: [&str; 3] = ["CUSTOMERS_DB_URL", "CUSTOMERS_DB_USER", "CUSTOMERS_DB_PASSWORD"];
+
+/// The default blueprint turned into `template`'s.
+pub(crate) fn apply(template: Template, name: &ProjectName, blueprint: Blueprint) -> Blueprint {
+    let kebab = name.kebab();
+    match template {
+        Template::Default => blueprint,
+        Template::Enrichment => enrichment(&kebab, blueprint),
+    }
+}
+
+fn enrichment(kebab: &str, mut blueprint: Blueprint) -> Blueprint {
+    blueprint.origin = "built-in order events template, enrichment from PostgreSQL".to_owned();
+    // Order customers are keys of the customers table, 1 in 20 of them unknown to it.
+    blueprint.schema_json = blueprint.schema_json.replace(
+        r#"{"name": "customer_id", "type": "long", "doc": "Who ordered."}"#,
+        r#"{"name": "customer_id", "type": "long", "doc": "Who ordered: a key of the customers table (schemas/customers.avsc), 1 in 20 unknown to it.", "arg.properties": {"references": "customers.customer_id", "hit_ratio": 0.95}}"#,
+    );
+    let watermark_at = blueprint.source.columns.len();
+    blueprint
+        .source
+        .columns
+        .insert(watermark_at, ColumnSpec::computed("proc_time", "PROCTIME()"));
+    blueprint
+        .source
+        .comment
+        .push("`proc_time` is the processing time the lookup join reads the customers table at.".to_owned());
+    let [url, user, password] = DATABASE_VARIABLES;
+    let mut sink = kafka_sink(
+        kebab,
+        "enriched_orders",
+        "enriched-orders",
+        "Sink: each order with its customer's name and tier (NULL for a customer the table lacks).",
+        "`order_id` STRING NOT NULL,\n  `customer_id` BIGINT NOT NULL,\n  `amount` DECIMAL(10, 2) NOT NULL,\n  `customer_name` STRING,\n  `tier` STRING,\n  `event_time` TIMESTAMP(3) NOT NULL",
+    );
+    sink.sql = format!(
+        r#"-- Dimension: the customers table in PostgreSQL (create and fill it with
+-- db/customers.postgres.sql). Its address and credentials come from the environment:
+-- export {url} (jdbc:postgresql://host:5432/db), {user} and {password}.
+-- The PARTIAL cache keeps up to 10,000 customers for 10 minutes, so most orders are
+-- enriched without a round trip to the database.
+CREATE TABLE `customers` (
+  `customer_id` BIGINT,
+  `name` STRING,
+  `tier` STRING,
+  PRIMARY KEY (`customer_id`) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = '${{{url}}}',
+  'table-name' = 'customers',
+  'username' = '${{{user}}}',
+  'password' = '${{{password}}}',
+  'lookup.cache' = 'PARTIAL',
+  'lookup.partial-cache.max-rows' = '10000',
+  'lookup.partial-cache.expire-after-write' = '10 min',
+  'lookup.max-retries' = '3'
+);
+
+{}"#,
+        sink.sql
+    );
+    blueprint.sink = sink;
+    blueprint.pipeline_sql = ENRICHMENT_SQL.to_owned();
+    blueprint.pipeline_summary = "Enriches each order with its customer's name and tier from a PostgreSQL table as the order comes: a processing-time lookup join (LEFT: an order of an unknown customer keeps NULLs), behind Flink's PARTIAL lookup cache. The run's report counts the lookups, cache hits and misses and times each lookup.".to_owned();
+    blueprint.extra.push(ExtraFile {
+        path: "schemas/customers.avsc".to_owned(),
+        about: "AVRO schema of the customers table: which keys it holds (the orders' customer ids reference it)."
+            .to_owned(),
+        content: CUSTOMERS_SCHEMA.to_owned(),
+    });
+    blueprint.extra.push(ExtraFile {
+        path: "db/customers.postgres.sql".to_owned(),
+        about: "Creates and fills the customers table in PostgreSQL (psql -f db/customers.postgres.sql).".to_owned(),
+        content: CUSTOMERS_POSTGRES.to_owned(),
+    });
+    blueprint.notes.push(format!(
+        "the enrichment template reads PostgreSQL: create its table with db/customers.postgres.sql and export {url}, {user} and {password} before `pipegen run`"
+    ));
+    blueprint
+}
+
+/// A Kafka sink table writing avro-confluent into `<project>-<topic>`.
+fn kafka_sink(kebab: &str, table: &str, topic: &str, comment: &str, columns: &str) -> SinkSql {
+    let topic = format!("{kebab}-{topic}");
+    SinkSql {
+        table: table.to_owned(),
+        sql: format!(
+            r#"-- {comment}
+-- Column types follow Flink's result types for the pipeline's query.
+CREATE TABLE `{table}` (
+  {columns}
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '{topic}',
+  'properties.bootstrap.servers' = '${{BOOTSTRAP_SERVERS}}',
+  'format' = 'avro-confluent',
+  'avro-confluent.url' = '${{SCHEMA_REGISTRY_URL}}'
+);
+"#
+        ),
+        topic,
+    }
+}
+
+const ENRICHMENT_SQL: &str = r#"-- Pipeline: each order with its customer's name and tier, looked up in PostgreSQL as the
+-- order comes (FOR SYSTEM_TIME AS OF the processing time: a lookup join). LEFT keeps an order
+-- whose customer the table lacks, with NULLs.
+INSERT INTO `enriched_orders`
+SELECT o.order_id, o.customer_id, o.amount, c.name AS customer_name, c.tier, o.event_time
+FROM `orders` AS o
+LEFT JOIN `customers` FOR SYSTEM_TIME AS OF o.proc_time AS c
+ON o.customer_id = c.customer_id;
+"#;
+
+const CUSTOMERS_SCHEMA: &str = r#"{
+  "type": "record",
+  "name": "Customer",
+  "doc": "A row of the customers table in PostgreSQL: ids 1 to 1000 (db/customers.postgres.sql).",
+  "fields": [
+    {"name": "customer_id", "type": "long", "arg.properties": {"range": {"min": 1, "max": 1001}}},
+    {"name": "name", "type": "string"},
+    {"name": "tier", "type": "string", "arg.properties": {"options": ["basic", "silver", "gold"]}}
+  ]
+}
+"#;
+
+const CUSTOMERS_POSTGRES: &str = r#"-- The customers table the enrichment pipeline looks orders up in: ids 1 to 1000, as
+-- schemas/customers.avsc says. Run with: psql "$DATABASE" -f db/customers.postgres.sql
+CREATE TABLE IF NOT EXISTS customers (
+  customer_id BIGINT PRIMARY KEY,
+  name TEXT NOT NULL,
+  tier TEXT NOT NULL
+);
+INSERT INTO customers
+SELECT i, 'customer ' || i, (ARRAY['basic', 'silver', 'gold'])[1 + i % 3]
+FROM generate_series(1, 1000) AS i
+ON CONFLICT (customer_id) DO NOTHING;
+"#;
