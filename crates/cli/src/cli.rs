@@ -113,7 +113,8 @@ pub struct InitArgs {
     /// The business domain, for --describe.
     #[arg(long, value_name = "DOMAIN")]
     pub domain: Option<String>,
-    /// The built-in starting point: default (order statistics per window) or enrichment
+    /// The built-in starting point: default (order statistics per window), dedup (each
+    /// customer's first order per window), topn (top products per window) or enrichment
     /// (orders joined with a PostgreSQL table).
     #[arg(long, value_name = "NAME", default_value = "default", value_parser = clap::builder::PossibleValuesParser::new(pipegen_project::scaffold::Template::NAMES), conflicts_with_all = ["input_schema", "input_csv"])]
     pub template: String,

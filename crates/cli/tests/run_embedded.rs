@@ -239,3 +239,31 @@ fn records_retention_removed_unread_are_reported() {
     let read = result["jobs"][0]["records_in"].as_u64().unwrap();
     assert_eq!(lost + read, 20_000, "every record was either read or reported lost");
 }
+
+#[test]
+fn the_dedup_and_topn_templates_run_as_generated() {
+    // 10-second windows and a 5-second watermark delay: a 17-second run closes the first
+    // window (and, aligned to the clock, perhaps the second).
+    let s = Scratch::new();
+    for (template, at_most_per_window) in [("dedup", 1000), ("topn", 3)] {
+        s.run(&["init", template, "--template", template]).expect(0);
+        s.run(&[
+            "--project-dir",
+            template,
+            "run",
+            "--duration",
+            "17s",
+            "--message-rate",
+            "100",
+            "-q",
+        ])
+        .expect(0);
+        let (result, _) = result_of(&s, template);
+        assert_eq!(result["status"], "succeeded", "{template}: {}", result["error"]);
+        let consumed = result["consumer"]["consumed"].as_u64().unwrap();
+        assert!(
+            (1..=2 * at_most_per_window).contains(&consumed),
+            "{template}: {consumed} rows"
+        );
+    }
+}

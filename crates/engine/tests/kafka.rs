@@ -524,3 +524,55 @@ fn plain_avro_reads_what_an_avro_library_wrote_and_round_trips() {
     copied.sort();
     assert_eq!(copied, expected, "written as 'avro' and read back");
 }
+
+#[test]
+fn window_ranks_fire_as_the_watermark_passes_on_an_unbounded_source() {
+    for (name, query) in [
+        (
+            "aggregate",
+            "INSERT INTO out SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;",
+        ),
+        (
+            "dedup",
+            "INSERT INTO out SELECT window_start, id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ts ASC) AS rn FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND))) WHERE rn = 1;",
+        ),
+        (
+            "dedup per key",
+            "INSERT INTO out SELECT window_start, id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k ORDER BY ts ASC) AS rn FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND))) WHERE rn = 1;",
+        ),
+        (
+            "topn",
+            "INSERT INTO out SELECT window_start, c FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY c DESC) AS rn FROM (SELECT window_start, window_end, id % 3 AS k, COUNT(*) AS c FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end, id % 3)) WHERE rn <= 1;",
+        ),
+    ] {
+        let log = Arc::new(EmbeddedLog::new());
+        log.create_topic(TopicSpec::new("events", 2)).unwrap();
+        log.create_topic(TopicSpec::new("out", 1)).unwrap();
+        for i in 0..50i64 {
+            let value = format!(r#"{{"id":{i},"ms":{},"k":0}}"#, 1_700_000_000_000i64 + i * 100);
+            log.produce_to("events", (i % 2) as u32, vec![Record::new(None, Bytes::from(value), i)])
+                .unwrap();
+        }
+        let sql = format!(
+            "CREATE TABLE events (id BIGINT, ms BIGINT, k BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3), WATERMARK FOR ts AS ts)
+               WITH ('connector' = 'kafka', 'topic' = 'events', 'format' = 'json');
+             CREATE TABLE out (ws TIMESTAMP(3), c BIGINT)
+               WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');
+             {query}"
+        );
+        let file = parse_file(Path::new("rank.sql"), &sql).unwrap();
+        common::runtime().block_on(async {
+            let mut engine = Engine::new(1).with_log(log.clone());
+            let (insert, setup) = file.statements.split_last().unwrap();
+            for statement in setup {
+                engine.execute(statement).await.unwrap();
+            }
+            let jobs = engine.deploy(insert).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+            assert_eq!(jobs[0].failure(), None);
+            jobs[0].cancel();
+        });
+        let rows = topic_records(&log, "out");
+        assert_eq!(rows.len(), 4, "{name}: the windows up to 4 s fired: {rows:?}");
+    }
+}

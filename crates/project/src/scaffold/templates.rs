@@ -1,6 +1,8 @@
 //! `pipegen init --template NAME`: starting points beside the default windowed aggregation,
 //! each over the same order events and each valid and runnable as generated.
 //!
+//! - `dedup`: each customer's first order in every 10-second window (window deduplication).
+//! - `topn`: the three products with the most revenue in every 10-second window (window Top-N).
 //! - `enrichment`: orders joined with a PostgreSQL customers table as they come (a
 //!   processing-time lookup join through the jdbc connector, behind a PARTIAL cache), the
 //!   performance guide's enrichment made valid; the database comes from the environment.
@@ -15,15 +17,19 @@ pub enum Template {
     /// Order statistics per category in 10-second tumbling windows.
     #[default]
     Default,
+    Dedup,
+    Topn,
     Enrichment,
 }
 
 impl Template {
-    pub const NAMES: [&'static str; 2] = ["default", "enrichment"];
+    pub const NAMES: [&'static str; 4] = ["default", "dedup", "topn", "enrichment"];
 
     pub fn parse(name: &str) -> Option<Template> {
         match name {
             "default" => Some(Template::Default),
+            "dedup" => Some(Template::Dedup),
+            "topn" => Some(Template::Topn),
             "enrichment" => Some(Template::Enrichment),
             _ => None,
         }
@@ -34,10 +40,36 @@ impl Template {
 pub const DATABASE_VARIABLES: [&str; 3] = ["CUSTOMERS_DB_URL", "CUSTOMERS_DB_USER", "CUSTOMERS_DB_PASSWORD"];
 
 /// The default blueprint turned into `template`'s.
-pub(crate) fn apply(template: Template, name: &ProjectName, blueprint: Blueprint) -> Blueprint {
+pub(crate) fn apply(template: Template, name: &ProjectName, mut blueprint: Blueprint) -> Blueprint {
     let kebab = name.kebab();
     match template {
         Template::Default => blueprint,
+        Template::Dedup => {
+            blueprint.origin = "built-in order events template, deduplication".to_owned();
+            blueprint.sink = kafka_sink(
+                &kebab,
+                "first_orders",
+                "first-orders",
+                "Sink: each customer's first order in every 10-second window.",
+                "`window_start` TIMESTAMP(3) NOT NULL,\n  `window_end` TIMESTAMP(3) NOT NULL,\n  `customer_id` BIGINT NOT NULL,\n  `order_id` STRING NOT NULL,\n  `amount` DECIMAL(10, 2) NOT NULL,\n  `event_time` TIMESTAMP(3) NOT NULL",
+            );
+            blueprint.pipeline_sql = DEDUP_SQL.to_owned();
+            blueprint.pipeline_summary = "Keeps each customer's first order (by event time) in every 10-second tumbling window: Flink's window deduplication, append-only, a window's rows emitted once the watermark (event time - 5 s) passes its end.".to_owned();
+            blueprint
+        }
+        Template::Topn => {
+            blueprint.origin = "built-in order events template, Top-N".to_owned();
+            blueprint.sink = kafka_sink(
+                &kebab,
+                "top_products",
+                "top-products",
+                "Sink: the three products with the most revenue in every 10-second window.",
+                "`window_start` TIMESTAMP(3) NOT NULL,\n  `window_end` TIMESTAMP(3) NOT NULL,\n  `product_id` STRING NOT NULL,\n  `revenue` DECIMAL(38, 2),\n  `orders` BIGINT NOT NULL,\n  `rank_in_window` BIGINT NOT NULL",
+            );
+            blueprint.pipeline_sql = TOPN_SQL.to_owned();
+            blueprint.pipeline_summary = "Ranks products by revenue in every 10-second tumbling window and keeps the top three: Flink's window Top-N, append-only, a window's rows emitted once the watermark (event time - 5 s) passes its end.".to_owned();
+            blueprint
+        }
         Template::Enrichment => enrichment(&kebab, blueprint),
     }
 }
@@ -134,6 +166,36 @@ CREATE TABLE `{table}` (
         topic,
     }
 }
+
+const DEDUP_SQL: &str = r#"-- Pipeline: each customer's first order in every 10-second tumbling window. Flink runs
+-- ROW_NUMBER() = 1 over a window's rows, ordered by event time, as a window deduplication:
+-- one row per customer and window, emitted when the window closes.
+INSERT INTO `first_orders`
+SELECT window_start, window_end, customer_id, order_id, amount, event_time
+FROM (
+  SELECT *,
+    ROW_NUMBER() OVER (PARTITION BY window_start, window_end, customer_id ORDER BY event_time ASC) AS rn
+  FROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '10' SECOND))
+)
+WHERE rn = 1;
+"#;
+
+const TOPN_SQL: &str = r#"-- Pipeline: the three products with the most revenue in every 10-second tumbling window.
+-- Flink runs ROW_NUMBER() <= 3 over a window aggregation's rows as a window Top-N: append-only,
+-- emitted when the window closes.
+INSERT INTO `top_products`
+SELECT window_start, window_end, product_id, revenue, orders, rank_in_window
+FROM (
+  SELECT *,
+    ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY revenue DESC) AS rank_in_window
+  FROM (
+    SELECT window_start, window_end, product_id, SUM(amount) AS revenue, COUNT(*) AS orders
+    FROM TABLE(TUMBLE(TABLE `orders`, DESCRIPTOR(event_time), INTERVAL '10' SECOND))
+    GROUP BY window_start, window_end, product_id
+  )
+)
+WHERE rank_in_window <= 3;
+"#;
 
 const ENRICHMENT_SQL: &str = r#"-- Pipeline: each order with its customer's name and tier, looked up in PostgreSQL as the
 -- order comes (FOR SYSTEM_TIME AS OF the processing time: a lookup join). LEFT keeps an order
