@@ -11,6 +11,50 @@ use serde_json::Value;
 
 const PASSWORD_VARIABLE: &str = "SHOP_DB_PASSWORD";
 
+/// Validates `project` (it must pass, without warnings) and runs it for `seconds` at `rate`
+/// messages per second with `env`; returns the run's output.
+fn validate_and_run(s: &Scratch, project: &str, env: &[(&str, &str)], seconds: u32, rate: u32) -> String {
+    let validated = s.run_with_env(&["validate", "--project-dir", project], env);
+    assert_eq!(validated.code, 0, "{}", validated.all());
+    assert!(!validated.all().contains("warning"), "{}", validated.all());
+    let (duration, rate) = (format!("{seconds}s"), rate.to_string());
+    let out = s.run_with_env(
+        &[
+            "--project-dir",
+            project,
+            "run",
+            "--duration",
+            &duration,
+            "--message-rate",
+            &rate,
+        ],
+        env,
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    out.all()
+}
+
+/// The project's reports: each file's path and text.
+fn reports(s: &Scratch, project: &str) -> Vec<(std::path::PathBuf, String)> {
+    std::fs::read_dir(s.path().join(project).join("reports"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            (path, text)
+        })
+        .collect()
+}
+
+/// The run's JSON result.
+fn result_of(s: &Scratch, project: &str) -> Value {
+    let (_, json) = reports(s, project)
+        .into_iter()
+        .find(|(p, _)| p.extension().is_some_and(|e| e == "json"))
+        .expect("a JSON result");
+    serde_json::from_str(&json).unwrap()
+}
+
 #[test]
 fn an_enrichment_run_counts_its_lookups_everywhere_and_never_shows_the_password() {
     let db = Postgres::start();
@@ -55,43 +99,17 @@ fn an_enrichment_run_counts_its_lookups_everywhere_and_never_shows_the_password(
          LEFT JOIN customers FOR SYSTEM_TIME AS OF o.proc_time AS c ON o.customer_id = c.customer_id;\n",
     );
     let env = [(PASSWORD_VARIABLE, Postgres::PASSWORD)];
-    let validated = s.run_with_env(&["validate", "--project-dir", "shop"], &env);
-    assert_eq!(validated.code, 0, "{}", validated.all());
-    let out = s.run_with_env(
-        &[
-            "--project-dir",
-            "shop",
-            "run",
-            "--duration",
-            "4s",
-            "--message-rate",
-            "500",
-        ],
-        &env,
-    );
-    assert_eq!(out.code, 0, "{}", out.all());
-    assert!(
-        !out.all().contains(Postgres::PASSWORD),
-        "the password shows in the output"
-    );
-
-    let reports = s.path().join("shop/reports");
-    let mut texts = Vec::new();
-    for entry in std::fs::read_dir(&reports).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let output = validate_and_run(&s, "shop", &env, 4, 500);
+    assert!(!output.contains(Postgres::PASSWORD), "the password shows in the output");
+    let texts = reports(&s, "shop");
+    for (path, text) in &texts {
         assert!(
             !text.contains(Postgres::PASSWORD),
             "the password shows in {}",
             path.display()
         );
-        texts.push((path, text));
     }
-    let (_, json) = texts
-        .iter()
-        .find(|(p, _)| p.extension().is_some_and(|e| e == "json"))
-        .expect("a JSON result");
-    let result: Value = serde_json::from_str(json).unwrap();
+    let result = result_of(&s, "shop");
     assert_eq!(result["status"], "succeeded", "{result}");
     assert_eq!(
         result["consumer"]["consumed"], 2000,
@@ -218,29 +236,8 @@ fn an_enrichment_run_finds_the_share_of_keys_its_schema_asks_for() {
          JOIN customers FOR SYSTEM_TIME AS OF o.proc_time AS c ON o.customer_id = c.customer_id;\n",
     );
     let env = [(PASSWORD_VARIABLE, Postgres::PASSWORD)];
-    let validated = s.run_with_env(&["validate", "--project-dir", "shop"], &env);
-    assert_eq!(validated.code, 0, "{}", validated.all());
-    let out = s.run_with_env(
-        &[
-            "--project-dir",
-            "shop",
-            "run",
-            "--duration",
-            "4s",
-            "--message-rate",
-            "500",
-            "-q",
-        ],
-        &env,
-    );
-    assert_eq!(out.code, 0, "{}", out.all());
-    let reports = s.path().join("shop/reports");
-    let json = std::fs::read_dir(&reports)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "json"))
-        .expect("a JSON result");
-    let result: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    validate_and_run(&s, "shop", &env, 4, 500);
+    let result = result_of(&s, "shop");
     assert_eq!(result["producer"]["acked"], 2000, "{result}");
     // 2,000 orders, each found with probability 0.75: 1,500 expected, a standard deviation
     // of 19.4; 5 of them either side.
@@ -263,29 +260,8 @@ fn the_enrichment_template_runs_as_generated_against_postgresql() {
         ("CUSTOMERS_DB_USER", Postgres::USER),
         ("CUSTOMERS_DB_PASSWORD", Postgres::PASSWORD),
     ];
-    let validated = s.run_with_env(&["validate", "--project-dir", "enrich"], &env);
-    assert_eq!(validated.code, 0, "{}", validated.all());
-    assert!(!validated.all().contains("warning"), "{}", validated.all());
-    let out = s.run_with_env(
-        &[
-            "--project-dir",
-            "enrich",
-            "run",
-            "--duration",
-            "3s",
-            "--message-rate",
-            "400",
-            "-q",
-        ],
-        &env,
-    );
-    assert_eq!(out.code, 0, "{}", out.all());
-    let json = std::fs::read_dir(s.path().join("enrich/reports"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "json"))
-        .expect("a JSON result");
-    let result: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    validate_and_run(&s, "enrich", &env, 3, 400);
+    let result = result_of(&s, "enrich");
     assert_eq!(result["status"], "succeeded", "{result}");
     assert_eq!(
         result["consumer"]["consumed"], 1200,

@@ -383,9 +383,12 @@ impl Engine {
                 Ok(())
             }
             Some("jdbc") => {
-                let lookup = crate::connectors::jdbc::JdbcTable::from_table(table, schema)?;
+                // Read by lookup joins, or whole (a bounded scan) anywhere else.
+                let lookup = crate::connectors::jdbc::JdbcTable::from_table(table, schema.clone())?;
+                let scan: Arc<dyn PartitionStream> =
+                    Arc::new(crate::connectors::jdbc_scan::JdbcScan::new(lookup.clone()));
                 self.lookup_tables.insert(table.name.clone(), lookup);
-                Ok(())
+                self.register_source(table, schema, vec![scan]).await
             }
             Some("blackhole") => {
                 self.sinks.insert(table.name.clone(), (SinkTable::Blackhole, schema));
@@ -616,6 +619,12 @@ impl Engine {
             )));
         }
         let target = target.as_str();
+        if self.lookup_tables.contains_key(target) {
+            return Err(EngineError::unsupported(format!(
+                "writing the jdbc table `{}`",
+                insert.target
+            )));
+        }
         let query = &insert.query;
         let (table, schema) = self
             .sinks
@@ -723,15 +732,6 @@ impl Engine {
             &relations.lookup_hints,
         )
         .await?;
-        // A jdbc table is read by lookup joins only, for now.
-        if let Some(table) = pipegen_sql::referenced_tables(&query)
-            .into_iter()
-            .find(|t| self.lookup_tables.contains_key(t))
-        {
-            return Err(EngineError::unsupported(format!(
-                "reading the jdbc table `{table}` other than by a lookup join (`JOIN {table} FOR SYSTEM_TIME AS OF <PROCTIME() column>`)"
-            )));
-        }
         crate::legacy_windows::rewrite(&mut query)?;
         crate::grouping_sets::expand(&mut query)?;
         crate::scalar_subquery::rewrite(&mut query)?;

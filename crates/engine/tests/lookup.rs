@@ -293,3 +293,28 @@ fn an_options_hint_gives_the_reference_its_own_cache() {
     let error = query(&sql.replace("'PARTIAL'", "'SYNC'"), 1).unwrap_err();
     assert!(error.contains("'lookup.cache' = 'SYNC'"), "{error}");
 }
+
+#[test]
+fn a_jdbc_table_reads_whole_where_no_lookup_join_reads_it_and_is_not_written_yet() {
+    let db = database();
+    let dir = Dir::new("jdbc-scan");
+    let (path, _) = orders(&dir, 10);
+    let sql = format!(
+        "{}SELECT tier, COUNT(*) AS users, SUM(credit) AS credit FROM users GROUP BY tier;",
+        tables(&db, &path, "")
+    );
+    let (rows, lookups) = query(&sql, 1).unwrap();
+    let expected: Vec<String> = db
+        .psql("SELECT tier || ' | ' || COUNT(*) || ' | ' || SUM(credit) FROM users GROUP BY tier ORDER BY 1")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(rows, expected, "the database's own GROUP BY");
+    assert!(lookups.is_empty(), "a scan is no lookup");
+    let sql = format!(
+        "{}INSERT INTO users SELECT user_id, 'x', 'y', 1.00, true FROM orders;",
+        tables(&db, &path, "")
+    );
+    let error = query(&sql, 1).unwrap_err();
+    assert!(error.contains("writing the jdbc table `users`"), "{error}");
+}

@@ -80,55 +80,39 @@ impl Postgres {
 
     /// Runs SQL through psql as the test user; panics with psql's output when it fails.
     pub fn psql(&self, sql: &str) -> String {
-        let output = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                Self::USER,
-                "-d",
-                Self::DATABASE,
-            ])
-            .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-t", "-A", "-c", sql])
-            .env("PGPASSWORD", Self::PASSWORD)
-            .output()
-            .expect("psql runs");
-        assert!(
-            output.status.success(),
-            "psql failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        let mut command = self.psql_command();
+        command.args(["-t", "-A", "-c", sql]);
+        Self::succeed(command, "psql")
     }
 
     /// Runs a psql script file as the test user, in `dir` (where its `\copy` paths start);
     /// panics with psql's output when it fails.
     pub fn psql_file(&self, script: &Path, dir: &Path) {
-        let output = Command::new(self.bin.join("psql"))
-            .current_dir(dir)
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                Self::USER,
-                "-d",
-                Self::DATABASE,
-            ])
-            .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-f"])
-            .arg(script)
-            .env("PGPASSWORD", Self::PASSWORD)
-            .output()
-            .expect("psql runs");
+        let mut command = self.psql_command();
+        command.current_dir(dir).arg("-f").arg(script);
+        Self::succeed(command, &format!("psql -f {}", script.display()));
+    }
+
+    /// psql signed in as the test user, stopping at the first error.
+    fn psql_command(&self) -> Command {
+        let mut command = Command::new(self.bin.join("psql"));
+        command
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-U", Self::USER, "-d", Self::DATABASE])
+            .args(["-v", "ON_ERROR_STOP=1", "-X", "-q"])
+            .env("PGPASSWORD", Self::PASSWORD);
+        command
+    }
+
+    /// Runs `command`; its standard output, or a panic with its errors.
+    fn succeed(mut command: Command, what: &str) -> String {
+        let output = command.output().expect("psql runs");
         assert!(
             output.status.success(),
-            "psql -f {} failed: {}",
-            script.display(),
+            "{what} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     fn wait_until_ready(&self, timeout: Duration) {

@@ -1,6 +1,7 @@
-//! Flink's `jdbc` connector on PostgreSQL, as a lookup source: a lookup join asks the
-//! database for the rows whose key columns equal a stream row's, through a prepared statement
-//! on one connection (tokio-postgres, pipelined), behind Flink's lookup cache.
+//! Flink's `jdbc` connector on PostgreSQL: read whole as a bounded source (see
+//! [`super::jdbc_scan`]), or as a lookup source: a lookup join asks the database for the rows
+//! whose key columns equal a stream row's, through a prepared statement on one connection
+//! (tokio-postgres, pipelined), behind Flink's lookup cache.
 //!
 //! Options as Flink's connector takes them: `url` (`jdbc:postgresql://host[:port]/database`),
 //! `table-name`, `username`, `password`, `driver` (`org.postgresql.Driver`, if given),
@@ -136,6 +137,51 @@ impl JdbcTable {
             let _ = connection.await;
         });
         Ok(client)
+    }
+
+    /// The database's rows (every column selected as text) as a batch of the table's schema.
+    fn batch(&self, rows: &[tokio_postgres::Row]) -> Result<RecordBatch, EngineError> {
+        let columns = self
+            .schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                let texts: StringArray = rows.iter().map(|row| row.get::<_, Option<String>>(i)).collect();
+                from_text(Arc::new(texts), field.data_type()).map_err(|e| {
+                    EngineError::Invalid(format!(
+                        "jdbc table `{}`: column `{}` does not read as {}: {e}",
+                        self.name,
+                        field.name(),
+                        field.data_type()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let options = datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        Ok(RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            columns,
+            &options,
+        )?)
+    }
+
+    /// Every row of the table, as Flink's bounded jdbc scan reads it (one query), in batches
+    /// of at most `batch_rows`.
+    pub async fn scan(&self, batch_rows: usize) -> Result<Vec<RecordBatch>, EngineError> {
+        let selected: Vec<String> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| format!("{}::text", quote_column(f.name())))
+            .collect();
+        let sql = format!("SELECT {} FROM {}", selected.join(", "), quote_table(&self.table_name));
+        let client = self.connect().await?;
+        let rows = client
+            .query(sql.as_str(), &[])
+            .await
+            .map_err(|e| self.error("cannot read the table", &e))?;
+        rows.chunks(batch_rows.max(1)).map(|chunk| self.batch(chunk)).collect()
     }
 
     /// A database error, with where it came from and never the password.
@@ -357,7 +403,7 @@ impl Lookup {
         let mut attempt = 0;
         loop {
             match self.query(&texts).await {
-                Ok(rows) => return self.batch(&rows),
+                Ok(rows) => return self.table.batch(&rows),
                 Err(error) if attempt < self.table.lookup.max_retries => {
                     attempt += 1;
                     *self.connection.lock().await = None;
@@ -387,33 +433,6 @@ impl Lookup {
             .query(&statement, &params)
             .await
             .map_err(|e| self.table.error("the lookup failed", &e))
-    }
-
-    fn batch(&self, rows: &[tokio_postgres::Row]) -> Result<RecordBatch, EngineError> {
-        let columns = self
-            .table
-            .schema
-            .fields()
-            .iter()
-            .enumerate()
-            .map(|(i, field)| {
-                let texts: StringArray = rows.iter().map(|row| row.get::<_, Option<String>>(i)).collect();
-                from_text(Arc::new(texts), field.data_type()).map_err(|e| {
-                    EngineError::Invalid(format!(
-                        "jdbc table `{}`: column `{}` does not read as {}: {e}",
-                        self.table.name,
-                        field.name(),
-                        field.data_type()
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let options = datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(rows.len()));
-        Ok(RecordBatch::try_new_with_options(
-            self.table.schema.clone(),
-            columns,
-            &options,
-        )?)
     }
 }
 

@@ -1,5 +1,6 @@
 pub mod datagen;
 pub mod filesystem;
 pub mod jdbc;
+pub mod jdbc_scan;
 pub mod kafka;
 pub mod record_layout;
