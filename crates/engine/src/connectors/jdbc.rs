@@ -169,19 +169,24 @@ impl JdbcTable {
     /// Every row of the table, as Flink's bounded jdbc scan reads it (one query), in batches
     /// of at most `batch_rows`.
     pub async fn scan(&self, batch_rows: usize) -> Result<Vec<RecordBatch>, EngineError> {
-        let selected: Vec<String> = self
-            .schema
-            .fields()
-            .iter()
-            .map(|f| format!("{}::text", quote_column(f.name())))
-            .collect();
-        let sql = format!("SELECT {} FROM {}", selected.join(", "), quote_table(&self.table_name));
+        let sql = self.select_all();
         let client = self.connect().await?;
         let rows = client
             .query(sql.as_str(), &[])
             .await
             .map_err(|e| self.error("cannot read the table", &e))?;
         rows.chunks(batch_rows.max(1)).map(|chunk| self.batch(chunk)).collect()
+    }
+
+    /// `SELECT` of every column as text (converted as Flink's types say) `FROM` the table.
+    fn select_all(&self) -> String {
+        let columns: Vec<String> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| format!("{}::text", quote_column(f.name())))
+            .collect();
+        format!("SELECT {} FROM {}", columns.join(", "), quote_table(&self.table_name))
     }
 
     /// A database error, with where it came from and never the password.
@@ -367,10 +372,8 @@ impl Lookup {
                     ))
                 })
         };
-        let mut selected = Vec::new();
         for field in self.table.schema.fields() {
             column_type(field.name())?;
-            selected.push(format!("{}::text", quote_column(field.name())));
         }
         let mut conditions = Vec::new();
         for (n, key) in self.keys.iter().enumerate() {
@@ -382,12 +385,7 @@ impl Lookup {
                 column_type(name)?
             ));
         }
-        let sql = format!(
-            "SELECT {} FROM {} WHERE {}",
-            selected.join(", "),
-            quote_table(&self.table.table_name),
-            conditions.join(" AND ")
-        );
+        let sql = format!("{} WHERE {}", self.table.select_all(), conditions.join(" AND "));
         let statement = client
             .prepare(&sql)
             .await
