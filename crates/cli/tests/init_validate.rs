@@ -400,7 +400,7 @@ FROM orders AS o JOIN orders AS p ON o.customer_id = p.customer_id;
 #[test]
 fn every_template_validates_as_generated() {
     let s = Scratch::new();
-    for template in ["default", "dedup", "topn", "enrichment"] {
+    for template in ["default", "dedup", "topn", "enrichment", "join"] {
         let name = format!("t_{template}");
         s.run(&["init", &name, "--template", template]).expect(0);
         let out = s.run(&["validate", "--project-dir", &name]);

@@ -267,3 +267,51 @@ fn the_dedup_and_topn_templates_run_as_generated() {
         );
     }
 }
+
+#[test]
+fn the_join_template_pays_the_share_of_orders_its_payments_follow() {
+    // Payments follow 9 orders in 10, 0.2 to 12 s later; the interval join keeps an order 15 s,
+    // so every payment finds its order and the paid share is the payments' share.
+    let s = Scratch::new();
+    s.run(&["init", "join", "--template", "join"]).expect(0);
+    s.run(&["--project-dir", "join", "validate"]).expect(0);
+    s.run(&[
+        "--project-dir",
+        "join",
+        "run",
+        "--duration",
+        "8s",
+        "--message-rate",
+        "250",
+        "-q",
+    ])
+    .expect(0);
+    let (result, _) = result_of(&s, "join");
+    assert_eq!(result["status"], "succeeded", "{}", result["error"]);
+    let topic = |suffix: &str| {
+        let row = result["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"].as_str().unwrap().ends_with(suffix))
+            .unwrap_or_else(|| panic!("topic *{suffix}: {}", result["topics"]));
+        row["end_offsets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|offset| offset.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    let (orders, payments) = (topic("-orders"), topic("-payments"));
+    assert_eq!(orders, 2000);
+    assert_eq!(result["producer"]["planned"], 2000, "only the orders follow the plan");
+    assert_eq!(result["producer"]["following"], payments, "the payments follow them");
+    // Binomial(2000, 0.9): 1,800, sd 13.4; 5 sd either side.
+    assert!(
+        (1733..=1867).contains(&payments),
+        "{payments} payments for {orders} orders"
+    );
+    let paid = result["consumer"]["consumed"].as_u64().unwrap();
+    assert_eq!(paid, payments, "every payment joined its order");
+    assert_eq!(topic("-paid-orders"), paid);
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::GeneratorError;
+use crate::follow::FollowSpec;
 use crate::hints::Hints;
 use crate::node::{Distribution, Field, Kind, Node, Strategy};
 use crate::references::{KeyDomain, References};
@@ -22,6 +23,10 @@ pub(crate) struct Compiler {
     /// Named types by full and short name (the JSON of their definition).
     named: HashMap<String, Value>,
     pub counters: usize,
+    /// Records being compiled, outermost first: a top-level field is compiled at depth 1.
+    depth: usize,
+    /// The field that follows another table's records, when one does.
+    pub follows: Option<FollowSpec>,
 }
 
 impl Compiler {
@@ -33,6 +38,8 @@ impl Compiler {
             references,
             named,
             counters: 0,
+            depth: 0,
+            follows: None,
         }
     }
 
@@ -108,6 +115,7 @@ impl Compiler {
                             .cloned()
                             .unwrap_or_default();
                         let mut compiled = Vec::with_capacity(fields.len());
+                        self.depth += 1;
                         for (i, f) in fields.iter().enumerate() {
                             let name = f.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
                             let field_hints = Hints::read(f, &name)?;
@@ -115,6 +123,7 @@ impl Compiler {
                             let node = self.compile(&ty, &name, i == 0, field_hints)?;
                             compiled.push(Field { name, node });
                         }
+                        self.depth -= 1;
                         Kind::Record { fields: compiled }
                     }
                     (_, "enum") => Kind::Enum {
@@ -175,7 +184,15 @@ impl Compiler {
                 hint: "a hit ratio is the share of values found in the referenced table: add `references`".into(),
             });
         }
-        let strategy = if let Some(reference) = &hints.references {
+        if hints.follows.is_none() && (hints.delay.is_some() || hints.share.is_some()) {
+            return Err(GeneratorError {
+                message: format!("field `{field}`: `delay` or `share` without `follows`"),
+                hint: "they say when and how often a record follows another table's: add `follows`".into(),
+            });
+        }
+        let strategy = if let Some(leader) = &hints.follows {
+            self.follower(field, kind, leader, hints)?
+        } else if let Some(reference) = &hints.references {
             let domain = self.references.domain(reference, &format!("field `{field}`"))?;
             let fits = matches!(
                 (&domain, kind),
@@ -228,6 +245,55 @@ impl Compiler {
             }
             other => other,
         })
+    }
+}
+
+impl Compiler {
+    /// A field holding the value a leader's record had (see [`crate::follow`]).
+    fn follower(&mut self, field: &str, kind: &Kind, leader: &str, hints: &Hints) -> Result<Strategy, GeneratorError> {
+        let refuse = |message: String, hint: &str| GeneratorError {
+            message: format!("field `{field}`: {message}"),
+            hint: hint.to_owned(),
+        };
+        if self.depth != 1 {
+            return Err(refuse(
+                "`follows` on a nested field".into(),
+                "a record follows another: put `follows` on a top-level field",
+            ));
+        }
+        if let Some(other) = &self.follows {
+            return Err(refuse(
+                format!("`follows` on a second field (`{}` already follows)", other.field),
+                "a record follows one record of one table: keep one `follows`",
+            ));
+        }
+        if hints.references.is_some() {
+            return Err(refuse(
+                "`follows` and `references` together".into(),
+                "a follower's value is its leader's: drop `references`",
+            ));
+        }
+        if !matches!(kind, Kind::Int | Kind::Long | Kind::String | Kind::Uuid) {
+            return Err(refuse(
+                format!("`follows` on a field that cannot hold `{leader}`'s key"),
+                "a following field is a non-null int, long or string, as the leader's key is",
+            ));
+        }
+        let (table, leader_field) = leader.split_once('.').ok_or_else(|| {
+            refuse(
+                format!("`follows` names `{leader}`, which is not `table.field`"),
+                "name the leading table's key field, such as \"orders.order_id\"",
+            )
+        })?;
+        self.follows = Some(FollowSpec {
+            leader: table.to_owned(),
+            leader_field: leader_field.to_owned(),
+            field: field.to_owned(),
+            numeric: matches!(kind, Kind::Int | Kind::Long),
+            delay: hints.delay.unwrap_or(crate::follow::DEFAULT_DELAY),
+            share: hints.share.unwrap_or(1.0),
+        });
+        Ok(Strategy::Followed)
     }
 }
 

@@ -2,7 +2,8 @@
 //! avro-random-generator where they overlap: `range` {min, max}, `options`, `length` (n or
 //! {min, max}), `iteration` {start, step}; and pipegen's own: `null_probability`,
 //! `distribution` (uniform | normal | zipf, with `zipf_exponent`), `key_space`, and
-//! `references` (`table.field`, with `hit_ratio`: see [`crate::References`]).
+//! `references` (`table.field`, with `hit_ratio`: see [`crate::References`]), and `follows`
+//! (`table.field`, with `delay` and `share`: see [`crate::follow`]).
 
 use serde_json::Value;
 
@@ -20,6 +21,10 @@ pub(crate) struct Hints {
     pub key_space: Option<u64>,
     pub references: Option<String>,
     pub hit_ratio: Option<f64>,
+    pub follows: Option<String>,
+    /// The follower's delay after its leader: uniform between the two bounds.
+    pub delay: Option<(std::time::Duration, std::time::Duration)>,
+    pub share: Option<f64>,
 }
 
 const KNOWN: &[&str] = &[
@@ -33,6 +38,9 @@ const KNOWN: &[&str] = &[
     "key_space",
     "references",
     "hit_ratio",
+    "follows",
+    "delay",
+    "share",
 ];
 
 impl Hints {
@@ -94,6 +102,15 @@ impl Hints {
                     Some(p) if (0.0..=1.0).contains(&p) => hints.hit_ratio = Some(p),
                     _ => return Err(hint_error(at, "`hit_ratio` must be a number from 0 to 1")),
                 },
+                "follows" => match value.as_str() {
+                    Some(leader) if !leader.trim().is_empty() => hints.follows = Some(leader.trim().to_owned()),
+                    _ => return Err(hint_error(at, "`follows` must name a field as \"table.field\"")),
+                },
+                "delay" => hints.delay = Some(delay_bounds(value, at)?),
+                "share" => match value.as_f64() {
+                    Some(p) if (0.0..=1.0).contains(&p) => hints.share = Some(p),
+                    _ => return Err(hint_error(at, "`share` must be a number from 0 to 1")),
+                },
                 "regex" => {
                     return Err(GeneratorError {
                         message: format!("{at}: `regex` hints are not supported"),
@@ -127,6 +144,9 @@ impl Hints {
             key_space: self.key_space.or(other.key_space),
             references: self.references.or(other.references),
             hit_ratio: self.hit_ratio.or(other.hit_ratio),
+            follows: self.follows.or(other.follows),
+            delay: self.delay.or(other.delay),
+            share: self.share.or(other.share),
         }
     }
 }
@@ -141,6 +161,31 @@ fn bounds(value: &Value, at: &str, what: &str) -> Result<(f64, f64), GeneratorEr
         _ => Err(hint_error(
             at,
             &format!("`{what}` needs min < max, e.g. {{\"min\": 1, \"max\": 100}}"),
+        )),
+    }
+}
+
+/// `{"min": "200ms", "max": "12s"}`: durations with units, `min` at most `max`.
+fn delay_bounds(value: &Value, at: &str) -> Result<(std::time::Duration, std::time::Duration), GeneratorError> {
+    let bound = |name: &str| -> Result<Option<std::time::Duration>, GeneratorError> {
+        match value.get(name) {
+            None => Ok(None),
+            Some(Value::String(text)) => text
+                .parse::<pipegen_config::Duration>()
+                .map(|d| Some(d.as_std()))
+                .map_err(|e| hint_error(at, &format!("`delay.{name}`: {e}"))),
+            Some(_) => Err(hint_error(
+                at,
+                &format!("`delay.{name}` must be a duration with its unit, such as \"200ms\" or \"12s\""),
+            )),
+        }
+    };
+    match (value.is_object(), bound("min")?, bound("max")?) {
+        (true, min, Some(max)) if min.unwrap_or_default() <= max => Ok((min.unwrap_or_default(), max)),
+        (true, Some(min), None) => Ok((min, min)),
+        _ => Err(hint_error(
+            at,
+            "`delay` needs min <= max, e.g. {\"min\": \"200ms\", \"max\": \"12s\"}",
         )),
     }
 }

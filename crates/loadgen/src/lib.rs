@@ -13,6 +13,7 @@
 
 mod compile;
 pub mod driver;
+pub mod follow;
 mod generate;
 mod hints;
 pub mod metrics;
@@ -34,6 +35,7 @@ use crate::node::{Kind, Node};
 use crate::out::{AvroOut, CsvOut, JsonOut, KeyTee, Out};
 use crate::semantic::Pools;
 
+pub use crate::follow::{FollowSpec, Leads};
 pub use crate::references::References;
 
 /// A schema or hint the generator cannot work with.
@@ -93,6 +95,15 @@ pub struct RecordGenerator {
     ctx: Ctx,
     format: Format,
     key_index: Option<usize>,
+    /// The field this table's records follow another's by, when one does.
+    follows: Option<FollowSpec>,
+    /// The field followers carry, its value in the record just written, and the followers.
+    led_index: Option<usize>,
+    led_value: Vec<u8>,
+    followers: Vec<follow::FollowerLink>,
+    /// Which records get a follower and when: a stream of its own, so that values do not
+    /// shift when a follower is added.
+    follow_rng: Xoshiro256PlusPlus,
 }
 
 impl RecordGenerator {
@@ -142,7 +153,103 @@ impl RecordGenerator {
             ctx,
             format,
             key_index,
+            follows: compiler.follows,
+            led_index: None,
+            led_value: Vec::new(),
+            followers: Vec::new(),
+            follow_rng: Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0xf0_110e),
         })
+    }
+
+    /// The table this one's records follow, when a field says so.
+    pub fn follows(&self) -> Option<&FollowSpec> {
+        self.follows.as_ref()
+    }
+
+    /// Makes this table lead `follower`: from now on a share of the records written is
+    /// offered to it through the returned [`Leads`].
+    pub fn lead(&mut self, follower: &FollowSpec) -> Result<Leads, GeneratorError> {
+        let refuse = |message: String, hint: String| GeneratorError { message, hint };
+        let index = self
+            .fields
+            .iter()
+            .position(|f| f.name == follower.leader_field)
+            .ok_or_else(|| {
+                refuse(
+                    format!(
+                        "field `{}` follows `{}.{}`, but `{}` has no field `{}`",
+                        follower.field, follower.leader, follower.leader_field, follower.leader, follower.leader_field
+                    ),
+                    format!(
+                        "fields of `{}`: {}",
+                        follower.leader,
+                        self.fields
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        let leader_numeric = match self.fields[index].node.kind {
+            Kind::Int | Kind::Long => true,
+            Kind::String | Kind::Uuid => false,
+            _ => {
+                return Err(refuse(
+                    format!(
+                        "field `{}` follows `{}.{}`, which is not a non-null int, long or string",
+                        follower.field, follower.leader, follower.leader_field
+                    ),
+                    "follow a key: an id field of the leading table".into(),
+                ));
+            }
+        };
+        if follower.numeric && !leader_numeric {
+            return Err(refuse(
+                format!(
+                    "field `{}` is a number but follows `{}.{}`, a string",
+                    follower.field, follower.leader, follower.leader_field
+                ),
+                "give the following field the leader's type".into(),
+            ));
+        }
+        if let Some(led) = self.led_index.filter(|led| *led != index) {
+            return Err(refuse(
+                format!(
+                    "field `{}` follows `{}.{}`, but another table follows `{}.{}`",
+                    follower.field, follower.leader, follower.leader_field, follower.leader, self.fields[led].name
+                ),
+                format!("the followers of `{}` follow one field of it", follower.leader),
+            ));
+        }
+        self.led_index = Some(index);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        self.followers.push(follow::FollowerLink {
+            sender,
+            share: follower.share,
+            delay: follower.delay,
+        });
+        Ok(Leads(receiver))
+    }
+
+    /// Offers the record just written to this table's followers, as if sent at `intended`.
+    pub fn offer(&mut self, intended: std::time::Instant, event_micros: i64) {
+        if self.followers.is_empty() {
+            return;
+        }
+        let value = String::from_utf8_lossy(&self.led_value);
+        let rng = &mut self.follow_rng;
+        // A follower that is gone (stopped) is offered nothing more.
+        self.followers
+            .retain(|follower| follower.offer(rng, intended, event_micros, &value));
+    }
+
+    /// Writes the record that follows `lead`: its following field holds the leader's value,
+    /// its event time is the lead's.
+    pub fn next_following(&mut self, lead: &follow::Lead, key: &mut Vec<u8>, value: &mut Vec<u8>) {
+        self.ctx.followed.clear();
+        self.ctx.followed.push_str(&lead.value);
+        self.next_record(lead.event_micros, key, value);
     }
 
     pub fn format(&self) -> Format {
@@ -177,13 +284,27 @@ impl RecordGenerator {
     }
 
     fn write_record<O: Out>(&mut self, out: &mut O, key: &mut Vec<u8>) {
+        self.led_value.clear();
         out.begin_record(self.fields.len());
         for (index, field) in self.fields.iter().enumerate() {
             out.field(&field.name);
-            if Some(index) == self.key_index {
-                generate::write(&field.node, &mut self.ctx, &mut KeyTee { inner: out, key });
-            } else {
-                generate::write(&field.node, &mut self.ctx, out);
+            let node = &field.node;
+            let led = &mut self.led_value;
+            match (Some(index) == self.key_index, Some(index) == self.led_index) {
+                (false, false) => generate::write(node, &mut self.ctx, out),
+                (true, false) => generate::write(node, &mut self.ctx, &mut KeyTee { inner: out, key }),
+                (false, true) => generate::write(node, &mut self.ctx, &mut KeyTee { inner: out, key: led }),
+                (true, true) => {
+                    let mut keyed = KeyTee { inner: out, key };
+                    generate::write(
+                        node,
+                        &mut self.ctx,
+                        &mut KeyTee {
+                            inner: &mut keyed,
+                            key: led,
+                        },
+                    );
+                }
             }
         }
         out.end_record();
@@ -200,6 +321,10 @@ impl RecordGenerator {
         };
         generate::write(&self.fields[0].node, &mut self.ctx, &mut tee);
         value.extend_from_slice(&text);
+        if self.led_index.is_some() {
+            self.led_value.clear();
+            self.led_value.extend_from_slice(&text);
+        }
         if self.key_index.is_some() {
             key.extend_from_slice(&text);
         }

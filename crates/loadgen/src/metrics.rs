@@ -30,6 +30,11 @@ pub struct Recorder {
     first_ack: std::sync::OnceLock<Instant>,
     /// Produce requests the client repeated (a log that never retries leaves it unset).
     retried: std::sync::OnceLock<AtomicU64>,
+    /// How many senders follow the rate plan, each all of it (one per generated table that
+    /// follows no other): the plan's targets are per sender.
+    paced_streams: AtomicU64,
+    /// Records sent because they follow another's, not on the plan.
+    following: AtomicU64,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -57,7 +62,18 @@ impl Recorder {
             last_send: Mutex::new(None),
             first_ack: std::sync::OnceLock::new(),
             retried: std::sync::OnceLock::new(),
+            paced_streams: AtomicU64::new(1),
+            following: AtomicU64::new(0),
         }
+    }
+
+    /// Sets how many senders follow the plan (the targets are the plan's times this).
+    pub fn set_paced_streams(&self, streams: u64) {
+        self.paced_streams.store(streams, Ordering::Relaxed);
+    }
+
+    pub fn paced_streams(&self) -> u64 {
+        self.paced_streams.load(Ordering::Relaxed)
     }
 
     pub fn start(&self) -> Instant {
@@ -70,8 +86,23 @@ impl Recorder {
         self.seconds.with(usize::try_from(index).unwrap_or(usize::MAX), f);
     }
 
-    /// A batch handed to the sink at `at`: each record's intended send time and size.
+    /// A batch of the plan's records handed to the sink at `at`: each record's intended send
+    /// time and size.
     pub fn sent(&self, at: Instant, records: impl IntoIterator<Item = (Instant, usize)>) {
+        self.count_sent(at, records);
+        if let Ok(mut last) = self.last_send.lock() {
+            *last = Some(at);
+        }
+    }
+
+    /// A batch of records that follow other streams' (see [`crate::follow`]): counted as sent,
+    /// but not in the plan's achieved rate, which they would dilute as they go on after it.
+    pub fn sent_following(&self, at: Instant, records: impl IntoIterator<Item = (Instant, usize)>) {
+        let count = self.count_sent(at, records);
+        self.following.fetch_add(count, Ordering::Relaxed);
+    }
+
+    fn count_sent(&self, at: Instant, records: impl IntoIterator<Item = (Instant, usize)>) -> u64 {
         let (mut count, mut bytes) = (0u64, 0u64);
         if let Ok(mut h) = self.publish_delay.lock() {
             for (intended, size) in records {
@@ -84,9 +115,7 @@ impl Recorder {
             second.sent.fetch_add(count, Ordering::Relaxed);
             second.bytes.fetch_add(bytes, Ordering::Relaxed);
         });
-        if let Ok(mut last) = self.last_send.lock() {
-            *last = Some(at);
-        }
+        count
     }
 
     pub fn acked(&self, at: Instant, intended: Instant) {
@@ -170,6 +199,8 @@ impl Recorder {
     pub fn report(&self, plan: &RatePlan) -> ProducerReport {
         let totals = |f: fn(&Second) -> &AtomicU64| self.seconds.total(f);
         let sent = totals(|s| &s.sent);
+        let streams = self.paced_streams();
+        let following = self.following.load(Ordering::Relaxed);
         // Every second up to the plan's end, or to now if the run stopped before it.
         let reached = Instant::now()
             .saturating_duration_since(self.start)
@@ -181,6 +212,7 @@ impl Recorder {
                 let from = Duration::from_secs(i);
                 let target = if from < plan.duration {
                     plan.planned_between(from, (from + Duration::from_secs(1)).min(plan.duration))
+                        .map(|n| n * streams)
                 } else {
                     Some(0)
                 };
@@ -207,17 +239,18 @@ impl Recorder {
             .unwrap_or(0.0);
         ProducerReport {
             totals: ProducerTotals {
-                planned: plan.planned_total(),
+                planned: plan.planned_total().map(|n| n * streams),
                 sent,
+                following,
                 acked: totals(|s| &s.acked),
                 failed: totals(|s| &s.failed),
                 retried: self.retried.get().map(|r| r.load(Ordering::Relaxed)),
                 bytes: totals(|s| &s.bytes),
                 target_rate: match plan.base {
-                    pipegen_config::Rate::PerSecond(r) => Some(r),
+                    pipegen_config::Rate::PerSecond(r) => Some(r * streams as f64),
                     pipegen_config::Rate::Max => None,
                 },
-                achieved_rate: (elapsed > 0.0).then(|| sent as f64 / elapsed),
+                achieved_rate: (elapsed > 0.0).then(|| sent.saturating_sub(following) as f64 / elapsed),
             },
             latency_ms: LatencyReport {
                 publish: self
@@ -262,6 +295,9 @@ pub struct ProducerTotals {
     /// `None` when the rate is `max` with no message cap.
     pub planned: Option<u64>,
     pub sent: u64,
+    /// Of `sent`, the records that followed another table's (`follows` hints): sent as
+    /// their leaders came due, not planned.
+    pub following: u64,
     pub acked: u64,
     pub failed: u64,
     /// Produce requests the client sent again after a broker error or timeout (librdkafka's
@@ -270,7 +306,8 @@ pub struct ProducerTotals {
     pub retried: Option<u64>,
     pub bytes: u64,
     pub target_rate: Option<f64>,
-    /// Sent per second from the start to the last send; `None` before anything was sent.
+    /// The plan's records sent per second, from the start to the last of them; `None` before
+    /// anything was sent.
     pub achieved_rate: Option<f64>,
 }
 

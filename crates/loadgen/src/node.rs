@@ -88,6 +88,8 @@ pub(crate) enum Strategy {
         domain: Arc<crate::references::KeyDomain>,
         hit_ratio: f64,
     },
+    /// The value of the leader's record this record follows.
+    Followed,
 }
 
 #[derive(Clone, Debug, PartialEq)]

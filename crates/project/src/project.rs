@@ -93,6 +93,17 @@ impl Project {
         self.schemas.iter().find(|s| s.path == Path::new(relative))
     }
 
+    /// The schema `pipegen run` generates source table `table` from: `schemas/<table>.avsc`,
+    /// else the input schema when `table` is the one of the generated `sources` without a
+    /// schema of its own.
+    pub fn source_schema<'s>(&self, table: &str, sources: impl IntoIterator<Item = &'s str>) -> Option<&LoadedSchema> {
+        let own = |name: &str| self.schema(&format!("{SCHEMAS_DIR}/{name}.avsc"));
+        own(table).or_else(|| {
+            let without_own = sources.into_iter().filter(|s| own(s).is_none()).count();
+            (without_own == 1).then(|| self.schema(INPUT_SCHEMA)).flatten()
+        })
+    }
+
     pub fn statement_count(&self) -> usize {
         self.sql_files.iter().map(|f| f.parsed.statements.len()).sum()
     }

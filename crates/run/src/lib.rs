@@ -14,6 +14,7 @@ pub mod bench;
 mod consume;
 pub mod deploy;
 mod flink_jobs;
+mod followers;
 mod html;
 mod interrupt;
 mod live;

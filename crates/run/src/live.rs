@@ -46,9 +46,11 @@ pub(crate) fn phase_at(plan: &RatePlan, second: Duration) -> &'static str {
 }
 
 /// Messages the plan meant for the second starting at `second` (`None` at `max`).
-pub(crate) fn target_at(plan: &RatePlan, second: Duration) -> Option<u64> {
+/// What the plan asks of the second starting at `second`, over all `streams` that follow it.
+pub(crate) fn target_at(plan: &RatePlan, streams: u64, second: Duration) -> Option<u64> {
     if second < plan.duration {
         plan.planned_between(second, (second + Duration::from_secs(1)).min(plan.duration))
+            .map(|n| n * streams)
     } else {
         Some(0)
     }
@@ -201,7 +203,7 @@ impl LiveFeed {
             t_s,
             planned_s: s.plan.duration.as_secs(),
             phase: phase_at(s.plan, second),
-            target_rate: target_at(s.plan, second),
+            target_rate: target_at(s.plan, s.recorder.paced_streams(), second),
             sent: counts.sent,
             acked: counts.acked,
             failed: counts.failed,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use pipegen_config::{Rate, ResolvedConfig};
 use pipegen_diag::Diagnostic;
 use pipegen_engine::{Engine, EngineError, Job};
-use pipegen_loadgen::driver::drive;
+use pipegen_loadgen::driver::{drive, follow};
 use pipegen_loadgen::metrics::{Percentiles, Recorder};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator, References};
@@ -18,6 +18,7 @@ use pipegen_project::Project;
 use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
 use crate::consume::{ConsumerMetrics, EndToEnd, consume, start_positions};
 use crate::flink_jobs::FlinkJobs;
+use crate::followers::Generated;
 use crate::interrupt::Interruption;
 use crate::live::{DashboardRequest, LiveFeed, Sources, phase_at, phase_bands, target_at};
 use crate::pipeline::{Pipeline, RunSql, load_sql, rename_topics};
@@ -217,6 +218,7 @@ async fn run_pipeline(
     registry.add_topics(pipeline.topics.iter().cloned());
     let references = referable_tables(request.project, &pipeline);
     let mut generators = Vec::new();
+    let run_seed = config.run.seed.unwrap_or_else(|| started_at.timestamp_micros() as u64);
     for fed in &pipeline.fed {
         // As validated when the project was loaded, not read again.
         let schema_text = fed.schema.schema.text();
@@ -235,7 +237,9 @@ async fn run_pipeline(
             schema_text,
             format,
             GeneratorOptions {
-                seed: config.run.seed.unwrap_or_else(|| started_at.timestamp_micros() as u64),
+                // Each table draws from its own stream of the run's seed: two tables of
+                // one shape do not get the same values (a payment's id its order's).
+                seed: table_seed(run_seed, &fed.table.name),
                 key_field: config.run.key_field.clone(),
                 references: references.clone(),
             },
@@ -245,8 +249,15 @@ async fn run_pipeline(
                 Diagnostic::error(format!("{}: {}", fed.schema.path.display(), e.message)).with_hint(e.hint),
             ])
         })?;
-        generators.push((fed.topic.clone(), generator));
+        generators.push(Generated {
+            table: fed.table.name.clone(),
+            topic: fed.topic.clone(),
+            schema: fed.schema.path.clone(),
+            generator,
+            leads: None,
+        });
     }
+    crate::followers::pair(&mut generators)?;
 
     // Deploy.
     let mut engine = Engine::new(config.flink.parallelism.max(1) as usize)
@@ -315,18 +326,31 @@ async fn run_pipeline(
     // Produce.
     let plan = Arc::new(request.plan.clone());
     let recorder = Arc::new(Recorder::new(start, plan.duration));
+    recorder.set_paced_streams(generators.iter().filter(|g| g.leads.is_none()).count().max(1) as u64);
     let stop_producing = Arc::new(AtomicBool::new(false));
     let mut producers = Vec::new();
-    for (topic, mut generator) in generators {
+    for Generated {
+        topic,
+        mut generator,
+        leads,
+        ..
+    } in generators
+    {
         let (plan, recorder, stop) = (plan.clone(), recorder.clone(), stop_producing.clone());
         // The flush waits for every record's outcome as long as the run goes on; the run's
         // own rules (its timeout, a lost cluster, a signal) stop it.
         let flush_timeout = config.run.pipeline_timeout.as_std();
         let mut sink = log.load_sink(&topic, recorder.clone(), stop.clone())?;
+        // A follower is sent as its leads come due, a leader on the plan's schedule; a
+        // leader's end (its generator dropped with the thread) ends its followers.
+        let send = move || match leads {
+            Some(leads) => follow(leads, &mut generator, sink.as_mut(), &recorder, &stop, flush_timeout),
+            None => drive(&plan, &mut generator, sink.as_mut(), &recorder, &stop, flush_timeout),
+        };
         producers.push(
             std::thread::Builder::new()
                 .name(format!("pipegen-produce-{topic}"))
-                .spawn(move || drive(&plan, &mut generator, sink.as_mut(), &recorder, &stop, flush_timeout))
+                .spawn(send)
                 .map_err(|e| RunError::Io(format!("cannot start the producer: {e}")))?,
         );
     }
@@ -709,7 +733,7 @@ fn snapshot(
     expected: Option<u64>,
 ) -> Snapshot {
     let second = Duration::from_secs(elapsed.as_secs().saturating_sub(1));
-    let target = target_at(plan, second);
+    let target = target_at(plan, recorder.paced_streams(), second);
     let phase = phase_at(plan, second);
     let mut p99 = None;
     for consumer in consumers {
@@ -803,6 +827,15 @@ fn watched_topics(pipeline: &Pipeline<'_>) -> Vec<(String, Option<String>)> {
 /// The tables a generated field may reference (`"references": "table.field"`): the tables the
 /// run generates, and any other table with a schema of its own under `schemas/` (a dimension
 /// table whose keys that schema's hints describe).
+/// The seed of `table`'s values: the run's, mixed with the table's name (FNV-1a, stable
+/// across builds, so a seed gives the same data every time).
+fn table_seed(run_seed: u64, table: &str) -> u64 {
+    let name_hash = table.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    run_seed ^ name_hash
+}
+
 fn referable_tables(project: &Project, pipeline: &Pipeline<'_>) -> References {
     let mut references = References::default();
     for schema in &project.schemas {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use pipegen_diag::Diagnostic;
-use pipegen_project::{INPUT_SCHEMA, LoadedSchema, Project};
+use pipegen_project::{LoadedSchema, Project};
 use pipegen_sql::{CreateTable, ParsedStatement, Statement, is_pass_through, referenced_tables};
 
 /// One project SQL file with its placeholders filled in, parsed.
@@ -175,11 +175,10 @@ impl<'p> Pipeline<'p> {
             .collect();
         let mut findings = Vec::new();
         let mut fed = Vec::new();
+        let source_names: Vec<&str> = fed_tables.iter().map(|t| t.name.as_str()).collect();
         for table in &fed_tables {
             let own = format!("schemas/{}.avsc", table.name);
-            let schema = project
-                .schema(&own)
-                .or_else(|| (fed_tables.len() == 1).then(|| project.schema(INPUT_SCHEMA)).flatten());
+            let schema = project.source_schema(&table.name, source_names.iter().copied());
             match (schema, table.topic()) {
                 (Some(schema), Some(topic)) => fed.push(FedTable {
                     table: (*table).clone(),

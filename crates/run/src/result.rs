@@ -234,6 +234,7 @@ pub(crate) fn sample_result() -> RunResult {
         producer: ProducerTotals {
             planned: Some(20),
             sent: 20,
+            following: 0,
             acked: 19,
             failed: 1,
             retried: None,

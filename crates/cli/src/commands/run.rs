@@ -155,12 +155,21 @@ fn execute(
 fn print_summary(result: &RunResult) {
     let p = &result.producer;
     let rate = |r: Option<f64>| r.map_or("n/a".to_string(), |r| format!("{r:.1}"));
+    let planned = p.planned.map_or("unbounded".into(), |n| n.to_string());
+    let produced = if p.following > 0 {
+        format!(
+            "{}: {} of {planned} planned, {} following other streams' records",
+            p.sent,
+            p.sent.saturating_sub(p.following),
+            p.following
+        )
+    } else {
+        format!("{} of {planned} planned", p.sent)
+    };
     println!(
-        "\nrun {}: {}\n  produced {} of {} planned (acked {}, failed {}), {} msg/s achieved of {} target",
+        "\nrun {}: {}\n  produced {produced} (acked {}, failed {}), {} msg/s achieved of {} target",
         result.run_id,
         crate::commands::serde_name(result.status),
-        p.sent,
-        p.planned.map_or("unbounded".into(), |n| n.to_string()),
         p.acked,
         p.failed,
         rate(p.achieved_rate),

@@ -106,7 +106,7 @@ pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
     let blueprint = match (&options.input_schema, &options.input_csv) {
         (Some(schema), _) => schema_variant::blueprint(&name, schema)?,
         (None, Some(csv)) => csv_variant::blueprint(&name, csv)?,
-        (None, None) => templates::apply(options.template, &name, default_blueprint(&name)?),
+        (None, None) => templates::apply(options.template, &name, default_blueprint(&name)?)?,
     };
     notes.extend(blueprint.notes.iter().cloned());
 

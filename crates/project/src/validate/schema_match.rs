@@ -17,11 +17,10 @@ pub(crate) fn check(project: &Project, catalog: &Catalog<'_>, findings: &mut Vec
         .into_iter()
         .filter(|t| matches!(t.table.connector(), Some("kafka" | "upsert-kafka")))
         .collect();
+    let source_names: Vec<&str> = fed.iter().map(|t| t.table.name.as_str()).collect();
     for declared in &fed {
         let own = format!("schemas/{}.avsc", declared.table.name);
-        let schema = project
-            .schema(&own)
-            .or_else(|| (fed.len() == 1).then(|| project.schema(INPUT_SCHEMA)).flatten());
+        let schema = project.source_schema(&declared.table.name, source_names.iter().copied());
         let Some(schema) = schema else {
             findings.push(
                 finding_at(
