@@ -119,9 +119,16 @@ impl Compiler {
                         for (i, f) in fields.iter().enumerate() {
                             let name = f.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
                             let field_hints = Hints::read(f, &name)?;
+                            let per = match &field_hints.per {
+                                Some(key) => Some(crate::consistent::resolve(&name, key, &compiled, self.depth)?),
+                                None => None,
+                            };
                             let ty = f.get("type").cloned().unwrap_or(Value::Null);
                             let node = self.compile(&ty, &name, i == 0, field_hints)?;
-                            compiled.push(Field { name, node });
+                            if per.is_some() {
+                                crate::consistent::check_drawn(&name, &node)?;
+                            }
+                            compiled.push(Field { name, node, per });
                         }
                         self.depth -= 1;
                         Kind::Record { fields: compiled }

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
 
+use crate::node::Kind;
+use crate::{GeneratorError, RecordGenerator};
+
 /// The delay when a `follows` field gives none.
 pub const DEFAULT_DELAY: (Duration, Duration) = (Duration::ZERO, Duration::from_secs(1));
 
@@ -105,5 +108,100 @@ impl Ord for Waiting {
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: `BinaryHeap` pops its greatest, and the earliest is wanted.
         other.rank().cmp(&self.rank())
+    }
+}
+
+impl RecordGenerator {
+    /// The table this one's records follow, when a field says so.
+    pub fn follows(&self) -> Option<&FollowSpec> {
+        self.follows.as_ref()
+    }
+
+    /// Makes this table lead `follower`: from now on a share of the records written is
+    /// offered to it through the returned [`Leads`].
+    pub fn lead(&mut self, follower: &FollowSpec) -> Result<Leads, GeneratorError> {
+        let refuse = |message: String, hint: String| GeneratorError { message, hint };
+        let index = self
+            .fields
+            .iter()
+            .position(|f| f.name == follower.leader_field)
+            .ok_or_else(|| {
+                refuse(
+                    format!(
+                        "field `{}` follows `{}.{}`, but `{}` has no field `{}`",
+                        follower.field, follower.leader, follower.leader_field, follower.leader, follower.leader_field
+                    ),
+                    format!(
+                        "fields of `{}`: {}",
+                        follower.leader,
+                        self.fields
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        let leader_numeric = match self.fields[index].node.kind {
+            Kind::Int | Kind::Long => true,
+            Kind::String | Kind::Uuid => false,
+            _ => {
+                return Err(refuse(
+                    format!(
+                        "field `{}` follows `{}.{}`, which is not a non-null int, long or string",
+                        follower.field, follower.leader, follower.leader_field
+                    ),
+                    "follow a key: an id field of the leading table".into(),
+                ));
+            }
+        };
+        if follower.numeric && !leader_numeric {
+            return Err(refuse(
+                format!(
+                    "field `{}` is a number but follows `{}.{}`, a string",
+                    follower.field, follower.leader, follower.leader_field
+                ),
+                "give the following field the leader's type".into(),
+            ));
+        }
+        if let Some(led) = self.led_index.filter(|led| *led != index) {
+            return Err(refuse(
+                format!(
+                    "field `{}` follows `{}.{}`, but another table follows `{}.{}`",
+                    follower.field, follower.leader, follower.leader_field, follower.leader, self.fields[led].name
+                ),
+                format!("the followers of `{}` follow one field of it", follower.leader),
+            ));
+        }
+        self.led_index = Some(index);
+        self.capture[index] = true;
+        let (sender, receiver) = std::sync::mpsc::channel();
+        self.followers.push(FollowerLink {
+            sender,
+            share: follower.share,
+            delay: follower.delay,
+        });
+        Ok(Leads(receiver))
+    }
+
+    /// Offers the record just written to this table's followers, as if sent at `intended`.
+    pub fn offer(&mut self, intended: std::time::Instant, event_micros: i64) {
+        if self.followers.is_empty() {
+            return;
+        }
+        let Some(led) = self.led_index else { return };
+        let value = String::from_utf8_lossy(&self.captured[led]);
+        let rng = &mut self.follow_rng;
+        // A follower that is gone (stopped) is offered nothing more.
+        self.followers
+            .retain(|follower| follower.offer(rng, intended, event_micros, &value));
+    }
+
+    /// Writes the record that follows `lead`: its following field holds the leader's value,
+    /// its event time is the lead's.
+    pub fn next_following(&mut self, lead: &Lead, key: &mut Vec<u8>, value: &mut Vec<u8>) {
+        self.ctx.followed.clear();
+        self.ctx.followed.push_str(&lead.value);
+        self.next_record(lead.event_micros, key, value);
     }
 }

@@ -3,7 +3,8 @@
 //! {min, max}), `iteration` {start, step}; and pipegen's own: `null_probability`,
 //! `distribution` (uniform | normal | zipf, with `zipf_exponent`), `key_space`, and
 //! `references` (`table.field`, with `hit_ratio`: see [`crate::References`]), and `follows`
-//! (`table.field`, with `delay` and `share`: see [`crate::follow`]).
+//! (`table.field`, with `delay` and `share`: see [`crate::follow`]), and `per` (the field's
+//! value is the same whenever an earlier field's is: see [`crate::consistent`]).
 
 use serde_json::Value;
 
@@ -25,6 +26,7 @@ pub(crate) struct Hints {
     /// The follower's delay after its leader: uniform between the two bounds.
     pub delay: Option<(std::time::Duration, std::time::Duration)>,
     pub share: Option<f64>,
+    pub per: Option<String>,
 }
 
 const KNOWN: &[&str] = &[
@@ -41,6 +43,7 @@ const KNOWN: &[&str] = &[
     "follows",
     "delay",
     "share",
+    "per",
 ];
 
 impl Hints {
@@ -111,6 +114,10 @@ impl Hints {
                     Some(p) if (0.0..=1.0).contains(&p) => hints.share = Some(p),
                     _ => return Err(hint_error(at, "`share` must be a number from 0 to 1")),
                 },
+                "per" => match value.as_str() {
+                    Some(field) if !field.trim().is_empty() => hints.per = Some(field.trim().to_owned()),
+                    _ => return Err(hint_error(at, "`per` must name an earlier field of the record")),
+                },
                 "regex" => {
                     return Err(GeneratorError {
                         message: format!("{at}: `regex` hints are not supported"),
@@ -147,6 +154,7 @@ impl Hints {
             follows: self.follows.or(other.follows),
             delay: self.delay.or(other.delay),
             share: self.share.or(other.share),
+            per: self.per.or(other.per),
         }
     }
 }

@@ -12,6 +12,7 @@
 //!   [`metrics::Recorder`]: per-second timeline, publish latency and publish delay histograms.
 
 mod compile;
+mod consistent;
 pub mod driver;
 pub mod follow;
 mod generate;
@@ -22,6 +23,7 @@ pub mod out;
 pub mod plan;
 mod references;
 mod seconds;
+mod seed;
 mod semantic;
 pub mod sink;
 mod time;
@@ -37,6 +39,7 @@ use crate::semantic::Pools;
 
 pub use crate::follow::{FollowSpec, Leads};
 pub use crate::references::References;
+pub use crate::seed::table_seed;
 
 /// A schema or hint the generator cannot work with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,6 +90,9 @@ pub struct GeneratorOptions {
     pub key_field: Option<String>,
     /// The tables the schema's fields may reference (`references` hints).
     pub references: References,
+    /// The seed of values held still per key (`per` hints): the same for every table of a
+    /// run, so that tables agree on them.
+    pub shared_seed: u64,
 }
 
 /// Produces records for one schema, one at a time, into buffers the caller reuses.
@@ -97,10 +103,15 @@ pub struct RecordGenerator {
     key_index: Option<usize>,
     /// The field this table's records follow another's by, when one does.
     follows: Option<FollowSpec>,
-    /// The field followers carry, its value in the record just written, and the followers.
+    /// The field followers carry, and the followers.
     led_index: Option<usize>,
-    led_value: Vec<u8>,
     followers: Vec<follow::FollowerLink>,
+    /// Per top-level field, whether its value's text is kept (the record key, the field
+    /// followers carry, a key other fields are drawn `per`), and that text for the record
+    /// just written.
+    capture: Vec<bool>,
+    captured: Vec<Vec<u8>>,
+    shared_seed: u64,
     /// Which records get a follower and when: a stream of its own, so that values do not
     /// shift when a follower is added.
     follow_rng: Xoshiro256PlusPlus,
@@ -112,9 +123,9 @@ impl RecordGenerator {
             message: format!("the schema is not JSON: {e}"),
             hint: "check it with `pipegen validate`".into(),
         })?;
-        // Pools and values draw from separate streams of one seed, so adding a pool does not
-        // shift every value.
-        let pools = Pools::new(Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0x5eed_9001));
+        // Pools and values draw from separate streams, so adding a pool does not shift every
+        // value; pools from the run's shared seed, so that its tables share them.
+        let pools = Pools::new(options.shared_seed ^ 0x5eed_9001);
         let mut compiler = Compiler::new(pools, &schema, options.references.clone());
         let root: Node = compiler.compile(&schema, "record", false, Default::default())?;
         let Kind::Record { fields } = root.kind else {
@@ -148,108 +159,23 @@ impl RecordGenerator {
             ),
         };
         let ctx = Ctx::new(Xoshiro256PlusPlus::seed_from_u64(options.seed), compiler.counters);
+        let mut capture = vec![false; fields.len()];
+        for index in key_index.iter().copied().chain(fields.iter().filter_map(|f| f.per)) {
+            capture[index] = true;
+        }
         Ok(Self {
+            captured: vec![Vec::new(); fields.len()],
+            capture,
+            shared_seed: options.shared_seed,
             fields,
             ctx,
             format,
             key_index,
             follows: compiler.follows,
             led_index: None,
-            led_value: Vec::new(),
             followers: Vec::new(),
             follow_rng: Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0xf0_110e),
         })
-    }
-
-    /// The table this one's records follow, when a field says so.
-    pub fn follows(&self) -> Option<&FollowSpec> {
-        self.follows.as_ref()
-    }
-
-    /// Makes this table lead `follower`: from now on a share of the records written is
-    /// offered to it through the returned [`Leads`].
-    pub fn lead(&mut self, follower: &FollowSpec) -> Result<Leads, GeneratorError> {
-        let refuse = |message: String, hint: String| GeneratorError { message, hint };
-        let index = self
-            .fields
-            .iter()
-            .position(|f| f.name == follower.leader_field)
-            .ok_or_else(|| {
-                refuse(
-                    format!(
-                        "field `{}` follows `{}.{}`, but `{}` has no field `{}`",
-                        follower.field, follower.leader, follower.leader_field, follower.leader, follower.leader_field
-                    ),
-                    format!(
-                        "fields of `{}`: {}",
-                        follower.leader,
-                        self.fields
-                            .iter()
-                            .map(|f| f.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
-        let leader_numeric = match self.fields[index].node.kind {
-            Kind::Int | Kind::Long => true,
-            Kind::String | Kind::Uuid => false,
-            _ => {
-                return Err(refuse(
-                    format!(
-                        "field `{}` follows `{}.{}`, which is not a non-null int, long or string",
-                        follower.field, follower.leader, follower.leader_field
-                    ),
-                    "follow a key: an id field of the leading table".into(),
-                ));
-            }
-        };
-        if follower.numeric && !leader_numeric {
-            return Err(refuse(
-                format!(
-                    "field `{}` is a number but follows `{}.{}`, a string",
-                    follower.field, follower.leader, follower.leader_field
-                ),
-                "give the following field the leader's type".into(),
-            ));
-        }
-        if let Some(led) = self.led_index.filter(|led| *led != index) {
-            return Err(refuse(
-                format!(
-                    "field `{}` follows `{}.{}`, but another table follows `{}.{}`",
-                    follower.field, follower.leader, follower.leader_field, follower.leader, self.fields[led].name
-                ),
-                format!("the followers of `{}` follow one field of it", follower.leader),
-            ));
-        }
-        self.led_index = Some(index);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        self.followers.push(follow::FollowerLink {
-            sender,
-            share: follower.share,
-            delay: follower.delay,
-        });
-        Ok(Leads(receiver))
-    }
-
-    /// Offers the record just written to this table's followers, as if sent at `intended`.
-    pub fn offer(&mut self, intended: std::time::Instant, event_micros: i64) {
-        if self.followers.is_empty() {
-            return;
-        }
-        let value = String::from_utf8_lossy(&self.led_value);
-        let rng = &mut self.follow_rng;
-        // A follower that is gone (stopped) is offered nothing more.
-        self.followers
-            .retain(|follower| follower.offer(rng, intended, event_micros, &value));
-    }
-
-    /// Writes the record that follows `lead`: its following field holds the leader's value,
-    /// its event time is the lead's.
-    pub fn next_following(&mut self, lead: &follow::Lead, key: &mut Vec<u8>, value: &mut Vec<u8>) {
-        self.ctx.followed.clear();
-        self.ctx.followed.push_str(&lead.value);
-        self.next_record(lead.event_micros, key, value);
     }
 
     pub fn format(&self) -> Format {
@@ -284,30 +210,29 @@ impl RecordGenerator {
     }
 
     fn write_record<O: Out>(&mut self, out: &mut O, key: &mut Vec<u8>) {
-        self.led_value.clear();
         out.begin_record(self.fields.len());
         for (index, field) in self.fields.iter().enumerate() {
             out.field(&field.name);
-            let node = &field.node;
-            let led = &mut self.led_value;
-            match (Some(index) == self.key_index, Some(index) == self.led_index) {
-                (false, false) => generate::write(node, &mut self.ctx, out),
-                (true, false) => generate::write(node, &mut self.ctx, &mut KeyTee { inner: out, key }),
-                (false, true) => generate::write(node, &mut self.ctx, &mut KeyTee { inner: out, key: led }),
-                (true, true) => {
-                    let mut keyed = KeyTee { inner: out, key };
-                    generate::write(
-                        node,
-                        &mut self.ctx,
-                        &mut KeyTee {
-                            inner: &mut keyed,
-                            key: led,
-                        },
-                    );
-                }
+            // A value held still per key draws from that key's own generator.
+            let own_rng = field
+                .per
+                .map(|key| consistent::rng(self.shared_seed, &field.name, &self.captured[key]));
+            let saved = own_rng.map(|rng| std::mem::replace(&mut self.ctx.rng, rng));
+            if self.capture[index] {
+                let text = &mut self.captured[index];
+                text.clear();
+                generate::write(&field.node, &mut self.ctx, &mut KeyTee { inner: out, key: text });
+            } else {
+                generate::write(&field.node, &mut self.ctx, out);
+            }
+            if let Some(saved) = saved {
+                self.ctx.rng = saved;
             }
         }
         out.end_record();
+        if let Some(index) = self.key_index {
+            key.extend_from_slice(&self.captured[index]);
+        }
     }
 
     /// The single column as bytes: text for strings and numbers, the bytes themselves for bytes.
@@ -321,9 +246,8 @@ impl RecordGenerator {
         };
         generate::write(&self.fields[0].node, &mut self.ctx, &mut tee);
         value.extend_from_slice(&text);
-        if self.led_index.is_some() {
-            self.led_value.clear();
-            self.led_value.extend_from_slice(&text);
+        if self.capture[0] {
+            self.captured[0].clone_from(&text);
         }
         if self.key_index.is_some() {
             key.extend_from_slice(&text);

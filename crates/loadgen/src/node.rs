@@ -13,6 +13,8 @@ pub(crate) struct Node {
 pub(crate) struct Field {
     pub name: String,
     pub node: Node,
+    /// A top-level field whose value is drawn once per value of this earlier field (`per`).
+    pub per: Option<usize>,
 }
 
 pub(crate) enum Kind {

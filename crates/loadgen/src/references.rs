@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rand::RngExt;
-use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use serde_json::Value;
 
@@ -68,7 +67,7 @@ impl References {
             .map(|(i, f)| (i == 0, f.clone()))
             .ok_or_else(|| unknown(format!("but `{table}` has no field `{field}`")))?;
         // The field compiled as its own table's generator compiles it: the same strategy.
-        let pools = Pools::new(Xoshiro256PlusPlus::seed_from_u64(0));
+        let pools = Pools::new(0);
         // A referenced field that itself references another table is not followed further.
         let mut compiler = Compiler::new(pools, &schema, References::default());
         let hints = crate::hints::Hints::read(&definition, field)?;
@@ -184,6 +183,8 @@ impl KeyDomain {
 
 #[cfg(test)]
 mod tests {
+    use rand::SeedableRng;
+
     use super::*;
 
     fn references() -> References {

@@ -17,14 +17,17 @@ const POOL_SIZE: usize = 512;
 
 /// Pools by kind of text, made on first use.
 pub(crate) struct Pools {
-    rng: Xoshiro256PlusPlus,
+    seed: u64,
     made: HashMap<&'static str, Arc<[Arc<str>]>>,
 }
 
 impl Pools {
-    pub fn new(rng: Xoshiro256PlusPlus) -> Self {
+    /// Each kind's pool is drawn from `seed` and the kind alone, whatever else the schema
+    /// asks for and in whatever order: the tables of a run that share a seed share their
+    /// pools (a name drawn `per` a key is the same name in each).
+    pub fn new(seed: u64) -> Self {
         Self {
-            rng,
+            seed,
             made: HashMap::new(),
         }
     }
@@ -33,7 +36,9 @@ impl Pools {
         if let Some(pool) = self.made.get(kind) {
             return pool.clone();
         }
-        let rng = &mut self.rng;
+        let rng = &mut <Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(
+            self.seed ^ crate::seed::stable_hash(kind.bytes()),
+        );
         let values: Vec<Arc<str>> = (0..POOL_SIZE)
             .map(|_| {
                 let text: String = match kind {

@@ -237,9 +237,8 @@ async fn run_pipeline(
             schema_text,
             format,
             GeneratorOptions {
-                // Each table draws from its own stream of the run's seed: two tables of
-                // one shape do not get the same values (a payment's id its order's).
-                seed: table_seed(run_seed, &fed.table.name),
+                seed: pipegen_loadgen::table_seed(run_seed, &fed.table.name),
+                shared_seed: run_seed,
                 key_field: config.run.key_field.clone(),
                 references: references.clone(),
             },
@@ -827,15 +826,6 @@ fn watched_topics(pipeline: &Pipeline<'_>) -> Vec<(String, Option<String>)> {
 /// The tables a generated field may reference (`"references": "table.field"`): the tables the
 /// run generates, and any other table with a schema of its own under `schemas/` (a dimension
 /// table whose keys that schema's hints describe).
-/// The seed of `table`'s values: the run's, mixed with the table's name (FNV-1a, stable
-/// across builds, so a seed gives the same data every time).
-fn table_seed(run_seed: u64, table: &str) -> u64 {
-    let name_hash = table.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    run_seed ^ name_hash
-}
-
 fn referable_tables(project: &Project, pipeline: &Pipeline<'_>) -> References {
     let mut references = References::default();
     for schema in &project.schemas {
