@@ -248,18 +248,25 @@ fn an_enrichment_run_finds_the_share_of_keys_its_schema_asks_for() {
     );
 }
 
+/// The enrichment template's environment for `db`.
+fn database_env(db: &Postgres) -> Vec<(&'static str, String)> {
+    vec![
+        ("CUSTOMERS_DB_URL", db.jdbc_url()),
+        ("CUSTOMERS_DB_USER", Postgres::USER.to_owned()),
+        ("CUSTOMERS_DB_PASSWORD", Postgres::PASSWORD.to_owned()),
+    ]
+}
+
 #[test]
 fn the_enrichment_template_runs_as_generated_against_postgresql() {
+    // The table is there already (its setup script run): the run inserts none of its rows
+    // and removes nothing of it.
     let db = Postgres::start();
     let s = Scratch::new();
     s.run(&["init", "enrich", "--template", "enrichment"]).expect(0);
     db.psql_file(&s.path().join("enrich/db/customers.postgres.sql"), s.path());
-    let url = db.jdbc_url();
-    let env = [
-        ("CUSTOMERS_DB_URL", url.as_str()),
-        ("CUSTOMERS_DB_USER", Postgres::USER),
-        ("CUSTOMERS_DB_PASSWORD", Postgres::PASSWORD),
-    ];
+    let env = database_env(&db);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     validate_and_run(&s, "enrich", &env, 3, 400);
     let result = result_of(&s, "enrich");
     assert_eq!(result["status"], "succeeded", "{result}");
@@ -270,4 +277,98 @@ fn the_enrichment_template_runs_as_generated_against_postgresql() {
     let lookup = &result["jobs"][0]["lookups"][0];
     assert_eq!(lookup["table"], "customers", "{result}");
     assert!(lookup["lookups"].as_u64().unwrap() > 0, "{lookup}");
+    assert_eq!(
+        result["dimensions"],
+        serde_json::json!([{"table": "customers", "created": false, "rows_inserted": 0}])
+    );
+    assert_eq!(db.psql("SELECT count(*) FROM customers").trim(), "1000");
+}
+
+#[test]
+fn a_run_fills_the_dimension_table_it_owns_and_removes_it_after() {
+    // No table in the database: the enrichment template's run creates customers, fills it
+    // with one row per key of schemas/customers.avsc (ids 1-1000), and drops it at the end.
+    // An inner join keeps the orders whose customer is there: 0.95 of them, as asked.
+    let db = Postgres::start();
+    let s = Scratch::new();
+    s.run(&["init", "enrich", "--template", "enrichment"]).expect(0);
+    s.edit("enrich/sql/03_pipeline.sql", "LEFT JOIN", "JOIN");
+    let env = database_env(&db);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    validate_and_run(&s, "enrich", &env, 4, 500);
+    let result = result_of(&s, "enrich");
+    assert_eq!(result["status"], "succeeded", "{result}");
+    assert_eq!(
+        result["dimensions"],
+        serde_json::json!([{"table": "customers", "created": true, "rows_inserted": 1000}])
+    );
+    // 2,000 orders found with probability 0.95: 1,900 expected, sd 9.7; 5 sd either side.
+    let found = result["consumer"]["consumed"].as_u64().unwrap();
+    assert!(
+        (1851..=1949).contains(&found),
+        "{found} of 2000 orders found their customer"
+    );
+    assert_eq!(
+        db.psql("SELECT to_regclass('customers') IS NULL").trim(),
+        "t",
+        "the table the run created is gone"
+    );
+}
+
+#[test]
+fn a_run_removes_exactly_the_rows_it_added_to_an_existing_table() {
+    let db = Postgres::start();
+    db.psql(
+        "CREATE TABLE customers (customer_id BIGINT PRIMARY KEY, name TEXT, tier TEXT);
+         INSERT INTO customers SELECT i, 'kept', 'gold' FROM generate_series(1, 10) AS i;",
+    );
+    let s = Scratch::new();
+    s.run(&["init", "enrich", "--template", "enrichment"]).expect(0);
+    let env = database_env(&db);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    validate_and_run(&s, "enrich", &env, 2, 200);
+    let result = result_of(&s, "enrich");
+    assert_eq!(
+        result["dimensions"],
+        serde_json::json!([{"table": "customers", "created": false, "rows_inserted": 990}])
+    );
+    assert_eq!(
+        db.psql("SELECT count(*), min(name), max(name), max(customer_id) FROM customers")
+            .trim(),
+        "10|kept|kept|10",
+        "the user's rows stay, the run's are gone"
+    );
+}
+
+#[test]
+fn a_dimension_table_the_run_cannot_own_is_refused_where_the_config_names_it() {
+    let s = Scratch::new();
+    s.run(&["init", "enrich", "--template", "enrichment"]).expect(0);
+    s.edit(
+        "enrich/.pipegen.yaml",
+        "  customers: {}",
+        "  customers: {}\n  orders: {}",
+    );
+    let line = 1 + s
+        .read("enrich/.pipegen.yaml")
+        .lines()
+        .position(|l| l == "  orders: {}")
+        .unwrap();
+    let out = s.run(&["validate", "--project-dir", "enrich"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.all().contains(&format!(".pipegen.yaml:{line}:"))
+            && out
+                .all()
+                .contains("`dimensions.orders`: table `orders` has connector 'kafka'"),
+        "{}",
+        out.all()
+    );
+    s.edit("enrich/.pipegen.yaml", "  orders: {}", "  customer: {}");
+    let out = s.run(&["validate", "--project-dir", "enrich"]);
+    assert!(
+        out.all().contains("declares no table `customer`") && out.all().contains("jdbc tables: customers"),
+        "{}",
+        out.all()
+    );
 }

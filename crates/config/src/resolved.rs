@@ -37,6 +37,24 @@ impl ResolvedConfig {
             .unwrap_or_else(Origin::default_value)
     }
 
+    /// An error about the value at `path`, at the file and line that set it.
+    pub fn error_at(
+        &self,
+        path: &KeyPath,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> pipegen_diag::Diagnostic {
+        let origin = self.origin(path);
+        let mut diagnostic = pipegen_diag::Diagnostic::error(message).with_hint(hint);
+        if let Some(file) = origin.source.file() {
+            diagnostic = diagnostic.in_file(file);
+            if let Some(position) = origin.position {
+                diagnostic = diagnostic.at(position);
+            }
+        }
+        diagnostic
+    }
+
     /// The effective configuration as JSON with every secret replaced by `<redacted>`, also in
     /// free-form client properties (`sasl.password`, `basic.auth.user.info`, ...).
     pub fn redacted_json(&self) -> Value {

@@ -35,6 +35,19 @@ pub struct Config {
     pub monitoring: MonitoringConfig,
     pub dashboard: DashboardConfig,
     pub benchmark: BenchmarkConfig,
+    /// Dimension tables `pipegen run` owns, by the SQL's table name: created when missing,
+    /// filled with generated rows before the load, and what it made removed at cleanup.
+    pub dimensions: BTreeMap<String, DimensionConfig>,
+}
+
+/// One dimension table `pipegen run` owns (a `jdbc` table of the SQL, its rows generated from
+/// `schemas/<table>.avsc`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DimensionConfig {
+    /// Rows to generate, one per key; unset, one for each value the key's schema hints allow
+    /// (a `range` or `key_space`). Needed when the key is a sequence.
+    pub rows: Option<u64>,
 }
 
 impl Default for Config {
@@ -54,6 +67,7 @@ impl Default for Config {
             monitoring: MonitoringConfig::default(),
             dashboard: DashboardConfig::default(),
             benchmark: BenchmarkConfig::default(),
+            dimensions: BTreeMap::new(),
         }
     }
 }

@@ -45,6 +45,7 @@ mod watermark;
 mod window;
 
 pub use changes::{Changes, RowKind};
+pub use connectors::jdbc_owned::OwnedTable;
 pub use engine::Engine;
 pub use error::EngineError;
 pub use job::{InsertOutcome, Job};

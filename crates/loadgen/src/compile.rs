@@ -27,6 +27,8 @@ pub(crate) struct Compiler {
     depth: usize,
     /// The field that follows another table's records, when one does.
     pub follows: Option<FollowSpec>,
+    /// The top-level field whose values the caller gives.
+    pub given: Option<String>,
 }
 
 impl Compiler {
@@ -40,6 +42,7 @@ impl Compiler {
             counters: 0,
             depth: 0,
             follows: None,
+            given: None,
         }
     }
 
@@ -197,6 +200,15 @@ impl Compiler {
                 hint: "they say when and how often a record follows another table's: add `follows`".into(),
             });
         }
+        if self.depth == 1 && self.given.as_deref() == Some(field) {
+            if !matches!(kind, Kind::Int | Kind::Long | Kind::String | Kind::Uuid) {
+                return Err(GeneratorError {
+                    message: format!("field `{field}` is a key, but not a non-null int, long or string"),
+                    hint: "make the key field a long, an int or a string".into(),
+                });
+            }
+            return Ok(Strategy::Given);
+        }
         let strategy = if let Some(leader) = &hints.follows {
             self.follower(field, kind, leader, hints)?
         } else if let Some(reference) = &hints.references {
@@ -300,7 +312,7 @@ impl Compiler {
             delay: hints.delay.unwrap_or(crate::follow::DEFAULT_DELAY),
             share: hints.share.unwrap_or(1.0),
         });
-        Ok(Strategy::Followed)
+        Ok(Strategy::Given)
     }
 }
 

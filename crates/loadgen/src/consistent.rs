@@ -44,7 +44,7 @@ pub(crate) fn check_drawn(field: &str, node: &Node) -> Result<(), GeneratorError
     let what = match node.strategy {
         Strategy::Sequence { .. } => "counts up with every record",
         Strategy::EventTime => "is the record's event time",
-        Strategy::Followed => "is its leader's",
+        Strategy::Given => "is given for each record (a leader's, a row's key)",
         _ => return Ok(()),
     };
     Err(GeneratorError {

@@ -200,8 +200,6 @@ impl RecordGenerator {
     /// Writes the record that follows `lead`: its following field holds the leader's value,
     /// its event time is the lead's.
     pub fn next_following(&mut self, lead: &Lead, key: &mut Vec<u8>, value: &mut Vec<u8>) {
-        self.ctx.followed.clear();
-        self.ctx.followed.push_str(&lead.value);
-        self.next_record(lead.event_micros, key, value);
+        self.next_given(&lead.value, lead.event_micros, key, value);
     }
 }

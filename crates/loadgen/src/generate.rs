@@ -20,8 +20,8 @@ pub(crate) struct Ctx {
     pub counters: Vec<u64>,
     /// The record's intended send time, microseconds since the epoch.
     pub event_micros: i64,
-    /// The leader's value a following record carries, as text.
-    pub followed: String,
+    /// The value of the field the caller gives (`Strategy::Given`), as text.
+    pub given: String,
     scratch: String,
     letters: String,
 }
@@ -35,7 +35,7 @@ impl Ctx {
             rng,
             counters: vec![0; counters],
             event_micros: 0,
-            followed: String::new(),
+            given: String::new(),
             scratch: String::new(),
             letters,
         }
@@ -63,7 +63,7 @@ pub(crate) fn write<O: Out>(node: &Node, ctx: &mut Ctx, out: &mut O) {
             out.fixed(&bytes);
         }
         Kind::String => text(node, ctx, |s| out.string(s)),
-        Kind::Uuid if matches!(node.strategy, Strategy::Followed) => out.uuid(&ctx.followed),
+        Kind::Uuid if matches!(node.strategy, Strategy::Given) => out.uuid(&ctx.given),
         Kind::Uuid => {
             let v: u128 = ctx.rng.random();
             // Version 4, variant 1.
@@ -211,8 +211,8 @@ fn integer(node: &Node, ctx: &mut Ctx) -> i64 {
             // The compiler pairs a text domain with string fields only.
             KeyValue::Text(_) => 0,
         },
-        // The leader's field is numeric when this one is (checked when they are paired).
-        Strategy::Followed => ctx.followed.parse().unwrap_or(0),
+        // Text of a number when the field is one (a follower's leader is checked for it).
+        Strategy::Given => ctx.given.parse().unwrap_or(0),
         Strategy::Plain | Strategy::Pool(_) => ctx.rng.random_range(0..1000),
     }
 }
@@ -227,7 +227,7 @@ fn real(node: &Node, ctx: &mut Ctx) -> f64 {
             space, distribution, ..
         } => draw_key(&mut ctx.rng, *space, distribution) as f64,
         Strategy::EventTime => ctx.event_micros as f64 / 1e6,
-        Strategy::Reference { .. } | Strategy::Followed => integer(node, ctx) as f64,
+        Strategy::Reference { .. } | Strategy::Given => integer(node, ctx) as f64,
         Strategy::Plain | Strategy::Pool(_) => ctx.rng.random_range(0.0..1000.0),
     }
 }
@@ -292,7 +292,7 @@ fn text(node: &Node, ctx: &mut Ctx, emit: impl FnOnce(&str)) {
             let _ = write!(ctx.scratch, "{:08x}", ctx.rng.random::<u32>());
             emit(&ctx.scratch);
         }
-        Strategy::Followed => emit(&ctx.followed),
+        Strategy::Given => emit(&ctx.given),
         Strategy::Reference { domain, hit_ratio } => match domain.draw(&mut ctx.rng, *hit_ratio) {
             KeyValue::Number(n) => {
                 ctx.scratch.clear();

@@ -93,6 +93,8 @@ pub struct GeneratorOptions {
     /// The seed of values held still per key (`per` hints): the same for every table of a
     /// run, so that tables agree on them.
     pub shared_seed: u64,
+    /// A top-level field whose value the caller gives for each record ([`RecordGenerator::next_given`]).
+    pub given_field: Option<String>,
 }
 
 /// Produces records for one schema, one at a time, into buffers the caller reuses.
@@ -127,6 +129,7 @@ impl RecordGenerator {
         // value; pools from the run's shared seed, so that its tables share them.
         let pools = Pools::new(options.shared_seed ^ 0x5eed_9001);
         let mut compiler = Compiler::new(pools, &schema, options.references.clone());
+        compiler.given = options.given_field.clone();
         let root: Node = compiler.compile(&schema, "record", false, Default::default())?;
         let Kind::Record { fields } = root.kind else {
             return Err(GeneratorError {
@@ -134,6 +137,17 @@ impl RecordGenerator {
                 hint: "records are what Kafka tables hold: wrap the fields in a record".into(),
             });
         };
+        if let Some(given) = &options.given_field
+            && !fields.iter().any(|f| &f.name == given)
+        {
+            return Err(GeneratorError {
+                message: format!("the schema has no field `{given}`"),
+                hint: format!(
+                    "fields: {}",
+                    fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
         if format == Format::Raw && fields.len() != 1 {
             return Err(GeneratorError {
                 message: format!(
@@ -176,6 +190,13 @@ impl RecordGenerator {
             followers: Vec::new(),
             follow_rng: Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0xf0_110e),
         })
+    }
+
+    /// Writes the next record with the given field's value `given` (its text).
+    pub fn next_given(&mut self, given: &str, event_micros: i64, key: &mut Vec<u8>, value: &mut Vec<u8>) {
+        self.ctx.given.clear();
+        self.ctx.given.push_str(given);
+        self.next_record(event_micros, key, value);
     }
 
     pub fn format(&self) -> Format {

@@ -90,8 +90,9 @@ pub(crate) enum Strategy {
         domain: Arc<crate::references::KeyDomain>,
         hit_ratio: f64,
     },
-    /// The value of the leader's record this record follows.
-    Followed,
+    /// A value the caller gives for each record: the leader's value a follower carries, a
+    /// dimension row's key.
+    Given,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -112,6 +112,37 @@ impl References {
     }
 }
 
+/// The most values [`References::members`] lists.
+const MOST_MEMBERS: u64 = 10_000_000;
+
+impl References {
+    /// Every value `reference` (`table.field`) takes, as text: the keys a dimension table
+    /// pipegen fills holds, one row each.
+    pub fn members(&self, reference: &str) -> Result<Vec<String>, GeneratorError> {
+        let domain = self.domain(reference, reference)?;
+        let count = match &domain {
+            KeyDomain::Numbers { count, .. } | KeyDomain::Prefixed { count, .. } => *count,
+            KeyDomain::Options(options) => options.len() as u64,
+        };
+        if count > MOST_MEMBERS {
+            return Err(GeneratorError {
+                message: format!("`{reference}` takes {count} values, more than the {MOST_MEMBERS} rows pipegen fills"),
+                hint: "give the key a smaller `range` or `key_space`".into(),
+            });
+        }
+        Ok(match domain {
+            KeyDomain::Numbers { start, step, count } => (0..count as i64)
+                .map(|i| start.saturating_add(step.saturating_mul(i)).to_string())
+                .collect(),
+            KeyDomain::Prefixed { prefix, count } => (1..=count).map(|n| format!("{prefix}-{n:06}")).collect(),
+            KeyDomain::Options(options) => options
+                .iter()
+                .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned))
+                .collect(),
+        })
+    }
+}
+
 /// The values a referenced field takes.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum KeyDomain {
@@ -252,6 +283,18 @@ mod tests {
             let error = references.domain(reference, "f").unwrap_err();
             assert!(error.message.contains(wanted), "{reference}: {}", error.message);
         }
+    }
+
+    #[test]
+    fn a_tables_members_are_every_value_its_key_takes_once() {
+        let references = references();
+        let ids = references.members("users.user_id").unwrap();
+        assert_eq!(ids.len(), 200);
+        assert_eq!((ids[0].as_str(), ids[199].as_str()), ("1", "200"));
+        let codes = references.members("users.code").unwrap();
+        assert_eq!((codes.len(), codes[49].as_str()), (50, "C-000050"));
+        assert_eq!(references.members("users.region").unwrap(), ["eu", "us"]);
+        assert!(references.members("orders.order_id").is_err(), "unbounded");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod backends;
 pub mod bench;
 mod consume;
 pub mod deploy;
+mod dimensions;
 mod flink_jobs;
 mod followers;
 mod html;

@@ -17,6 +17,7 @@ use pipegen_project::Project;
 
 use crate::backends::{LogBackend, RegistryBackend, TopicNeed};
 use crate::consume::{ConsumerMetrics, EndToEnd, consume, start_positions};
+use crate::dimensions::OwnedDimensions;
 use crate::flink_jobs::FlinkJobs;
 use crate::followers::Generated;
 use crate::interrupt::Interruption;
@@ -129,10 +130,14 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
             return Err(e);
         }
     };
+    let mut dimensions = OwnedDimensions::default();
     let outcome = run_pipeline(
         &request,
-        &mut log,
-        &mut registry,
+        Created {
+            log: &mut log,
+            registry: &mut registry,
+            dimensions: &mut dimensions,
+        },
         &interrupted,
         started_at,
         &run_id,
@@ -142,6 +147,9 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
 
     let mut cleanup_errors = BTreeMap::new();
     if config.run.cleanup {
+        for error in dimensions.remove().await {
+            cleanup_errors.insert(error, 1);
+        }
         match log.cleanup() {
             Ok(topics) if !topics.is_empty() => tracing::info!(?topics, "deleted the topics this run created"),
             Ok(_) => {}
@@ -173,17 +181,28 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     written
 }
 
+/// What a run creates outside itself, which the caller cleans up.
+struct Created<'b> {
+    log: &'b mut LogBackend,
+    registry: &'b mut RegistryBackend,
+    dimensions: &'b mut OwnedDimensions,
+}
+
 /// Everything from deploying the SQL to the result; what it creates is the caller's to clean up.
 async fn run_pipeline(
     request: &RunRequest<'_>,
-    log: &mut LogBackend,
-    registry: &mut RegistryBackend,
+    created: Created<'_>,
     interrupted: &Interruption,
     started_at: chrono::DateTime<chrono::Utc>,
     run_id: &str,
     live: &mut LiveFeed,
 ) -> Result<RunResult, RunError> {
     let config = &request.config.config;
+    let Created {
+        log,
+        registry,
+        dimensions,
+    } = created;
     let deploy_started = Instant::now();
     let shared_log = log.shared();
 
@@ -216,9 +235,12 @@ async fn run_pipeline(
         sink_starts.insert(sink.topic.clone(), positions);
     }
     registry.add_topics(pipeline.topics.iter().cloned());
-    let references = referable_tables(request.project, &pipeline);
-    let mut generators = Vec::new();
+    let references = referable_tables(request.project, &pipeline, config);
     let run_seed = config.run.seed.unwrap_or_else(|| started_at.timestamp_micros() as u64);
+    dimensions
+        .fill(request.config, request.project, &files, &references, run_seed)
+        .await?;
+    let mut generators = Vec::new();
     for fed in &pipeline.fed {
         // As validated when the project was loaded, not read again.
         let schema_text = fed.schema.schema.text();
@@ -241,6 +263,7 @@ async fn run_pipeline(
                 shared_seed: run_seed,
                 key_field: config.run.key_field.clone(),
                 references: references.clone(),
+                given_field: None,
             },
         )
         .map_err(|e| {
@@ -646,6 +669,7 @@ async fn run_pipeline(
             log_client_config: log.client_config(),
         },
         config: request.config.redacted_json(),
+        dimensions: dimensions.rows(),
         producer: report.totals.clone(),
         consumer: ConsumerSummary {
             consumed: consumers
@@ -826,11 +850,13 @@ fn watched_topics(pipeline: &Pipeline<'_>) -> Vec<(String, Option<String>)> {
 /// The tables a generated field may reference (`"references": "table.field"`): the tables the
 /// run generates, and any other table with a schema of its own under `schemas/` (a dimension
 /// table whose keys that schema's hints describe).
-fn referable_tables(project: &Project, pipeline: &Pipeline<'_>) -> References {
+fn referable_tables(project: &Project, pipeline: &Pipeline<'_>, config: &pipegen_config::Config) -> References {
     let mut references = References::default();
     for schema in &project.schemas {
         if let Some(table) = schema.path.file_stem().and_then(|s| s.to_str()) {
-            references.add_table(table, schema.schema.text(), None);
+            // A dimension table the run fills holds the rows its config says.
+            let rows = config.dimensions.get(table).and_then(|d| d.rows);
+            references.add_table(table, schema.schema.text(), rows);
         }
     }
     for fed in &pipeline.fed {

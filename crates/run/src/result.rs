@@ -201,6 +201,8 @@ pub struct RunResult {
     pub error: Option<String>,
     pub backends: Backends,
     pub config: serde_json::Value,
+    /// The dimension tables the run filled (`dimensions` in the config).
+    pub dimensions: Vec<crate::dimensions::DimensionRow>,
     pub producer: ProducerTotals,
     pub consumer: ConsumerSummary,
     pub latency_ms: Latency,
@@ -231,6 +233,7 @@ pub(crate) fn sample_result() -> RunResult {
             log_client_config: None,
         },
         config: serde_json::json!({"kafka": {"security": {"password": "[redacted]"}}}),
+        dimensions: Vec::new(),
         producer: ProducerTotals {
             planned: Some(20),
             sent: 20,

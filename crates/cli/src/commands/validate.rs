@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use pipegen_config::{Config, Engine};
+use pipegen_config::{Config, Engine, KeyPath};
 use pipegen_diag::{Diagnostic, Severity};
 use pipegen_health::Probe;
 use pipegen_project::Project;
@@ -16,7 +16,13 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> CommandResult {
     let resolved = load_config(global, Vec::new())?;
     let project = Project::load(&global.project_dir).map_err(Failure::Input)?;
 
-    let findings = pipegen_project::validate::check(&project);
+    let mut findings = pipegen_project::validate::check(&project);
+    for name in resolved.config.dimensions.keys() {
+        if let Err((message, hint)) = pipegen_project::validate::check_dimension(&project, name) {
+            let key: KeyPath = ["dimensions", name.as_str()].into_iter().collect();
+            findings.push(resolved.error_at(&key, message, hint));
+        }
+    }
     let errors = findings.iter().filter(|d| d.severity == Severity::Error).count();
     for finding in &findings {
         eprintln!("{finding}\n");

@@ -113,8 +113,13 @@ impl JdbcTable {
         format!("jdbc:postgresql://{}:{}/{}", self.host, self.port, self.database)
     }
 
+    /// `table-name`, as the database knows it.
+    pub fn table_name(&self) -> &str {
+        &self.table_name
+    }
+
     /// A connection to the database, its driver spawned on the runtime.
-    async fn connect(&self) -> Result<tokio_postgres::Client, EngineError> {
+    pub(crate) async fn connect(&self) -> Result<tokio_postgres::Client, EngineError> {
         let mut config = tokio_postgres::Config::new();
         config
             .host(&self.host)
@@ -190,7 +195,7 @@ impl JdbcTable {
     }
 
     /// A database error, with where it came from and never the password.
-    fn error(&self, doing: &str, error: &tokio_postgres::Error) -> EngineError {
+    pub(crate) fn error(&self, doing: &str, error: &tokio_postgres::Error) -> EngineError {
         let detail = error
             .as_db_error()
             .map(|db| db.message().to_owned())
@@ -315,14 +320,14 @@ fn parse_url(url: &str) -> Result<(String, u16, String), String> {
 }
 
 /// Quotes a (possibly schema-qualified) table name for PostgreSQL.
-fn quote_table(name: &str) -> String {
+pub(crate) fn quote_table(name: &str) -> String {
     name.split('.')
         .map(|part| format!("\"{}\"", part.replace('"', "\"\"")))
         .collect::<Vec<_>>()
         .join(".")
 }
 
-fn quote_column(name: &str) -> String {
+pub(crate) fn quote_column(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

@@ -1,6 +1,7 @@
 pub mod datagen;
 pub mod filesystem;
 pub mod jdbc;
+pub mod jdbc_owned;
 pub mod jdbc_scan;
 pub mod kafka;
 pub mod record_layout;

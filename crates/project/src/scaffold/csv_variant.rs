@@ -74,6 +74,7 @@ pub(crate) fn blueprint(name: &ProjectName, csv_path: &Path) -> Result<Blueprint
             about: "Your CSV file, its header line commented out so Flink's csv format skips it.".to_owned(),
         }),
         extra: Vec::new(),
+        config: String::new(),
         notes: vec![match inference.sampled {
             None => format!(
                 "Inferred {} columns from {} rows of {}; the schema is in schemas/input.avsc.",

@@ -60,6 +60,8 @@ pub(crate) struct Blueprint {
     pub data: Option<DataCopy>,
     /// Other files the variant brings (a dimension table's schema and setup script).
     pub extra: Vec<ExtraFile>,
+    /// Configuration the variant adds at the end of `.pipegen.yaml`.
+    pub config: String,
     pub notes: Vec<String>,
 }
 
@@ -155,6 +157,7 @@ fn default_blueprint(name: &ProjectName) -> Result<Blueprint, InitError> {
             "Counts orders, items and revenue per product category in 10-second tumbling event-time windows.".to_owned(),
         data: None,
         extra: Vec::new(),
+        config: String::new(),
         notes: Vec::new(),
     })
 }
@@ -173,7 +176,7 @@ fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
         &mut staged,
         ".pipegen.yaml",
         "Configuration: run defaults and Kafka/Flink tuning, each value commented.".into(),
-        config_template::pipegen_yaml(name),
+        config_template::pipegen_yaml(name) + &blueprint.config,
     );
     add(
         &mut staged,

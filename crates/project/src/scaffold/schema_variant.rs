@@ -42,6 +42,7 @@ pub(crate) fn blueprint(name: &ProjectName, schema_path: &Path) -> Result<Bluepr
         pipeline_summary: summary,
         data: None,
         extra: Vec::new(),
+        config: String::new(),
         notes: Vec::new(),
     })
 }

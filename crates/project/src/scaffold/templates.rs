@@ -148,8 +148,9 @@ fn enrichment(kebab: &str, mut blueprint: Blueprint) -> Blueprint {
         "`order_id` STRING NOT NULL,\n  `customer_id` BIGINT NOT NULL,\n  `amount` DECIMAL(10, 2) NOT NULL,\n  `customer_name` STRING,\n  `tier` STRING,\n  `event_time` TIMESTAMP(3) NOT NULL",
     );
     sink.sql = format!(
-        r#"-- Dimension: the customers table in PostgreSQL (create and fill it with
--- db/customers.postgres.sql). Its address and credentials come from the environment:
+        r#"-- Dimension: the customers table in PostgreSQL. `pipegen run` creates and fills it
+-- (`dimensions.customers` in .pipegen.yaml) and removes it after; for a table that stays,
+-- run db/customers.postgres.sql. Its address and credentials come from the environment:
 -- export {url} (jdbc:postgresql://host:5432/db), {user} and {password}.
 -- The PARTIAL cache keeps up to 10,000 customers for 10 minutes, so most orders are
 -- enriched without a round trip to the database.
@@ -184,11 +185,12 @@ CREATE TABLE `customers` (
     });
     blueprint.extra.push(ExtraFile {
         path: "db/customers.postgres.sql".to_owned(),
-        about: "Creates and fills the customers table in PostgreSQL (psql -f db/customers.postgres.sql).".to_owned(),
+        about: "Creates and fills the customers table in PostgreSQL for good (psql -f db/customers.postgres.sql); `pipegen run` fills it for its own run without it.".to_owned(),
         content: CUSTOMERS_POSTGRES.to_owned(),
     });
+    blueprint.config = DIMENSIONS_CONFIG.to_owned();
     blueprint.notes.push(format!(
-        "the enrichment template reads PostgreSQL: create its table with db/customers.postgres.sql and export {url}, {user} and {password} before `pipegen run`"
+        "the enrichment template reads PostgreSQL: export {url}, {user} and {password} before `pipegen run` (the run creates and fills the customers table, and removes it after)"
     ));
     blueprint
 }
@@ -291,6 +293,14 @@ const PAYMENTS_SCHEMA: &str = r#"{
     {"name": "payment_time", "type": {"type": "long", "logicalType": "timestamp-millis"}, "doc": "When the payment was made."}
   ]
 }
+"#;
+
+const DIMENSIONS_CONFIG: &str = r#"
+# Dimension tables `pipegen run` owns: created when missing, filled before the load with one
+# row per key its schema allows (schemas/customers.avsc: ids 1 to 1000), and what the run made
+# removed after (the table it created, or only the rows it inserted into an existing one).
+dimensions:
+  customers: {}
 "#;
 
 const CUSTOMERS_SCHEMA: &str = r#"{

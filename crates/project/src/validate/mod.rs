@@ -5,6 +5,7 @@ mod catalog;
 mod column_names;
 mod columns;
 mod connectors;
+mod dimensions;
 mod functions;
 mod hints;
 mod placeholders;
@@ -12,6 +13,8 @@ mod schema_match;
 mod time;
 
 use pipegen_diag::{Diagnostic, Position};
+
+pub use dimensions::check_dimension;
 
 use crate::project::{Project, ProjectSql};
 use catalog::Catalog;
