@@ -55,6 +55,7 @@ enum SinkTable {
     Blackhole,
     Print(Option<String>),
     Kafka(Box<CreateTable>),
+    Jdbc(Box<CreateTable>),
 }
 
 pub struct Engine {
@@ -388,6 +389,10 @@ impl Engine {
                 let scan: Arc<dyn PartitionStream> =
                     Arc::new(crate::connectors::jdbc_scan::JdbcScan::new(lookup.clone()));
                 self.lookup_tables.insert(table.name.clone(), lookup);
+                self.sinks.insert(
+                    table.name.clone(),
+                    (SinkTable::Jdbc(Box::new(table.clone())), schema.clone()),
+                );
                 self.register_source(table, schema, vec![scan]).await
             }
             Some("blackhole") => {
@@ -619,12 +624,6 @@ impl Engine {
             )));
         }
         let target = target.as_str();
-        if self.lookup_tables.contains_key(target) {
-            return Err(EngineError::unsupported(format!(
-                "writing the jdbc table `{}`",
-                insert.target
-            )));
-        }
         let query = &insert.query;
         let (table, schema) = self
             .sinks
@@ -634,6 +633,10 @@ impl Engine {
         let sink: Box<dyn TableSink> = match table {
             SinkTable::Blackhole => Box::new(Blackhole),
             SinkTable::Print(identifier) => Box::new(Print::new(identifier.as_deref())),
+            SinkTable::Jdbc(table) => Box::new(crate::connectors::jdbc_sink::JdbcSink::new(
+                &table,
+                crate::connectors::jdbc::JdbcTable::from_table(&table, schema.clone())?,
+            )?),
             SinkTable::Kafka(table) => Box::new(KafkaSink::new(
                 &table,
                 schema.clone(),
@@ -674,9 +677,9 @@ impl Engine {
                     && !sink.accepts_updates()
                 {
                     return Err(EngineError::Invalid(format!(
-                        "`{}` is append-only and cannot take the updates its query produces ({operator}); \
-                     write them to an 'upsert-kafka' table with a PRIMARY KEY, or to 'print'",
-                        target.as_ref().map_or(name, |(t, _)| t)
+                        "`{}` is append-only and cannot take the updates its query produces ({operator}); {}",
+                        target.as_ref().map_or(name, |(t, _)| t),
+                        sink.append_only_hint()
                     )));
                 }
                 sink.begin(node.updating_operator().is_some());

@@ -19,6 +19,11 @@ pub trait TableSink: Send {
         true
     }
 
+    /// What to do when the sink is append-only and the query's result changes.
+    fn append_only_hint(&self) -> String {
+        "write them to an 'upsert-kafka' table with a PRIMARY KEY, or to 'print'".to_owned()
+    }
+
     /// Called once before the first row: whether the query's result updates (retractions
     /// follow insertions) or only grows.
     fn begin(&mut self, _updating: bool) {}

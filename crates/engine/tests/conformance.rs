@@ -4,7 +4,10 @@
 //! every case on a Flink cluster; none is written by hand. A case Flink refuses must be refused.
 //!
 //! A case that reads a `jdbc` table (`${JDBC_URL}`) reads it from a real PostgreSQL started for
-//! the run and loaded with `data/dimensions.sql`, as the script loads Flink's.
+//! the run and loaded with `data/dimensions.sql`, as the script loads Flink's. A case whose last
+//! statement is an INSERT into a jdbc table gives the table PostgreSQL holds after the job,
+//! each column as PostgreSQL's text of it (the table emptied before each run), which is what
+//! the golden holds for Flink's run.
 //!
 //! A case the engine cannot run yet is listed in `tests/conformance/not-yet.txt`: it may be
 //! refused before it runs (naming its file and line), fail with an error, or give Flink's
@@ -104,6 +107,12 @@ enum Outcome {
         updating: bool,
         changes: Vec<Changes>,
     },
+    /// An INSERT case's job ran: the table its database holds (PostgreSQL's text of each
+    /// value; an INSERT's changelog mode is not compared, the table it leaves is).
+    Written {
+        columns: Vec<String>,
+        rows: Vec<Vec<Option<String>>>,
+    },
     /// Refused before running: a construct it does not run (or parse) yet.
     Refused { message: String, located: bool },
     /// Failed otherwise.
@@ -143,7 +152,7 @@ impl TableSink for Recorder {
     }
 }
 
-fn run_case(case: &str, sql: &str, parallelism: usize) -> Outcome {
+fn run_case(case: &str, sql: &str, parallelism: usize, database: Option<&Postgres>) -> Outcome {
     let path = corpus().join("cases").join(format!("{case}.sql"));
     let file = match parse_file(&path, sql) {
         Ok(file) => file,
@@ -163,7 +172,14 @@ fn run_case(case: &str, sql: &str, parallelism: usize) -> Outcome {
     runtime.block_on(async {
         let mut engine = Engine::new(parallelism);
         let recorder = Recorder::default();
+        let mut written = None;
         for statement in &file.statements {
+            if let Statement::Insert(insert) = &statement.kind {
+                let table = jdbc_table_name(&file.statements, &insert.target);
+                let db = database.expect("an INSERT case writes a jdbc table");
+                db.psql(&format!("TRUNCATE {table}"));
+                written = Some((table, insert.target.clone()));
+            }
             let result = if matches!(statement.kind, Statement::Query(_)) {
                 engine.query_into(statement, Box::new(recorder.clone())).await
             } else {
@@ -172,6 +188,9 @@ fn run_case(case: &str, sql: &str, parallelism: usize) -> Outcome {
             if let Err(error) = result {
                 return Outcome::of_error(error);
             }
+        }
+        if let (Some((table, target)), Some(db)) = (written, database) {
+            return read_back(db, &table, &file.statements, &target);
         }
         let changes = std::mem::take(&mut *recorder.changes.lock().unwrap());
         // Names are read off the rows (an empty result has none to compare).
@@ -186,6 +205,42 @@ fn run_case(case: &str, sql: &str, parallelism: usize) -> Outcome {
             changes,
         }
     })
+}
+
+/// The `'table-name'` of the jdbc table `target` the case declares.
+fn jdbc_table_name(statements: &[pipegen_sql::ParsedStatement], target: &str) -> String {
+    statements
+        .iter()
+        .find_map(|s| match &s.kind {
+            Statement::CreateTable(table) if table.name == target => table.option("table-name").map(str::to_owned),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("an INSERT case writes a jdbc table with a 'table-name'; `{target}` is none"))
+}
+
+/// What PostgreSQL holds in `table` after an INSERT case's job: every physical column of the
+/// case's `target` as PostgreSQL's text, every row an insertion.
+fn read_back(db: &Postgres, table: &str, statements: &[pipegen_sql::ParsedStatement], target: &str) -> Outcome {
+    let columns: Vec<String> = statements
+        .iter()
+        .find_map(|s| match &s.kind {
+            Statement::CreateTable(t) if t.name == target => Some(
+                t.columns
+                    .iter()
+                    .filter(|c| matches!(c.kind, pipegen_sql::ColumnKind::Physical(_)))
+                    .map(|c| c.name.clone())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let texts: Vec<String> = columns.iter().map(|c| format!("\"{c}\"::text")).collect();
+    let json = db.psql(&format!(
+        "SELECT coalesce(json_agg(json_build_array({})), '[]') FROM {table}",
+        texts.join(", ")
+    ));
+    let rows: Vec<Vec<Option<String>>> = serde_json::from_str(json.trim()).expect("psql's JSON");
+    Outcome::Written { columns, rows }
 }
 
 fn materialize(changes: &[Changes], from: &Path) -> BTreeMap<Vec<Option<String>>, usize> {
@@ -297,15 +352,16 @@ fn check(
     golden: &Golden,
     listed: Option<&String>,
     parallelism: usize,
+    database: Option<&Postgres>,
 ) -> Result<String, String> {
     let path = corpus().join("cases").join(format!("{case}.sql"));
-    let outcome = run_case(case, sql, parallelism);
+    let outcome = run_case(case, sql, parallelism, database);
     if let Some(flink) = &golden.error {
         return match outcome {
-            Outcome::Ran { .. } if listed.is_some_and(|r| r.starts_with("differs:")) => {
+            Outcome::Ran { .. } | Outcome::Written { .. } if listed.is_some_and(|r| r.starts_with("differs:")) => {
                 Ok(format!("known to differ: runs, but Flink refuses it: {flink}"))
             }
-            Outcome::Ran { .. } => Err(format!("runs, but Flink refuses it: {flink}")),
+            Outcome::Ran { .. } | Outcome::Written { .. } => Err(format!("runs, but Flink refuses it: {flink}")),
             _ => Ok(format!("refused, as Flink refuses it ({flink})")),
         };
     }
@@ -320,6 +376,34 @@ fn check(
         (Outcome::Refused { message, .. }, Some(_)) => Ok(format!("not yet: {message}")),
         (Outcome::Failed(message), Some(_)) => Ok(format!("not yet (fails): {message}")),
         (Outcome::Refused { message, .. } | Outcome::Failed(message), None) => Err(format!("fails: {message}")),
+        (Outcome::Written { columns, rows }, listed) => {
+            let mut table = BTreeMap::new();
+            for row in rows {
+                fold(&mut table, row, false, &path);
+            }
+            let verdict = if table != golden.table {
+                Verdict::OtherTable(format!(
+                    "leaves another table than Flink ({} rows against Flink's {}):\n{}",
+                    table.values().sum::<usize>(),
+                    golden.table.values().sum::<usize>(),
+                    diff(&golden.table, &table)
+                ))
+            } else if columns != golden.columns {
+                Verdict::OtherTable(format!("columns {columns:?}, Flink's {:?}", golden.columns))
+            } else {
+                Verdict::Same(table.values().sum())
+            };
+            match (verdict, listed) {
+                (Verdict::OtherTable(why), Some(reason)) if reason.starts_with("differs:") => {
+                    Ok(format!("known to differ: {}", why.lines().next().unwrap_or_default()))
+                }
+                (Verdict::OtherTable(why), _) => Err(why),
+                (Verdict::Same(_), Some(_)) => {
+                    Err("gives Flink's result but is listed in not-yet.txt: take it off the list".to_owned())
+                }
+                (_, _) => Ok(format!("{} rows written, as Flink's", table.values().sum::<usize>())),
+            }
+        }
         (
             Outcome::Ran {
                 columns,
@@ -389,7 +473,7 @@ fn the_engine_gives_flinks_results_for_the_corpus() {
         }
         let golden = read_golden(case);
         for parallelism in [1, 2] {
-            match check(case, &sql, &golden, listed.get(case), parallelism) {
+            match check(case, &sql, &golden, listed.get(case), parallelism, database.as_ref()) {
                 Ok(note) => {
                     eprintln!("{case} (parallelism {parallelism}): {note}");
                     if parallelism == 1 {

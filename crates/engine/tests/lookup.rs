@@ -295,7 +295,7 @@ fn an_options_hint_gives_the_reference_its_own_cache() {
 }
 
 #[test]
-fn a_jdbc_table_reads_whole_where_no_lookup_join_reads_it_and_is_not_written_yet() {
+fn a_jdbc_table_reads_whole_where_no_lookup_join_reads_it() {
     let db = database();
     let dir = Dir::new("jdbc-scan");
     let (path, _) = orders(&dir, 10);
@@ -311,10 +311,27 @@ fn a_jdbc_table_reads_whole_where_no_lookup_join_reads_it_and_is_not_written_yet
         .collect();
     assert_eq!(rows, expected, "the database's own GROUP BY");
     assert!(lookups.is_empty(), "a scan is no lookup");
+}
+
+#[test]
+fn a_jdbc_sink_that_cannot_write_fails_its_job_naming_the_table_but_not_the_password() {
+    let db = database();
+    let dir = Dir::new("jdbc-sink-fails");
+    let (path, _) = orders(&dir, 10);
     let sql = format!(
-        "{}INSERT INTO users SELECT user_id, 'x', 'y', 1.00, true FROM orders;",
-        tables(&db, &path, "")
+        "{}CREATE TABLE gone (order_id BIGINT, amount DECIMAL(10, 2), PRIMARY KEY (order_id) NOT ENFORCED)
+         WITH ('connector' = 'jdbc', 'url' = '{}', 'table-name' = 'no_such_table',
+               'username' = '{}', 'password' = '{}', 'sink.max-retries' = '1');
+         INSERT INTO gone SELECT order_id, amount FROM orders;",
+        tables(&db, &path, ""),
+        db.jdbc_url(),
+        Postgres::USER,
+        Postgres::PASSWORD
     );
     let error = query(&sql, 1).unwrap_err();
-    assert!(error.contains("writing the jdbc table `users`"), "{error}");
+    assert!(
+        error.contains("jdbc table `gone`") && error.contains("no_such_table") && error.contains("cannot write"),
+        "{error}"
+    );
+    assert!(!error.contains(Postgres::PASSWORD), "{error}");
 }

@@ -3,7 +3,9 @@
 //
 // A client: each case runs in a fresh streaming TableEnvironment whose jobs go to the remote
 // cluster (execution.target: remote). The case's statements run in order (`SET 'k' = 'v';`
-// sets the configuration, as the SQL client does); its last statement is the query. Each case
+// sets the configuration, as the SQL client does); its last statement is the query, or an
+// INSERT into a `jdbc` table, whose result is the table PostgreSQL holds after the job (each
+// column read as PostgreSQL's text, every row a `+I`; the table is emptied before each run). Each case
 // runs twice; the two changelogs must be equal as materialized tables (+I/+U insert a row, -U/-D
 // delete one equal row), else the case fails and no golden is written. A golden is written
 // (temp file, then rename) only after both jobs finished.
@@ -16,6 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -40,7 +46,9 @@ import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.internal.TableEnvironmentInternal;
 import org.apache.flink.table.api.internal.TableResultInternal;
+import org.apache.flink.table.catalog.CatalogBaseTable;
 import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ObjectPath;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.operations.CollectModifyOperation;
 import org.apache.flink.table.utils.print.RowDataToStringConverter;
@@ -51,6 +59,8 @@ public final class GoldenRunner {
     private static final Pattern SET =
             Pattern.compile("(?is)SET\\s+'([^']+)'\\s*=\\s*'([^']*)'");
     private static final Pattern QUERY = Pattern.compile("(?is)(SELECT|WITH)\\b.*");
+    // An INSERT into a jdbc table, whose result PostgreSQL holds: its target's name.
+    private static final Pattern INSERT = Pattern.compile("(?is)INSERT\\s+INTO\\s+`?(\\w+)`?\\s.*");
     private static final Pattern DDL = Pattern.compile("(?is)CREATE\\s.*");
     // A case whose query Flink refuses says so in a leading comment line.
     private static final Pattern EXPECT_ERROR = Pattern.compile("(?m)^--\\s*expect:\\s*error\\s*$");
@@ -260,8 +270,13 @@ public final class GoldenRunner {
     }
 
     static void checkShape(List<String> statements) {
-        if (statements.isEmpty() || !QUERY.matcher(statements.get(statements.size() - 1)).matches()) {
-            throw new IllegalArgumentException("the last statement is not a SELECT (or WITH ... SELECT) query");
+        if (statements.isEmpty()) {
+            throw new IllegalArgumentException("the case has no statement");
+        }
+        String last = statements.get(statements.size() - 1);
+        if (!QUERY.matcher(last).matches() && !INSERT.matcher(last).matches()) {
+            throw new IllegalArgumentException(
+                    "the last statement is not a SELECT (or WITH ... SELECT) query, nor an INSERT INTO a jdbc table");
         }
         for (String statement : statements.subList(0, statements.size() - 1)) {
             if (!SET.matcher(statement).matches() && !DDL.matcher(statement).matches()) {
@@ -286,6 +301,10 @@ public final class GoldenRunner {
             }
         }
         String query = statements.get(statements.size() - 1);
+        Matcher insert = INSERT.matcher(query);
+        if (insert.matches()) {
+            return runInsert(tables, query, insert.group(1), timeoutSeconds);
+        }
         Outcome outcome = new Outcome();
         String plan;
         try {
@@ -347,6 +366,59 @@ public final class GoldenRunner {
         // The job has finished (the collect iterator ends with it); wait for its final status.
         if (result.getJobClient().isPresent()) {
             result.getJobClient().get().getJobExecutionResult().get(timeoutSeconds, TimeUnit.SECONDS);
+        }
+        return outcome;
+    }
+
+    /**
+     * An INSERT into a jdbc table: the table emptied, the job run to its end, then read back
+     * from PostgreSQL (each column as PostgreSQL's text of it). The changelog mode is that of
+     * the sink's input.
+     */
+    static Outcome runInsert(TableEnvironment tables, String insert, String target, long timeoutSeconds)
+            throws Exception {
+        Outcome outcome = new Outcome();
+        String plan;
+        try {
+            plan = tables.explainSql(insert, ExplainDetail.CHANGELOG_MODE);
+        } catch (Exception | AssertionError refused) {
+            Throwable reason = refused;
+            while (firstLine(reason).endsWith(":") && reason.getCause() != null) {
+                reason = reason.getCause();
+            }
+            outcome.error = firstLine(reason);
+            for (Throwable cause = reason.getCause(); cause != null; cause = cause.getCause()) {
+                outcome.causes.add(firstLine(cause));
+            }
+            return outcome;
+        }
+        outcome.changelogMode = rootChangelogMode(plan);
+        outcome.bareChangelogMode = outcome.changelogMode;
+        CatalogBaseTable table = tables.getCatalog(tables.getCurrentCatalog()).orElseThrow()
+                .getTable(new ObjectPath(tables.getCurrentDatabase(), target));
+        String tableName = table.getOptions().get("table-name");
+        List<String> columns = new ArrayList<>();
+        for (Column column : tables.from(target).getResolvedSchema().getColumns()) {
+            if (column.isPhysical()) {
+                outcome.columns.add(new String[] {column.getName(), column.getDataType().toString()});
+                columns.add("\"" + column.getName().replace("\"", "\"\"") + "\"::text");
+            }
+        }
+        try (Connection db = DriverManager.getConnection(
+                System.getenv("JDBC_URL"), System.getenv("JDBC_USER"), System.getenv("JDBC_PASSWORD"));
+                Statement sql = db.createStatement()) {
+            sql.execute("TRUNCATE " + tableName);
+            tables.executeSql(insert).await(timeoutSeconds, TimeUnit.SECONDS);
+            try (ResultSet rows = sql.executeQuery("SELECT " + String.join(", ", columns) + " FROM " + tableName)) {
+                while (rows.next()) {
+                    List<String> change = new ArrayList<>(columns.size() + 1);
+                    change.add("+I");
+                    for (int i = 1; i <= columns.size(); i++) {
+                        change.add(rows.getString(i));
+                    }
+                    outcome.changes.add(change);
+                }
+            }
         }
         return outcome;
     }

@@ -123,7 +123,7 @@ pub(crate) fn check(declared: &DeclaredTable<'_>, findings: &mut Vec<Diagnostic>
         other => {
             let hint = match did_you_mean(other, CONNECTORS.iter().copied()) {
                 Some(s) => format!("did you mean '{s}'?"),
-                None => "pipegen's embedded engine runs kafka, upsert-kafka, filesystem, datagen, print, blackhole and jdbc (PostgreSQL: scans and lookups); other connectors need --engine flink".into(),
+                None => "pipegen's embedded engine runs kafka, upsert-kafka, filesystem, datagen, print, blackhole and jdbc (PostgreSQL: scans, lookups and sinks); other connectors need --engine flink".into(),
             };
             findings.push(
                 finding_at(

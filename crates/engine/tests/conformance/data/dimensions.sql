@@ -29,3 +29,33 @@ INSERT INTO products VALUES
   ('mouse', 'input', 19.95, TRUE),
   ('speaker', NULL, 59.00, TRUE),
   ('stand', 'accessories', 34.00, NULL);
+
+-- Empty tables the INSERT cases write (each emptied before a case runs): an append-only copy
+-- without a key, per-user totals upserted by key, per-product counts, and per-user order
+-- counts that a filter turns into deletions.
+CREATE TABLE paid_orders (
+  order_id BIGINT,
+  user_id BIGINT,
+  amount NUMERIC(10, 2),
+  ts TIMESTAMP(3)
+);
+
+CREATE TABLE user_totals (
+  user_id BIGINT PRIMARY KEY,
+  orders BIGINT NOT NULL,
+  total NUMERIC(38, 2),
+  last_ts TIMESTAMP(3)
+);
+
+CREATE TABLE product_windows (
+  product TEXT,
+  window_start TIMESTAMP(3),
+  orders BIGINT,
+  revenue NUMERIC(38, 2),
+  PRIMARY KEY (product, window_start)
+);
+
+CREATE TABLE light_users (
+  user_id BIGINT PRIMARY KEY,
+  orders BIGINT
+);
