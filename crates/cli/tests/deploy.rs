@@ -28,7 +28,7 @@ fn args<'a>(servers: &'a str, flink: &'a str, gateway: &'a str, command: &'a str
 }
 
 fn state(rest: &FlinkRest, job: &str) -> String {
-    rest.job(job).unwrap().summary.state
+    rest.job(job).unwrap().summary.state.to_string()
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn a_deployment_that_cannot_complete_leaves_nothing_behind() {
     );
     let started = jobs_named(&rest, "stats_undeployed");
     assert_eq!(started.len(), 1, "03_pipeline.sql's job: {started:?}");
-    assert_eq!(started[0].state, "CANCELED");
+    assert_eq!(started[0].state, pipegen_flink::JobState::Canceled);
     assert!(
         admin(&servers).topics().unwrap().is_empty(),
         "the topics it created are gone"

@@ -3,14 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::rest::{FlinkRest, RestError, is_terminal};
+use crate::job_state::JobState;
+use crate::rest::{FlinkRest, RestError};
 
 /// What became of one job asked to cancel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cancelled {
     pub job_id: String,
     /// The state the job ended in (CANCELED, or FINISHED / FAILED when it ended by itself).
-    pub outcome: Result<String, RestError>,
+    pub outcome: Result<JobState, RestError>,
 }
 
 /// Cancels each job and waits (up to `wait`, over all of them) until each has ended.
@@ -23,7 +24,7 @@ pub fn cancel_jobs(rest: &FlinkRest, jobs: &[String], wait: Duration) -> Vec<Can
             let outcome = asked.and_then(|()| {
                 loop {
                     let state = rest.job(&job_id)?.summary.state;
-                    if is_terminal(&state) {
+                    if state.is_terminal() {
                         break Ok(state);
                     }
                     if Instant::now() > deadline {

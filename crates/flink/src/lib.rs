@@ -6,6 +6,7 @@ mod cleanup;
 mod deploy;
 mod deployment;
 mod gateway;
+mod job_state;
 mod monitor;
 mod rest;
 mod settings;
@@ -14,9 +15,9 @@ pub use cleanup::{Cancelled, cancel_jobs};
 pub use deploy::{DeployError, SqlFile, StartedJob, Substitutions, deploy, rename_topics, substitute};
 pub use deployment::{Cluster, Deployment, DeploymentError, job_failure};
 pub use gateway::{GatewayError, Session, SqlGateway, StatementResult, default_gateway_url};
+pub use job_state::JobState;
 pub use monitor::{JobSample, METRICS_REFRESH_KEY, VertexSample, metrics_refresh, sample_job};
 pub use rest::{
     Aggregate, Checkpoints, CompletedCheckpoint, FlinkRest, JobDetail, JobSummary, Overview, RestError, Vertex,
-    is_terminal,
 };
 pub use settings::{cluster_properties, render_config_yaml, session_properties};

@@ -2,7 +2,8 @@
 //! takes one each second). Every figure is what Flink reported; one Flink did not report is
 //! `None`, never a guess.
 
-use crate::rest::{Aggregate, CompletedCheckpoint, FlinkRest, RestError, is_terminal};
+use crate::job_state::JobState;
+use crate::rest::{Aggregate, CompletedCheckpoint, FlinkRest, RestError};
 
 /// Per-subtask metrics read for every vertex.
 const VERTEX_METRICS: &[&str] = &[
@@ -55,7 +56,7 @@ pub struct VertexSample {
 pub struct JobSample {
     pub id: String,
     pub name: String,
-    pub state: String,
+    pub state: JobState,
     pub uptime_ms: Option<u64>,
     pub restarts: Option<u64>,
     pub vertices: Vec<VertexSample>,
@@ -84,11 +85,11 @@ impl JobSample {
 
     /// Whether the job failed (Flink gave up on it).
     pub fn failed(&self) -> bool {
-        self.state == "FAILED"
+        self.state == JobState::Failed
     }
 
     pub fn is_terminal(&self) -> bool {
-        is_terminal(&self.state)
+        self.state.is_terminal()
     }
 
     /// Reads each vertex's share of the last completed checkpoint into `state_bytes` (one
@@ -150,7 +151,7 @@ pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
         .iter()
         .flat_map(|v| v.inputs.iter().map(String::as_str))
         .collect();
-    let running = !is_terminal(&detail.summary.state);
+    let running = !detail.summary.state.is_terminal();
     let mut vertices = Vec::with_capacity(detail.vertices.len());
     for vertex in &detail.vertices {
         // Metrics of a vertex that has not started (or a job already gone) are simply absent.
@@ -188,7 +189,7 @@ pub fn sample_job(rest: &FlinkRest, job: &str) -> Result<JobSample, RestError> {
     let metrics = rest.job_metrics(job, &["uptime", "numRestarts"]).unwrap_or_default();
     let checkpoints = rest.checkpoints(job).unwrap_or_default();
     let state = detail.summary.state.clone();
-    let root_exception = if matches!(state.as_str(), "FAILED" | "FAILING" | "RESTARTING") {
+    let root_exception = if state.is_troubled() {
         rest.root_exception(job)?
     } else {
         None

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::job_state::JobState;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RestError {
     #[error("Flink at {url} is not reachable: {reason}")]
@@ -47,8 +49,7 @@ pub struct Overview {
 pub struct JobSummary {
     pub id: String,
     pub name: String,
-    /// Flink's job status: RUNNING, FINISHED, FAILED, CANCELED, RESTARTING, ...
-    pub state: String,
+    pub state: JobState,
     /// Milliseconds since the epoch.
     pub start_time: i64,
     pub duration_ms: u64,
@@ -412,7 +413,7 @@ impl FlinkRest {
         match self.request("PATCH", &format!("/jobs/{job}?mode=cancel"), None) {
             Ok(_) => Ok(()),
             Err(e) => match self.job(job) {
-                Ok(detail) if is_terminal(&detail.summary.state) => Ok(()),
+                Ok(detail) if detail.summary.state.is_terminal() => Ok(()),
                 _ => Err(e),
             },
         }
@@ -459,11 +460,6 @@ impl FlinkRest {
     }
 }
 
-/// Job states after which a job does not run again.
-pub fn is_terminal(state: &str) -> bool {
-    matches!(state, "FINISHED" | "FAILED" | "CANCELED" | "SUSPENDED")
-}
-
 fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
@@ -472,7 +468,7 @@ fn summary(job: &Value, id_key: &str) -> JobSummary {
     JobSummary {
         id: text(job, id_key),
         name: text(job, "name"),
-        state: job.get("state").and_then(Value::as_str).unwrap_or("UNKNOWN").to_owned(),
+        state: JobState::parse(job.get("state").and_then(Value::as_str).unwrap_or("UNKNOWN")),
         start_time: job.get("start-time").and_then(Value::as_i64).unwrap_or(0),
         duration_ms: job.get("duration").and_then(Value::as_u64).unwrap_or(0),
     }
@@ -501,11 +497,5 @@ mod tests {
             root_cause("java.io.IOException: gone\n\tat x"),
             "java.io.IOException: gone"
         );
-    }
-
-    #[test]
-    fn ended_states_are_terminal() {
-        assert!(is_terminal("CANCELED") && is_terminal("FAILED") && is_terminal("FINISHED"));
-        assert!(!is_terminal("RUNNING") && !is_terminal("RESTARTING") && !is_terminal("CANCELLING"));
     }
 }

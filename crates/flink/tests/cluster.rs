@@ -117,7 +117,7 @@ fn a_windowed_kafka_pipeline_runs_on_the_cluster_and_is_monitored() {
     let sample = sample_until(&rest, &job, Duration::from_secs(90), |s| {
         s.records_in() == Some(produced as u64 + 1) && s.records_out() == Some(windows) && s.last_checkpoint.is_some()
     });
-    assert_eq!(sample.state, "RUNNING");
+    assert_eq!(sample.state, pipegen_flink::JobState::Running);
     assert!(sample.uptime_ms.is_some_and(|u| u > 0), "{sample:?}");
     assert_eq!(sample.restarts, Some(0));
     assert!(sample.vertices.len() >= 2, "source and window vertices: {sample:#?}");
@@ -198,7 +198,7 @@ fn a_windowed_kafka_pipeline_runs_on_the_cluster_and_is_monitored() {
     assert!(rows.iter().all(|r| r["clicks"] == 33 || r["clicks"] == 34), "{rows:?}");
 
     let cancelled = cancel_jobs(&rest, std::slice::from_ref(&job), Duration::from_secs(30));
-    assert_eq!(cancelled[0].outcome, Ok("CANCELED".to_owned()));
+    assert_eq!(cancelled[0].outcome, Ok(pipegen_flink::JobState::Canceled));
 }
 
 #[test]
@@ -215,17 +215,17 @@ fn cleanup_cancels_the_runs_jobs_and_no_other() {
 
     let cancelled = cancel_jobs(&rest, std::slice::from_ref(&ours), Duration::from_secs(30));
     assert_eq!(cancelled.len(), 1);
-    assert_eq!(cancelled[0].outcome, Ok("CANCELED".to_owned()));
+    assert_eq!(cancelled[0].outcome, Ok(pipegen_flink::JobState::Canceled));
     // Still running, and still moving records, a few seconds later.
     let before = generated(&sample_job(&rest, &outside).unwrap()).unwrap();
     let after = sample_until(&rest, &outside, Duration::from_secs(30), |s| {
         generated(s).is_some_and(|n| n > before)
     });
-    assert_eq!(after.state, "RUNNING");
+    assert_eq!(after.state, pipegen_flink::JobState::Running);
     // Cancelling again is harmless: the job has ended.
     assert_eq!(
         cancel_jobs(&rest, std::slice::from_ref(&ours), Duration::from_secs(5))[0].outcome,
-        Ok("CANCELED".to_owned())
+        Ok(pipegen_flink::JobState::Canceled)
     );
 
     cancel_jobs(&rest, &[outside], Duration::from_secs(30));

@@ -23,7 +23,7 @@ fn cluster(flink: &Flink, bridge: &SqlGatewayBridge) -> Cluster {
 }
 
 fn state(rest: &FlinkRest, job: &str) -> String {
-    rest.job(job).unwrap().summary.state
+    rest.job(job).unwrap().summary.state.to_string()
 }
 
 /// A job started outside any run: datagen into blackhole.
@@ -162,7 +162,7 @@ fn sql_files_run_on_the_cluster_are_watched_and_only_their_jobs_cancelled() {
         assert!(started.elapsed() < Duration::from_secs(90), "{sample:#?}");
         std::thread::sleep(Duration::from_secs(1));
     };
-    assert_eq!(sample.state, "RUNNING");
+    assert_eq!(sample.state, pipegen_flink::JobState::Running);
     let reader = TopicReader::new(&properties_for(&servers), "counts-run42", 1).unwrap();
     let rows = reader.read(6, Duration::from_secs(10), Duration::from_secs(30));
     let counts: Vec<i64> = rows
@@ -177,7 +177,7 @@ fn sql_files_run_on_the_cluster_are_watched_and_only_their_jobs_cancelled() {
 
     let cancelled = deployment.cancel();
     assert_eq!(cancelled.len(), 1);
-    assert_eq!(cancelled[0].outcome, Ok("CANCELED".to_owned()));
+    assert_eq!(cancelled[0].outcome, Ok(pipegen_flink::JobState::Canceled));
     assert_eq!(state(&rest, &outside), "RUNNING", "a job outside the run keeps running");
     drop(deployment);
     assert_eq!(
@@ -229,7 +229,7 @@ SELECT n FROM missing_table;
         "{err}"
     );
     assert_eq!(cancelled.len(), 1, "the first INSERT's job");
-    assert_eq!(cancelled[0].outcome, Ok("CANCELED".to_owned()));
+    assert_eq!(cancelled[0].outcome, Ok(pipegen_flink::JobState::Canceled));
     assert_eq!(state(&rest, &cancelled[0].job_id), "CANCELED");
 }
 

@@ -160,12 +160,14 @@ fn deployment_health(record: &DeploymentRecord, timeout: Duration) -> PartHealth
     for job in &record.jobs {
         let state = match rest.job(&job.job_id) {
             Ok(detail) => detail.summary.state,
-            Err(pipegen_flink::RestError::Refused { status: 404, .. }) => "not on the cluster".to_owned(),
+            Err(pipegen_flink::RestError::Refused { status: 404, .. }) => {
+                pipegen_flink::JobState::Other("not on the cluster".to_owned())
+            }
             Err(e) => return unhealthy("deployment", record.flink_url.clone(), e.to_string(), started),
         };
-        running += usize::from(state == "RUNNING");
+        running += usize::from(state == pipegen_flink::JobState::Running);
         lines.push(format!("job {} ({}:{}): {state}", job.job_id, job.file, job.line));
-        jobs.push(json!({"id": job.job_id, "file": job.file, "line": job.line, "state": state}));
+        jobs.push(json!({"id": job.job_id, "file": job.file, "line": job.line, "state": state.as_str()}));
     }
     PartHealth {
         part: "deployment",
@@ -236,14 +238,17 @@ fn flink_health(url: &str, timeout: Duration, verbose: bool) -> PartHealth {
     let mut lines = Vec::new();
     let mut troubled = Vec::new();
     let listed = rest.jobs().unwrap_or_default();
-    for job in listed.iter().filter(|j| !pipegen_flink::is_terminal(&j.state)) {
+    for job in listed.iter().filter(|j| !j.state.is_terminal()) {
         let Ok(mut sample) = sample_job(&rest, &job.id) else {
             continue;
         };
         if verbose {
             sample.read_checkpoint_shares(&rest);
         }
-        if matches!(sample.state.as_str(), "RESTARTING" | "FAILING") {
+        if matches!(
+            sample.state,
+            pipegen_flink::JobState::Restarting | pipegen_flink::JobState::Failing
+        ) {
             troubled.push(format!("job {} is {}", sample.id, sample.state));
         }
         lines.push(job_line(&sample));

@@ -16,7 +16,7 @@ use pipegen_loadgen::sink::Sink;
 use pipegen_log::{EmbeddedLog, Log, Retention, TopicSpec};
 use pipegen_registry::{EmbeddedRegistry, RegistryClient};
 
-use crate::orchestrate::RunError;
+use crate::error::RunError;
 use crate::produce::LogSink;
 
 const REGISTRY_TIMEOUT: Duration = Duration::from_secs(10);

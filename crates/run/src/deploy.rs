@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 
 use pipegen_config::Config;
 use pipegen_diag::Diagnostic;
-use pipegen_flink::{FlinkRest, JobSample, RestError, StartedJob, is_terminal, job_failure, sample_job};
+use pipegen_flink::{FlinkRest, JobSample, JobState, RestError, StartedJob, job_failure, sample_job};
 use pipegen_kafka::{KafkaAdmin, TopicLedger, TopicPlan, producer_properties};
 use pipegen_project::{DeployedJob, DeploymentRecord, Project, RECORD_PATH, read_deployment};
 use pipegen_sql::Statement;
 
 use crate::backends::{RegistryBackend, TopicNeed};
+use crate::error::RunError;
 use crate::flink_jobs::start_on_flink;
-use crate::orchestrate::RunError;
 use crate::pipeline::{Pipeline, load_sql};
 use crate::reports::write_atomically;
 
@@ -342,7 +342,7 @@ fn wait_until_running(rest: &FlinkRest, jobs: &[StartedJob]) -> Result<(), RunEr
                 if let Some(failure) = job_failure(job, sample) {
                     return Err(RunError::Unavailable(failure));
                 }
-                if is_terminal(&sample.state) {
+                if sample.state.is_terminal() {
                     return Err(RunError::Unavailable(format!(
                         "Flink job {} ({}:{}) ended as it started: {}",
                         job.job_id, job.file, job.line, sample.state
@@ -352,7 +352,7 @@ fn wait_until_running(rest: &FlinkRest, jobs: &[StartedJob]) -> Result<(), RunEr
         }
         if samples
             .iter()
-            .all(|(_, s)| s.as_ref().is_some_and(|s| s.state == "RUNNING"))
+            .all(|(_, s)| s.as_ref().is_some_and(|s| s.state == JobState::Running))
         {
             return Ok(());
         }
@@ -440,12 +440,12 @@ fn end_job(rest: &FlinkRest, job: &str) -> Result<String, String> {
         Err(RestError::Refused { status: 404, .. }) => return Ok("not on the cluster any more".into()),
         Err(e) => return Err(e.to_string()),
     };
-    if is_terminal(&state) {
+    if state.is_terminal() {
         return Ok(format!("had ended: {state}"));
     }
     let cancelled = pipegen_flink::cancel_jobs(rest, &[job.to_owned()], Duration::from_secs(60));
     match cancelled.into_iter().next().map(|c| c.outcome) {
-        Some(Ok(state)) => Ok(state),
+        Some(Ok(state)) => Ok(state.to_string()),
         Some(Err(e)) => Err(e.to_string()),
         None => Err("not cancelled".into()),
     }

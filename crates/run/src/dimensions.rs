@@ -10,7 +10,7 @@ use pipegen_project::Project;
 use pipegen_sql::{CreateTable, Statement};
 use serde::Serialize;
 
-use crate::orchestrate::RunError;
+use crate::error::RunError;
 use crate::pipeline::RunSql;
 
 /// Rows sent to the database in one statement.

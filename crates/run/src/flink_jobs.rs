@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use pipegen_config::{Config, Engine};
 use pipegen_diag::Diagnostic;
 use pipegen_flink::{
-    Cluster, Deployment, DeploymentError, JobSample, SqlFile, StartedJob, Substitutions, VertexSample,
+    Cluster, Deployment, DeploymentError, JobSample, JobState, SqlFile, StartedJob, Substitutions, VertexSample,
     default_gateway_url, job_failure, session_properties,
 };
 use pipegen_observe::JobCounters;
 use pipegen_project::Project;
 
-use crate::orchestrate::RunError;
+use crate::error::RunError;
 use crate::result::{CheckpointSummary, JobRow, OperatorRow};
 
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
@@ -151,7 +151,7 @@ impl FlinkJobs {
         for (slot, (job, sample)) in self.samples.iter_mut().zip(sampled) {
             match sample {
                 Ok(sample) => {
-                    if sample.state == "RUNNING" {
+                    if sample.state == JobState::Running {
                         for vertex in &sample.vertices {
                             self.load.entry(vertex.id.clone()).or_default().add(vertex);
                         }
@@ -260,7 +260,7 @@ impl FlinkJobs {
         });
         let failure = self.failure();
         let mut errors = BTreeMap::new();
-        let ended: BTreeMap<String, String> = tokio::task::block_in_place(|| self.deployment.cancel())
+        let ended: BTreeMap<String, JobState> = tokio::task::block_in_place(|| self.deployment.cancel())
             .into_iter()
             .filter_map(|c| match c.outcome {
                 Ok(state) => Some((c.job_id, state)),
@@ -368,13 +368,13 @@ fn row(
     job: &StartedJob,
     name: String,
     sample: Option<&JobSample>,
-    ended: Option<&String>,
+    ended: Option<&JobState>,
     load: &HashMap<String, VertexLoad>,
 ) -> JobRow {
     let state = ended
         .cloned()
         .or_else(|| sample.map(|s| s.state.clone()))
-        .unwrap_or_else(|| "UNKNOWN".into());
+        .unwrap_or_else(|| JobState::Other("UNKNOWN".into()));
     JobRow {
         id: job.job_id.clone(),
         name,

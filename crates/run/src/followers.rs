@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use pipegen_diag::Diagnostic;
 use pipegen_loadgen::{Leads, RecordGenerator};
 
-use crate::orchestrate::RunError;
+use crate::error::RunError;
 
 /// One table the run generates.
 pub(crate) struct Generated {

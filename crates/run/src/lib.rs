@@ -11,25 +11,33 @@
 
 mod backends;
 pub mod bench;
+mod collect;
 mod consume;
 pub mod deploy;
 mod dimensions;
+mod drain;
+mod error;
 mod flink_jobs;
 mod followers;
 mod html;
 mod interrupt;
+mod jobs;
 mod live;
+mod load;
 mod orchestrate;
 pub mod pipeline;
 mod produce;
 mod progress;
+mod provision;
 mod reports;
 pub mod result;
 pub mod schema_journal;
 mod topic_watch;
+mod watch;
 
+pub use error::RunError;
 pub use interrupt::{Interruption, Signal};
 pub use live::DashboardRequest;
-pub use orchestrate::{RunError, RunOutcome, RunRequest, run};
+pub use orchestrate::{RunOutcome, RunRequest, run};
 pub use pipegen_observe::View;
 pub use progress::ProgressStyle;

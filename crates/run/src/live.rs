@@ -8,17 +8,18 @@ use std::time::Duration;
 
 use pipegen_config::Rate;
 use pipegen_diag::Diagnostic;
-use pipegen_engine::Job;
 use pipegen_loadgen::metrics::Recorder;
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_observe::frame::TopicLag;
 use pipegen_observe::{
-    CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, JobCounters, LiveFile, LiveFrame, LiveLine,
+    CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, LiveFile, LiveFrame, LiveLine,
     LookupCounters, PhaseBand, PrometheusEndpoint, Sample, View,
 };
 
-use crate::flink_jobs::FlinkJobs;
-use crate::orchestrate::{RunError, SinkConsumer, topic_rows};
+use crate::collect::topic_rows;
+use crate::error::RunError;
+use crate::jobs::RunningJobs;
+use crate::load::SinkConsumer;
 use crate::pipeline::Pipeline;
 use crate::result::RunResult;
 use crate::topic_watch::TopicWatch;
@@ -78,9 +79,8 @@ pub(crate) struct Sources<'a> {
     pub plan: &'a RatePlan,
     pub recorder: &'a Recorder,
     pub consumers: &'a [SinkConsumer],
-    pub jobs: &'a [Job],
-    /// The run's jobs on Flink, as last sampled (`--engine flink`).
-    pub flink: Option<&'a FlinkJobs>,
+    /// The pipeline's jobs, on whichever engine runs them.
+    pub jobs: &'a dyn RunningJobs,
     /// The topics' offsets and lag, as last read.
     pub topics: &'a TopicWatch,
     pub pipeline: &'a Pipeline<'a>,
@@ -222,26 +222,7 @@ impl LiveFeed {
                     lag: t.lag,
                 })
                 .collect(),
-            jobs: s
-                .jobs
-                .iter()
-                .map(|job| {
-                    let snapshot = job.snapshot();
-                    JobCounters {
-                        name: job.name.clone(),
-                        records_in_total: snapshot.records_in,
-                        records_out_total: Some(snapshot.records_out),
-                        late_records_dropped: Some(snapshot.late_records_dropped),
-                        watermark_ms: snapshot.watermark_ms,
-                        state_bytes: Some(snapshot.state_bytes),
-                        lookups: job.metrics.lookups().iter().map(lookup_counters).collect(),
-                        // The embedded engine has no busy or backpressure signal, takes no
-                        // checkpoints and never restarts a job.
-                        ..JobCounters::default()
-                    }
-                })
-                .chain(s.flink.map(FlinkJobs::counters).unwrap_or_default())
-                .collect(),
+            jobs: s.jobs.counters(),
             errors: s.recorder.errors(),
         });
         if let Some(prometheus) = &self.prometheus {

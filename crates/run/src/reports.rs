@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::orchestrate::RunError;
+use crate::error::RunError;
 
 /// Makes sure reports can be written to `dir` (made if missing) before anything runs, so that
 /// a run never produces its whole load only to find it cannot write its report.

@@ -70,7 +70,7 @@ pub struct TopicRow {
 pub struct JobRow {
     pub id: String,
     pub name: String,
-    pub status: String,
+    pub status: pipegen_flink::JobState,
     pub records_in: Option<u64>,
     /// `None` where the engine did not report it (a Flink job before its first metrics).
     pub records_out: Option<u64>,

@@ -207,6 +207,24 @@ impl Drop for TopicWatch {
     }
 }
 
+/// The topics whose offsets the run watches, each with the consumer group whose lag counts
+/// (the one the SQL names for a source the run feeds).
+pub(crate) fn watched_topics(pipeline: &crate::pipeline::Pipeline<'_>) -> Vec<(String, Option<String>)> {
+    pipeline
+        .topics
+        .iter()
+        .map(|topic| {
+            let group = pipeline
+                .fed
+                .iter()
+                .find(|f| &f.topic == topic)
+                .and_then(|f| f.table.option("properties.group.id"))
+                .map(str::to_owned);
+            (topic.clone(), group)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

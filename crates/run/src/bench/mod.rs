@@ -13,8 +13,9 @@ use pipegen_project::Project;
 pub use scenario::{ScenarioRun, plan_scenarios};
 pub use summary::{BenchResult, BenchStatus, ScenarioResult, Verdict, judged_latency, missed_reason, verdict};
 
+use crate::error::RunError;
 use crate::interrupt::Interruption;
-use crate::orchestrate::{RunError, RunRequest};
+use crate::orchestrate::RunRequest;
 use crate::progress::ProgressStyle;
 use crate::reports::write_report;
 use crate::result::RunResult;

@@ -204,7 +204,7 @@ pub fn render(result: &RunResult) -> String {
             vec![
                 text(&job.id),
                 text(&job.name),
-                text(&job.status),
+                text(job.status.as_str()),
                 int(path("records_in"), job.records_in),
                 int(path("records_out"), job.records_out),
                 int(path("late_records_dropped"), job.late_records_dropped),
