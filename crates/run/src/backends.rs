@@ -432,3 +432,10 @@ fn record_name(schema: &str) -> Option<String> {
         _ => name.to_owned(),
     })
 }
+
+/// What a run creates outside itself, which the caller cleans up.
+pub(crate) struct Created<'b> {
+    pub log: &'b mut LogBackend,
+    pub registry: &'b mut RegistryBackend,
+    pub dimensions: &'b mut crate::dimensions::OwnedDimensions,
+}

@@ -12,13 +12,13 @@ use crate::dimensions::DimensionRow;
 use crate::drain::Drained;
 use crate::live::phase_bands;
 use crate::load::{Consumers, Producers, SinkConsumer};
-use crate::orchestrate::RunRequest;
 use crate::pipeline::Pipeline;
+use crate::request::RunRequest;
 use crate::result::{
     Backends, ConsumerSummary, Environment, Latency, PlannedPhase, RatePlanSummary, RunResult, Status, TimelineRow,
-    Timings, TopicRow,
+    Timings,
 };
-use crate::topic_watch::{Readings, TopicWatch};
+use crate::topic_watch::{TopicWatch, topic_rows};
 
 /// The longest the result waits for a last reading of the topics' offsets.
 const FINAL_READING: Duration = Duration::from_secs(3);
@@ -49,29 +49,7 @@ pub(crate) fn collect(m: Measured<'_>, drained: Drained) -> RunResult {
     } = drained;
     let (plan, recorder) = (&m.producers.plan, &m.producers.recorder);
     let report = recorder.report(plan);
-    let (sent, failed) = (report.totals.sent, report.totals.failed);
-    if status != Status::Succeeded
-        && failed > 0
-        && let Some(error) = &mut error
-    {
-        error.push_str(&format!("; {failed} of {sent} messages sent were not delivered"));
-    }
-    let budget = config.run.loss_budget;
-    if status == Status::Succeeded && !budget.allows(failed, sent) {
-        status = Status::Failed;
-        let silent = m.topics.silent_for();
-        let why = match m.log.lost_after() {
-            Some(_) if silent >= config.kafka.timeout.as_std() => format!(
-                "; the Kafka cluster at {} has not answered for {}",
-                m.log.bootstrap_servers(),
-                pipegen_config::Duration(Duration::from_secs(silent.as_secs()))
-            ),
-            _ => String::new(),
-        };
-        error = Some(format!(
-            "{failed} of {sent} messages sent were not delivered (run.loss_budget: {budget}){why}"
-        ));
-    }
+    judge_losses(&m, &report.totals, &mut status, &mut error);
     for (kind, count) in &report.errors {
         *errors.entry(kind.clone()).or_default() += count;
     }
@@ -138,6 +116,40 @@ pub(crate) fn collect(m: Measured<'_>, drained: Drained) -> RunResult {
     }
 }
 
+/// Undelivered records: named in a failed run's error, and failing a run that lost more
+/// than `run.loss_budget` allows.
+fn judge_losses(
+    m: &Measured<'_>,
+    produced: &pipegen_loadgen::metrics::ProducerTotals,
+    status: &mut Status,
+    error: &mut Option<String>,
+) {
+    let config = &m.request.config.config;
+    let (sent, failed) = (produced.sent, produced.failed);
+    if *status != Status::Succeeded
+        && failed > 0
+        && let Some(error) = error
+    {
+        error.push_str(&format!("; {failed} of {sent} messages sent were not delivered"));
+    }
+    let budget = config.run.loss_budget;
+    if *status == Status::Succeeded && !budget.allows(failed, sent) {
+        *status = Status::Failed;
+        let silent = m.topics.silent_for();
+        let why = match m.log.lost_after() {
+            Some(_) if silent >= config.kafka.timeout.as_std() => format!(
+                "; the Kafka cluster at {} has not answered for {}",
+                m.log.bootstrap_servers(),
+                pipegen_config::Duration(Duration::from_secs(silent.as_secs()))
+            ),
+            _ => String::new(),
+        };
+        *error = Some(format!(
+            "{failed} of {sent} messages sent were not delivered (run.loss_budget: {budget}){why}"
+        ));
+    }
+}
+
 /// Per second: what was planned, sent, acknowledged, failed and read back.
 fn timeline(produced: &[pipegen_loadgen::metrics::TimelineEntry], consumers: &[SinkConsumer]) -> Vec<TimelineRow> {
     let consumed_per_second = sum_per_second(consumers.iter().map(|c| c.metrics.per_second()));
@@ -197,38 +209,4 @@ fn sum_per_second(series: impl Iterator<Item = Vec<u64>>) -> Vec<u64> {
         }
     }
     total
-}
-
-/// Each topic of the pipeline with its offsets and lag (the run's own reading for a result
-/// topic, the SQL's consumer group for a source).
-pub(crate) fn topic_rows(readings: &Readings, pipeline: &Pipeline<'_>, consumers: &[SinkConsumer]) -> Vec<TopicRow> {
-    pipeline
-        .topics
-        .iter()
-        .filter_map(|topic| {
-            let reading = readings.topics.get(topic)?;
-            let offsets = &reading.offsets;
-            let end: u64 = offsets.iter().map(|o| o.end).sum();
-            let consumer = consumers.iter().find(|c| &c.topic == topic);
-            let fed = pipeline.fed.iter().find(|f| &f.topic == topic);
-            let lag = match (consumer, fed) {
-                (Some(consumer), _) => Some(end.saturating_sub(consumer.metrics.consumed.load(Ordering::Relaxed))),
-                (None, Some(_)) => reading.group_lag,
-                (None, None) => None,
-            };
-            Some(TopicRow {
-                name: topic.clone(),
-                role: if fed.is_some() {
-                    "source".into()
-                } else if consumer.is_some() {
-                    "sink".into()
-                } else {
-                    "other".into()
-                },
-                partitions: offsets.len() as u32,
-                end_offsets: offsets.iter().map(|o| o.end).collect(),
-                lag,
-            })
-        })
-        .collect()
 }

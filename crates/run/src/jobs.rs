@@ -12,11 +12,10 @@ use pipegen_diag::Diagnostic;
 use pipegen_engine::{Engine, EngineError, Job};
 use pipegen_flink::JobState;
 use pipegen_log::Log;
-use pipegen_observe::JobCounters;
+use pipegen_observe::{JobCounters, LookupCounters};
 
 use crate::error::RunError;
 use crate::flink_jobs::FlinkJobs;
-use crate::live::lookup_counters;
 use crate::pipeline::RunSql;
 use crate::result::{JobRow, LookupRow, OperatorRow};
 
@@ -219,6 +218,17 @@ impl RunningJobs for FlinkJobs {
     fn finish(self: Box<Self>) -> Pin<Box<dyn Future<Output = Finished>>> {
         let (rows, errors, failure) = FlinkJobs::finish(*self);
         Box::pin(std::future::ready(Finished { rows, errors, failure }))
+    }
+}
+
+/// A lookup table's counters as a frame shows them.
+fn lookup_counters(lookup: &pipegen_engine::LookupSnapshot) -> LookupCounters {
+    LookupCounters {
+        table: lookup.table.clone(),
+        lookups_total: lookup.lookups,
+        cache_hits_total: lookup.cached.then_some(lookup.cache_hits),
+        cache_misses_total: lookup.cached.then_some(lookup.cache_misses),
+        latency_ms: pipegen_observe::interval::percentiles(&lookup.latency_micros),
     }
 }
 

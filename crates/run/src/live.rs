@@ -12,17 +12,16 @@ use pipegen_loadgen::metrics::Recorder;
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_observe::frame::TopicLag;
 use pipegen_observe::{
-    CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, LiveFile, LiveFrame, LiveLine,
-    LookupCounters, PhaseBand, PrometheusEndpoint, Sample, View,
+    CumulativeLatency, Dashboard, DashboardOptions, Finished, FrameBuilder, LiveFile, LiveFrame, LiveLine, PhaseBand,
+    PrometheusEndpoint, Sample, View,
 };
 
-use crate::collect::topic_rows;
 use crate::error::RunError;
 use crate::jobs::RunningJobs;
 use crate::load::SinkConsumer;
 use crate::pipeline::Pipeline;
 use crate::result::RunResult;
-use crate::topic_watch::TopicWatch;
+use crate::topic_watch::{TopicWatch, topic_rows};
 
 /// A second is framed this long after it ends, so the counts that belong to it (bucketed by
 /// when they happened, added a moment later) are all in.
@@ -282,16 +281,5 @@ impl LiveFeed {
         if let Some(prometheus) = self.prometheus {
             prometheus.stop().await;
         }
-    }
-}
-
-/// A lookup table's counters as a frame shows them.
-pub(crate) fn lookup_counters(lookup: &pipegen_engine::LookupSnapshot) -> LookupCounters {
-    LookupCounters {
-        table: lookup.table.clone(),
-        lookups_total: lookup.lookups,
-        cache_hits_total: lookup.cached.then_some(lookup.cache_hits),
-        cache_misses_total: lookup.cached.then_some(lookup.cache_misses),
-        latency_ms: pipegen_observe::interval::percentiles(&lookup.latency_micros),
     }
 }

@@ -2,14 +2,9 @@
 //! load, watch, drain, collect), what it created cleaned up, and the reports written.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
-use pipegen_config::ResolvedConfig;
-use pipegen_loadgen::plan::RatePlan;
-use pipegen_project::Project;
-
-use crate::backends::{LogBackend, RegistryBackend};
+use crate::backends::{Created, LogBackend, RegistryBackend};
 use crate::collect::{Measured, collect};
 use crate::dimensions::OwnedDimensions;
 use crate::drain::drain;
@@ -17,35 +12,14 @@ use crate::error::RunError;
 use crate::flink_jobs::FlinkJobs;
 use crate::interrupt::Interruption;
 use crate::jobs::{EmbeddedJobs, RunningJobs};
-use crate::live::{DashboardRequest, LiveFeed};
+use crate::live::LiveFeed;
 use crate::load::{Consumers, Producers};
-use crate::progress::ProgressStyle;
 use crate::provision::provision;
 use crate::reports::write_report;
+use crate::request::{RunOutcome, RunRequest};
 use crate::result::RunResult;
 use crate::topic_watch::TopicWatch;
 use crate::watch::{Watched, watch};
-
-pub struct RunRequest<'a> {
-    pub project: &'a Project,
-    pub config: &'a ResolvedConfig,
-    pub plan: RatePlan,
-    pub progress: ProgressStyle,
-    pub version: String,
-    /// When the process started, for the startup time.
-    pub process_started: Instant,
-    /// Serve the live dashboard during the run.
-    pub dashboard: Option<DashboardRequest>,
-    /// SIGINT or SIGTERM, listened for by the caller (a benchmark's outlives its runs); the
-    /// run ends as interrupted once one arrives.
-    pub interruption: Interruption,
-}
-
-pub struct RunOutcome {
-    pub result: RunResult,
-    pub json_path: PathBuf,
-    pub html_path: PathBuf,
-}
 
 /// Runs the project; the report is written whatever the outcome once the pipeline started.
 pub fn run(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
@@ -131,13 +105,6 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     live.finish(written.as_ref().ok().map(|w| (&w.result, w.json_path.as_path())))
         .await;
     written
-}
-
-/// What a run creates outside itself, which the caller cleans up.
-pub(crate) struct Created<'b> {
-    pub log: &'b mut LogBackend,
-    pub registry: &'b mut RegistryBackend,
-    pub dimensions: &'b mut OwnedDimensions,
 }
 
 /// The run's phases, from deploying the SQL to the result; what they create is the caller's

@@ -8,12 +8,13 @@ use pipegen_diag::Diagnostic;
 use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator, References};
 use pipegen_project::Project;
 
+use crate::backends::Created;
 use crate::backends::TopicNeed;
 use crate::consume::start_positions;
 use crate::error::RunError;
 use crate::followers::Generated;
-use crate::orchestrate::{Created, RunRequest};
 use crate::pipeline::{FedTable, Pipeline, RunSql, load_sql, rename_topics};
+use crate::request::RunRequest;
 
 /// What the run has to work with once everything it needs exists.
 pub(crate) struct Provisioned<'p> {

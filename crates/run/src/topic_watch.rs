@@ -225,6 +225,44 @@ pub(crate) fn watched_topics(pipeline: &crate::pipeline::Pipeline<'_>) -> Vec<(S
         .collect()
 }
 
+/// Each topic of the pipeline with its offsets and lag (the run's own reading for a result
+/// topic, the SQL's consumer group for a source).
+pub(crate) fn topic_rows(
+    readings: &Readings,
+    pipeline: &crate::pipeline::Pipeline<'_>,
+    consumers: &[crate::load::SinkConsumer],
+) -> Vec<crate::result::TopicRow> {
+    pipeline
+        .topics
+        .iter()
+        .filter_map(|topic| {
+            let reading = readings.topics.get(topic)?;
+            let offsets = &reading.offsets;
+            let end: u64 = offsets.iter().map(|o| o.end).sum();
+            let consumer = consumers.iter().find(|c| &c.topic == topic);
+            let fed = pipeline.fed.iter().find(|f| &f.topic == topic);
+            let lag = match (consumer, fed) {
+                (Some(consumer), _) => Some(end.saturating_sub(consumer.metrics.consumed.load(Ordering::Relaxed))),
+                (None, Some(_)) => reading.group_lag,
+                (None, None) => None,
+            };
+            Some(crate::result::TopicRow {
+                name: topic.clone(),
+                role: if fed.is_some() {
+                    "source".into()
+                } else if consumer.is_some() {
+                    "sink".into()
+                } else {
+                    "other".into()
+                },
+                partitions: offsets.len() as u32,
+                end_offsets: offsets.iter().map(|o| o.end).collect(),
+                lag,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

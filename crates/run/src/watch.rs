@@ -12,9 +12,9 @@ use crate::interrupt::Interruption;
 use crate::jobs::RunningJobs;
 use crate::live::{LiveFeed, Sources, phase_at, target_at};
 use crate::load::{Consumers, Producers, SinkConsumer};
-use crate::orchestrate::RunRequest;
 use crate::pipeline::Pipeline;
 use crate::progress::{Progress, Snapshot};
+use crate::request::RunRequest;
 use crate::result::Status;
 use crate::topic_watch::TopicWatch;
 

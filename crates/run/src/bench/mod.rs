@@ -2,6 +2,7 @@
 //! own JSON result and HTML report), one after the other, then a side-by-side summary with
 //! each scenario's latency held against its target, written as JSON and HTML.
 
+mod report;
 mod scenario;
 mod summary;
 
@@ -15,9 +16,9 @@ pub use summary::{BenchResult, BenchStatus, ScenarioResult, Verdict, judged_late
 
 use crate::error::RunError;
 use crate::interrupt::Interruption;
-use crate::orchestrate::RunRequest;
 use crate::progress::ProgressStyle;
 use crate::reports::write_report;
+use crate::request::RunRequest;
 use crate::result::RunResult;
 
 pub struct BenchRequest<'a> {
@@ -115,7 +116,7 @@ pub fn bench(
         &reports_dir,
         &format!("pipegen-benchmark-{}", result.bench_id),
         &result,
-        &crate::html::bench_report::render(&result),
+        &report::render(&result),
     )?;
     Ok(BenchOutcome {
         result,

@@ -7,7 +7,6 @@ use std::fmt::Write;
 
 use pipegen_observe::chart::escape;
 
-pub(crate) mod bench_report;
 mod run_report;
 
 pub(crate) use run_report::render;

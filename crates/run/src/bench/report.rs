@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use pipegen_observe::chart::escape;
 
-use super::{Cell, int, num, page_head, table, text};
-use crate::bench::{BenchResult, ScenarioResult};
+use super::{BenchResult, ScenarioResult};
+use crate::html::{Cell, int, num, page_head, table, text};
 
 fn name<T: serde::Serialize>(value: T) -> String {
     serde_json::to_value(value)
