@@ -11,7 +11,7 @@ use pipegen_loadgen::driver::{drive, follow};
 use pipegen_loadgen::metrics::{Percentiles, Recorder};
 use pipegen_loadgen::plan::RatePlan;
 use pipegen_loadgen::sink::MemorySink;
-use pipegen_loadgen::{Format, GeneratorOptions, RecordGenerator, References};
+use pipegen_loadgen::{Format, GeneratorOptions, Leads, RecordGenerator, References};
 
 const ORDERS: &str = r#"{"type": "record", "name": "Order", "fields": [
     {"name": "order_id", "type": {"type": "string", "logicalType": "uuid"}},
@@ -55,10 +55,54 @@ fn json_records(sink: &MemorySink) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// What sending a leader and its follower gave.
+struct Sent {
+    orders: MemorySink,
+    payments: MemorySink,
+    recorder: Arc<Recorder>,
+    /// From the leader's end to the follower's.
+    follower_outlived_leader: Duration,
+}
+
+/// Sends `plan` from `orders` and, on a thread of its own, the payments that follow them;
+/// `stop_at_leaders_end` tells the follower to stop once the leader is done, else the leader's
+/// end (its generator dropped) tells it no more leads come.
+fn send(
+    mut orders: RecordGenerator,
+    mut payments: RecordGenerator,
+    leads: Leads,
+    plan: &RatePlan,
+    keep: bool,
+    stop_at_leaders_end: bool,
+) -> Sent {
+    let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
+    let stop = AtomicBool::new(false);
+    let (mut order_sink, mut payment_sink) = (MemorySink::new(keep), MemorySink::new(keep));
+    let second = Duration::from_secs(1);
+    let mut follower_outlived_leader = Duration::ZERO;
+    std::thread::scope(|scope| {
+        let follower = scope.spawn(|| follow(leads, &mut payments, &mut payment_sink, &recorder, &stop, second));
+        drive(plan, &mut orders, &mut order_sink, &recorder, &stop, second).unwrap();
+        if stop_at_leaders_end {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        drop(orders);
+        let leader_ended = Instant::now();
+        follower.join().unwrap().unwrap();
+        follower_outlived_leader = leader_ended.elapsed();
+    });
+    Sent {
+        orders: order_sink,
+        payments: payment_sink,
+        recorder,
+        follower_outlived_leader,
+    }
+}
+
 #[test]
 fn followers_carry_their_leaders_keys_a_share_of_them_each_a_delay_later() {
     let mut orders = generator(ORDERS).unwrap();
-    let mut payments = generator(&payments(
+    let payments = generator(&payments(
         r#""follows": "orders.order_id", "share": 0.6, "delay": {"min": "20ms", "max": "80ms"}"#,
     ))
     .unwrap();
@@ -68,37 +112,19 @@ fn followers_carry_their_leaders_keys_a_share_of_them_each_a_delay_later() {
         ("orders", "order_id")
     );
     let leads = orders.lead(&spec).unwrap();
-
     let plan = RatePlan::new(Rate::PerSecond(2000.0), Duration::from_millis(1500), None, None).unwrap();
-    let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
-    let stop = AtomicBool::new(false);
-    let (mut order_sink, mut payment_sink) = (MemorySink::new(true), MemorySink::new(true));
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        let follower = scope.spawn(|| {
-            follow(
-                leads,
-                &mut payments,
-                &mut payment_sink,
-                &recorder,
-                &stop,
-                Duration::from_secs(1),
-            )
-        });
-        drive(
-            &plan,
-            &mut orders,
-            &mut order_sink,
-            &recorder,
-            &stop,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        drop(orders); // the leader's end tells the follower no more leads come
-        follower.join().unwrap().unwrap();
-    });
-    // The follower ends once its last lead is sent, not when told to stop.
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let Sent {
+        orders: order_sink,
+        payments: payment_sink,
+        recorder,
+        follower_outlived_leader,
+    } = send(orders, payments, leads, &plan, true, false);
+    // The follower ends once its last lead (due at most 80 ms after the leader's last record)
+    // is sent, without being told to stop.
+    assert!(
+        follower_outlived_leader < Duration::from_secs(2),
+        "{follower_outlived_leader:?}"
+    );
 
     let orders: HashMap<String, i64> = json_records(&order_sink)
         .iter()
@@ -143,41 +169,20 @@ fn followers_carry_their_leaders_keys_a_share_of_them_each_a_delay_later() {
 #[test]
 fn a_follower_stops_when_told_even_with_leads_waiting() {
     let mut orders = generator(ORDERS).unwrap();
-    let mut payments = generator(&payments(
+    let payments = generator(&payments(
         r#""follows": "orders.order_id", "delay": {"min": "1h", "max": "2h"}"#,
     ))
     .unwrap();
     let leads = orders.lead(payments.follows().unwrap()).unwrap();
     let plan = RatePlan::new(Rate::PerSecond(100.0), Duration::from_millis(200), None, None).unwrap();
-    let recorder = Arc::new(Recorder::new(Instant::now(), plan.duration));
-    let stop = AtomicBool::new(false);
-    let (mut order_sink, mut payment_sink) = (MemorySink::new(false), MemorySink::new(false));
-    std::thread::scope(|scope| {
-        let follower = scope.spawn(|| {
-            follow(
-                leads,
-                &mut payments,
-                &mut payment_sink,
-                &recorder,
-                &stop,
-                Duration::from_secs(1),
-            )
-        });
-        drive(
-            &plan,
-            &mut orders,
-            &mut order_sink,
-            &recorder,
-            &stop,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        let told = Instant::now();
-        follower.join().unwrap().unwrap();
-        assert!(told.elapsed() < Duration::from_secs(1), "{:?}", told.elapsed());
-    });
-    assert_eq!(payment_sink.count, 0, "nothing was due yet");
+    let sent = send(orders, payments, leads, &plan, false, true);
+    assert!(
+        sent.follower_outlived_leader < Duration::from_secs(1),
+        "{:?}",
+        sent.follower_outlived_leader
+    );
+    assert_eq!(sent.orders.count, 20);
+    assert_eq!(sent.payments.count, 0, "nothing was due yet");
 }
 
 #[test]

@@ -315,19 +315,8 @@ public final class GoldenRunner {
                     List.of(new CollectModifyOperation(table.getQueryOperation())), ExplainDetail.CHANGELOG_MODE);
         } catch (Exception | AssertionError refused) {
             // Flink refuses the query while planning it: that is the case's result (Calcite
-            // refuses an unknown hint with an AssertionError). The
-            // optimizer's "Cannot generate a valid execution plan for the given query:" wraps
-            // the reason (its first line ends with ':' and the plan follows): take the outermost
-            // exception whose first line is a sentence of its own.
-            Throwable reason = refused;
-            while (firstLine(reason).endsWith(":") && reason.getCause() != null) {
-                reason = reason.getCause();
-            }
-            outcome.error = firstLine(reason);
-            for (Throwable cause = reason.getCause(); cause != null; cause = cause.getCause()) {
-                outcome.causes.add(firstLine(cause));
-            }
-            return outcome;
+            // refuses an unknown hint with an AssertionError).
+            return refusal(refused);
         }
         outcome.changelogMode = rootChangelogMode(plan);
         outcome.bareChangelogMode = rootChangelogMode(tables.explainSql(query, ExplainDetail.CHANGELOG_MODE));
@@ -382,15 +371,7 @@ public final class GoldenRunner {
         try {
             plan = tables.explainSql(insert, ExplainDetail.CHANGELOG_MODE);
         } catch (Exception | AssertionError refused) {
-            Throwable reason = refused;
-            while (firstLine(reason).endsWith(":") && reason.getCause() != null) {
-                reason = reason.getCause();
-            }
-            outcome.error = firstLine(reason);
-            for (Throwable cause = reason.getCause(); cause != null; cause = cause.getCause()) {
-                outcome.causes.add(firstLine(cause));
-            }
-            return outcome;
+            return refusal(refused);
         }
         outcome.changelogMode = rootChangelogMode(plan);
         outcome.bareChangelogMode = outcome.changelogMode;
@@ -419,6 +400,24 @@ public final class GoldenRunner {
                     outcome.changes.add(change);
                 }
             }
+        }
+        return outcome;
+    }
+
+    /**
+     * A refusal while planning, as the case's outcome. The optimizer's "Cannot generate a valid
+     * execution plan for the given query:" wraps the reason (its first line ends with ':' and the
+     * plan follows): the outermost exception whose first line is a sentence of its own is taken.
+     */
+    static Outcome refusal(Throwable refused) {
+        Outcome outcome = new Outcome();
+        Throwable reason = refused;
+        while (firstLine(reason).endsWith(":") && reason.getCause() != null) {
+            reason = reason.getCause();
+        }
+        outcome.error = firstLine(reason);
+        for (Throwable cause = reason.getCause(); cause != null; cause = cause.getCause()) {
+            outcome.causes.add(firstLine(cause));
         }
         return outcome;
     }
