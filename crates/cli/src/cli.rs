@@ -191,6 +191,19 @@ pub struct BenchArgs {
     /// Print each scenario's rate plan and run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Search for the highest rate the pipeline sustains (`benchmark.find_max`) instead of
+    /// running the scenarios.
+    #[arg(long, conflicts_with = "scenario")]
+    pub find_max: bool,
+    /// The search's first rate (benchmark.find_max.start_rate).
+    #[arg(long, value_name = "RATE", requires = "find_max")]
+    pub start_rate: Option<String>,
+    /// The search's highest rate (benchmark.find_max.max_rate).
+    #[arg(long, value_name = "RATE", requires = "find_max")]
+    pub max_rate: Option<String>,
+    /// Each step's length (benchmark.find_max.step_duration).
+    #[arg(long, value_name = "DURATION", requires = "find_max")]
+    pub step_duration: Option<String>,
 }
 
 #[derive(Debug, Args)]

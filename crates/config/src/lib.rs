@@ -28,4 +28,4 @@ pub use path::KeyPath;
 pub use resolved::ResolvedConfig;
 pub use schema::*;
 pub use secret::{Properties, REDACTED, Secret, is_secret_key, redact_url_credentials};
-pub use units::{ByteSize, Duration};
+pub use units::{ByteSize, Duration, Percent};

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::{Properties, Secret};
-use crate::units::{ByteSize, Duration};
+use crate::units::{ByteSize, Duration, Percent};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -747,12 +747,17 @@ pub struct EmbeddedConfig {
     /// The most one job may hold in memory (operators' state, a query's kept result); a job
     /// over it stops with an error instead of exhausting the machine.
     pub memory_budget: ByteSize,
+    /// The most records per second the embedded engine reads from its Kafka tables, all of
+    /// them together: rehearses a pipeline whose engine is slower than this machine (a
+    /// capacity search then finds this limit). Unset: as fast as it can.
+    pub read_rate_limit: Option<Rate>,
 }
 
 impl Default for EmbeddedConfig {
     fn default() -> Self {
         Self {
             memory_budget: ByteSize::mib(2048),
+            read_rate_limit: None,
         }
     }
 }
@@ -780,6 +785,48 @@ impl Default for DashboardConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct BenchmarkConfig {
     pub scenarios: Vec<BenchmarkScenario>,
+    /// `pipegen bench --find-max`: the search for the highest rate the pipeline sustains.
+    pub find_max: FindMaxConfig,
+}
+
+/// The capacity search: steps of one rate each, ramped up (`ramp_factor` at a time from
+/// `start_rate`) until one breaks a criterion, then bisected between the last step that held
+/// and the first that broke until they lie within `precision`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FindMaxConfig {
+    pub start_rate: Rate,
+    /// The search stops here even when every step holds.
+    pub max_rate: Rate,
+    pub ramp_factor: f64,
+    /// How far apart the highest held rate and the lowest broken one may be at the end.
+    pub precision: Percent,
+    /// Each step's length; its first `warmup` is not judged (the pipeline reaching steady state).
+    pub step_duration: Duration,
+    pub warmup: Duration,
+    /// Criteria a step must hold over its judged seconds. End-to-end p99 under this (unset:
+    /// not judged, since windows add their own size to it).
+    pub end_to_end_p99: Option<Duration>,
+    /// The generator keeping its schedule: publish delay p99 under this.
+    pub publish_delay_p99: Duration,
+    /// A topic's lag may grow by at most this share of the step's rate per second.
+    pub lag_growth: Percent,
+}
+
+impl Default for FindMaxConfig {
+    fn default() -> Self {
+        Self {
+            start_rate: Rate::PerSecond(1000.0),
+            max_rate: Rate::PerSecond(1_000_000.0),
+            ramp_factor: 2.0,
+            precision: Percent(3.0),
+            step_duration: Duration::from_secs(15),
+            warmup: Duration::from_secs(5),
+            end_to_end_p99: None,
+            publish_delay_p99: Duration::from_millis(100),
+            lag_growth: Percent(2.0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

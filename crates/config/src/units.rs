@@ -367,3 +367,69 @@ mod tests {
         }
     }
 }
+
+/// A share written as a percentage (`3%`; a bare number means percent too).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct Percent(pub f64);
+
+impl Percent {
+    /// The share as a fraction of one.
+    pub fn fraction(self) -> f64 {
+        self.0 / 100.0
+    }
+}
+
+impl FromStr for Percent {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let number = text.strip_suffix('%').unwrap_or(text).trim();
+        match number.parse::<f64>() {
+            Ok(p) if p.is_finite() && p > 0.0 && p <= 100.0 => Ok(Percent(p)),
+            Ok(_) => Err(format!(
+                "invalid percentage `{text}`: it lies above 0% and at most 100%"
+            )),
+            Err(_) => Err(format!("invalid percentage `{text}`: expected e.g. 3% or 0.5%")),
+        }
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0)
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Number(n) => n.to_string().parse().map_err(de::Error::custom),
+            serde_json::Value::String(s) => s.parse().map_err(de::Error::custom),
+            other => Err(de::Error::custom(format!(
+                "invalid percentage {other}: expected e.g. 3%"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod percent_tests {
+    use super::Percent;
+
+    #[test]
+    fn a_percentage_reads_with_or_without_its_sign_and_stays_in_range() {
+        assert_eq!("3%".parse::<Percent>(), Ok(Percent(3.0)));
+        assert_eq!(" 0.5 ".parse::<Percent>(), Ok(Percent(0.5)));
+        assert_eq!(Percent(2.0).fraction(), 0.02);
+        assert!("0%".parse::<Percent>().is_err());
+        assert!("150%".parse::<Percent>().is_err());
+        assert!("three".parse::<Percent>().unwrap_err().contains("e.g. 3%"));
+    }
+}

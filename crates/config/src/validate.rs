@@ -1,6 +1,6 @@
 //! Rules that span several keys or that serde's types cannot express.
 
-use crate::schema::{Acks, Config, SecurityProtocol};
+use crate::schema::{Acks, Config, Rate, SecurityProtocol};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Problem {
@@ -106,6 +106,7 @@ pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
             "write it like 30s, 5m or 1h",
         ));
     }
+    check_find_max(config)?;
     if config.monitoring.sample_interval.as_std() != std::time::Duration::from_secs(1) {
         return Err(problem(
             "monitoring.sample_interval",
@@ -147,6 +148,45 @@ pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
             "bootstrap_servers",
             format!("`{servers}` is not a list of host:port"),
             "write it like localhost:9092 or broker1:9092,broker2:9092",
+        ));
+    }
+    Ok(())
+}
+
+/// The capacity search's settings: a search that could not end, or could not judge a step.
+fn check_find_max(config: &Config) -> Result<(), Problem> {
+    let search = &config.benchmark.find_max;
+    let (Rate::PerSecond(start), Rate::PerSecond(max)) = (search.start_rate, search.max_rate) else {
+        return Err(problem(
+            "benchmark.find_max",
+            "start_rate and max_rate are rates, not `max`",
+            "e.g. start_rate: 1000 and max_rate: 1000000 (messages per second)",
+        ));
+    };
+    if max < start {
+        return Err(problem(
+            "benchmark.find_max.max_rate",
+            format!("max_rate {max} is below start_rate {start}"),
+            "the search ramps up from start_rate to at most max_rate",
+        ));
+    }
+    if !(search.ramp_factor.is_finite() && search.ramp_factor > 1.0) {
+        return Err(problem(
+            "benchmark.find_max.ramp_factor",
+            format!("{} does not raise the rate", search.ramp_factor),
+            "each ramp step multiplies the rate by it: 2 doubles it",
+        ));
+    }
+    if search.warmup >= search.step_duration
+        || search.step_duration.as_std() - search.warmup.as_std() < std::time::Duration::from_secs(3)
+    {
+        return Err(problem(
+            "benchmark.find_max.step_duration",
+            format!(
+                "a step of {} with a warmup of {} leaves under 3s to judge",
+                search.step_duration, search.warmup
+            ),
+            "give each step at least 3s more than its warmup (e.g. step_duration: 15s, warmup: 5s)",
         ));
     }
     Ok(())

@@ -93,43 +93,6 @@ pub fn substitute(file: &str, text: &str, placeholders: &BTreeMap<String, String
     })
 }
 
-/// Replaces the value of every `'topic' = '...'` option naming a topic in `topics`.
-pub fn rename_topics(statement: &str, topics: &BTreeMap<String, String>) -> String {
-    let mut out = String::with_capacity(statement.len());
-    let mut rest = statement;
-    while let Some(at) = find_ignore_case(rest, "'topic'") {
-        let (before, after_key) = rest.split_at(at + "'topic'".len());
-        out.push_str(before);
-        let trimmed = after_key.trim_start();
-        let Some(value_part) = trimmed.strip_prefix('=') else {
-            rest = after_key;
-            continue;
-        };
-        let value_part = value_part.trim_start();
-        let Some(quoted) = value_part.strip_prefix('\'') else {
-            rest = after_key;
-            continue;
-        };
-        let Some(end) = quoted.find('\'') else {
-            rest = after_key;
-            continue;
-        };
-        let value = &quoted[..end];
-        let prefix_len = after_key.len() - value_part.len();
-        out.push_str(&after_key[..prefix_len]);
-        out.push('\'');
-        out.push_str(topics.get(value).map_or(value, String::as_str));
-        out.push('\'');
-        rest = &quoted[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
-    haystack.to_ascii_lowercase().find(needle)
-}
-
 /// Starts a job: INSERT INTO, and statement sets in either spelling.
 fn starts_a_job(statement: &str) -> bool {
     let words: Vec<String> = statement
@@ -162,7 +125,7 @@ pub fn deploy(
             what: e.what,
         })?;
         for raw in statements {
-            let statement = rename_topics(&raw.text, &substitutions.topics);
+            let statement = pipegen_sql::rename_topics_in_text(&raw.text, &substitutions.topics);
             // Named by its first line of code: leading comments say what it is for, not where.
             let (skipped, head) = first_code_line(&statement);
             let head = head.to_owned();
@@ -233,17 +196,6 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "sql/a.sql:3: unknown placeholder ${SCHEMA_REGISTRY} (pipegen fills ${BOOTSTRAP_SERVERS}; any other name is an environment variable's, and `SCHEMA_REGISTRY` is not set)"
-        );
-    }
-
-    #[test]
-    fn topic_options_are_renamed_and_nothing_else() {
-        let topics = map(&[("orders", "orders-run1")]);
-        let ddl =
-            "CREATE TABLE o (a INT) WITH ('connector' = 'kafka', 'TOPIC'='orders', 'x' = 'orders', 'topic' = 'other')";
-        assert_eq!(
-            rename_topics(ddl, &topics),
-            "CREATE TABLE o (a INT) WITH ('connector' = 'kafka', 'TOPIC'='orders-run1', 'x' = 'orders', 'topic' = 'other')"
         );
     }
 

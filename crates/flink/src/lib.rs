@@ -12,7 +12,7 @@ mod rest;
 mod settings;
 
 pub use cleanup::{Cancelled, cancel_jobs};
-pub use deploy::{DeployError, SqlFile, StartedJob, Substitutions, deploy, rename_topics, substitute};
+pub use deploy::{DeployError, SqlFile, StartedJob, Substitutions, deploy, substitute};
 pub use deployment::{Cluster, Deployment, DeploymentError, job_failure};
 pub use gateway::{GatewayError, Session, SqlGateway, StatementResult, default_gateway_url};
 pub use job_state::JobState;

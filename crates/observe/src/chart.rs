@@ -141,6 +141,9 @@ pub struct LineChart {
     pub x_min_span: f64,
     /// Shown instead of lines when no series has a measured point.
     pub empty_note: String,
+    /// What the x axis counts: `None` for seconds since the start of the load (the run's
+    /// charts), a unit and a caption otherwise (a capacity search's rate per step).
+    pub x_axis: Option<(Unit, String)>,
 }
 
 impl LineChart {
@@ -153,7 +156,14 @@ impl LineChart {
             bands: Vec::new(),
             x_min_span: 0.0,
             empty_note: "n/a: nothing measured yet".into(),
+            x_axis: None,
         }
+    }
+
+    /// An x axis that counts `unit` rather than seconds.
+    pub fn x_axis(mut self, unit: Unit, caption: impl Into<String>) -> Self {
+        self.x_axis = Some((unit, caption.into()));
+        self
     }
 
     pub fn series(mut self, series: Series) -> Self {
@@ -252,16 +262,24 @@ impl LineChart {
             let x = sx(*tick);
             let _ = write!(
                 svg,
-                r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y1}" y2="{y2}" stroke="#999"/><text x="{x:.1}" y="{ty}" font-size="10" text-anchor="middle" fill="#555">{label}s</text>"##,
+                r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y1}" y2="{y2}" stroke="#999"/><text x="{x:.1}" y="{ty}" font-size="10" text-anchor="middle" fill="#555">{label}</text>"##,
                 y1 = TOP + plot_h,
                 y2 = TOP + plot_h + 4.0,
                 ty = TOP + plot_h + 16.0,
-                label = trim(*tick),
+                label = escape(&match &self.x_axis {
+                    Some((unit, _)) => unit.format(*tick),
+                    None => format!("{}s", trim(*tick)),
+                }),
             );
         }
         let _ = write!(
             svg,
-            r##"<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{b}" stroke="#999"/><line x1="{LEFT}" x2="{r}" y1="{b}" y2="{b}" stroke="#999"/><text x="{cx}" y="{ly}" font-size="10" text-anchor="middle" fill="#555">time since the start of the load</text>"##,
+            r##"<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{b}" stroke="#999"/><line x1="{LEFT}" x2="{r}" y1="{b}" y2="{b}" stroke="#999"/><text x="{cx}" y="{ly}" font-size="10" text-anchor="middle" fill="#555">{caption}</text>"##,
+            caption = escape(
+                self.x_axis
+                    .as_ref()
+                    .map_or("time since the start of the load", |(_, c)| c)
+            ),
             b = TOP + plot_h,
             r = WIDTH - RIGHT,
             cx = LEFT + plot_w / 2.0,

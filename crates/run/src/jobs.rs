@@ -64,6 +64,12 @@ impl EmbeddedJobs {
     /// Deploys every statement of `files` on a new engine over `log`; a statement the engine
     /// refuses cancels the jobs started before it, and is reported at its file and line.
     pub(crate) async fn deploy(config: &Config, files: &[RunSql], log: Arc<dyn Log>) -> Result<Self, RunError> {
+        let log = match config.embedded.read_rate_limit {
+            Some(pipegen_config::Rate::PerSecond(cap)) => {
+                Arc::new(crate::read_limit::RateLimitedReads::new(log, cap)) as Arc<dyn Log>
+            }
+            Some(pipegen_config::Rate::Max) | None => log,
+        };
         let mut engine = Engine::new(config.flink.parallelism.max(1) as usize)
             .with_log(log)
             .with_memory_budget(config.embedded.memory_budget.bytes());

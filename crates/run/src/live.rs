@@ -18,6 +18,7 @@ use pipegen_observe::{
 
 use crate::error::RunError;
 use crate::jobs::RunningJobs;
+use crate::judged::{Histograms, JudgedWindow};
 use crate::load::SinkConsumer;
 use crate::pipeline::Pipeline;
 use crate::result::RunResult;
@@ -93,6 +94,8 @@ pub(crate) struct LiveFeed {
     next_second: u64,
     dashboard: Option<Dashboard>,
     prometheus: Option<PrometheusEndpoint>,
+    /// A capacity step's judged seconds.
+    judged: Option<JudgedWindow>,
 }
 
 impl LiveFeed {
@@ -166,7 +169,18 @@ impl LiveFeed {
             next_second: 0,
             dashboard,
             prometheus,
+            judged: None,
         })
+    }
+
+    /// Measures latency over the seconds from `from` to `to` alone (a capacity step's).
+    pub(crate) fn judge(&mut self, from: Duration, to: Duration) {
+        self.judged = Some(JudgedWindow::new(from, to));
+    }
+
+    /// The judged seconds' latency, once they have all ended.
+    pub(crate) fn judged_latency(&self) -> Option<crate::request::JudgedLatency> {
+        self.judged.as_ref().and_then(JudgedWindow::latency)
     }
 
     /// Frames every second that has ended (and settled) since the last tick.
@@ -224,6 +238,16 @@ impl LiveFeed {
             jobs: s.jobs.counters(),
             errors: s.recorder.errors(),
         });
+        if let Some(judged) = &mut self.judged {
+            judged.observe(
+                t_s,
+                Histograms {
+                    publish: &latency.publish,
+                    publish_delay: &latency.publish_delay,
+                    end_to_end: end_to_end.as_ref(),
+                },
+            );
+        }
         if let Some(prometheus) = &self.prometheus {
             prometheus.update(
                 &frame,

@@ -47,6 +47,9 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
     let reports_dir = request.project.root.join(&config.run.reports_dir);
     crate::reports::check_writable(&reports_dir)?;
     let mut live = LiveFeed::start(config, request.dashboard.as_ref(), &request.plan, &run_id, &reports_dir).await?;
+    if let Some(step) = &request.step {
+        live.judge(step.judged_from, request.plan.duration);
+    }
     let backends =
         LogBackend::open(config, &run_id).and_then(|log| RegistryBackend::open(config).map(|registry| (log, registry)));
     let (mut log, mut registry) = match backends {
@@ -101,7 +104,10 @@ async fn execute(request: RunRequest<'_>) -> Result<RunOutcome, RunError> {
         }
     };
     result.errors.extend(cleanup_errors);
-    let written = write_reports(&request, result, started_at);
+    let written = write_reports(&request, result, started_at).map(|mut outcome| {
+        outcome.judged = live.judged_latency();
+        outcome
+    });
     live.finish(written.as_ref().ok().map(|w| (&w.result, w.json_path.as_path())))
         .await;
     written
@@ -192,5 +198,6 @@ fn write_reports(
         result,
         json_path,
         html_path,
+        judged: None,
     })
 }

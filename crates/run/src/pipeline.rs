@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use pipegen_diag::Diagnostic;
 use pipegen_project::{LoadedSchema, Project};
-use pipegen_sql::{CreateTable, ParsedStatement, Statement, is_pass_through, referenced_tables};
+use pipegen_sql::{CreateTable, ParsedStatement, Statement, is_kafka, is_pass_through, referenced_tables};
 
 /// One project SQL file with its placeholders filled in, parsed.
 pub struct RunSql {
@@ -40,10 +40,6 @@ pub struct Pipeline<'p> {
     /// Every INSERT writes at most one row per row read, as it arrives: its output can be
     /// counted against the input.
     pub pass_through: bool,
-}
-
-fn is_kafka(table: &CreateTable) -> bool {
-    matches!(table.connector(), Some("kafka" | "upsert-kafka"))
 }
 
 /// Fills `${NAME}` placeholders: pipegen's own `values`, else the environment variable of that
@@ -114,18 +110,11 @@ pub fn load_sql(project: &Project, values: &BTreeMap<&str, String>) -> Result<Ve
 /// Gives every Kafka table's topic the name this run uses for it (per-run names on a shared
 /// cluster); returns each run name with the name the SQL declares.
 pub fn rename_topics(files: &mut [RunSql], name: impl Fn(&str) -> String) -> BTreeMap<String, String> {
-    let mut declared = BTreeMap::new();
-    for statement in files.iter_mut().flat_map(|f| &mut f.statements) {
-        if let Statement::CreateTable(table) = &mut statement.kind
-            && is_kafka(table)
-        {
-            for option in table.options.iter_mut().filter(|o| o.key == "topic") {
-                let renamed = name(&option.value);
-                declared.insert(renamed.clone(), std::mem::replace(&mut option.value, renamed));
-            }
-        }
-    }
-    declared
+    files
+        .iter_mut()
+        .flat_map(|f| &mut f.statements)
+        .filter_map(|statement| pipegen_sql::rename_topic(statement, |topic| Some(name(topic))))
+        .collect()
 }
 
 impl<'p> Pipeline<'p> {

@@ -28,6 +28,7 @@ mod model;
 mod parse;
 mod placeholder;
 mod split;
+mod topics;
 mod types;
 mod window_shape;
 
@@ -50,5 +51,6 @@ pub use model::{
 pub use parse::{object_name, parse_file, parse_file_all};
 pub use placeholder::{Unfilled, environment_value, fill_placeholders, placeholders};
 pub use split::{RawStatement, SplitError, split_statements};
+pub use topics::{is_kafka, rename_topic, rename_topics_in_text};
 pub use types::{FlinkType, RowField, TypeKind};
 pub use window_shape::WindowShape;

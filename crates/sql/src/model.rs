@@ -110,11 +110,13 @@ impl CreateTable {
                 Some(option) => {
                     option.value = value.clone();
                     option.position = hint.position;
+                    option.value_span = None;
                 }
                 None => hinted.options.push(TableOption {
                     key: key.clone(),
                     value: value.clone(),
                     position: hint.position,
+                    value_span: None,
                 }),
             }
         }
@@ -177,6 +179,9 @@ pub struct TableOption {
     pub key: String,
     pub value: String,
     pub position: Position,
+    /// Where the quoted value stands in its statement's text, in bytes; `None` for a value an
+    /// OPTIONS hint gave.
+    pub value_span: Option<std::ops::Range<usize>>,
 }
 
 #[derive(Debug, Clone)]

@@ -157,7 +157,7 @@ fn parse_text(text: &str) -> Result<(Statement, Vec<Hint>), Failure> {
     })?;
     let tokens = crate::match_syntax::move_within(tokens);
     let mut parser = Parser::new(&FlinkDialect).with_tokens_with_locations(tokens.clone());
-    let result = StatementParser { p: &mut parser }.parse();
+    let result = StatementParser { p: &mut parser, text }.parse();
     match result {
         Ok(statement) => {
             let next = parser.peek_token();
@@ -189,6 +189,22 @@ fn parse_text(text: &str) -> Result<(Statement, Vec<Hint>), Failure> {
 
 struct StatementParser<'a, 'p> {
     p: &'a mut Parser<'p>,
+    /// The statement's text, which the tokens' locations refer to.
+    text: &'a str,
+}
+
+/// A location in `text` (1-based line and column, columns counted in characters) as a byte
+/// offset.
+fn byte_offset(text: &str, location: Location) -> Option<usize> {
+    let line_start = if location.line <= 1 {
+        0
+    } else {
+        let breaks = usize::try_from(location.line - 1).ok()?;
+        text.match_indices('\n').nth(breaks - 1).map(|(at, _)| at + 1)?
+    };
+    let column = usize::try_from(location.column).ok()?.saturating_sub(1);
+    let line = &text[line_start..];
+    Some(line_start + line.char_indices().nth(column).map_or(line.len(), |(at, _)| at))
 }
 
 fn error(message: impl Into<String>) -> ParserError {
@@ -453,11 +469,15 @@ impl StatementParser<'_, '_> {
             let at = self.here();
             let key = self.string("an option key")?;
             self.expect(Token::Eq, "between an option's key and value")?;
+            let span = self.p.peek_token().span;
             let value = self.string("an option value")?;
             options.push(TableOption {
                 key,
                 value,
                 position: position_of(at),
+                value_span: byte_offset(self.text, span.start)
+                    .zip(byte_offset(self.text, span.end))
+                    .map(|(start, end)| start..end),
             });
             if self.p.consume_token(&Token::Comma) {
                 continue;

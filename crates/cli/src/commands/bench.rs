@@ -13,6 +13,9 @@ use crate::context::load_config;
 use crate::failure::{CommandResult, Failure};
 
 pub fn bench(global: &GlobalArgs, args: &BenchArgs, started: std::time::Instant) -> CommandResult {
+    if args.find_max {
+        return crate::commands::find_max::find_max(global, args, started);
+    }
     let resolved = load_config(global, Vec::new())?;
     let scenarios = plan_scenarios(&resolved, args.scenario.as_deref()).map_err(Failure::Input)?;
     if args.dry_run {

@@ -130,6 +130,7 @@ fn execute(
         process_started: started,
         dashboard,
         interruption: interruption.clone(),
+        step: None,
     })
     .map_err(run_failure)?;
     let result = &outcome.result;

@@ -2,6 +2,7 @@
 //! own JSON result and HTML report), one after the other, then a side-by-side summary with
 //! each scenario's latency held against its target, written as JSON and HTML.
 
+pub mod find_max;
 mod report;
 mod scenario;
 mod summary;
@@ -80,6 +81,7 @@ pub fn bench(
             },
             dashboard: None,
             interruption: interrupted.clone(),
+            step: None,
         });
         match outcome {
             Ok(outcome) => {

@@ -73,7 +73,7 @@ pub fn plan_scenarios(resolved: &ResolvedConfig, only: Option<&str>) -> Result<V
     };
     let mut runs = Vec::new();
     for scenario in chosen {
-        match plan_one(resolved, scenario) {
+        match plan_scenario(resolved, scenario) {
             Ok(run) => runs.push(run),
             Err(e) => problems.push(
                 Diagnostic::error(format!("benchmark scenario `{}`: {}", scenario.name, e.message))
@@ -84,7 +84,8 @@ pub fn plan_scenarios(resolved: &ResolvedConfig, only: Option<&str>) -> Result<V
     if problems.is_empty() { Ok(runs) } else { Err(problems) }
 }
 
-fn plan_one(
+/// One scenario's configuration and rate plan (also each step of a capacity search).
+pub(crate) fn plan_scenario(
     resolved: &ResolvedConfig,
     scenario: &BenchmarkScenario,
 ) -> Result<ScenarioRun, pipegen_loadgen::plan::PlanError> {
