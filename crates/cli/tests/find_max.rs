@@ -54,7 +54,14 @@ fn search(s: &Scratch, extra: &[&str], env: &[(&str, &str)]) -> (Value, String) 
 }
 
 /// The search found the cap and blamed the engine; every step kept its own reports.
-fn assert_found_the_cap(result: &Value, page: &str, cap: f64) -> f64 {
+fn assert_found_the_cap(s: &Scratch, result: &Value, page: &str, cap: f64) -> f64 {
+    let steps: Vec<String> = result["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{} {} {}", s["rate"], s["held"], s["broken"]))
+        .collect();
+    eprintln!("steps:\n{}", steps.join("\n"));
     assert_eq!(result["status"], "found", "{result:#}");
     let found = result["max_sustained_rate"].as_f64().unwrap();
     assert!(
@@ -92,7 +99,7 @@ fn assert_found_the_cap(result: &Value, page: &str, cap: f64) -> f64 {
         let achieved = step["achieved_rate"].as_f64().unwrap();
         assert!((achieved - rate).abs() / rate < 0.02, "the generator kept up: {step:#}");
         for file in ["result", "report"] {
-            assert!(Path::new(step[file].as_str().unwrap()).is_file(), "{step:#}");
+            assert!(s.path().join(step[file].as_str().unwrap()).is_file(), "{step:#}");
         }
     }
     for chart in ["step-latency", "step-throughput", "step-lag-growth"] {
@@ -108,10 +115,10 @@ fn the_search_finds_a_known_engine_limit_twice_within_five_percent() {
     s.quick_project("demo");
     s.write("find-max.yaml", &config(CAP));
     let (first, page) = search(&s, &[], &[]);
-    let a = assert_found_the_cap(&first, &page, CAP);
+    let a = assert_found_the_cap(&s, &first, &page, CAP);
     assert_eq!(first["engine"], "embedded");
     let (second, page) = search(&s, &[], &[]);
-    let b = assert_found_the_cap(&second, &page, CAP);
+    let b = assert_found_the_cap(&s, &second, &page, CAP);
     assert!((a - b).abs() / a.min(b) <= 0.05, "two searches: {a} and {b} msg/s");
 }
 
@@ -127,7 +134,7 @@ fn the_search_finds_the_limit_on_a_local_broker_too() {
         &["--bootstrap-servers", &servers],
         &[("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run")],
     );
-    assert_found_the_cap(&result, &page, CAP);
+    assert_found_the_cap(&s, &result, &page, CAP);
     assert_eq!(result["log"], "kafka", "{result:#}");
 }
 
