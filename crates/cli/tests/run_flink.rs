@@ -395,3 +395,92 @@ fn ctrl_c_cancels_the_runs_job() {
     assert_eq!(result["jobs"][0]["id"], job.as_str());
     assert_eq!(rest.job(&job).unwrap().summary.state, "CANCELED");
 }
+
+/// `bench --find-max` on Flink: each step a run of its own job, the engine's backlog judged
+/// from what the job read (Flink commits no offsets without checkpoints), and the vertices'
+/// busy and back-pressured shares kept per step from Flink's REST API.
+#[test]
+fn find_max_steps_run_on_flink_and_keep_each_vertexs_load() {
+    let flink = Flink::shared();
+    let gateway = SqlGatewayBridge::start(flink);
+    let broker = Tansu::start();
+    let servers = broker.bootstrap_servers();
+    let s = Scratch::new();
+    project(&s);
+    s.write(
+        "find-max.yaml",
+        "benchmark:\n  find_max:\n    start_rate: 100\n    max_rate: 200\n    step_duration: 10s\n    warmup: 4s\n    precision: 50%\n",
+    );
+    let url = flink.url();
+    let mut args = vec!["--config", "find-max.yaml"];
+    args.extend(on_clusters(&servers, &url, &gateway.url, &["bench", "--find-max"]));
+    let out = s
+        .run_with_env(
+            &args,
+            &[
+                ("PIPEGEN_KAFKA__TOPICS__NAMING", "per-run"),
+                ("PIPEGEN_ENGINE", "flink"),
+            ],
+        )
+        .expect(0);
+    let path = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("result: "))
+        .map(|p| s.path().join(p.trim()))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(result["engine"], "flink", "{result:#}");
+    // How much this machine's Flink takes varies with what else runs: 200 msg/s may hold
+    // (the search reaches its maximum) or break (it bisects once, to 150).
+    let steps = result["steps"].as_array().unwrap();
+    match result["status"].as_str().unwrap() {
+        "reached_max_rate" => assert_eq!(result["max_sustained_rate"], 200.0),
+        "found" => {
+            assert_eq!(steps.len(), 3, "{result:#}");
+            assert!(result["broke_on"].is_string(), "{result:#}");
+            // The strained vertices are those of the lowest broken step, at least half busy
+            // or back-pressured.
+            let broken = steps
+                .iter()
+                .filter(|s| s["held"] == false)
+                .min_by(|a, b| a["rate"].as_f64().unwrap().total_cmp(&b["rate"].as_f64().unwrap()))
+                .unwrap();
+            let strained: Vec<&Value> = broken["vertices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| v["busy"].as_f64().unwrap() >= 0.5 || v["backpressure"].as_f64().unwrap_or(0.0) >= 0.5)
+                .collect();
+            assert_eq!(
+                result["strained_vertices"].as_array().unwrap().len(),
+                strained.len(),
+                "{result:#}"
+            );
+        }
+        other => panic!("{other}: {result:#}"),
+    }
+    assert!(steps.len() >= 2, "{result:#}");
+    for step in steps {
+        let topics = step["topics"].as_array().unwrap();
+        assert!(
+            topics
+                .iter()
+                .any(|t| t["topic"] == "(engine intake)" && t["growth_per_s"].is_number()),
+            "the engine's backlog measured from the job's intake: {step:#}"
+        );
+        assert!(
+            topics
+                .iter()
+                .all(|t| t["role"] != "source" || t["topic"] == "(engine intake)"),
+            "no consumer group's lag judged on Flink: {step:#}"
+        );
+        let vertices = step["vertices"].as_array().unwrap();
+        assert!(!vertices.is_empty(), "{step:#}");
+        assert!(
+            vertices
+                .iter()
+                .all(|v| v["busy"].as_f64().is_some_and(|b| (0.0..=1.0).contains(&b)))
+        );
+    }
+}

@@ -40,6 +40,9 @@ pub struct Broken {
     pub detail: String,
 }
 
+/// The row of [`TopicGrowth`] that stands for the engine's own backlog on Flink.
+pub const ENGINE_INTAKE: &str = "(engine intake)";
+
 /// A topic's backlog over the judged seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopicGrowth {
@@ -91,7 +94,14 @@ pub fn judge(
         .sum::<Option<u64>>()
         .and_then(per_second);
     let failed: u64 = frames.iter().map(|f| f.failed).sum::<u64>().max(result.producer.failed);
-    let topics = topic_growth(result, &frames);
+    // Flink commits its sources' offsets on checkpoints (or never, without them), so their
+    // consumer groups' lag says nothing of now: there the engine's backlog is what was
+    // acknowledged minus what its jobs read from Kafka.
+    let on_flink = result.backends.engine == "flink";
+    let mut topics = topic_growth(result, &frames, on_flink);
+    if on_flink {
+        topics.push(engine_intake(&frames));
+    }
     let p99 = |p: &pipegen_loadgen::metrics::Percentiles| p.p99;
     let publish_p99_ms = latency.and_then(|l| p99(&l.publish));
     let publish_delay_p99_ms = latency.and_then(|l| p99(&l.publish_delay));
@@ -140,9 +150,12 @@ pub fn judge(
                 criterion: Criterion::LagGrowth,
                 side: if topic.role == "sink" { Side::Sink } else { Side::Engine },
                 detail: format!(
-                    "{} topic `{}`: lag grew by {growth:.0} records/s (allowed {allowed:.0}, {} of the rate), to {}",
-                    topic.role,
-                    topic.topic,
+                    "{}: lag grew by {growth:.0} records/s (allowed {allowed:.0}, {} of the rate), to {}",
+                    if topic.topic == ENGINE_INTAKE {
+                        "the engine's jobs (acknowledged minus read from Kafka)".to_owned()
+                    } else {
+                        format!("{} topic `{}`", topic.role, topic.topic)
+                    },
                     criteria.lag_growth,
                     topic.last_lag.map_or("n/a".into(), |l| l.to_string())
                 ),
@@ -184,12 +197,12 @@ pub fn judge(
     }
 }
 
-/// Each source and sink topic's lag trend over the frames.
-fn topic_growth(result: &RunResult, frames: &[&LiveFrame]) -> Vec<TopicGrowth> {
+/// Each source and sink topic's lag trend over the frames (sinks only, `without_sources`).
+fn topic_growth(result: &RunResult, frames: &[&LiveFrame], without_sources: bool) -> Vec<TopicGrowth> {
     result
         .topics
         .iter()
-        .filter(|t| t.role == "source" || t.role == "sink")
+        .filter(|t| (t.role == "source" && !without_sources) || t.role == "sink")
         .map(|topic| {
             let points: Vec<(f64, f64)> = frames
                 .iter()
@@ -209,6 +222,26 @@ fn topic_growth(result: &RunResult, frames: &[&LiveFrame]) -> Vec<TopicGrowth> {
             }
         })
         .collect()
+}
+
+/// What the sources were sent and acknowledged but the jobs have not read, as a trend (the
+/// `engine` row): every second where each job reported its records in.
+fn engine_intake(frames: &[&LiveFrame]) -> TopicGrowth {
+    let backlog = |f: &LiveFrame| {
+        let read: Option<u64> = f.jobs.iter().map(|j| j.counters.records_in_total).sum();
+        read.filter(|_| !f.jobs.is_empty())
+            .map(|read| f.acked_total.saturating_sub(read))
+    };
+    let points: Vec<(f64, f64)> = frames
+        .iter()
+        .filter_map(|f| backlog(f).map(|b| (f.t_s as f64, b as f64)))
+        .collect();
+    TopicGrowth {
+        topic: ENGINE_INTAKE.into(),
+        role: "source".into(),
+        growth_per_s: slope(&points),
+        last_lag: frames.iter().rev().find_map(|f| backlog(f)),
+    }
 }
 
 /// The least-squares slope of `points`; `None` under three points.
@@ -319,6 +352,41 @@ mod tests {
         criteria.end_to_end_p99 = Some(pipegen_config::Duration::from_millis(500));
         let no_results = judge(&result(frames), Some(&latency(1.0, 2.0)), &criteria, 3, 10);
         assert_eq!(no_results.broken[0].criterion, Criterion::EndToEndP99);
+    }
+
+    #[test]
+    fn on_flink_the_engines_backlog_is_what_its_jobs_have_not_read() {
+        use pipegen_observe::{JobCounters, frame::JobFrame};
+        let frames: Vec<LiveFrame> = (0..10)
+            .map(|t| {
+                let mut f = frame(t, 1000, 999_999);
+                f.acked_total = (t + 1) * 1000;
+                f.jobs = vec![JobFrame {
+                    counters: JobCounters {
+                        name: "job".into(),
+                        // The job reads 700 a second.
+                        records_in_total: Some((t + 1) * 700),
+                        ..JobCounters::default()
+                    },
+                    records_in: None,
+                    records_out: None,
+                }];
+                f
+            })
+            .collect();
+        let mut on_flink = result(frames);
+        on_flink.backends.engine = "flink".into();
+        let judged = judge(&on_flink, Some(&latency(1.0, 2.0)), &FindMaxConfig::default(), 3, 10);
+        // The source's consumer group (committed on checkpoints) is not judged there.
+        assert_eq!(judged.topics.len(), 1);
+        assert_eq!(judged.topics[0].topic, ENGINE_INTAKE);
+        assert!((judged.topics[0].growth_per_s.unwrap() - 300.0).abs() < 1e-6);
+        assert_eq!(judged.broken[0].side, Side::Engine);
+        assert!(
+            judged.broken[0].detail.starts_with("the engine's jobs"),
+            "{}",
+            judged.broken[0].detail
+        );
     }
 
     #[test]
