@@ -1,7 +1,7 @@
 //! Configurations that cannot work on a deployed stack, refused before anything is written,
 //! each at the file and line of the key that set it (or of the SQL that asks for it).
 
-use pipegen_config::{KeyPath, ResolvedConfig};
+use pipegen_config::{KeyPath, ResolvedConfig, Source};
 use pipegen_diag::Diagnostic;
 
 use crate::Target;
@@ -28,25 +28,43 @@ fn at(path: &str) -> KeyPath {
     KeyPath::parse(path)
 }
 
+/// `error_at`, naming the flag or variable when no file set the key.
+fn refuse(
+    resolved: &ResolvedConfig,
+    path: &KeyPath,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> Diagnostic {
+    let origin = resolved.origin(path);
+    let mut message = message.into();
+    if origin.source.file().is_none() && origin.source != Source::Default {
+        message.push_str(&format!(" (set by {})", origin.source));
+    }
+    resolved.error_at(path, message, hint)
+}
+
 fn flink_slots(resolved: &ResolvedConfig, problems: &mut Vec<Diagnostic>) {
     let flink = &resolved.config.flink;
     let tm = &flink.taskmanager;
     if tm.slots == 0 {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("flink.taskmanager.slots"),
             "flink.taskmanager.slots is 0: a TaskManager without slots runs nothing",
             "give each TaskManager at least one slot (one per core is Flink's advice)",
         ));
     }
     if tm.replicas == 0 {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("flink.taskmanager.replicas"),
             "flink.taskmanager.replicas is 0: the stack would have no TaskManager to run the jobs",
             "deploy at least one TaskManager",
         ));
     }
     if flink.parallelism > flink.max_parallelism {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("flink.parallelism"),
             format!(
                 "flink.parallelism {} is above flink.max_parallelism {}: Flink refuses such a job",
@@ -57,7 +75,8 @@ fn flink_slots(resolved: &ResolvedConfig, problems: &mut Vec<Diagnostic>) {
     }
     let slots = u64::from(tm.slots) * u64::from(tm.replicas);
     if slots > 0 && u64::from(flink.parallelism) > slots {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("flink.parallelism"),
             format!(
                 "flink.parallelism {} needs {} slots, and {} TaskManager(s) of {} slot(s) give {slots}: the jobs would wait for slots forever",
@@ -101,7 +120,8 @@ fn taskmanager_memory(resolved: &ResolvedConfig, problems: &mut Vec<Diagnostic>)
             "flink.memory.direct.size",
         ],
     );
-    problems.push(resolved.error_at(
+    problems.push(refuse(
+            resolved,
         &key,
         format!(
             "the TaskManager's {} is smaller than its Flink memory budget: after {} JVM metaspace and {} JVM overhead {} remain for {} ({}){}",
@@ -128,7 +148,8 @@ fn jobmanager_memory(resolved: &ResolvedConfig, problems: &mut Vec<Diagnostic>) 
         .jobmanager
         .unwrap_or(crate::memory::DEFAULT_JOBMANAGER);
     if jobmanager_heap(process) <= 0 {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("flink.memory.jobmanager"),
             format!(
                 "the JobManager's {} leaves no heap after JVM metaspace, overhead and off-heap memory",
@@ -143,13 +164,15 @@ fn topics(resolved: &ResolvedConfig, needs: &Needs, stack: &Stack, problems: &mu
     let max_parallelism = resolved.config.flink.max_parallelism;
     for topic in &needs.topics {
         if topic.partitions == 0 {
-            problems.push(resolved.error_at(
+            problems.push(refuse(
+                resolved,
                 &topic.partitions_key,
                 format!("topic `{}` would have 0 partitions", topic.name),
                 "a topic needs at least one partition",
             ));
         } else if topic.partitions > max_parallelism {
-            problems.push(resolved.error_at(
+            problems.push(refuse(
+            resolved,
                 &topic.partitions_key,
                 format!(
                     "topic `{}` has {} partitions, more than flink.max_parallelism {} lets Flink ever read in parallel",
@@ -161,13 +184,15 @@ fn topics(resolved: &ResolvedConfig, needs: &Needs, stack: &Stack, problems: &mu
             ));
         }
         if topic.replication_factor == 0 {
-            problems.push(resolved.error_at(
+            problems.push(refuse(
+                resolved,
                 &topic.replication_key,
                 format!("topic `{}` would have a replication factor of 0", topic.name),
                 "a topic needs at least one replica",
             ));
         } else if u32::from(topic.replication_factor) > stack.brokers {
-            problems.push(resolved.error_at(
+            problems.push(refuse(
+                resolved,
                 &topic.replication_key,
                 format!(
                     "topic `{}` asks for {} replicas, and the stack has {} broker(s) (deploy.kafka.brokers)",
@@ -185,14 +210,16 @@ fn autoscaling(resolved: &ResolvedConfig, target: Target, problems: &mut Vec<Dia
         return;
     }
     if scaling.min_replicas == 0 {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("deploy.autoscaling.min_replicas"),
             "deploy.autoscaling.min_replicas is 0: the autoscaler keeps at least one TaskManager",
             "set it to 1 or more (the performance guide uses 2)",
         ));
     }
     if scaling.min_replicas > scaling.max_replicas {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("deploy.autoscaling.max_replicas"),
             format!(
                 "deploy.autoscaling.max_replicas {} is below min_replicas {}",
@@ -202,7 +229,8 @@ fn autoscaling(resolved: &ResolvedConfig, target: Target, problems: &mut Vec<Dia
         ));
     }
     if !(1..=100).contains(&scaling.cpu_utilization) {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("deploy.autoscaling.cpu_utilization"),
             format!(
                 "deploy.autoscaling.cpu_utilization {} is no share of the CPU a TaskManager asks for",
@@ -225,7 +253,8 @@ fn kubernetes_only(resolved: &ResolvedConfig, needs: &Needs, stack: &Stack, prob
         );
     }
     if !is_dns_label(&stack.namespace) {
-        problems.push(resolved.error_at(
+        problems.push(refuse(
+            resolved,
             &at("deploy.namespace"),
             format!("`{}` is no Kubernetes namespace name", stack.namespace),
             "lower-case letters, digits and '-', starting with a letter, at most 63 characters",

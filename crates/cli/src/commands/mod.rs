@@ -4,6 +4,7 @@ pub mod completions;
 pub mod config;
 pub mod dashboard;
 pub mod deploy;
+pub mod deploy_targets;
 pub mod init;
 pub mod run;
 pub mod sql;
