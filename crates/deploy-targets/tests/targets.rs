@@ -485,6 +485,10 @@ fn credentials_reach_the_pods_from_a_secret_and_never_a_manifest() {
     let env_file = plan.dir.join("credentials.env");
     let text = std::fs::read_to_string(&env_file).unwrap();
     assert!(text.contains("CUSTOMERS_DB_PASSWORD=\n"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(plan.dir.join(".gitignore")).unwrap(),
+        "credentials.env\n"
+    );
     assert_eq!(plan.missing_credentials().len(), names.len());
     let filled: String = names.iter().map(|n| format!("{n}={secret_value}\n")).collect();
     std::fs::write(&env_file, filled).unwrap();

@@ -65,6 +65,8 @@ pub fn render(
     }
     if !needs.user_placeholders.is_empty() {
         bundle.add_private(CREDENTIALS_FILE, secrets::credentials_env(needs, previous));
+        // The filled-in credentials stay out of version control.
+        bundle.add(".gitignore", format!("{CREDENTIALS_FILE}\n"));
     }
     Ok(bundle)
 }
