@@ -87,6 +87,15 @@ fn a_taskmanager_smaller_than_its_memory_pools_is_refused_at_its_size() {
 }
 
 #[test]
+fn a_jobmanager_without_room_for_a_heap_is_refused_at_its_size() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = scaffold(temp.path());
+    let layer = "flink:\n  memory:\n    jobmanager: 512mb\n";
+    let (file, problems) = refusals(&root, layer, Target::Compose);
+    assert_at(&problems, &file, 3, "the JobManager's 512mb leaves no heap");
+}
+
+#[test]
 fn more_partitions_than_max_parallelism_are_refused_at_the_topic() {
     let temp = tempfile::tempdir().unwrap();
     let root = scaffold(temp.path());

@@ -407,8 +407,18 @@ fn print_kubernetes(plan: &Plan, resolved: &ResolvedConfig) {
     let scaling = &config.deploy.autoscaling;
     if scaling.enabled {
         println!(
-            "  autoscaling: {} to {} TaskManagers at {}% CPU",
-            scaling.min_replicas, scaling.max_replicas, scaling.cpu_utilization
+            "  autoscaling: {} to {} TaskManagers at {}% CPU{}",
+            scaling.min_replicas,
+            scaling.max_replicas,
+            scaling.cpu_utilization,
+            if config.flink.taskmanager.replicas < scaling.min_replicas {
+                format!(
+                    " (it raises the {} configured TaskManager(s) to {} at once)",
+                    config.flink.taskmanager.replicas, scaling.min_replicas
+                )
+            } else {
+                String::new()
+            }
         );
     }
     println!(
