@@ -3,6 +3,7 @@
 //! schemas through `kubernetes-validate`, the Flink operator's and Strimzi's CRD schemas, and
 //! kustomize's build), and every value read back against the config that set it.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,7 +26,9 @@ fn tool(variable: &str) -> PathBuf {
 fn crd_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("PIPEGEN_K8S_CRDS").map(PathBuf::from);
     if dir.is_none() {
-        eprintln!(
+        // Straight to the process's stderr: the test harness would swallow eprintln!.
+        let _ = writeln!(
+            std::io::stderr(),
             "\n!!! PIPEGEN_K8S_CRDS is not set: the custom resources (FlinkDeployment, Kafka, \
              KafkaNodePool, KafkaTopic) are NOT validated against their CRDs in this run. \
              scripts/test.sh sets it.\n"
