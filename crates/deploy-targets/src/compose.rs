@@ -359,6 +359,8 @@ fn config_layer(stack: &Stack) -> Result<String, String> {
             "bootstrap_servers": internal_bootstrap(stack),
             "schema_registry_url": internal_schema_registry(),
         },
+        // The stack's brokers speak plain text on loopback, whatever the project's cluster asks.
+        "kafka": {"security": {"security_protocol": "PLAINTEXT"}},
     });
     let mut text = String::from(
         "# Written by `pipegen deploy --target compose`: the stack's addresses, for\n\

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use saphyr::{LoadableYamlNode, Mapping, Scalar, Yaml, YamlEmitter};
+use saphyr::{LoadableYamlNode, Mapping, Scalar, ScalarStyle, Yaml, YamlEmitter};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -48,6 +48,10 @@ fn to_yaml(value: &Value) -> Yaml<'static> {
             Some(i) => Yaml::Value(Scalar::Integer(i)),
             None => Yaml::Value(Scalar::FloatingPoint(n.as_f64().unwrap_or(f64::NAN).into())),
         },
+        // Plain, these would be booleans or numbers to YAML 1.1 readers (kubectl's): quoted.
+        Value::String(s) if reads_otherwise_in_yaml_1_1(s) => {
+            Yaml::Representation(Cow::Owned(s.clone()), ScalarStyle::DoubleQuoted, None)
+        }
         Value::String(s) => Yaml::Value(Scalar::String(Cow::Owned(s.clone()))),
         Value::Array(items) => Yaml::Sequence(items.iter().map(to_yaml).collect()),
         Value::Object(map) => {
@@ -58,6 +62,16 @@ fn to_yaml(value: &Value) -> Yaml<'static> {
             Yaml::Mapping(mapping)
         }
     }
+}
+
+/// Strings the emitter leaves plain that YAML 1.1 takes for another type: `y`/`n` (booleans)
+/// and numbers with `_` separators. Only characters that need no escaping in double quotes.
+fn reads_otherwise_in_yaml_1_1(s: &str) -> bool {
+    matches!(s, "y" | "Y" | "n" | "N")
+        || (s.contains('_')
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '_' | '.' | '-' | '+'))
+            && s.replace('_', "").parse::<f64>().is_ok())
 }
 
 /// Reads YAML documents back as JSON trees (what tests and `--apply` checks read).
@@ -99,10 +113,13 @@ mod tests {
     fn values_that_look_like_other_types_stay_strings_and_round_trip() {
         let value = json!({
             "acks": "1", "flag": "on", "size": "8gb", "empty": "", "n": 3, "f": 0.4,
-            "sql": "SELECT 1;\nSELECT 2;\n", "list": ["a: b", "-x"], "nothing": null, "yes": true
+            "sql": "SELECT 1;\nSELECT 2;\n", "list": ["a: b", "-x", "y", "N", "1_000"], "nothing": null, "yes": true
         });
         let text = documents(std::slice::from_ref(&value)).unwrap();
         assert!(text.contains("sql: |\n"), "{text}");
+        for quoted in ["\"y\"", "\"N\"", "\"1_000\""] {
+            assert!(text.contains(quoted), "{quoted} in {text}");
+        }
         assert_eq!(parse_documents(&text).unwrap(), vec![value]);
     }
 

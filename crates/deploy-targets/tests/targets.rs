@@ -202,6 +202,10 @@ fn check_compose(resolved: &ResolvedConfig, plan: &Plan) -> Value {
     assert!(servers.starts_with("127.0.0.1:9092"));
     assert_eq!(layer.config.flink_url.as_deref(), Some("http://127.0.0.1:8081"));
     assert_eq!(
+        layer.config.kafka.security.security_protocol,
+        pipegen_config::SecurityProtocol::Plaintext
+    );
+    assert_eq!(
         layer
             .config
             .flink

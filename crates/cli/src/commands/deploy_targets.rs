@@ -145,6 +145,10 @@ fn start(
     config.sql_gateway_url = Some(format!("http://127.0.0.1:{}", pipegen_deploy_targets::SQL_GATEWAY_PORT));
     config.flink.bootstrap_servers = Some(pipegen_deploy_targets::internal_bootstrap(&plan.stack));
     config.flink.schema_registry_url = Some(pipegen_deploy_targets::internal_schema_registry());
+    // The stack's Kafka and registry take no credentials: the project's are for its own clusters.
+    config.kafka.security = Default::default();
+    config.schema_registry.username = None;
+    config.schema_registry.password = None;
     let project = runnable_project(global)?;
     let outcome = pipegen_run::deploy::deploy(&project, &config).map_err(run_failure)?;
     print_outcome(global, &outcome);
