@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 use crate::bundle::Bundle;
 use crate::flink_properties::{self, CHECKPOINT_DIR};
+use crate::jars::fetch_script;
+use crate::memory::memory_limit;
 use crate::needs::Needs;
 use crate::stack::{
     CONNECTOR_DIR, FLINK_REST_PORT, SCHEMA_REGISTRY, SCHEMA_REGISTRY_PORT, SQL_GATEWAY, SQL_GATEWAY_PORT, Stack,
@@ -208,15 +210,6 @@ fn connector_jars_service(config: &Config, needs: &Needs) -> Value {
     })
 }
 
-/// Fetches `$ARTIFACTS` (Maven coordinates) into `dir`; `compose` doubles the `$` signs.
-pub fn fetch_script(dir: &str, compose: bool) -> String {
-    let script = format!(
-        "for artifact in $ARTIFACTS; do mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-         -Dartifact=$artifact -DoutputDirectory={dir}; done; ls {dir}"
-    );
-    if compose { script.replace('$', "$$") } else { script }
-}
-
 struct FlinkServices<'a> {
     config: &'a Config,
     stack: &'a Stack,
@@ -337,11 +330,6 @@ fn tcp_check(port: u16) -> Value {
         "retries": 24,
         "start_period": "10s",
     })
-}
-
-/// A container's memory limit: the Flink process size it runs, in whole MiB.
-pub fn memory_limit(bytes: u64) -> String {
-    format!("{}m", bytes.div_ceil(1 << 20))
 }
 
 fn cpus(cpu: f64) -> String {

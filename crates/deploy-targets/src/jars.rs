@@ -40,6 +40,15 @@ impl Jar {
     }
 }
 
+/// Fetches `$ARTIFACTS` (Maven coordinates) into `dir`; `compose` doubles the `$` signs.
+pub fn fetch_script(dir: &str, compose: bool) -> String {
+    let script = format!(
+        "for artifact in $ARTIFACTS; do mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+         -Dartifact=$artifact -DoutputDirectory={dir}; done; ls {dir}"
+    );
+    if compose { script.replace('$', "$$") } else { script }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,11 @@ pub fn jobmanager_heap(process: ByteSize) -> i128 {
     process as i128 - (METASPACE_JM + overhead(process) + JM_OFF_HEAP) as i128
 }
 
+/// A process size as Flink's resources and a container's limit take it: whole MiB (`1728m`).
+pub fn memory_limit(bytes: u64) -> String {
+    format!("{}m", bytes.div_ceil(1 << 20))
+}
+
 /// Sizes in MiB with one decimal, as people compare them.
 pub fn shown(bytes: u64) -> String {
     if bytes.is_multiple_of(GIB) {

@@ -12,8 +12,8 @@ use crate::failure::{CommandResult, Failure};
 
 pub fn deploy(global: &GlobalArgs, args: &DeployArgs) -> CommandResult {
     match args.target {
-        DeployTarget::Compose => return crate::commands::deploy_targets::compose(global, args),
-        DeployTarget::Kubernetes => return crate::commands::deploy_targets::kubernetes(global, args),
+        DeployTarget::Compose => return crate::commands::deploy_compose::compose(global, args),
+        DeployTarget::Kubernetes => return crate::commands::deploy_kubernetes::kubernetes(global, args),
         DeployTarget::Clusters => {}
     }
     if args.namespace.is_some() || args.apply {
@@ -67,7 +67,7 @@ pub fn clean(global: &GlobalArgs) -> CommandResult {
     let resolved = load_config(global, Vec::new())?;
     let jobs = clean_clusters(global, &resolved);
     // The stack goes after what ran on it, whatever became of that.
-    let stack = crate::commands::deploy_targets::take_compose_down(global);
+    let stack = crate::commands::deploy_compose::take_compose_down(global);
     jobs.and(stack)
 }
 

@@ -4,6 +4,8 @@ pub mod completions;
 pub mod config;
 pub mod dashboard;
 pub mod deploy;
+pub mod deploy_compose;
+pub mod deploy_kubernetes;
 pub mod deploy_targets;
 pub mod init;
 pub mod run;

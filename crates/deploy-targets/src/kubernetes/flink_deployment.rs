@@ -4,8 +4,9 @@
 use pipegen_config::Config;
 use serde_json::{Value, json};
 
-use crate::compose::{fetch_script, memory_limit};
 use crate::flink_properties;
+use crate::jars::fetch_script;
+use crate::memory::memory_limit;
 use crate::needs::Needs;
 use crate::stack::{CONNECTOR_DIR, FLINK_NAME, Stack};
 
