@@ -98,6 +98,35 @@ fn clean_keeps_the_record_of_a_stack_it_cannot_take_down() {
         .expect(1);
     assert!(out.stderr.contains("compose stack `shop`"), "{}", out.stderr);
     assert!(scratch.path().join("shop/.pipegen/compose-stack.json").exists());
+
+    // A deployment on the stack whose Flink does not answer: both failures are told, both
+    // records stay.
+    let deployment = serde_json::json!({
+        "deployed_at": "2026-12-07T16:00:00Z",
+        "flink_url": "http://127.0.0.1:1",
+        "bootstrap_servers": "127.0.0.1:1",
+        "schema_registry_url": null,
+        "jobs": [{"job_id": "0123456789abcdef0123456789abcdef", "file": "sql/03_pipeline.sql", "line": 3, "statement": "INSERT INTO"}],
+        "topics_created": ["shop-orders"],
+        "topics_existing": [],
+        "subjects_existing": [],
+        "subjects_registered": [],
+    });
+    scratch.write("shop/.pipegen/deployment.json", &deployment.to_string());
+    let out = scratch
+        .run_with_env(
+            &["--project-dir", "shop", "clean"],
+            &[("DOCKER_HOST", &no_engine(&scratch))],
+        )
+        .expect(1);
+    assert!(
+        out.stderr.contains("Flink job 0123456789abcdef0123456789abcdef"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("compose stack `shop`"), "{}", out.stderr);
+    assert!(scratch.path().join("shop/.pipegen/deployment.json").exists());
+    assert!(scratch.path().join("shop/.pipegen/compose-stack.json").exists());
 }
 
 #[test]

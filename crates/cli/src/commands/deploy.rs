@@ -66,9 +66,12 @@ pub(crate) fn print_outcome(global: &GlobalArgs, outcome: &pipegen_run::deploy::
 pub fn clean(global: &GlobalArgs) -> CommandResult {
     let resolved = load_config(global, Vec::new())?;
     let jobs = clean_clusters(global, &resolved);
-    // The stack goes after what ran on it, whatever became of that.
+    // The stack goes after what ran on it, whatever became of that; both say what failed.
     let stack = crate::commands::deploy_compose::take_compose_down(global);
-    jobs.and(stack)
+    match (jobs, stack) {
+        (Ok(()), outcome) | (outcome, Ok(())) => outcome,
+        (Err(jobs), Err(stack)) => Err(jobs.merge(stack)),
+    }
 }
 
 fn clean_clusters(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig) -> CommandResult {
