@@ -141,6 +141,11 @@ fn check_compose(resolved: &ResolvedConfig, plan: &Plan) -> Value {
             assert!(port.as_str().unwrap().starts_with("127.0.0.1:"), "{name}: {port}");
         }
     }
+    assert_eq!(
+        services["schema-registry"]["image"],
+        config.deploy.images.schema_registry
+    );
+    assert_eq!(services["connector-jars"]["image"], config.deploy.images.maven);
     let tm = &services["taskmanager"];
     assert_eq!(tm["image"], config.deploy.images.flink);
     assert_eq!(tm["deploy"]["replicas"], config.flink.taskmanager.replicas);
@@ -516,6 +521,11 @@ fn credentials_reach_the_pods_from_a_secret_and_never_a_manifest() {
     let built = check_kubernetes(&resolved, &again, temp.path());
     let secret = find(&built, "Secret", "crm-credentials");
     assert_eq!(secret["data"].as_object().unwrap().len(), names.len());
+    // The SQL keeps the user's placeholders for the Job to fill from the Secret.
+    let sql = find(&built, "ConfigMap", "pipeline-sql")["data"]["pipeline.sql"]
+        .as_str()
+        .unwrap();
+    assert!(sql.contains("${CUSTOMERS_DB_PASSWORD}"), "{sql}");
     let job = find(&built, "Job", "submit-sql");
     let env = job["spec"]["template"]["spec"]["containers"][0]["env"]
         .as_array()
