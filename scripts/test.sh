@@ -8,6 +8,13 @@ while IFS= read -r line; do
   export "${line?}"
 done < <(bash scripts/install-test-tools.sh)
 
+# The Flink operator's and Strimzi's CRD schemas, kept beside the checkout (never copied into
+# it): the deploy targets' custom resources are validated against them.
+if [ -z "${PIPEGEN_K8S_CRDS:-}" ] && [ -d ../shared/k8s-crds ]; then
+  PIPEGEN_K8S_CRDS="$(cd ../shared/k8s-crds && pwd)"
+  export PIPEGEN_K8S_CRDS
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e

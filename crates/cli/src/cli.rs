@@ -81,11 +81,12 @@ pub enum Command {
     Config(ConfigCommand),
     /// Serve the live dashboard.
     Dashboard(DashboardArgs),
-    /// Put the pipeline on the configured Kafka and Flink clusters to stay: its topics, source
-    /// schemas and SQL jobs, recorded in .pipegen/deployment.json.
+    /// Put the pipeline on the configured Kafka and Flink clusters to stay (its topics, source
+    /// schemas and SQL jobs, recorded in .pipegen/deployment.json), or write it as a Docker
+    /// Compose stack or Kubernetes manifests (--target).
     Deploy(DeployArgs),
     /// Remove what `pipegen deploy` made: cancel its jobs, delete its topics and subjects
-    /// (never what was there before).
+    /// (never what was there before), and take down the compose stack it started.
     Clean,
     /// Print the version and the git commit it was built from.
     Version,
@@ -208,9 +209,28 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// Say what would be created and started, reading the clusters only.
+    /// Where the pipeline goes: the configured Kafka and Flink clusters, a Docker Compose stack
+    /// written to deploy/compose (and started when Docker is there), or Kubernetes manifests
+    /// written to deploy/kubernetes (a kustomization for the Flink operator and Strimzi).
+    #[arg(long, value_enum, default_value = "clusters")]
+    pub target: DeployTarget,
+    /// The Kubernetes namespace (default: deploy.namespace, else the pipeline's name).
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Clusters: say what would be created and started, reading the clusters only. Compose and
+    /// Kubernetes: write the files and print what they hold, starting nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Kubernetes: `kubectl apply -k` the written kustomization in kubectl's current context.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub apply: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeployTarget {
+    Clusters,
+    Compose,
+    Kubernetes,
 }
 
 #[derive(Debug, Args)]

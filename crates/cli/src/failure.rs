@@ -19,6 +19,24 @@ impl Failure {
         Failure::Input(vec![diagnostic.into()])
     }
 
+    /// Both failures' diagnostics; the pipeline's failure (exit 1) outranks bad input.
+    pub fn merge(self, other: Failure) -> Failure {
+        let failed = matches!(self, Failure::Failed(_)) || matches!(other, Failure::Failed(_));
+        let mut diagnostics = self.into_diagnostics();
+        diagnostics.extend(other.into_diagnostics());
+        if failed {
+            Failure::Failed(diagnostics)
+        } else {
+            Failure::Input(diagnostics)
+        }
+    }
+
+    fn into_diagnostics(self) -> Vec<Diagnostic> {
+        match self {
+            Failure::Input(d) | Failure::Failed(d) | Failure::Interrupted(d, _) => d,
+        }
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Failed(_) => ExitCode::from(1),

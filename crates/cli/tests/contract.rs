@@ -26,6 +26,18 @@ fn every_command_has_help() {
         assert!(top.stdout.contains(command), "{command} missing from --help");
         s.run(&[command, "--help"]).expect(0);
     }
+    let deploy = s.run(&["deploy", "--help"]).expect(0).stdout;
+    for flag in [
+        "--target",
+        "clusters",
+        "compose",
+        "kubernetes",
+        "--namespace",
+        "--dry-run",
+        "--apply",
+    ] {
+        assert!(deploy.contains(flag), "deploy --help lacks {flag}:\n{deploy}");
+    }
     let run = s.run(&["run", "--help"]).expect(0).stdout;
     for flag in [
         "--message-rate",

@@ -38,6 +38,8 @@ pub struct Config {
     /// Dimension tables `pipegen run` owns, by the SQL's table name: created when missing,
     /// filled with generated rows before the load, and what it made removed at cleanup.
     pub dimensions: BTreeMap<String, DimensionConfig>,
+    /// `pipegen deploy --target compose|kubernetes`: what the written stack is made of.
+    pub deploy: DeployConfig,
 }
 
 /// One dimension table `pipegen run` owns (a `jdbc` table of the SQL, its rows generated from
@@ -68,6 +70,7 @@ impl Default for Config {
             dashboard: DashboardConfig::default(),
             benchmark: BenchmarkConfig::default(),
             dimensions: BTreeMap::new(),
+            deploy: DeployConfig::default(),
         }
     }
 }
@@ -838,6 +841,105 @@ pub struct BenchmarkScenario {
     pub duration: Option<Duration>,
     pub traffic_pattern: Option<String>,
     pub latency_target: Option<Duration>,
+}
+
+/// The stacks `pipegen deploy --target compose|kubernetes` writes: where, in which namespace,
+/// from which images, and how TaskManagers scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeployConfig {
+    /// Where the targets are written, relative to the project (`<dir>/compose`,
+    /// `<dir>/kubernetes`).
+    pub dir: PathBuf,
+    /// The Kubernetes namespace; unset, the pipeline's name.
+    pub namespace: Option<String>,
+    pub images: DeployImages,
+    pub kafka: DeployKafka,
+    /// The HorizontalPodAutoscaler over the TaskManagers (the performance guide's
+    /// `flink-taskmanager-hpa`).
+    pub autoscaling: AutoscalingConfig,
+}
+
+impl Default for DeployConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("deploy"),
+            namespace: None,
+            images: DeployImages::default(),
+            kafka: DeployKafka::default(),
+            autoscaling: AutoscalingConfig::default(),
+        }
+    }
+}
+
+/// Container images, by name and tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeployImages {
+    /// JobManager, TaskManagers and the SQL Gateway (Flink 2.1).
+    pub flink: String,
+    /// The Kafka brokers of the compose stack (KRaft); on Kubernetes Strimzi picks the image
+    /// for `deploy.kafka.version`.
+    pub kafka: String,
+    /// A Confluent-compatible schema registry.
+    pub schema_registry: String,
+    /// Fetches the connector jars the SQL needs, by their Maven coordinates.
+    pub maven: String,
+}
+
+impl Default for DeployImages {
+    fn default() -> Self {
+        Self {
+            flink: "flink:2.1.0-java17".to_owned(),
+            kafka: "apache/kafka:4.1.0".to_owned(),
+            schema_registry: "confluentinc/cp-schema-registry:8.0.0".to_owned(),
+            maven: "maven:3.9-eclipse-temurin-17".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeployKafka {
+    /// Brokers (each also a KRaft controller); unset, as many as the largest replication
+    /// factor of the topics asks for.
+    pub brokers: Option<u32>,
+    /// The Kafka version Strimzi runs (`spec.kafka.version`).
+    pub version: String,
+    /// Each broker's volume on Kubernetes.
+    pub storage: ByteSize,
+}
+
+impl Default for DeployKafka {
+    fn default() -> Self {
+        Self {
+            brokers: None,
+            version: "4.1.0".to_owned(),
+            storage: ByteSize::mib(10 * 1024),
+        }
+    }
+}
+
+/// The performance guide's autoscaling: 2 to 20 TaskManagers, held at 70% CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutoscalingConfig {
+    pub enabled: bool,
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    /// Average CPU utilization (percent of the requested CPU) the autoscaler holds.
+    pub cpu_utilization: u32,
+}
+
+impl Default for AutoscalingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_replicas: 2,
+            max_replicas: 20,
+            cpu_utilization: 70,
+        }
+    }
 }
 
 #[cfg(test)]

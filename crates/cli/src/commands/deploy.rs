@@ -5,12 +5,23 @@ use pipegen_diag::Diagnostic;
 use pipegen_project::RECORD_PATH;
 use pipegen_run::deploy::DeployPlan;
 
-use crate::cli::{DeployArgs, GlobalArgs};
+use crate::cli::{DeployArgs, DeployTarget, GlobalArgs};
 use crate::commands::run::{run_failure, runnable_project};
 use crate::context::load_config;
 use crate::failure::{CommandResult, Failure};
 
 pub fn deploy(global: &GlobalArgs, args: &DeployArgs) -> CommandResult {
+    match args.target {
+        DeployTarget::Compose => return crate::commands::deploy_compose::compose(global, args),
+        DeployTarget::Kubernetes => return crate::commands::deploy_kubernetes::kubernetes(global, args),
+        DeployTarget::Clusters => {}
+    }
+    if args.namespace.is_some() || args.apply {
+        return Err(Failure::input(
+            Diagnostic::error("--namespace and --apply are for `--target kubernetes`")
+                .with_hint("`pipegen deploy --target kubernetes --namespace N --apply`"),
+        ));
+    }
     let resolved = load_config(global, Vec::new())?;
     let project = runnable_project(global)?;
     if args.dry_run {
@@ -19,6 +30,12 @@ pub fn deploy(global: &GlobalArgs, args: &DeployArgs) -> CommandResult {
         return Ok(());
     }
     let outcome = pipegen_run::deploy::deploy(&project, &resolved.config).map_err(run_failure)?;
+    print_outcome(global, &outcome);
+    Ok(())
+}
+
+/// What a deployment made, and how to remove it.
+pub(crate) fn print_outcome(global: &GlobalArgs, outcome: &pipegen_run::deploy::DeployOutcome) {
     let record = &outcome.record;
     println!("deployed on Flink at {}:", record.flink_url);
     for job in &record.jobs {
@@ -44,11 +61,20 @@ pub fn deploy(global: &GlobalArgs, args: &DeployArgs) -> CommandResult {
         "recorded in {}; `pipegen clean` removes exactly this deployment",
         global.project_dir.join(RECORD_PATH).display()
     );
-    Ok(())
 }
 
 pub fn clean(global: &GlobalArgs) -> CommandResult {
     let resolved = load_config(global, Vec::new())?;
+    let jobs = clean_clusters(global, &resolved);
+    // The stack goes after what ran on it, whatever became of that; both say what failed.
+    let stack = crate::commands::deploy_compose::take_compose_down(global);
+    match (jobs, stack) {
+        (Ok(()), outcome) | (outcome, Ok(())) => outcome,
+        (Err(jobs), Err(stack)) => Err(jobs.merge(stack)),
+    }
+}
+
+fn clean_clusters(global: &GlobalArgs, resolved: &pipegen_config::ResolvedConfig) -> CommandResult {
     let Some(outcome) = pipegen_run::deploy::clean(&global.project_dir, &resolved.config).map_err(run_failure)? else {
         println!(
             "nothing to clean: no deployment is recorded in {} (runs clean up after themselves)",

@@ -79,6 +79,13 @@ monitoring:
   # prometheus_port: 9249     # serve Prometheus metrics on 127.0.0.1 during runs (monitoring/ holds
                               # a scrape config and a Grafana dashboard for them)
 
+# `pipegen deploy --target compose|kubernetes` writes the stack to deploy/<target>, shaped by:
+# deploy:
+#   namespace: orders           # Kubernetes namespace (or --namespace); unset: the pipeline name
+#   images: {{flink: "flink:2.1.0-java17", kafka: "apache/kafka:4.1.0"}}
+#   kafka: {{brokers: 3}}         # unset: as many as the largest replication factor
+#   autoscaling: {{min_replicas: 2, max_replicas: 20, cpu_utilization: 70}}  # TaskManager HPA
+
 dashboard:                    # `pipegen run --dashboard`
   port: 3000
   bind_address: 127.0.0.1     # loopback only unless you choose otherwise

@@ -143,8 +143,14 @@ pub(crate) fn render(result: &FindMaxResult) -> String {
     let growth = topics
         .iter()
         .map(|topic| {
+            // A backlog that shrank is drawn at zero (the chart counts growth; the JSON keeps
+            // the signed slope).
             let values = each(&by_rate, |j| {
-                j.topics.iter().find(|t| t.topic == *topic).and_then(|t| t.growth_per_s)
+                j.topics
+                    .iter()
+                    .find(|t| t.topic == *topic)
+                    .and_then(|t| t.growth_per_s)
+                    .map(|g| g.max(0.0))
             });
             (format!("lag growth {topic}"), values)
         })
