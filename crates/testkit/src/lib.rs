@@ -4,10 +4,12 @@
 
 mod flink;
 mod gateway;
+mod llm;
 mod postgres;
 
 pub use flink::{Flink, flink_home};
 pub use gateway::SqlGatewayBridge;
+pub use llm::{LlmOptions, LlmServer, Protocol, Received, Scripted};
 pub use postgres::Postgres;
 
 use std::net::{TcpListener, TcpStream};
