@@ -61,8 +61,9 @@ impl ProviderError {
 }
 
 impl From<&ProviderError> for Diagnostic {
+    /// A URL's password (`http://user:pass@host`) is not shown.
     fn from(error: &ProviderError) -> Self {
-        Diagnostic::error(error.to_string()).with_hint(error.hint())
+        Diagnostic::error(pipegen_config::redact_url_credentials(&error.to_string())).with_hint(error.hint())
     }
 }
 
@@ -115,5 +116,24 @@ impl GenerateError {
                 vec![Diagnostic::error(self.to_string()).with_hint("check permissions and free space")]
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_the_server_url_is_not_shown() {
+        let error = ProviderError::Unreachable {
+            url: "http://proxy:hunter2@models.internal:8080/v1/chat/completions".into(),
+            reason: "connection refused".into(),
+        };
+        let shown = Diagnostic::from(&error).to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("http://proxy:<redacted>@models.internal:8080"),
+            "{shown}"
+        );
     }
 }

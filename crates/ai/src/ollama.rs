@@ -39,6 +39,14 @@ impl ChatModel for Ollama {
         format!("Ollama model {} at {}", self.model, self.base)
     }
 
+    fn endpoint(&self) -> String {
+        self.base.clone()
+    }
+
+    fn model(&self) -> String {
+        self.model.clone()
+    }
+
     fn chat(
         &self,
         messages: &[Message],

@@ -55,6 +55,14 @@ impl ChatModel for OpenAi {
         format!("OpenAI-compatible model {} at {}", self.model, self.base)
     }
 
+    fn endpoint(&self) -> String {
+        self.base.clone()
+    }
+
+    fn model(&self) -> String {
+        self.model.clone()
+    }
+
     fn chat(
         &self,
         messages: &[Message],

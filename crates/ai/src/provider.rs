@@ -66,6 +66,12 @@ pub trait ChatModel {
     /// "ollama model llama3.2 at http://localhost:11434", for messages.
     fn describe(&self) -> String;
 
+    /// The server's base URL.
+    fn endpoint(&self) -> String;
+
+    /// The model's name on the server.
+    fn model(&self) -> String;
+
     /// One answer to `messages`, asked to follow the JSON `schema`; `progress` is called as
     /// the answer streams in.
     fn chat(

@@ -12,47 +12,12 @@ use pipegen_config::Secret;
 use pipegen_diag::Severity;
 use pipegen_project::Project;
 use pipegen_project::scaffold::ground;
+use pipegen_testkit::drafts::{CLICK_SCHEMA, VIEWS_SINK, answer, pipeline, valid, wrong_column};
 use pipegen_testkit::{LlmOptions, LlmServer, Protocol, Scripted};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-test-7f3a9c1e5b2d8f4a6c0e";
 const MODEL: &str = "test-model";
-
-const CLICK_SCHEMA: &str = r#"{"type": "record", "name": "Click", "namespace": "shop.events", "fields": [
-  {"name": "user_id", "type": "long"},
-  {"name": "page", "type": "string"},
-  {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-millis"}}
-]}"#;
-
-const CLICK_SOURCE: &str = "CREATE TABLE `clicks` (\n  `user_id` BIGINT NOT NULL,\n  `page` STRING NOT NULL,\n  `event_time` TIMESTAMP(3) NOT NULL,\n  WATERMARK FOR `event_time` AS `event_time` - INTERVAL '5' SECOND\n) WITH (\n  'connector' = 'kafka',\n  'topic' = 'clicks',\n  'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}',\n  'properties.group.id' = 'pipegen-clicks',\n  'scan.startup.mode' = 'earliest-offset',\n  'format' = 'avro-confluent',\n  'avro-confluent.url' = '${SCHEMA_REGISTRY_URL}'\n);";
-
-const VIEWS_SINK: &str = "CREATE TABLE `page_views` (\n  `window_start` TIMESTAMP(3) NOT NULL,\n  `window_end` TIMESTAMP(3) NOT NULL,\n  `page` STRING NOT NULL,\n  `views` BIGINT NOT NULL\n) WITH (\n  'connector' = 'kafka',\n  'topic' = 'page-views',\n  'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}',\n  'format' = 'avro-confluent',\n  'avro-confluent.url' = '${SCHEMA_REGISTRY_URL}'\n);";
-
-fn pipeline(group_by: &str) -> String {
-    format!(
-        "INSERT INTO `page_views`\nSELECT window_start, window_end, {group_by}, COUNT(*) AS views\nFROM TABLE(TUMBLE(TABLE `clicks`, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))\nGROUP BY window_start, window_end, {group_by};"
-    )
-}
-
-fn answer(input_schema: Option<&str>, group_by: &str) -> Value {
-    json!({
-        "description": "Counts page views per page in one-minute windows.",
-        "input_schema": input_schema,
-        "output_schema": null,
-        "sql": {"source_table": CLICK_SOURCE, "sink_table": VIEWS_SINK, "pipeline": pipeline(group_by)},
-        "optimization_notes": ["Partition the clicks topic by page to spread the window state."],
-    })
-}
-
-/// A project that validates.
-fn valid() -> String {
-    answer(Some(CLICK_SCHEMA), "page").to_string()
-}
-
-/// Names a column the source lacks.
-fn wrong_column() -> String {
-    answer(Some(CLICK_SCHEMA), "country").to_string()
-}
 
 fn openai(server: &LlmServer, key: &str) -> OpenAi {
     OpenAi::new(&server.url, MODEL, Some(Secret::new(key)), Duration::from_secs(20))

@@ -2,6 +2,7 @@
 //! PID) when the handle drops. `scripts/install-test-tools.sh` installs them; tests find them
 //! through the variables it prints.
 
+pub mod drafts;
 mod flink;
 mod gateway;
 mod llm;

@@ -4,6 +4,8 @@ pub mod completions;
 pub mod config;
 pub mod dashboard;
 pub mod deploy;
+pub mod describe;
+pub mod dry_deploy;
 pub mod init;
 pub mod run;
 pub mod sql;

@@ -33,8 +33,6 @@ pub struct InitOptions {
     pub target: PathBuf,
     pub input_schema: Option<PathBuf>,
     pub input_csv: Option<PathBuf>,
-    pub describe: Option<String>,
-    pub domain: Option<String>,
     /// The built-in starting point (with neither an input schema nor a CSV file).
     pub template: Template,
     pub force: bool,
