@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use pipegen_ai::{Event, GenerateError, HOW_TO_CONFIGURE, Request, configured_model, generate};
+use pipegen_ai::{Event, GenerateError, HOW_TO_CONFIGURE, Progress, Request, configured_model, generate};
 use pipegen_config::redact_url_credentials;
 use pipegen_diag::Diagnostic;
 use pipegen_project::scaffold::ground;
@@ -85,6 +85,8 @@ struct ProgressLine {
     terminal: bool,
     round: String,
     last_drawn: Option<Instant>,
+    /// The newest progress not drawn yet (drawing is throttled): drawn when the answer ends.
+    pending: Option<Progress>,
     open: bool,
 }
 
@@ -99,6 +101,7 @@ impl ProgressLine {
             terminal: std::io::stderr().is_terminal(),
             round: String::new(),
             last_drawn: None,
+            pending: None,
             open: false,
         }
     }
@@ -119,23 +122,10 @@ impl ProgressLine {
             Event::Streaming(progress) => {
                 let every = if self.terminal { TERMINAL_REDRAW } else { LOG_EVERY };
                 if self.last_drawn.is_some_and(|at| at.elapsed() < every) {
+                    self.pending = Some(progress);
                     return;
                 }
-                self.last_drawn = Some(Instant::now());
-                let line = format!(
-                    "{}: {:.1} s, {} tokens",
-                    self.round,
-                    progress.elapsed.as_secs_f64(),
-                    progress.tokens
-                );
-                if self.terminal {
-                    let mut err = std::io::stderr().lock();
-                    let _ = write!(err, "\r\x1b[2K{line}");
-                    let _ = err.flush();
-                    self.open = true;
-                } else {
-                    eprintln!("{line}");
-                }
+                self.draw(progress);
             }
             Event::Findings { round, findings } => {
                 self.end_line();
@@ -154,7 +144,30 @@ impl ProgressLine {
         }
     }
 
+    fn draw(&mut self, progress: Progress) {
+        self.last_drawn = Some(Instant::now());
+        self.pending = None;
+        let line = format!(
+            "{}: {:.1} s, {} tokens",
+            self.round,
+            progress.elapsed.as_secs_f64(),
+            progress.tokens
+        );
+        if self.terminal {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+            self.open = true;
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Shows where the answer ended, and ends the progress line.
     fn end_line(&mut self) {
+        if let Some(progress) = self.pending.take() {
+            self.draw(progress);
+        }
         if self.open {
             eprintln!();
             self.open = false;
