@@ -6,6 +6,7 @@
 //! Providers: Ollama ([`ollama`]) and any OpenAI-compatible chat-completions API ([`openai`]),
 //! both streamed, configured by the `ai` section ([`configured_model`]).
 
+mod confine;
 mod draft;
 mod error;
 mod http;

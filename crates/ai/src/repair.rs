@@ -163,7 +163,11 @@ fn validate(
     let dir = scratch.path().join(name.as_str());
     write_drafted(&dir, false, origin, grounding, files)?;
     let mut findings = match Project::load(&dir) {
-        Ok(project) => pipegen_project::validate::check(&project),
+        Ok(project) => {
+            let mut findings = pipegen_project::validate::check(&project);
+            findings.extend(crate::confine::paths_outside(&project));
+            findings
+        }
         Err(problems) => problems,
     };
     if !findings.iter().any(|f| f.severity == Severity::Error) {

@@ -568,3 +568,31 @@ fn probes_say_whether_the_model_is_there() {
     let nobody = Ollama::new(&format!("http://127.0.0.1:{port}"), "llama3.2", Duration::from_secs(2));
     assert!(matches!(nobody.probe(), Err(ProviderError::Unreachable { .. })));
 }
+
+#[test]
+fn a_filesystem_path_outside_the_project_goes_back_to_the_model() {
+    let mut escaping = answer(Some(CLICK_SCHEMA), "page");
+    escaping["sql"]["sink_table"] = json!(
+        "CREATE TABLE `page_views` (\n  `window_start` TIMESTAMP(3) NOT NULL,\n  `window_end` TIMESTAMP(3) NOT NULL,\n  `page` STRING NOT NULL,\n  `views` BIGINT NOT NULL\n) WITH (\n  'connector' = 'filesystem',\n  'path' = '${PROJECT_DIR}/../../escaped',\n  'format' = 'csv'\n);"
+    );
+    let server = LlmServer::start(
+        LlmOptions::new(Protocol::Ollama, MODEL),
+        vec![Scripted::Answer(escaping.to_string()), Scripted::Answer(valid())],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("views");
+    let (result, events) = run(&ollama(&server), &request(&target));
+    assert_eq!(result.unwrap().rounds, 2);
+    let first = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Findings { findings, .. } => Some(findings[0].to_string()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        first.starts_with("sql/02_sink.sql:8:3: error: table `page_views` reads or writes '${PROJECT_DIR}/../../escaped', outside the project"),
+        "{first}"
+    );
+    assert_validates(&target);
+}
