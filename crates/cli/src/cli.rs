@@ -108,16 +108,22 @@ pub struct InitArgs {
     /// Derive the schema and a filesystem source from this CSV file.
     #[arg(long, value_name = "FILE.csv", conflicts_with = "input_schema", value_parser = PathArg)]
     pub input_csv: Option<PathBuf>,
-    /// Describe the pipeline in words (needs an AI provider; falls back to the template).
+    /// Describe the pipeline in words: a language model drafts the project (the `ai` config
+    /// section, or PIPEGEN_OLLAMA_MODEL / PIPEGEN_OPENAI_API_KEY and PIPEGEN_OPENAI_MODEL), and
+    /// only a draft that passes `pipegen validate` is written.
     #[arg(long, value_name = "TEXT")]
     pub describe: Option<String>,
-    /// The business domain, for --describe.
-    #[arg(long, value_name = "DOMAIN")]
+    /// The business domain, for --describe (e.g. e-commerce, IoT, payments).
+    #[arg(long, value_name = "DOMAIN", requires = "describe")]
     pub domain: Option<String>,
+    /// With --describe: keep the model's last draft in DIR (its answer, the findings, the
+    /// project it would have written), also when it did not validate.
+    #[arg(long, value_name = "DIR", requires = "describe", value_parser = PathArg)]
+    pub keep_draft: Option<PathBuf>,
     /// The built-in starting point: default (order statistics per window), dedup (each
     /// customer's first order per window), topn (top products per window) or enrichment
     /// (orders joined with a PostgreSQL table).
-    #[arg(long, value_name = "NAME", default_value = "default", value_parser = clap::builder::PossibleValuesParser::new(pipegen_project::scaffold::Template::NAMES), conflicts_with_all = ["input_schema", "input_csv"])]
+    #[arg(long, value_name = "NAME", default_value = "default", value_parser = clap::builder::PossibleValuesParser::new(pipegen_project::scaffold::Template::NAMES), conflicts_with_all = ["input_schema", "input_csv", "describe"])]
     pub template: String,
     /// Write into an existing directory, replacing the files pipegen generates.
     #[arg(long)]

@@ -123,7 +123,7 @@ fn init_refuses_bad_names_and_existing_dirs() {
 }
 
 #[test]
-fn describe_without_ai_falls_back_to_the_template() {
+fn describe_without_a_model_says_how_to_configure_one_and_writes_nothing() {
     let s = Scratch::new();
     let out = s
         .run(&[
@@ -134,9 +134,18 @@ fn describe_without_ai_falls_back_to_the_template() {
             "--domain",
             "fintech",
         ])
-        .expect(0);
-    assert!(out.stderr.contains("AI generation is not configured"), "{}", out.stderr);
-    s.run(&["validate", "--project-dir", "described"]).expect(0);
+        .expect(2);
+    assert!(
+        out.stderr.contains("--describe needs a language model"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("PIPEGEN_OLLAMA_MODEL"), "{}", out.stderr);
+    assert!(out.stderr.contains("PIPEGEN_OPENAI_API_KEY"), "{}", out.stderr);
+    assert!(!s.path().join("described").exists());
+    // --domain means nothing without --describe.
+    s.run(&["init", "plain", "--domain", "fintech"]).expect(2);
+    assert!(!s.path().join("plain").exists());
 }
 
 #[test]

@@ -134,6 +134,22 @@ pub fn load_with(
             });
         }
     }
+    // The original tool's provider variables (`PIPEGEN_OPENAI_API_KEY`, ...) fill `ai`.
+    let chosen_provider = settings
+        .iter()
+        .rev()
+        .find(|s| s.path == KeyPath::parse("ai.provider"))
+        .and_then(|s| s.value.as_str().map(str::to_owned));
+    for (variable, path, value) in env::provider_settings(&options.env, chosen_provider.as_deref()) {
+        settings.push(Setting {
+            path,
+            value: Value::String(value),
+            origin: Origin {
+                source: Source::Env(variable.to_owned()),
+                position: None,
+            },
+        });
+    }
     for flag in &options.flags {
         settings.push(Setting {
             path: flag.key.clone(),

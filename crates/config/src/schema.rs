@@ -40,6 +40,8 @@ pub struct Config {
     pub dimensions: BTreeMap<String, DimensionConfig>,
     /// `pipegen deploy --target compose|kubernetes`: what the written stack is made of.
     pub deploy: DeployConfig,
+    /// The language model `init --describe` drafts projects with.
+    pub ai: AiConfig,
 }
 
 /// One dimension table `pipegen run` owns (a `jdbc` table of the SQL, its rows generated from
@@ -71,6 +73,59 @@ impl Default for Config {
             benchmark: BenchmarkConfig::default(),
             dimensions: BTreeMap::new(),
             deploy: DeployConfig::default(),
+            ai: AiConfig::default(),
+        }
+    }
+}
+
+/// The language model behind `pipegen init --describe`. Also set by the original tool's
+/// variables: `PIPEGEN_OLLAMA_MODEL` and `PIPEGEN_OLLAMA_URL` choose Ollama,
+/// `PIPEGEN_OPENAI_API_KEY`, `PIPEGEN_OPENAI_MODEL` and `PIPEGEN_OPENAI_BASE_URL` an
+/// OpenAI-compatible server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AiConfig {
+    /// Unset: `--describe` is refused with how to configure one.
+    pub provider: Option<AiProvider>,
+    pub model: Option<String>,
+    /// The server: Ollama's (default `http://localhost:11434`) or an OpenAI-compatible API's
+    /// base, ending in `/v1` (default `https://api.openai.com/v1`).
+    pub url: Option<String>,
+    /// Sent as a bearer token; OpenAI needs one, local servers mostly do not.
+    pub api_key: Option<Secret>,
+    /// How long one answer may take, first token to last. Local models on a CPU are slow.
+    pub timeout: Duration,
+    /// How many times a draft that does not validate goes back to the model with the findings.
+    pub max_repair_rounds: u32,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        Self {
+            provider: None,
+            model: None,
+            url: None,
+            api_key: None,
+            timeout: Duration::from_secs(300),
+            max_repair_rounds: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AiProvider {
+    /// Ollama's `/api/chat`.
+    Ollama,
+    /// Any OpenAI-compatible chat-completions API (OpenAI, vLLM, llama.cpp's server, LM Studio).
+    Openai,
+}
+
+impl AiProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AiProvider::Ollama => "ollama",
+            AiProvider::Openai => "openai",
         }
     }
 }

@@ -360,3 +360,66 @@ fn registry_url_credentials_become_basic_auth_and_never_show() {
         "{shown}"
     );
 }
+
+#[test]
+fn the_original_model_variables_fill_the_ai_section_and_the_key_stays_hidden() {
+    use pipegen_config::AiProvider;
+    let f = fixture();
+    write(
+        &f.project,
+        ".pipegen.yaml",
+        "ai:\n  provider: openai\n  timeout: 2m\n  max_repair_rounds: 5\n",
+    );
+    let mut opts = options(&f);
+    opts.env = vec![
+        ("PIPEGEN_OLLAMA_MODEL".into(), "llama3.2".into()),
+        ("PIPEGEN_OPENAI_API_KEY".into(), "sk-test-very-secret-4242".into()),
+        ("PIPEGEN_OPENAI_MODEL".into(), "gpt-test".into()),
+        ("PIPEGEN_OPENAI_BASE_URL".into(), "http://127.0.0.1:1/v1".into()),
+    ];
+    let resolved = load(&opts).unwrap();
+    let ai = &resolved.config.ai;
+    // The file chose OpenAI: Ollama's variable does not apply.
+    assert_eq!(ai.provider, Some(AiProvider::Openai));
+    assert_eq!(ai.model.as_deref(), Some("gpt-test"));
+    assert_eq!(ai.url.as_deref(), Some("http://127.0.0.1:1/v1"));
+    assert_eq!(
+        ai.api_key.as_ref().map(|k| k.expose()),
+        Some("sk-test-very-secret-4242")
+    );
+    assert_eq!(ai.timeout.as_std().as_secs(), 120);
+    assert_eq!(ai.max_repair_rounds, 5);
+    assert_eq!(
+        resolved.origin(&KeyPath::parse("ai.api_key")).source,
+        Source::Env("PIPEGEN_OPENAI_API_KEY".into())
+    );
+    let shown = resolved.render_with_origins();
+    assert!(!shown.contains("very-secret"), "{shown}");
+    assert!(shown.contains("api_key: <redacted>"), "{shown}");
+    assert!(!format!("{resolved:?}").contains("very-secret"));
+
+    // Without a provider in any file, Ollama's variables choose Ollama (the model stays local).
+    write(&f.project, ".pipegen.yaml", "");
+    let resolved = load(&opts).unwrap();
+    assert_eq!(resolved.config.ai.provider, Some(AiProvider::Ollama));
+    assert_eq!(resolved.config.ai.model.as_deref(), Some("llama3.2"));
+    assert_eq!(resolved.config.ai.api_key, None);
+    assert_eq!(
+        resolved.origin(&KeyPath::parse("ai.provider")).source,
+        Source::Env("PIPEGEN_OLLAMA_MODEL".into())
+    );
+}
+
+#[test]
+fn a_mistyped_ai_key_is_named_with_its_line() {
+    let f = fixture();
+    write(
+        &f.project,
+        ".pipegen.yaml",
+        "ai:\n  provider: ollama\n  modle: llama3.2\n",
+    );
+    let err = load(&options(&f)).unwrap_err();
+    let shown = Diagnostic::from(&err).to_string();
+    assert!(shown.contains(".pipegen.yaml:3"), "{shown}");
+    assert!(shown.contains("model"), "{shown}");
+}

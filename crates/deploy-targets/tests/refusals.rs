@@ -15,8 +15,6 @@ fn scaffold(parent: &Path) -> PathBuf {
         target: root.clone(),
         input_schema: None,
         input_csv: None,
-        describe: None,
-        domain: None,
         template: Template::Default,
         force: false,
     })

@@ -43,8 +43,6 @@ fn scaffold(parent: &Path, name: &str, template: Template) -> PathBuf {
         target: root.clone(),
         input_schema: None,
         input_csv: None,
-        describe: None,
-        domain: None,
         template,
         force: false,
     })

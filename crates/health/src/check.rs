@@ -149,6 +149,30 @@ pub fn check(targets: &Targets, timeout: Duration, verbose: bool) -> Report {
     Report { parts }
 }
 
+/// The language model `init --describe` uses: whether its server answers and has the model
+/// (Ollama's `/api/tags`, an OpenAI-compatible API's `/models`).
+pub fn model_health(model: &dyn pipegen_ai::ChatModel) -> PartHealth {
+    let started = Instant::now();
+    let target = pipegen_config::redact_url_credentials(&model.endpoint());
+    match model.probe() {
+        Ok(summary) => PartHealth {
+            part: "AI model",
+            target,
+            healthy: true,
+            details: json!({"model": model.model()}),
+            summary,
+            lines: Vec::new(),
+            elapsed: started.elapsed(),
+        },
+        Err(e) => unhealthy(
+            "AI model",
+            target,
+            pipegen_config::redact_url_credentials(&e.to_string()),
+            started,
+        ),
+    }
+}
+
 /// Whether the recorded deployment's jobs still run (Flink may have failed, or someone
 /// cancelled, one since `pipegen deploy`).
 fn deployment_health(record: &DeploymentRecord, timeout: Duration) -> PartHealth {

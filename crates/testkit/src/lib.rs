@@ -2,12 +2,15 @@
 //! PID) when the handle drops. `scripts/install-test-tools.sh` installs them; tests find them
 //! through the variables it prints.
 
+pub mod drafts;
 mod flink;
 mod gateway;
+mod llm;
 mod postgres;
 
 pub use flink::{Flink, flink_home};
 pub use gateway::SqlGatewayBridge;
+pub use llm::{LlmOptions, LlmServer, Protocol, Received, Scripted};
 pub use postgres::Postgres;
 
 use std::net::{TcpListener, TcpStream};

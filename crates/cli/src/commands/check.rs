@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use pipegen_diag::Diagnostic;
-use pipegen_health::check::{Report, Targets, check};
+use pipegen_health::check::{Report, Targets, check, model_health};
 
 use crate::cli::{CheckArgs, GlobalArgs};
 use crate::context::load_config;
@@ -23,11 +23,16 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> CommandResult {
     let resolved = load_config(global, Vec::new())?;
     let config = &resolved.config;
     let targets = Targets::from_config(config).with_deployment_of(&global.project_dir);
+    // The model `init --describe` would use, when one is configured.
+    let model = pipegen_ai::configured_model(&resolved).map_err(|d| Failure::input(*d))?;
     let timeout = config.kafka.timeout.as_std();
     let verbose = global.verbose > 0;
     let terminal = std::io::stdout().is_terminal();
     loop {
-        let report = check(&targets, timeout, verbose);
+        let mut report = check(&targets, timeout, verbose);
+        if let Some(model) = &model {
+            report.parts.push(model_health(model.as_ref()));
+        }
         let mut out = std::io::stdout().lock();
         if args.json {
             // One JSON document per line, one line per refresh.

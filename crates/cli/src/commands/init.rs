@@ -1,23 +1,29 @@
 use pipegen_diag::Diagnostic;
-use pipegen_project::scaffold::{InitOptions, Template, init};
+use pipegen_project::scaffold::{InitOptions, InitOutcome, Template, init};
 
 use crate::cli::{GlobalArgs, InitArgs};
 use crate::failure::{CommandResult, Failure};
 
 pub fn run(global: &GlobalArgs, args: InitArgs) -> CommandResult {
+    if let Some(description) = &args.describe {
+        return super::describe::run(global, &args, description);
+    }
     let options = InitOptions {
         target: args.name.clone(),
         input_schema: args.input_schema,
         input_csv: args.input_csv,
-        describe: args.describe,
-        domain: args.domain,
         template: Template::parse(&args.template).unwrap_or_default(),
         force: args.force,
     };
     let outcome = init(&options).map_err(|e| Failure::input(Diagnostic::from(&e)))?;
-    if global.quiet {
-        return Ok(());
+    if !global.quiet {
+        print_created(&outcome);
     }
+    Ok(())
+}
+
+/// The notes, the files written and what to do next.
+pub fn print_created(outcome: &InitOutcome) {
     for note in &outcome.notes {
         eprintln!("note: {note}");
     }
@@ -29,5 +35,4 @@ pub fn run(global: &GlobalArgs, args: InitArgs) -> CommandResult {
         "\nNext:\n  cd {}\n  pipegen validate\n  pipegen run --dry-run",
         outcome.root.display()
     );
-    Ok(())
 }

@@ -7,6 +7,8 @@ pub mod deploy;
 pub mod deploy_compose;
 pub mod deploy_kubernetes;
 pub mod deploy_targets;
+pub mod describe;
+pub mod dry_deploy;
 pub mod find_max;
 pub mod init;
 pub mod run;

@@ -7,6 +7,7 @@ mod config_template;
 mod csv_variant;
 mod ddl;
 mod default_template;
+mod drafted;
 mod error;
 mod monitoring;
 mod readme;
@@ -17,6 +18,7 @@ mod templates;
 use std::path::{Path, PathBuf};
 
 pub use ddl::{ColumnSpec, TableSpec, quote_ident};
+pub use drafted::{DraftFiles, Grounding, OUTPUT_SCHEMA, example, ground, write_drafted};
 pub use error::InitError;
 pub use templates::{DATABASE_VARIABLES, Template};
 
@@ -31,8 +33,6 @@ pub struct InitOptions {
     pub target: PathBuf,
     pub input_schema: Option<PathBuf>,
     pub input_csv: Option<PathBuf>,
-    pub describe: Option<String>,
-    pub domain: Option<String>,
     /// The built-in starting point (with neither an input schema nor a CSV file).
     pub template: Template,
     pub force: bool,
@@ -65,6 +65,48 @@ pub(crate) struct Blueprint {
     pub notes: Vec<String>,
 }
 
+/// Everything [`stage`] writes, whoever made it: a blueprint or a draft.
+pub(crate) struct Parts<'a> {
+    pub origin: &'a str,
+    pub config: &'a str,
+    pub schema_json: &'a str,
+    /// The sink's records (`schemas/output.avsc`), when a draft gives one.
+    pub output_schema: Option<&'a str>,
+    pub source_table: Option<&'a str>,
+    pub source_sql: String,
+    pub source_topic: Option<&'a str>,
+    pub sink_table: Option<&'a str>,
+    pub sink_topic: Option<&'a str>,
+    pub sink_sql: &'a str,
+    pub pipeline_sql: &'a str,
+    pub pipeline_summary: &'a str,
+    pub data: Option<&'a DataCopy>,
+    pub extra: &'a [ExtraFile],
+    pub notes: &'a [String],
+}
+
+impl Blueprint {
+    pub(crate) fn parts(&self) -> Parts<'_> {
+        Parts {
+            origin: &self.origin,
+            config: &self.config,
+            schema_json: &self.schema_json,
+            output_schema: None,
+            source_table: Some(&self.source.name),
+            source_sql: self.source.render(),
+            source_topic: self.source_topic.as_deref(),
+            sink_table: Some(&self.sink.table),
+            sink_topic: Some(&self.sink.topic),
+            sink_sql: &self.sink.sql,
+            pipeline_sql: &self.pipeline_sql,
+            pipeline_summary: &self.pipeline_summary,
+            data: self.data.as_ref(),
+            extra: &self.extra,
+            notes: &self.notes,
+        }
+    }
+}
+
 pub(crate) struct ExtraFile {
     pub path: String,
     pub about: String,
@@ -84,27 +126,10 @@ pub(crate) struct DataCopy {
     pub about: String,
 }
 
+/// `init` without `--describe` (which the AI assistant handles, see [`write_drafted`]).
 pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
-    let name_text = options
-        .target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = ProjectName::parse(&name_text)?;
-    if options.target.exists() && !options.target.is_dir() {
-        return Err(InitError::NotADirectory(options.target.clone()));
-    }
-    if options.target.exists() && !options.force {
-        return Err(InitError::Exists(options.target.clone()));
-    }
-
+    let name = target_name(&options.target, options.force)?;
     let mut notes = Vec::new();
-    if options.describe.is_some() {
-        notes.push(
-            "AI generation is not configured, so --describe was not used: the project comes from the template instead."
-                .to_owned(),
-        );
-    }
     let blueprint = match (&options.input_schema, &options.input_csv) {
         (Some(schema), _) => schema_variant::blueprint(&name, schema)?,
         (None, Some(csv)) => csv_variant::blueprint(&name, csv)?,
@@ -112,18 +137,38 @@ pub fn init(options: &InitOptions) -> Result<InitOutcome, InitError> {
     };
     notes.extend(blueprint.notes.iter().cloned());
 
-    let staged = stage(&name, &blueprint);
-    staged.commit(&options.target, options.force).map_err(|e| match e {
-        CommitError::Conflict { .. } => InitError::Conflict(e.to_string()),
-        CommitError::Io(source) => InitError::Write {
-            path: options.target.clone(),
-            source,
-        },
-    })?;
+    let staged = stage(&name, &blueprint.parts());
+    commit(&staged, &options.target, options.force)?;
     Ok(InitOutcome {
         root: options.target.clone(),
         files: staged.paths().map(Path::to_path_buf).collect(),
         notes,
+    })
+}
+
+/// The project name a target directory gives, once the directory is known to be usable.
+fn target_name(target: &Path, force: bool) -> Result<ProjectName, InitError> {
+    let name_text = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = ProjectName::parse(&name_text)?;
+    if target.exists() && !target.is_dir() {
+        return Err(InitError::NotADirectory(target.to_path_buf()));
+    }
+    if target.exists() && !force {
+        return Err(InitError::Exists(target.to_path_buf()));
+    }
+    Ok(name)
+}
+
+fn commit(staged: &Staged, target: &Path, force: bool) -> Result<(), InitError> {
+    staged.commit(target, force).map_err(|e| match e {
+        CommitError::Conflict { .. } => InitError::Conflict(e.to_string()),
+        CommitError::Io(source) => InitError::Write {
+            path: target.to_path_buf(),
+            source,
+        },
     })
 }
 
@@ -162,7 +207,7 @@ fn default_blueprint(name: &ProjectName) -> Result<Blueprint, InitError> {
     })
 }
 
-fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
+fn stage(name: &ProjectName, parts: &Parts<'_>) -> Staged {
     let mut staged = Staged::default();
     let mut files = Vec::new();
     let mut add = |staged: &mut Staged, path: &str, about: String, content: String| {
@@ -172,35 +217,47 @@ fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
             about,
         });
     };
+    let named = |table: Option<&str>, what: &str| match table {
+        Some(table) => format!("{what} `{table}`."),
+        None => format!("{what}."),
+    };
     add(
         &mut staged,
         ".pipegen.yaml",
         "Configuration: run defaults and Kafka/Flink tuning, each value commented.".into(),
-        config_template::pipegen_yaml(name) + &blueprint.config,
+        config_template::pipegen_yaml(name) + parts.config,
     );
     add(
         &mut staged,
         "schemas/input.avsc",
         "AVRO schema of the input records.".into(),
-        blueprint.schema_json.clone(),
+        parts.schema_json.to_owned(),
     );
+    if let Some(output) = parts.output_schema {
+        add(
+            &mut staged,
+            OUTPUT_SCHEMA,
+            "AVRO schema of the output records.".into(),
+            output.to_owned(),
+        );
+    }
     add(
         &mut staged,
         "sql/01_source.sql",
-        format!("Source table `{}`.", blueprint.source.name),
-        blueprint.source.render(),
+        named(parts.source_table, "Source table"),
+        parts.source_sql.clone(),
     );
     add(
         &mut staged,
         "sql/02_sink.sql",
-        format!("Sink table `{}`.", blueprint.sink.table),
-        blueprint.sink.sql.clone(),
+        named(parts.sink_table, "Sink table"),
+        parts.sink_sql.to_owned(),
     );
     add(
         &mut staged,
         "sql/03_pipeline.sql",
         "The pipeline: an `INSERT INTO ... SELECT` from the source into the sink.".into(),
-        blueprint.pipeline_sql.clone(),
+        parts.pipeline_sql.to_owned(),
     );
     add(
         &mut staged,
@@ -220,10 +277,10 @@ fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
         "Grafana dashboard (throughput, latency, memory, checkpoints) over those metrics.".into(),
         monitoring::grafana_dashboard(name),
     );
-    for extra in &blueprint.extra {
+    for extra in parts.extra {
         add(&mut staged, &extra.path, extra.about.clone(), extra.content.clone());
     }
-    if let Some(data) = &blueprint.data {
+    if let Some(data) = parts.data {
         let path = format!("data/{}", data.file_name);
         staged.copy_with(&path, &data.from, data.transform);
         files.push(FileNote {
@@ -237,14 +294,14 @@ fn stage(name: &ProjectName, blueprint: &Blueprint) -> Staged {
     });
     let readme = readme::render(&ReadmeFacts {
         name,
-        origin: blueprint.origin.clone(),
+        origin: parts.origin.to_owned(),
         files,
-        source_table: &blueprint.source.name,
-        source_topic: blueprint.source_topic.as_deref(),
-        sink_table: &blueprint.sink.table,
-        sink_topic: &blueprint.sink.topic,
-        pipeline_summary: &blueprint.pipeline_summary,
-        extra_notes: blueprint.notes.clone(),
+        source_table: parts.source_table,
+        source_topic: parts.source_topic,
+        sink_table: parts.sink_table,
+        sink_topic: parts.sink_topic,
+        pipeline_summary: parts.pipeline_summary,
+        extra_notes: parts.notes.to_vec(),
     });
     staged.text("README.md", readme);
     staged

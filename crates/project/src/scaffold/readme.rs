@@ -14,10 +14,11 @@ pub struct ReadmeFacts<'a> {
     pub name: &'a ProjectName,
     pub origin: String,
     pub files: Vec<FileNote>,
-    pub source_table: &'a str,
+    /// `None` when the table's name is not known (a draft whose SQL does not parse yet).
+    pub source_table: Option<&'a str>,
     pub source_topic: Option<&'a str>,
-    pub sink_table: &'a str,
-    pub sink_topic: &'a str,
+    pub sink_table: Option<&'a str>,
+    pub sink_topic: Option<&'a str>,
     pub pipeline_summary: &'a str,
     pub extra_notes: Vec<String>,
 }
@@ -31,27 +32,31 @@ pub fn render(facts: &ReadmeFacts<'_>) -> String {
         facts.origin
     );
     let _ = writeln!(out, "## What it does\n\n{}\n", facts.pipeline_summary);
-    match facts.source_topic {
-        Some(topic) => {
+    match (facts.source_table, facts.source_topic) {
+        (Some(table), Some(topic)) => {
             let _ = writeln!(
                 out,
-                "- Source table `{}` reads topic `{topic}`, which `pipegen run` fills with synthetic records that follow `schemas/input.avsc`.",
-                facts.source_table
+                "- Source table `{table}` reads topic `{topic}`, which `pipegen run` fills with synthetic records that follow `schemas/input.avsc`."
             );
         }
-        None => {
-            let _ = writeln!(
-                out,
-                "- Source table `{}` reads the CSV file in `data/`.",
-                facts.source_table
-            );
+        (Some(table), None) => {
+            let _ = writeln!(out, "- Source table `{table}` reads the CSV file in `data/`.");
         }
+        (None, _) => {}
     }
-    let _ = writeln!(
-        out,
-        "- Sink table `{}` writes topic `{}`, which `pipegen run` consumes and measures.\n",
-        facts.sink_table, facts.sink_topic
-    );
+    match (facts.sink_table, facts.sink_topic) {
+        (Some(table), Some(topic)) => {
+            let _ = writeln!(
+                out,
+                "- Sink table `{table}` writes topic `{topic}`, which `pipegen run` consumes and measures."
+            );
+        }
+        (Some(table), None) => {
+            let _ = writeln!(out, "- Sink table `{table}` is where the pipeline writes.");
+        }
+        (None, _) => {}
+    }
+    out.push('\n');
     let _ = writeln!(out, "## Files\n");
     let _ = writeln!(out, "| file | what it is |\n|---|---|");
     for file in &facts.files {
