@@ -180,13 +180,15 @@ fn schema_registry_service(config: &Config, stack: &Stack) -> Value {
         "depends_on": brokers_healthy(stack),
         "environment": {
             "SCHEMA_REGISTRY_HOST_NAME": SCHEMA_REGISTRY,
-            "SCHEMA_REGISTRY_LISTENERS": format!("http://0.0.0.0:{SCHEMA_REGISTRY_PORT}"),
+            // Each server listens on its own name's address in the stack's network (not every
+            // interface); the port reaches the host on 127.0.0.1 only.
+            "SCHEMA_REGISTRY_LISTENERS": format!("http://{SCHEMA_REGISTRY}:{SCHEMA_REGISTRY_PORT}"),
             "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS": internal_bootstrap(stack),
             "SCHEMA_REGISTRY_KAFKASTORE_TOPIC_REPLICATION_FACTOR": stack.brokers.min(3).to_string(),
         },
         "ports": [format!("127.0.0.1:{SCHEMA_REGISTRY_HOST_PORT}:{SCHEMA_REGISTRY_PORT}")],
         "healthcheck": {
-            "test": ["CMD-SHELL", format!("curl -fsS http://localhost:{SCHEMA_REGISTRY_PORT}/subjects > /dev/null")],
+            "test": ["CMD-SHELL", format!("curl -fsS http://{SCHEMA_REGISTRY}:{SCHEMA_REGISTRY_PORT}/subjects > /dev/null")],
             "interval": "10s",
             "timeout": "5s",
             "retries": 12,
@@ -225,7 +227,7 @@ impl<'a> FlinkServices<'a> {
         let mut properties: BTreeMap<String, String> = flink_properties::cluster(&config.flink, false);
         properties.insert("jobmanager.rpc.address".into(), "jobmanager".into());
         properties.insert("rest.address".into(), "jobmanager".into());
-        properties.insert("rest.bind-address".into(), "0.0.0.0".into());
+        properties.insert("rest.bind-address".into(), "jobmanager".into());
         let mut volumes = vec![format!("{CONNECTOR_VOLUME}:{CONNECTOR_DIR}:ro")];
         let checkpoints = config.flink.checkpoint.interval.is_some() && config.flink.checkpoint.storage.is_none();
         if checkpoints {
@@ -270,7 +272,7 @@ impl<'a> FlinkServices<'a> {
             "ports".into(),
             json!([format!("127.0.0.1:{FLINK_REST_PORT}:{FLINK_REST_PORT}")]),
         );
-        service.insert("healthcheck".into(), tcp_check(FLINK_REST_PORT));
+        service.insert("healthcheck".into(), tcp_check("jobmanager", FLINK_REST_PORT));
         service.insert(
             "deploy".into(),
             json!({"resources": {"limits": {
@@ -304,7 +306,7 @@ impl<'a> FlinkServices<'a> {
         let mut service = self.base(json!([
             "bin/sql-gateway.sh",
             "start-foreground",
-            "-Dsql-gateway.endpoint.rest.address=0.0.0.0",
+            format!("-Dsql-gateway.endpoint.rest.address={SQL_GATEWAY}"),
             format!("-Dsql-gateway.endpoint.rest.port={SQL_GATEWAY_PORT}"),
         ]));
         service.insert("hostname".into(), json!(SQL_GATEWAY));
@@ -316,15 +318,16 @@ impl<'a> FlinkServices<'a> {
             "ports".into(),
             json!([format!("127.0.0.1:{SQL_GATEWAY_PORT}:{SQL_GATEWAY_PORT}")]),
         );
-        service.insert("healthcheck".into(), tcp_check(SQL_GATEWAY_PORT));
+        service.insert("healthcheck".into(), tcp_check(SQL_GATEWAY, SQL_GATEWAY_PORT));
         Value::Object(service)
     }
 }
 
 /// A port that accepts connections (bash's /dev/tcp: Flink's image has no HTTP client).
-fn tcp_check(port: u16) -> Value {
+/// Whether `host:port` (the service's own name: it listens there, not on loopback) answers.
+fn tcp_check(host: &str, port: u16) -> Value {
     json!({
-        "test": ["CMD-SHELL", format!("bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'")],
+        "test": ["CMD-SHELL", format!("bash -c 'exec 3<>/dev/tcp/{host}/{port}'")],
         "interval": "5s",
         "timeout": "5s",
         "retries": 24,

@@ -28,7 +28,9 @@ pub fn render(config: &Config, stack: &Stack) -> Vec<Value> {
                             "image": config.deploy.images.schema_registry,
                             "env": [
                                 {"name": "SCHEMA_REGISTRY_HOST_NAME", "value": SCHEMA_REGISTRY},
-                                {"name": "SCHEMA_REGISTRY_LISTENERS", "value": format!("http://0.0.0.0:{SCHEMA_REGISTRY_PORT}")},
+                                // Listens on the pod's own address, not every interface.
+                                {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                                {"name": "SCHEMA_REGISTRY_LISTENERS", "value": format!("http://$(POD_IP):{SCHEMA_REGISTRY_PORT}")},
                                 {"name": "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "value": bootstrap_servers()},
                                 {"name": "SCHEMA_REGISTRY_KAFKASTORE_TOPIC_REPLICATION_FACTOR", "value": stack.brokers.min(3).to_string()},
                             ],

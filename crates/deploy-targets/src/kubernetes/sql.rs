@@ -33,10 +33,12 @@ pub fn gateway(config: &Config, needs: &Needs) -> Vec<Value> {
     let container = json!([{
         "name": SQL_GATEWAY,
         "image": config.deploy.images.flink,
+        // It listens on the pod's own address (not every interface), which the Service reaches.
+        "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
         "args": [
             "bin/sql-gateway.sh",
             "start-foreground",
-            "-Dsql-gateway.endpoint.rest.address=0.0.0.0",
+            "-Dsql-gateway.endpoint.rest.address=$(POD_IP)",
             format!("-Dsql-gateway.endpoint.rest.port={SQL_GATEWAY_PORT}"),
             // The session cluster's REST Service, which the operator names <name>-rest.
             format!("-Drest.address={FLINK_NAME}-rest"),
