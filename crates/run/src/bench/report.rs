@@ -6,14 +6,7 @@ use std::fmt::Write;
 use pipegen_observe::chart::escape;
 
 use super::{BenchResult, ScenarioResult};
-use crate::html::{Cell, int, num, page_head, table, text};
-
-fn name<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
+use crate::html::{Cell, int, num, page_head, serde_name as name, table, text};
 
 fn link(scenario: &ScenarioResult) -> String {
     match scenario.report.as_ref().and_then(|p| p.file_name()) {

@@ -37,6 +37,14 @@ pub(crate) struct Cell {
     pub path: Option<String>,
 }
 
+/// A status or verdict as the JSON result spells it (`passed`, `reached_max_rate`).
+pub(crate) fn serde_name<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 pub(crate) fn text(value: impl Into<String>) -> Cell {
     Cell {
         text: value.into(),

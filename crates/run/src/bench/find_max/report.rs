@@ -8,14 +8,7 @@ use std::fmt::Write;
 use pipegen_observe::chart::{LineChart, Series, Unit, escape};
 
 use super::{FindMaxResult, StepJudgement, StepRow};
-use crate::html::{num, page_head, table, text};
-
-fn name<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
+use crate::html::{num, page_head, serde_name as name, table, text};
 
 fn link(step: &StepRow) -> String {
     match step.report.file_name() {
