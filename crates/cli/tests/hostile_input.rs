@@ -32,6 +32,16 @@ fn validate_refuses_what_run_would() {
     );
 
     s.write(pipeline, &original);
+    s.write(
+        "demo/sql/04_peek.sql",
+        "-- a look at the input\n\nSELECT order_id\nFROM orders;\n",
+    );
+    let out = s.run(&["validate", "--project-dir", "demo"]).expect(1);
+    assert!(out.stderr.contains("a bare SELECT returns rows"), "{}", out.all());
+    assert!(out.stderr.contains("04_peek.sql:3"), "{}", out.all());
+    assert!(out.stderr.contains("pipegen sql"), "{}", out.all());
+    std::fs::remove_file(s.path().join("demo/sql/04_peek.sql")).unwrap();
+
     s.run(&["validate", "--project-dir", "demo"]).expect(0);
 
     let config = s.read("demo/.pipegen.yaml");

@@ -102,6 +102,12 @@ impl<'p> Catalog<'p> {
                             order,
                         }));
                     }
+                    // The engine refuses it at deploy (a pipeline writes; a bare query only
+                    // returns rows), and Flink would run it as a job whose rows nobody reads.
+                    Statement::Query(_) => findings.push(
+                        finding_at(file, position, "a bare SELECT returns rows; a pipeline writes them")
+                            .with_hint("INSERT INTO a table, or run the query with `pipegen sql`"),
+                    ),
                     _ => {}
                 }
             }
