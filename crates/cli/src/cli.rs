@@ -211,6 +211,9 @@ pub struct BenchArgs {
     /// Each step's length (benchmark.find_max.step_duration).
     #[arg(long, value_name = "DURATION", requires = "find_max")]
     pub step_duration: Option<String>,
+    /// The start of each step left unjudged (benchmark.find_max.warmup).
+    #[arg(long, value_name = "DURATION", requires = "find_max")]
+    pub warmup: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -878,8 +878,11 @@ impl Default for FindMaxConfig {
             max_rate: Rate::PerSecond(1_000_000.0),
             ramp_factor: 2.0,
             precision: Percent(3.0),
-            step_duration: Duration::from_secs(15),
-            warmup: Duration::from_secs(5),
+            // Long enough for the embedded log to fill its retention (a start-up cost of
+            // seconds at high rates) before judging, and for 20 judged seconds to average
+            // out a busy machine's passing stalls.
+            step_duration: Duration::from_secs(30),
+            warmup: Duration::from_secs(10),
             end_to_end_p99: None,
             publish_delay_p99: Duration::from_millis(100),
             lag_growth: Percent(2.0),

@@ -186,7 +186,7 @@ fn check_find_max(config: &Config) -> Result<(), Problem> {
                 "a step of {} with a warmup of {} leaves under 3s to judge",
                 search.step_duration, search.warmup
             ),
-            "give each step at least 3s more than its warmup (e.g. step_duration: 15s, warmup: 5s)",
+            "give each step at least 3s more than its warmup (e.g. step_duration: 30s, warmup: 10s)",
         ));
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! The open-loop senders: every message goes at its intended time on an absolute schedule
 //! (never sleep-per-message, so nothing drifts); whatever is due when the sender wakes goes as
-//! one batch. A sink that cannot keep up shows as publish delay, never as skipped messages.
+//! one batch, which waits for the records due within the sink's linger of its first. A sink
+//! that cannot keep up shows as publish delay, never as skipped messages.
 //!
 //! [`drive`] follows the rate plan; [`follow`] sends a following stream's records when their
 //! leaders say they are due.
@@ -115,6 +116,7 @@ pub fn drive(
     let mut schedule = plan.schedule();
     let mut next = schedule.next();
     let mut batch = Batch::new();
+    let linger = sink.linger();
 
     while next.is_some() && !stop.load(Ordering::Relaxed) {
         let mut now = Instant::now();
@@ -124,8 +126,15 @@ pub fn drive(
                 Some(Slot::At(offset)) => {
                     let due = start + offset;
                     if due > now {
-                        if !batch.pending.is_empty() {
-                            break; // send what is due; sleep on the next round
+                        // Send what is due, unless the next record falls within the linger of
+                        // the batch's first: then the batch waits for it. A record with none
+                        // due soon after it goes at once.
+                        let gathering = batch
+                            .pending
+                            .first()
+                            .is_some_and(|first| due <= first.intended + linger);
+                        if !batch.pending.is_empty() && !gathering {
+                            break;
                         }
                         std::thread::sleep(due - now);
                         now = Instant::now();

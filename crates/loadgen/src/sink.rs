@@ -28,6 +28,14 @@ pub trait Sink: Send {
 
     /// Waits until every record sent so far has an outcome, or `timeout` passes.
     fn flush(&mut self, timeout: Duration) -> Result<(), SinkError>;
+
+    /// How long the sender may hold a batch's first record for the records due after it: a
+    /// sink that batches on its own (librdkafka's `linger.ms`) says zero; one that takes each
+    /// batch as it comes says how long its batches may gather, since a batch per record costs
+    /// the sink (and whoever reads from it) far more than the record.
+    fn linger(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// Keeps records in memory (or only counts them) and acknowledges each on arrival: for tests

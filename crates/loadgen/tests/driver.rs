@@ -119,3 +119,69 @@ fn a_stall_shows_as_delay_not_as_missing_messages() {
     );
     assert!(report.latency_ms.publish.max.unwrap() >= 50.0);
 }
+
+/// Counts the batches it is handed; lingers as told.
+struct BatchCounting {
+    inner: MemorySink,
+    linger: Duration,
+    batches: usize,
+}
+
+impl Sink for BatchCounting {
+    fn send(&mut self, batch: &[OutRecord<'_>], recorder: &Arc<Recorder>) -> Result<(), SinkError> {
+        self.batches += 1;
+        self.inner.send(batch, recorder)
+    }
+    fn flush(&mut self, timeout: Duration) -> Result<(), SinkError> {
+        self.inner.flush(timeout)
+    }
+    fn linger(&self) -> Duration {
+        self.linger
+    }
+}
+
+fn batches_of(rate: f64, linger: Duration) -> (usize, BatchCounting) {
+    let plan = RatePlan::new(Rate::PerSecond(rate), Duration::from_millis(400), None, None).unwrap();
+    let mut sink = BatchCounting {
+        inner: MemorySink::new(true),
+        linger,
+        batches: 0,
+    };
+    let report = run(&plan, &mut sink, false);
+    assert_eq!(report.totals.sent as usize, sink.inner.records.len());
+    (sink.inner.records.len(), sink)
+}
+
+#[test]
+fn a_lingering_sink_gets_the_records_due_within_its_linger_together_each_on_its_own_time() {
+    // 1 ms apart with a 5 ms linger: about six records a batch (more only if the sender is late).
+    let (records, sink) = batches_of(1000.0, Duration::from_millis(5));
+    assert_eq!(records, 400);
+    assert!(
+        sink.batches * 3 <= records,
+        "{} batches for {records} records",
+        sink.batches
+    );
+    let times: Vec<i64> = sink.inner.records.iter().map(|r| r.2).collect();
+    assert!(
+        times.windows(2).all(|w| w[1] - w[0] == 1000),
+        "each keeps its intended time"
+    );
+
+    // 20 ms apart: none falls within another's linger, so none waits for company.
+    let (records, sink) = batches_of(50.0, Duration::from_millis(5));
+    assert_eq!(records, 20);
+    assert!(
+        sink.batches * 4 >= records * 3,
+        "{} batches for {records} records",
+        sink.batches
+    );
+
+    // Without a linger, what is due goes at once.
+    let (records, sink) = batches_of(1000.0, Duration::ZERO);
+    assert!(
+        sink.batches * 2 >= records,
+        "{} batches for {records} records",
+        sink.batches
+    );
+}

@@ -50,7 +50,12 @@ impl TopicNeed {
 }
 
 pub enum LogBackend {
-    Embedded(Arc<EmbeddedLog>),
+    /// The in-process log; its producers batch what falls due within `linger` of a batch's
+    /// first record (`kafka.producer.linger_ms`, as a Kafka producer does).
+    Embedded {
+        log: Arc<EmbeddedLog>,
+        linger: Duration,
+    },
     Kafka(Box<KafkaBackend>),
 }
 
@@ -70,7 +75,10 @@ impl LogBackend {
     /// within `kafka.timeout`, so a broker that is down is one clear error up front).
     pub fn open(config: &Config, run_id: &str) -> Result<Self, RunError> {
         let Some(servers) = &config.bootstrap_servers else {
-            return Ok(Self::Embedded(Arc::new(EmbeddedLog::new())));
+            return Ok(Self::Embedded {
+                log: Arc::new(EmbeddedLog::new()),
+                linger: Duration::from_millis(config.kafka.producer.linger_ms),
+            });
         };
         let kafka = &config.kafka;
         let producer = producer_properties(servers, &kafka.producer, &kafka.security);
@@ -95,7 +103,7 @@ impl LogBackend {
     /// `embedded` or `kafka`, as the report names it.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Embedded(_) => "embedded",
+            Self::Embedded { .. } => "embedded",
             Self::Kafka(_) => "kafka",
         }
     }
@@ -103,7 +111,7 @@ impl LogBackend {
     /// What `${BOOTSTRAP_SERVERS}` becomes in the SQL.
     pub fn bootstrap_servers(&self) -> String {
         match self {
-            Self::Embedded(_) => "embedded".into(),
+            Self::Embedded { .. } => "embedded".into(),
             Self::Kafka(kafka) => kafka.servers.clone(),
         }
     }
@@ -119,14 +127,14 @@ impl LogBackend {
     /// cluster: three times `kafka.timeout`; the embedded log always answers).
     pub fn lost_after(&self) -> Option<Duration> {
         match self {
-            Self::Embedded(_) => None,
+            Self::Embedded { .. } => None,
             Self::Kafka(kafka) => Some(kafka.timeout * 3),
         }
     }
 
     pub fn shared(&self) -> Arc<dyn Log> {
         match self {
-            Self::Embedded(log) => log.clone(),
+            Self::Embedded { log, .. } => log.clone(),
             Self::Kafka(kafka) => kafka.log.clone(),
         }
     }
@@ -135,7 +143,7 @@ impl LogBackend {
     /// embedded log needs no per-run names).
     pub fn topic_name(&self, declared: &str, run_id: &str) -> String {
         match self {
-            Self::Embedded(_) => declared.to_owned(),
+            Self::Embedded { .. } => declared.to_owned(),
             Self::Kafka(kafka) => run_topic_name(declared, kafka.naming, run_id),
         }
     }
@@ -144,7 +152,7 @@ impl LogBackend {
     /// as they are and never deleted by this run.
     pub fn provision(&mut self, needs: &[TopicNeed]) -> Result<(), RunError> {
         match self {
-            Self::Embedded(log) => {
+            Self::Embedded { log, .. } => {
                 for need in needs {
                     let mut spec = TopicSpec::new(need.name.clone(), need.partitions);
                     spec.retention = embedded_retention(&need.config)?;
@@ -181,7 +189,7 @@ impl LogBackend {
         stop: Arc<AtomicBool>,
     ) -> Result<Box<dyn Sink>, RunError> {
         match self {
-            Self::Embedded(log) => Ok(Box::new(LogSink::new(log.clone(), topic))),
+            Self::Embedded { log, linger } => Ok(Box::new(LogSink::new(log.clone(), topic, *linger))),
             Self::Kafka(kafka) => KafkaSink::new(&kafka.producer, topic, recorder, stop)
                 .map(|sink| Box::new(sink) as Box<dyn Sink>)
                 .map_err(|e| RunError::Unavailable(e.to_string())),
@@ -191,7 +199,7 @@ impl LogBackend {
     /// The librdkafka settings the run's producers use, secrets redacted (for the report).
     pub fn client_config(&self) -> Option<std::collections::BTreeMap<String, String>> {
         match self {
-            Self::Embedded(_) => None,
+            Self::Embedded { .. } => None,
             Self::Kafka(kafka) => Some(kafka.producer.redacted()),
         }
     }
@@ -199,7 +207,7 @@ impl LogBackend {
     /// Deletes the topics this run created; returns their names.
     pub fn cleanup(self) -> Result<Vec<String>, RunError> {
         match self {
-            Self::Embedded(_) => Ok(Vec::new()),
+            Self::Embedded { .. } => Ok(Vec::new()),
             Self::Kafka(kafka) => {
                 let KafkaBackend {
                     admin, mut ledger, log, ..

@@ -14,13 +14,15 @@ use pipegen_log::{Log, Record};
 pub struct LogSink {
     log: Arc<dyn Log>,
     topic: String,
+    linger: Duration,
 }
 
 impl LogSink {
-    pub fn new(log: Arc<dyn Log>, topic: &str) -> Self {
+    pub fn new(log: Arc<dyn Log>, topic: &str, linger: Duration) -> Self {
         Self {
             log,
             topic: topic.to_string(),
+            linger,
         }
     }
 }
@@ -72,5 +74,9 @@ impl Sink for LogSink {
 
     fn flush(&mut self, _timeout: Duration) -> Result<(), SinkError> {
         Ok(())
+    }
+
+    fn linger(&self) -> Duration {
+        self.linger
     }
 }

@@ -22,6 +22,7 @@ fn flags(args: &BenchArgs) -> Vec<FlagValue> {
             "benchmark.find_max.step_duration",
             "--step-duration",
         ),
+        (&args.warmup, "benchmark.find_max.warmup", "--warmup"),
     ] {
         if let Some(value) = value {
             flags.push(FlagValue::new(key, value.as_str(), flag));

@@ -34,7 +34,7 @@ run:
 kafka:
   producer:
     batch_size: 65536         # bytes per partition batch: fuller batches, fewer requests
-    linger_ms: 10             # wait up to 10 ms to fill a batch (throughput over latency)
+    linger_ms: 10             # wait up to 10 ms to fill a batch (throughput over latency; the embedded log too)
     compression_type: lz4     # cheap on CPU, good ratio on AVRO
     acks: "1"                 # leader acknowledgement; "all" for durability
     buffer_memory: 64mb       # producer buffer before sends block
