@@ -185,11 +185,11 @@ fn a_refused_key_a_missing_model_and_no_server_are_clear_errors() {
 
 #[test]
 fn a_draft_the_embedded_engine_refuses_goes_back_to_the_model() {
-    // The validator accepts a bare SELECT beside the INSERT; the embedded engine, which runs
-    // the project, does not: the dry deploy finds it.
+    // The validator accepts a DROP TABLE beside the INSERT (Flink runs it); the embedded engine,
+    // which runs the project, does not: the dry deploy finds it.
     let mut peeking = pipegen_testkit::drafts::answer(Some(pipegen_testkit::drafts::CLICK_SCHEMA), "page");
     peeking["sql"]["pipeline"] = format!(
-        "SELECT page FROM `clicks`;\n{}",
+        "DROP TABLE IF EXISTS `stale_views`;\n{}",
         pipegen_testkit::drafts::pipeline("page")
     )
     .into();
@@ -207,12 +207,13 @@ fn a_draft_the_embedded_engine_refuses_goes_back_to_the_model() {
         .expect(0);
     assert!(
         out.stderr
-            .contains("sql/03_pipeline.sql:1:1: error: the embedded engine refuses this statement: a bare SELECT"),
+            .contains("sql/03_pipeline.sql:1:1: error: the embedded engine refuses this statement"),
         "{}",
         out.stderr
     );
     let repair = &server.received()[1].body["messages"][3]["content"];
-    assert!(repair.as_str().unwrap().contains("a bare SELECT"), "{repair}");
+    assert!(out.stderr.contains("DROP TABLE"), "{}", out.stderr);
+    assert!(repair.as_str().unwrap().contains("DROP TABLE"), "{repair}");
     s.run(&["validate", "--project-dir", "views"]).expect(0);
-    assert!(!s.read("views/sql/03_pipeline.sql").contains("SELECT page FROM"));
+    assert!(!s.read("views/sql/03_pipeline.sql").contains("DROP TABLE"));
 }
