@@ -432,12 +432,14 @@ fn find_max_steps_run_on_flink_and_keep_each_vertexs_load() {
     let result: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(result["engine"], "flink", "{result:#}");
     // How much this machine's Flink takes varies with what else runs: 200 msg/s may hold
-    // (the search reaches its maximum) or break (it bisects once, to 150).
+    // (the search reaches its maximum) or break (it bisects, to 150), and with the other
+    // tests loading the machine even 100 msg/s may break (it ramps down).
     let steps = result["steps"].as_array().unwrap();
     match result["status"].as_str().unwrap() {
         "reached_max_rate" => assert_eq!(result["max_sustained_rate"], 200.0),
         "found" => {
-            assert_eq!(steps.len(), 3, "{result:#}");
+            let rate = |key: &str| result[key].as_f64().unwrap_or_else(|| panic!("{key}: {result:#}"));
+            assert!(rate("max_sustained_rate") < rate("lowest_broken_rate"), "{result:#}");
             assert!(result["broke_on"].is_string(), "{result:#}");
             // The strained vertices are those of the lowest broken step, at least half busy
             // or back-pressured.
