@@ -177,4 +177,23 @@ fn a_search_that_cannot_end_is_refused_at_its_key() {
     );
     let out = s.run(&["--project-dir", "demo", "bench", "--max-rate", "10"]).expect(2);
     assert!(out.stderr.contains("--find-max"), "{}", out.stderr);
+    // A short step is allowed with a warmup to match (the default warmup is 10s).
+    let out = s
+        .run(&[
+            "--project-dir",
+            "demo",
+            "bench",
+            "--find-max",
+            "--step-duration",
+            "10s",
+            "--warmup",
+            "3s",
+            "--dry-run",
+        ])
+        .expect(0);
+    assert!(
+        out.stdout.contains("steps of 10s (the first 3s not judged)"),
+        "{}",
+        out.stdout
+    );
 }
