@@ -81,7 +81,17 @@ fn assert_found_the_cap(s: &Scratch, result: &Value, page: &str, cap: f64) -> f6
     assert!(lag["detail"].as_str().unwrap().contains("source topic"), "{lag:#}");
 
     let steps = result["steps"].as_array().unwrap();
-    assert!(steps.len() >= 5, "a ramp and a bisection: {}", steps.len());
+    assert!(
+        steps.len() >= 6,
+        "a ramp, a bisection and a confirmation: {}",
+        steps.len()
+    );
+    let last = steps.last().unwrap();
+    assert_eq!(
+        (last["rate"].as_f64(), &last["confirming"], &last["held"]),
+        (Some(found), &Value::Bool(true), &Value::Bool(true)),
+        "the search ends on the found rate holding again: {last:#}"
+    );
     let rates: Vec<f64> = steps.iter().map(|s| s["rate"].as_f64().unwrap()).collect();
     assert_eq!(&rates[..3], &[600.0, 1200.0, 2400.0], "ramped by the factor");
     for step in steps {
@@ -195,5 +205,17 @@ fn a_search_that_cannot_end_is_refused_at_its_key() {
         out.stdout.contains("steps of 10s (the first 3s not judged)"),
         "{}",
         out.stdout
+    );
+    assert!(out.stdout.contains("confirmed by 1 more step"), "{}", out.stdout);
+    let out = s
+        .run_with_env(
+            &["--project-dir", "demo", "bench", "--find-max", "--dry-run"],
+            &[("PIPEGEN_BENCHMARK__FIND_MAX__CONFIRMATIONS", "9")],
+        )
+        .expect(2);
+    assert!(
+        out.stderr.contains("9 confirming steps is more than 5"),
+        "{}",
+        out.stderr
     );
 }

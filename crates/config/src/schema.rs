@@ -849,7 +849,8 @@ pub struct BenchmarkConfig {
 
 /// The capacity search: steps of one rate each, ramped up (`ramp_factor` at a time from
 /// `start_rate`) until one breaks a criterion, then bisected between the last step that held
-/// and the first that broke until they lie within `precision`.
+/// and the first that broke until they lie within `precision`; the highest rate that held then
+/// runs `confirmations` more times and counts only if it holds on each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FindMaxConfig {
@@ -859,6 +860,9 @@ pub struct FindMaxConfig {
     pub ramp_factor: f64,
     /// How far apart the highest held rate and the lowest broken one may be at the end.
     pub precision: Percent,
+    /// Steps the bracketed highest held rate must hold again before it counts; one that
+    /// breaks counts as broken and the search goes on below it.
+    pub confirmations: u32,
     /// Each step's length; its first `warmup` is not judged (the pipeline reaching steady state).
     pub step_duration: Duration,
     pub warmup: Duration,
@@ -878,6 +882,9 @@ impl Default for FindMaxConfig {
             max_rate: Rate::PerSecond(1_000_000.0),
             ramp_factor: 2.0,
             precision: Percent(3.0),
+            // Near the limit a busy machine holds or breaks a step by chance: a rate held once
+            // may be a lucky one.
+            confirmations: 1,
             // Long enough for the embedded log to fill its retention (a start-up cost of
             // seconds at high rates) before judging, and for 20 judged seconds to average
             // out a busy machine's passing stalls.

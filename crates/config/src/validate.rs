@@ -153,6 +153,9 @@ pub(crate) fn validate(config: &Config) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Confirming steps a search may take per bracketed rate.
+const MAX_CONFIRMATIONS: u32 = 5;
+
 /// The capacity search's settings: a search that could not end, or could not judge a step.
 fn check_find_max(config: &Config) -> Result<(), Problem> {
     let search = &config.benchmark.find_max;
@@ -175,6 +178,16 @@ fn check_find_max(config: &Config) -> Result<(), Problem> {
             "benchmark.find_max.ramp_factor",
             format!("{} does not raise the rate", search.ramp_factor),
             "each ramp step multiplies the rate by it: 2 doubles it",
+        ));
+    }
+    if search.confirmations > MAX_CONFIRMATIONS {
+        return Err(problem(
+            "benchmark.find_max.confirmations",
+            format!(
+                "{} confirming steps is more than {MAX_CONFIRMATIONS}",
+                search.confirmations
+            ),
+            "one confirming step (the default) catches a lucky step; 0 takes the first that held",
         ));
     }
     if search.warmup >= search.step_duration

@@ -37,13 +37,14 @@ pub fn find_max(global: &GlobalArgs, args: &BenchArgs, started: std::time::Insta
     if args.dry_run {
         print_backends(&resolved.config);
         println!(
-            "\nfind-max: steps of {} (the first {} not judged) from {} msg/s, ramped x{} up to {} msg/s, bisected to within {}",
+            "\nfind-max: steps of {} (the first {} not judged) from {} msg/s, ramped x{} up to {} msg/s, bisected to within {}, the highest held rate confirmed by {} more step(s)",
             settings.step_duration,
             settings.warmup,
             settings.start_rate,
             settings.ramp_factor,
             settings.max_rate,
-            settings.precision
+            settings.precision,
+            settings.confirmations
         );
         return Ok(());
     }
@@ -64,7 +65,15 @@ pub fn find_max(global: &GlobalArgs, args: &BenchArgs, started: std::time::Insta
                 return;
             }
             match event {
-                StepEvent::Starting { index, rate } => eprintln!("\nstep {}: {rate} msg/s", index + 1),
+                StepEvent::Starting {
+                    index,
+                    rate,
+                    confirming,
+                } => eprintln!(
+                    "\nstep {}: {rate} msg/s{}",
+                    index + 1,
+                    if confirming { " (confirming)" } else { "" }
+                ),
                 StepEvent::Judged(step) => {
                     let j = &step.judgement;
                     let ms = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.1} ms"));

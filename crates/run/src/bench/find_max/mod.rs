@@ -58,6 +58,8 @@ pub enum SearchStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRow {
     pub rate: f64,
+    /// A rerun of a rate that held, to confirm it.
+    pub confirming: bool,
     pub run_id: String,
     pub run_status: Status,
     #[serde(flatten)]
@@ -119,7 +121,7 @@ pub struct FindMaxOutcome {
 
 /// What the caller is told as the search goes.
 pub enum StepEvent<'a> {
-    Starting { index: usize, rate: f64 },
+    Starting { index: usize, rate: f64, confirming: bool },
     Judged(&'a StepRow),
 }
 
@@ -140,6 +142,7 @@ pub fn find_max(
         rate(settings.max_rate),
         settings.ramp_factor,
         settings.precision.fraction(),
+        settings.confirmations,
     );
     let mut steps: Vec<StepRow> = Vec::new();
     let mut backends = (String::new(), String::new());
@@ -155,9 +158,11 @@ pub fn find_max(
             Err(Ended::NothingHeld) => break SearchStatus::NothingHeld,
             Err(Ended::TooManySteps) => break SearchStatus::Unfinished,
         };
+        let confirming = search.confirming(rate);
         on_step(StepEvent::Starting {
             index: steps.len(),
             rate,
+            confirming,
         });
         let step = match run_step(&request, &settings, rate, steps.is_empty()) {
             Ok(step) => step,
@@ -167,7 +172,8 @@ pub fn find_max(
                 break SearchStatus::Failed;
             }
         };
-        let (row, result) = step;
+        let (mut row, result) = step;
+        row.confirming = confirming;
         backends = (result.backends.engine.clone(), result.backends.log.clone());
         on_step(StepEvent::Judged(&row));
         match row.run_status {
@@ -285,6 +291,7 @@ fn run_step(
         .collect();
     let row = StepRow {
         rate,
+        confirming: false,
         run_id: result.run_id.clone(),
         run_status: result.status,
         judgement,

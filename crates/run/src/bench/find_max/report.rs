@@ -58,7 +58,7 @@ pub(crate) fn render(result: &FindMaxResult) -> String {
     let s = &result.settings;
     let _ = writeln!(
         out,
-        "<p class=\"note\">Started {}, finished {}. Steps of {} (the first {} not judged), ramped ×{} from {} msg/s up to {} msg/s, then bisected to within {}. Criteria over each step's judged seconds: publish delay p99 under {}; end-to-end p99 {}; each topic's lag growing by at most {} of the rate per second; no failed delivery.</p>",
+        "<p class=\"note\">Started {}, finished {}. Steps of {} (the first {} not judged), ramped ×{} from {} msg/s up to {} msg/s, then bisected to within {}; the highest rate that held ran {} more time(s) to confirm it. Criteria over each step's judged seconds: publish delay p99 under {}; end-to-end p99 {}; each topic's lag growing by at most {} of the rate per second; no failed delivery.</p>",
         escape(&result.started_at),
         escape(&result.finished_at),
         s.step_duration,
@@ -67,6 +67,7 @@ pub(crate) fn render(result: &FindMaxResult) -> String {
         s.start_rate,
         s.max_rate,
         s.precision,
+        s.confirmations,
         s.publish_delay_p99,
         s.end_to_end_p99
             .map_or("not judged".to_owned(), |d| format!("under {d}")),
@@ -181,7 +182,12 @@ pub(crate) fn render(result: &FindMaxResult) -> String {
             "<tr><td>{}</td>{}<td class=\"text\">{}</td>{}{}{}<td class=\"text\">{}</td><td class=\"text\">{}</td></tr>",
             i + 1,
             cell(format!("/steps/{i}/rate"), Some(step.rate), 0),
-            if j.held { "held" } else { "broke" },
+            match (j.held, step.confirming) {
+                (true, false) => "held",
+                (true, true) => "held again (confirming)",
+                (false, false) => "broke",
+                (false, true) => "broke (confirming a rate that held)",
+            },
             cell(format!("/steps/{i}/achieved_rate"), j.achieved_rate, 1),
             cell(format!("/steps/{i}/publish_delay_p99_ms"), j.publish_delay_p99_ms, 3),
             cell(format!("/steps/{i}/end_to_end_p99_ms"), j.end_to_end_p99_ms, 3),
