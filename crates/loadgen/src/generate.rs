@@ -68,18 +68,10 @@ pub(crate) fn write<O: Out>(node: &Node, ctx: &mut Ctx, out: &mut O) {
             let v: u128 = ctx.rng.random();
             // Version 4, variant 1.
             let v = (v & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
-            let hex = format!("{v:032x}");
-            ctx.scratch.clear();
-            let _ = write!(
-                ctx.scratch,
-                "{}-{}-{}-{}-{}",
-                &hex[..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..]
-            );
-            out.uuid(&ctx.scratch);
+            // The uuid crate's hex writer: formatting through `format!` cost about 6% of
+            // the generator's time at its top rate.
+            let mut text = uuid::Uuid::encode_buffer();
+            out.uuid(uuid::Uuid::from_u128(v).hyphenated().encode_lower(&mut text));
         }
         Kind::Enum { symbols } => {
             let index = match &node.strategy {
